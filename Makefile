@@ -1,0 +1,80 @@
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := help
+MAKEFLAGS += --warn-undefined-variables --no-builtin-rules
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := $(CURDIR)/.tools/bin
+# `make generate GEN_ROOT=DIR` writes DIR/generated instead (the freshness test uses it).
+GEN_ROOT ?= .
+GEN_OUT := $(GEN_ROOT)/generated
+
+# Pinned code generators and CLI tools, installed with `go install` into .tools/bin.
+PROTOC_GEN_GO_VERSION := v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION := v1.5.1
+GRPC_GATEWAY_VERSION := v2.33.0
+GRPCURL_VERSION := v1.9.3
+
+GO_TOOLS := $(TOOLS)/protoc-gen-go $(TOOLS)/protoc-gen-go-grpc $(TOOLS)/protoc-gen-grpc-gateway \
+	$(TOOLS)/protoc-gen-openapiv2 $(TOOLS)/grpcurl
+
+PROTOS := $(wildcard proto/cavra/recovery/v1/*.proto)
+GOOGLEAPIS_PROTOS := google/api/annotations.proto google/api/http.proto google/api/field_behavior.proto \
+	google/api/httpbody.proto google/rpc/status.proto google/rpc/error_details.proto google/rpc/code.proto
+
+.PHONY: help
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml requirements.lock clients/python/pyproject.toml
+	@echo "==> creating $(VENV) and installing pinned dependencies"
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e . -e clients/python
+	touch $@
+
+.PHONY: setup
+setup: $(BIN)/.installed ## create .venv with the cavra-recovery command (pinned by requirements.lock)
+
+.PHONY: lock
+lock: ## re-pin requirements.lock from pyproject.toml in a throwaway virtualenv
+	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
+	.lockvenv/bin/pip install --quiet --upgrade pip
+	.lockvenv/bin/pip install --quiet -e '.[dev]' -e clients/python
+	.lockvenv/bin/pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+	rm -rf .lockvenv
+
+$(TOOLS)/protoc-gen-go:
+	GOBIN=$(TOOLS) go install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+$(TOOLS)/protoc-gen-go-grpc:
+	GOBIN=$(TOOLS) go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+$(TOOLS)/protoc-gen-grpc-gateway:
+	GOBIN=$(TOOLS) go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway@$(GRPC_GATEWAY_VERSION)
+$(TOOLS)/protoc-gen-openapiv2:
+	GOBIN=$(TOOLS) go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@$(GRPC_GATEWAY_VERSION)
+$(TOOLS)/grpcurl:
+	GOBIN=$(TOOLS) go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
+
+.PHONY: tools
+tools: $(GO_TOOLS) ## install the pinned Go code generators and grpcurl into .tools/bin
+
+.PHONY: third_party
+third_party: $(BIN)/.installed ## copy the googleapis protos out of the googleapis-common-protos wheel
+	@site=$$($(BIN)/python -c 'import google.api.annotations_pb2 as a, pathlib; print(pathlib.Path(a.__file__).parent.parent.parent)'); \
+	for p in $(GOOGLEAPIS_PROTOS); do install -D -m 0644 "$$site/$$p" "third_party/googleapis/$$p"; done
+
+.PHONY: generate
+generate: $(BIN)/.installed tools third_party ## regenerate generated/ (Python, Go, OpenAPI) from proto/
+	@echo "==> generating into $(GEN_OUT)"
+	rm -rf $(GEN_OUT)/python/cavra $(GEN_OUT)/openapi
+	mkdir -p $(GEN_OUT)/python $(GEN_OUT)/go $(GEN_OUT)/openapi
+	find $(GEN_OUT)/go -name '*.go' -delete
+	$(BIN)/python -m grpc_tools.protoc -Iproto -Ithird_party/googleapis \
+		--python_out=$(GEN_OUT)/python --pyi_out=$(GEN_OUT)/python --grpc_python_out=$(GEN_OUT)/python $(PROTOS)
+	for d in cavra cavra/recovery cavra/recovery/v1; do : > $(GEN_OUT)/python/$$d/__init__.py; done
+	: > $(GEN_OUT)/python/cavra/py.typed
+	PATH=$(TOOLS):$$PATH $(BIN)/buf generate --template buf.gen.yaml -o $(GEN_ROOT)

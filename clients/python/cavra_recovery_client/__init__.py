@@ -1,0 +1,1 @@
+"""Python SDK for the CAVRA recovery escalation service (see clients/python/README)."""
