@@ -78,3 +78,26 @@ generate: $(BIN)/.installed tools third_party ## regenerate generated/ (Python, 
 	for d in cavra cavra/recovery cavra/recovery/v1; do : > $(GEN_OUT)/python/$$d/__init__.py; done
 	: > $(GEN_OUT)/python/cavra/py.typed
 	PATH=$(TOOLS):$$PATH $(BIN)/buf generate --template buf.gen.yaml -o $(GEN_ROOT)
+
+.PHONY: lint
+lint: $(BIN)/.installed third_party ## ruff, mypy (server, connectors, Python SDK), buf lint
+	$(BIN)/ruff check server connectors clients/python tests bench
+	$(BIN)/ruff format --check server connectors clients/python tests bench
+	$(BIN)/mypy server connectors clients/python/cavra_recovery_client
+	$(BIN)/buf lint
+
+.PHONY: test
+test: $(BIN)/.installed tools third_party ## everything needed, then pytest and the Go client's go test
+	@echo "==> pytest"
+	CAVRA_TOOLS_BIN=$(TOOLS) $(BIN)/pytest -q -p no:cacheprovider
+	@echo "==> go test (clients/go)"
+	cd clients/go && CAVRA_RECOVERY_BIN=$(CURDIR)/$(BIN)/cavra-recovery go test -count=1 ./...
+
+.PHONY: run
+run: $(BIN)/.installed ## migrate a local SQLite database and start gRPC server, gateway and worker
+	mkdir -p var
+	$(BIN)/cavra-recovery serve --migrate
+
+.PHONY: bench
+bench: $(BIN)/.installed tools ## benchmarks in bench/, reported as ratios against in-run baselines
+	$(BIN)/python -m bench

@@ -1,0 +1,196 @@
+"""Wiring only: settings -> storage -> services -> gRPC server + HTTP gateway + delivery worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import signal
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import grpc
+from cavra.recovery.v1 import (
+    escalation_pb2,
+    escalation_pb2_grpc,
+    evidence_pb2,
+    evidence_pb2_grpc,
+    report_pb2,
+    report_pb2_grpc,
+)
+from google.rpc import error_details_pb2  # noqa: F401  (registers google.rpc detail types for reflection)
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
+from grpc_reflection.v1alpha import reflection
+
+from server.handlers.errors import DomainErrorInterceptor
+from server.handlers.escalation import EscalationHandler
+from server.handlers.evidence import EvidenceHandler
+from server.handlers.report import ReportHandler
+from server.services import ServiceDependencies
+from server.settings import Settings, SettingsError, split_host_port
+from server.storage.database import Database
+from server.storage.migrate import migrate
+
+log = logging.getLogger("cavra-recovery")
+
+SERVICE_NAMES = (
+    evidence_pb2.DESCRIPTOR.services_by_name["EvidenceService"].full_name,
+    escalation_pb2.DESCRIPTOR.services_by_name["EscalationService"].full_name,
+    report_pb2.DESCRIPTOR.services_by_name["ReportService"].full_name,
+)
+SHUTDOWN_GRACE_SECONDS = 10.0
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+
+def grpc_server_options(settings: Settings) -> list[tuple[str, Any]]:
+    return [
+        # Without this, grpc binds with SO_REUSEPORT and a second server on the same port starts silently.
+        ("grpc.so_reuseport", 1 if settings.workers > 1 else 0),
+        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+        # Accept client keepalive pings every 10 s, even between calls (no too_many_pings GOAWAY).
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
+        ("grpc.http2.max_ping_strikes", 0),
+    ]
+
+
+@dataclass
+class RunningServer:
+    """A started server: its bound addresses, and how to stop it."""
+
+    grpc_address: str
+    http_address: str | None
+    server: grpc.aio.Server
+    health: health_aio.HealthServicer
+    dependencies: ServiceDependencies
+    gateway: Any = None
+
+    async def stop(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+        await self.health.enter_graceful_shutdown()
+        if self.gateway is not None:
+            await self.gateway.close()
+        await self.server.stop(grace)
+        if self.dependencies.delivery is not None:
+            await self.dependencies.delivery.stop()
+        self.dependencies.database.dispose()
+
+
+def build_dependencies(settings: Settings, environ: Mapping[str, str]) -> ServiceDependencies:
+    database = Database(settings.database_url)
+    connector_config = None
+    if settings.connectors_path is not None:
+        from connectors.config import load_connector_config
+
+        connector_config = load_connector_config(settings.connectors_path, environ)
+    return ServiceDependencies(settings=settings, database=database, connector_config=connector_config)
+
+
+async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer:
+    """Migrate (when asked), start gRPC, the gateway and the worker; log one line per listener."""
+    if settings.migrate:
+        await asyncio.to_thread(migrate, settings.database_url)
+    dependencies = build_dependencies(settings, environ)
+
+    server = grpc.aio.server(
+        interceptors=[DomainErrorInterceptor()],
+        options=grpc_server_options(settings),
+    )
+    evidence_pb2_grpc.add_EvidenceServiceServicer_to_server(EvidenceHandler(dependencies), server)
+    escalation_pb2_grpc.add_EscalationServiceServicer_to_server(EscalationHandler(dependencies), server)
+    report_pb2_grpc.add_ReportServiceServicer_to_server(ReportHandler(dependencies), server)
+
+    health = health_aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    reflection.enable_server_reflection(
+        (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
+        server,
+    )
+
+    host, _ = split_host_port(settings.grpc_listen)
+    port = server.add_insecure_port(settings.grpc_listen)
+    if port == 0:
+        raise SettingsError(f"cannot listen on {settings.grpc_listen} for gRPC")
+    grpc_address = f"{host}:{port}"
+    await server.start()
+    for name in ("", *SERVICE_NAMES):
+        await health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    log.info("grpc listening on %s", grpc_address)
+
+    running = RunningServer(
+        grpc_address=grpc_address, http_address=None, server=server, health=health, dependencies=dependencies
+    )
+    if settings.http_listen is not None:
+        from server.gateway import start_gateway
+
+        running.gateway = await start_gateway(
+            listen=settings.http_listen, grpc_target=grpc_address, reuse_port=settings.workers > 1
+        )
+        running.http_address = running.gateway.address
+        log.info("http listening on %s", running.http_address)
+    return running
+
+
+async def serve(settings: Settings, environ: Mapping[str, str]) -> None:
+    """Run until SIGTERM or SIGINT, then drain: health NOT_SERVING, gateway closed, in-flight RPCs finished."""
+    running = await start(settings, environ)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    log.info("shutting down (grace %.0f s)", SHUTDOWN_GRACE_SECONDS)
+    await running.stop()
+    log.info("stopped")
+
+
+def _serve_process(settings: Settings, environ: dict[str, str], log_level: str) -> None:
+    from server.cli import configure_logging
+
+    configure_logging(log_level)
+    asyncio.run(serve(settings, environ))
+
+
+def run_server_processes(settings: Settings, environ: Mapping[str, str]) -> int:
+    """One process, or `--workers N` processes sharing the listen ports with SO_REUSEPORT."""
+    if settings.workers == 1:
+        asyncio.run(serve(settings, environ))
+        return 0
+    if split_host_port(settings.grpc_listen)[1] == 0:
+        raise SettingsError("--workers above 1 needs a fixed --grpc-listen port")
+    if settings.migrate:
+        migrate(settings.database_url)
+    child_settings = replace(settings, migrate=False)
+    context = multiprocessing.get_context("spawn")
+    processes = [
+        context.Process(
+            target=_serve_process,
+            args=(child_settings, dict(environ), settings.log_level),
+            name=f"worker-{i}",
+        )
+        for i in range(settings.workers)
+    ]
+    for process in processes:
+        process.start()
+
+    def forward(signum: int, _frame: Any) -> None:
+        for process in processes:
+            if process.is_alive() and process.pid is not None:
+                signal_process(process.pid, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for process in processes:
+        process.join()
+    return max((process.exitcode or 0) for process in processes)
+
+
+def signal_process(pid: int, signum: int) -> None:
+    import os
+
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass

@@ -1,0 +1,69 @@
+"""`cavra-recovery`: serve the gRPC API, HTTP gateway and delivery worker, or migrate the database."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from server.settings import (
+    SettingsError,
+    add_database_argument,
+    add_log_level_argument,
+    add_serve_arguments,
+    redact_database_url,
+    settings_from_arguments,
+)
+
+
+def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cavra-recovery", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the gRPC server, HTTP gateway and delivery worker")
+    add_serve_arguments(serve, environ)
+    migrate = commands.add_parser("migrate", help="apply database migrations and exit")
+    add_database_argument(migrate, environ)
+    add_log_level_argument(migrate, environ)
+    return parser
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    environ = os.environ if environ is None else environ
+    arguments = build_parser(environ).parse_args(argv)
+    configure_logging(arguments.log_level)
+    log = logging.getLogger("cavra-recovery")
+    if arguments.command == "migrate":
+        from server.storage.migrate import migrate
+
+        migrate(arguments.database_url)
+        log.info("database migrated: %s", redact_database_url(arguments.database_url))
+        return 0
+    try:
+        settings = settings_from_arguments(arguments)
+    except SettingsError as error:
+        log.error("%s", error)
+        return 2
+    from server.app import run_server_processes
+
+    try:
+        return run_server_processes(settings, environ)
+    except KeyboardInterrupt:
+        return 130
+    except SettingsError as error:
+        log.error("%s", error)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

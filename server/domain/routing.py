@@ -1,0 +1,91 @@
+"""Which receivers get an escalation route (SPEC §5, §6), in the spirit of Alertmanager's routing tree.
+
+Rules are tried in order; the first match wins unless it says `continue`, in which case later rules
+may add receivers too. A route no rule matches goes to the default receiver.
+
+A route about a failing provider is never sent ONLY to receivers of that same provider: a broken
+Slack must not be the sole channel that reports Slack is broken. When every chosen receiver is of the
+failing provider, the default receiver is added; if the default is of that provider too (or already
+chosen), the first configured receiver of any other provider is added. With no receiver of another
+provider configured at all, the selection stays as it is: there is nowhere else to send it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RouteMatch:
+    """Conditions on a route; a `None` field matches anything."""
+
+    severity: str | None = None
+    category: str | None = None
+    provider: str | None = None
+
+    def matches(self, *, severity: str, category: str, provider: str) -> bool:
+        return (
+            (self.severity is None or self.severity == severity)
+            and (self.category is None or self.category == category)
+            and (self.provider is None or self.provider == provider)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingRule:
+    match: RouteMatch
+    receivers: tuple[str, ...]
+    continue_matching: bool = False  # the `continue: true` of the configuration file
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingPolicy:
+    default: str
+    rules: tuple[RoutingRule, ...] = ()
+
+    def receiver_names(self) -> tuple[str, ...]:
+        """Every receiver the policy names, default first, each once."""
+        names = [self.default]
+        for rule in self.rules:
+            names.extend(rule.receivers)
+        return tuple(dict.fromkeys(names))
+
+
+def receivers_for_route(
+    policy: RoutingPolicy,
+    receiver_providers: Mapping[str, str],
+    *,
+    severity: str,
+    category: str,
+    provider: str,
+) -> tuple[str, ...]:
+    """The receivers of one route, in rule order, without duplicates.
+
+    `receiver_providers` maps each configured receiver name to its provider type, in configuration
+    order; `provider` is the provider the route is about.
+    """
+    chosen: dict[str, None] = {}
+    for rule in policy.rules:
+        if rule.match.matches(severity=severity, category=category, provider=provider):
+            chosen.update(dict.fromkeys(rule.receivers))
+            if not rule.continue_matching:
+                break
+    if not chosen:
+        chosen[policy.default] = None
+    if all(receiver_providers.get(name) == provider for name in chosen):
+        fallback = _other_provider_receiver(policy.default, receiver_providers, provider)
+        if fallback is not None:
+            chosen[fallback] = None
+    return tuple(chosen)
+
+
+def _other_provider_receiver(
+    default: str, receiver_providers: Mapping[str, str], provider: str
+) -> str | None:
+    if receiver_providers.get(default) != provider:
+        return default
+    for name, receiver_provider in receiver_providers.items():
+        if receiver_provider != provider:
+            return name
+    return None

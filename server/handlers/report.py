@@ -1,0 +1,12 @@
+"""ReportService: SLO report, executive report, rendering, dashboard and schedule runs."""
+
+from __future__ import annotations
+
+from cavra.recovery.v1 import report_pb2_grpc
+
+from server.services import ServiceDependencies
+
+
+class ReportHandler(report_pb2_grpc.ReportServiceServicer):
+    def __init__(self, dependencies: ServiceDependencies) -> None:
+        self._deps = dependencies

@@ -1,0 +1,26 @@
+"""What every handler may depend on, built once at start-up by `server.app`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from server.settings import Settings
+from server.storage.database import Database
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceDependencies:
+    settings: Settings
+    database: Database
+    clock: Callable[[], datetime] = utc_now
+    # connectors.config.ConnectorConfig when --connectors is given; None answers FAILED_PRECONDITION.
+    connector_config: Any = None
+    # server.delivery: the outbox worker handlers wake and wait on.
+    delivery: Any = None

@@ -1,0 +1,158 @@
+"""Settings, built once in `main()` from flags and environment; nothing reads the environment elsewhere."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_GRPC_LISTEN = "127.0.0.1:50051"
+DEFAULT_HTTP_LISTEN = "127.0.0.1:8080"
+DEFAULT_DATABASE_URL = "sqlite:///./var/cavra-recovery.db"
+
+
+class SettingsError(ValueError):
+    """A flag or environment variable has a value the service cannot start with."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    grpc_listen: str = DEFAULT_GRPC_LISTEN
+    # None: the HTTP gateway is off.
+    http_listen: str | None = DEFAULT_HTTP_LISTEN
+    database_url: str = DEFAULT_DATABASE_URL
+    connectors_path: Path | None = None
+    auth_config_path: Path | None = None
+    migrate: bool = False
+    workers: int = 1
+    log_level: str = "INFO"
+
+    def __repr__(self) -> str:
+        # The database URL may carry a password.
+        return (
+            f"Settings(grpc_listen={self.grpc_listen!r}, http_listen={self.http_listen!r}, "
+            f"database_url={redact_database_url(self.database_url)!r}, connectors_path={self.connectors_path!r}, "
+            f"auth_config_path={self.auth_config_path!r}, migrate={self.migrate}, workers={self.workers}, "
+            f"log_level={self.log_level!r})"
+        )
+
+
+def redact_database_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparsable database url>"
+
+
+def split_host_port(listen: str) -> tuple[str, int]:
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise SettingsError(f"listen address {listen!r} is not HOST:PORT")
+    return host.strip("[]"), int(port)
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
+    parser.add_argument(
+        "--grpc-listen",
+        default=environ.get("CAVRA_GRPC_LISTEN", DEFAULT_GRPC_LISTEN),
+        metavar="HOST:PORT",
+        help="gRPC listen address (CAVRA_GRPC_LISTEN; default %(default)s; port 0 picks a free port)",
+    )
+    parser.add_argument(
+        "--http-listen",
+        default=environ.get("CAVRA_HTTP_LISTEN", DEFAULT_HTTP_LISTEN),
+        metavar="HOST:PORT",
+        help="HTTP/JSON gateway address, or 'off' (CAVRA_HTTP_LISTEN; default %(default)s)",
+    )
+    add_database_argument(parser, environ)
+    parser.add_argument(
+        "--connectors",
+        default=environ.get("CAVRA_CONNECTORS") or None,
+        metavar="PATH",
+        help="connector receivers and routing, YAML or TOML (CAVRA_CONNECTORS; default none: "
+        "delivery answers FAILED_PRECONDITION)",
+    )
+    parser.add_argument(
+        "--auth-config",
+        default=environ.get("CAVRA_AUTH_CONFIG") or None,
+        metavar="PATH",
+        help="bearer tokens and roles (CAVRA_AUTH_CONFIG; default none: open, loopback only)",
+    )
+    parser.add_argument(
+        "--migrate",
+        action="store_true",
+        default=_truthy(environ.get("CAVRA_MIGRATE")),
+        help="apply database migrations before serving (CAVRA_MIGRATE=1)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(environ.get("CAVRA_WORKERS", "1") or "1"),
+        metavar="N",
+        help="server processes sharing the listen ports with SO_REUSEPORT (CAVRA_WORKERS; default 1)",
+    )
+    add_log_level_argument(parser, environ)
+
+
+def add_database_argument(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
+    parser.add_argument(
+        "--database-url",
+        default=environ.get("CAVRA_DATABASE_URL", DEFAULT_DATABASE_URL),
+        metavar="URL",
+        help="SQLAlchemy URL: sqlite:///PATH or postgresql://… (CAVRA_DATABASE_URL; default %(default)s)",
+    )
+
+
+def add_log_level_argument(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
+    parser.add_argument(
+        "--log-level",
+        default=environ.get("CAVRA_LOG_LEVEL", "INFO"),
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        type=str.upper,
+        help="log level (CAVRA_LOG_LEVEL; default %(default)s)",
+    )
+
+
+def settings_from_arguments(arguments: argparse.Namespace) -> Settings:
+    http_listen = None if str(arguments.http_listen).strip().lower() == "off" else arguments.http_listen
+    settings = Settings(
+        grpc_listen=arguments.grpc_listen,
+        http_listen=http_listen,
+        database_url=arguments.database_url,
+        connectors_path=Path(arguments.connectors) if arguments.connectors else None,
+        auth_config_path=Path(arguments.auth_config) if arguments.auth_config else None,
+        migrate=bool(arguments.migrate),
+        workers=arguments.workers,
+        log_level=arguments.log_level,
+    )
+    validate(settings)
+    return settings
+
+
+def validate(settings: Settings) -> None:
+    if settings.workers < 1:
+        raise SettingsError("--workers must be at least 1")
+    listens = [settings.grpc_listen] + ([settings.http_listen] if settings.http_listen else [])
+    for listen in listens:
+        host, _ = split_host_port(listen)
+        if settings.auth_config_path is None and not is_loopback_host(host):
+            raise SettingsError(
+                f"refusing to listen on {listen} without --auth-config: an open service stays on loopback"
+            )
