@@ -134,7 +134,7 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
 
 
 async def serve(settings: Settings, environ: Mapping[str, str]) -> None:
-    """Run until SIGTERM or SIGINT, then drain: health NOT_SERVING, gateway closed, in-flight RPCs finished."""
+    """Run until SIGTERM or SIGINT, then drain: health NOT_SERVING, gateway closed, RPCs finished."""
     running = await start(settings, environ)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -33,7 +33,8 @@ class Settings:
         # The database URL may carry a password.
         return (
             f"Settings(grpc_listen={self.grpc_listen!r}, http_listen={self.http_listen!r}, "
-            f"database_url={redact_database_url(self.database_url)!r}, connectors_path={self.connectors_path!r}, "
+            f"database_url={redact_database_url(self.database_url)!r}, "
+            f"connectors_path={self.connectors_path!r}, "
             f"auth_config_path={self.auth_config_path!r}, migrate={self.migrate}, workers={self.workers}, "
             f"log_level={self.log_level!r})"
         )
