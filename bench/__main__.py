@@ -18,7 +18,7 @@ def main(argv: list[str]) -> int:
     chosen = argv or available
     unknown = sorted(set(chosen) - set(available))
     if unknown:
-        print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available)}", file=sys.stderr)
+        print(f"unknown benchmark(s): {unknown}; available: {', '.join(available)}", file=sys.stderr)
         return 2
     for name in chosen:
         print(f"\n=== bench {name} ===", flush=True)

@@ -1,4 +1,4 @@
-"""The contract: protos lint clean, generated/ is exactly what `make generate` produces, every RPC has a route."""
+"""The contract: protos lint clean, generated/ is what `make generate` produces, every RPC has a route."""
 
 from __future__ import annotations
 
@@ -43,7 +43,9 @@ def test_make_generate_reproduces_the_committed_generated_tree(tmp_path: Path) -
     committed, regenerated = REPO_ROOT / "generated", tmp_path / "generated"
     assert tree(regenerated) == tree(committed)
     differing = [
-        name for name in sorted(tree(committed)) if not filecmp.cmp(committed / name, regenerated / name, shallow=False)
+        name
+        for name in sorted(tree(committed))
+        if not filecmp.cmp(committed / name, regenerated / name, shallow=False)
     ]
     assert differing == [], f"generated/ is stale; run `make generate`: {differing}"
 
