@@ -240,6 +240,8 @@ def _parse_url(
         if not isinstance(value, str):
             raise error("url", "must be a string")
         url, is_secret = value.strip(), False
+        if "@" in url.split("//", 1)[-1].split("/", 1)[0]:
+            raise error("url", "credentials may not be written inline in the URL: use url_env or url_file")
     else:
         url, is_secret = _read_reference(key, entry[key], error=error, source=source, environ=environ), True
     try:

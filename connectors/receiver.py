@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from connectors.redaction import Redactor
+from connectors.redaction import MIN_SECRET_LENGTH, Redactor
 
 
 class Secret:
@@ -33,6 +34,14 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(("Secret", self._value))
+
+
+def url_secret_parts(url: str) -> tuple[str, ...]:
+    """The parts of a URL given by reference that are redacted by value: the whole URL, its path,
+    query and password, since where such a URL hides its secret is unknown."""
+    parts = urlsplit(url)
+    candidates = (url, parts.path, parts.query, parts.password or "")
+    return tuple(part for part in candidates if len(part.strip("/")) >= MIN_SECRET_LENGTH)
 
 
 class OptionKind(StrEnum):
@@ -119,7 +128,7 @@ class Receiver:
     def secret_values(self) -> tuple[str, ...]:
         values = [secret.reveal() for secrets in self.credentials.values() for secret in secrets]
         if self.url is not None and self.url_is_secret:
-            values.append(self.url)
+            values.extend(url_secret_parts(self.url))
         return tuple(values)
 
     def redactor(self) -> Redactor:

@@ -131,6 +131,23 @@ class Exchange:
     failure: SendResult | None
 
 
+class _QuietHttpxRequestLines(logging.Filter):
+    """httpx logs every request URL at INFO, and a chat webhook URL is itself a secret."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+_QUIET_HTTPX = _QuietHttpxRequestLines()
+
+
+def _quiet_httpx_loggers() -> None:
+    for name in ("httpx", "httpcore", "httpcore.connection", "httpcore.http11", "httpcore.http2"):
+        target = logging.getLogger(name)
+        if _QUIET_HTTPX not in target.filters:
+            target.addFilter(_QUIET_HTTPX)
+
+
 class HttpTransport:
     """Shared by every HTTP connector; the `transport` argument is the seam for unit tests."""
 
@@ -142,6 +159,7 @@ class HttpTransport:
         resolver: Resolver = system_resolver,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        _quiet_httpx_loggers()
         self.redactor = redactor or Redactor()
         self.resolver = resolver
         self._max_response_bytes = max_response_bytes

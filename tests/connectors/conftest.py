@@ -1,0 +1,64 @@
+"""Fixtures for the connector tests: real receivers on 127.0.0.1 and the shared transport."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from connector_testkit import LocalReceiver
+from pytest_httpserver import HTTPServer
+
+from connectors import HttpTransport
+
+
+@pytest.fixture(scope="session")
+def _http_server() -> Iterator[HTTPServer]:
+    # One server for the session: stopping a werkzeug server takes up to half a second.
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def local_receiver(_http_server: HTTPServer) -> Iterator[LocalReceiver]:
+    _http_server.clear()
+    yield LocalReceiver(_http_server)
+    _http_server.clear()
+
+
+@pytest.fixture
+async def transport() -> AsyncIterator[HttpTransport]:
+    async with HttpTransport() as shared:
+        yield shared
+
+
+@pytest.fixture
+def refused_port() -> int:
+    """A loopback port nothing listens on: connecting is refused."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def silent_port() -> AsyncIterator[int]:
+    """A loopback server that accepts and reads but never answers: a slow receiver."""
+    writers: list[asyncio.StreamWriter] = []
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        await reader.read(65536)
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    try:
+        yield int(server.sockets[0].getsockname()[1])
+    finally:
+        for writer in writers:
+            writer.close()
+        server.close()
+        await server.wait_closed()
