@@ -11,6 +11,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import grpc
+from google.rpc import error_details_pb2  # noqa: F401  (registers google.rpc detail types for reflection)
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
+from grpc_reflection.v1alpha import reflection
+
 from cavra.recovery.v1 import (
     escalation_pb2,
     escalation_pb2_grpc,
@@ -19,11 +24,6 @@ from cavra.recovery.v1 import (
     report_pb2,
     report_pb2_grpc,
 )
-from google.rpc import error_details_pb2  # noqa: F401  (registers google.rpc detail types for reflection)
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_health.v1.health import aio as health_aio
-from grpc_reflection.v1alpha import reflection
-
 from server.handlers.errors import DomainErrorInterceptor
 from server.handlers.escalation import EscalationHandler
 from server.handlers.evidence import EvidenceHandler

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from cavra.recovery.v1 import evidence_pb2_grpc
-
 from server.services import ServiceDependencies
 
 

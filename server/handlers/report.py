@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from cavra.recovery.v1 import report_pb2_grpc
-
 from server.handlers.report_delivery import ReportDeliveryHandlers
 from server.services import ServiceDependencies
 
