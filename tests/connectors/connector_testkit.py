@@ -39,7 +39,9 @@ SPLUNK_TOKEN = "canary-splunk-hec-token-0001"
 SENTINEL_CLIENT_SECRET = "canary~sentinel+client/secret=0001"
 DATADOG_API_KEY = "canarydatadogapikey00000000000001"
 SLACK_SECRET_PATH = "/services/T0CANARY1/B0CANARY1/canarySlackWebhookToken0001"
-TEAMS_SECRET_PATH = "/webhookb2/canary-teams-group-0001@canary-tenant/IncomingWebhook/canaryTeamsHook0001/owner"
+TEAMS_SECRET_PATH = (
+    "/webhookb2/canary-teams-group-0001@canary-tenant/IncomingWebhook/canaryTeamsHook0001/owner"
+)
 SMTP_USERNAME = "canary-smtp-user-0001"
 SMTP_PASSWORD = "canary-smtp-password-0001"
 SENTINEL_ACCESS_TOKEN = "canary-entra-access-token-0001"
@@ -61,7 +63,9 @@ CANARIES = (
 )
 
 
-def escalation(route_count: int = 2, *, action: str = "trigger", total: int | None = None) -> EscalationNotification:
+def escalation(
+    route_count: int = 2, *, action: str = "trigger", total: int | None = None
+) -> EscalationNotification:
     providers = ["slack", "jira", "splunk", "pagerduty"]
     routes = tuple(
         NotificationRoute(
@@ -83,7 +87,9 @@ def escalation(route_count: int = 2, *, action: str = "trigger", total: int | No
         plan_id="plan-0001",
         generated_at=GENERATED_AT,
         alert_level="critical" if route_count else "healthy",
-        summary=PlanSummary(tracked_providers=4, executions=40, failures=3, open=2, breached=1, closure_rate=0.5),
+        summary=PlanSummary(
+            tracked_providers=4, executions=40, failures=3, open=2, breached=1, closure_rate=0.5
+        ),
         routes=routes,
         total_route_count=route_count if total is None else total,
         action=action,
@@ -269,7 +275,9 @@ HTTP_CASES = (
         "authorization",
         f"Splunk {SPLUNK_TOKEN}",
     ),
-    ProviderCase("sentinel", SENTINEL_STREAM_PATH, 204, "", "authorization", f"Bearer {SENTINEL_ACCESS_TOKEN}"),
+    ProviderCase(
+        "sentinel", SENTINEL_STREAM_PATH, 204, "", "authorization", f"Bearer {SENTINEL_ACCESS_TOKEN}"
+    ),
     ProviderCase("datadog", "/api/v2/logs", 202, {}, "dd-api-key", DATADOG_API_KEY),
 )
 CASES_BY_PROVIDER = {case.provider: case for case in HTTP_CASES}

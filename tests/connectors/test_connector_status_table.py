@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -116,7 +117,7 @@ async def test_slow_receiver_is_a_retryable_timeout(
     entry_base = f"http://127.0.0.1:{silent_port}"
     config = load_case_config(case, tmp_path, entry_base)
     receiver = config.receiver(case.name)
-    quick = type(receiver)(**{**{slot: getattr(receiver, slot) for slot in receiver.__slots__}, "timeout_seconds": 0.3})
+    quick = dataclasses.replace(receiver, timeout_seconds=0.3)
 
     result = await build_connector(quick, transport).send(escalation(1))
 
