@@ -272,6 +272,9 @@ class DeliveryRecord(Base):
     state: Mapped[str] = mapped_column(String(16))
     attempt_count: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer)
+    # Rounds of attempts (the first, then one per replay or retry-worker retry) and attempts per round.
+    round_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    attempts_per_round: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     timeout_seconds: Mapped[float | None] = mapped_column(Float)
     next_attempt_at: Mapped[datetime | None]
     # Lease: a worker owns the row until this instant, so a crashed worker's rows are claimed again.
