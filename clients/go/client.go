@@ -1,0 +1,186 @@
+package recovery
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	recoveryv1 "github.com/cavra/recovery/generated/go/cavra/recovery/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// Client is a connection to the recovery service with typed methods for the main calls.
+// It is safe for concurrent use; Close it when done.
+type Client struct {
+	conn       *grpc.ClientConn
+	evidence   recoveryv1.EvidenceServiceClient
+	escalation recoveryv1.EscalationServiceClient
+	reports    recoveryv1.ReportServiceClient
+}
+
+// Dial connects to target ("host:port" or any gRPC target) with the defaults described in the
+// package documentation. It does not block: the connection is made by the first call.
+func Dial(ctx context.Context, target string, opts ...Option) (*Client, error) {
+	_ = ctx // kept for API stability: a future blocking dial or resolver may need it
+	s := settings{timeout: DefaultTimeout, keepalive: DefaultKeepalive, serviceConfig: DefaultServiceConfig()}
+	for _, opt := range opts {
+		opt(&s)
+	}
+	if s.keepalive.Time < minKeepaliveTime {
+		s.keepalive.Time = minKeepaliveTime
+	}
+	if s.token != "" && s.plaintext && !s.allowInsecure && !isLoopback(target) {
+		return nil, errors.New("cavra recovery: a bearer token over plaintext is only allowed to a loopback target " +
+			"(use WithTLS, or WithInsecureBearerToken if something else encrypts the connection)")
+	}
+	dialOpts := []grpc.DialOption{
+		grpc.WithKeepaliveParams(s.keepalive),
+		grpc.WithDefaultServiceConfig(s.serviceConfig),
+		grpc.WithChainUnaryInterceptor(unaryInterceptor(s.timeout)),
+	}
+	if s.plaintext {
+		dialOpts = append(dialOpts, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	} else {
+		dialOpts = append(dialOpts, grpc.WithTransportCredentials(credentials.NewTLS(s.tlsConfig)))
+	}
+	if s.token != "" {
+		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(bearerToken{token: s.token, requireTLS: !s.plaintext}))
+	}
+	if s.userAgent != "" {
+		dialOpts = append(dialOpts, grpc.WithUserAgent(s.userAgent))
+	}
+	dialOpts = append(dialOpts, s.dialOptions...)
+	conn, err := grpc.NewClient(target, dialOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("cavra recovery: dial %s: %w", target, err)
+	}
+	return &Client{
+		conn:       conn,
+		evidence:   recoveryv1.NewEvidenceServiceClient(conn),
+		escalation: recoveryv1.NewEscalationServiceClient(conn),
+		reports:    recoveryv1.NewReportServiceClient(conn),
+	}, nil
+}
+
+// Close closes the connection.
+func (c *Client) Close() error { return c.conn.Close() }
+
+// Conn is the underlying connection, for health checks or other services on the same server.
+func (c *Client) Conn() *grpc.ClientConn { return c.conn }
+
+// Evidence is the generated EvidenceService client on this connection (same defaults, errors are *Error).
+func (c *Client) Evidence() recoveryv1.EvidenceServiceClient { return c.evidence }
+
+// Escalation is the generated EscalationService client on this connection.
+func (c *Client) Escalation() recoveryv1.EscalationServiceClient { return c.escalation }
+
+// Reports is the generated ReportService client on this connection.
+func (c *Client) Reports() recoveryv1.ReportServiceClient { return c.reports }
+
+// unaryInterceptor applies the default deadline, fills request_id on mutating requests and turns
+// failures into *Error. It runs once per call, outside the retries of the service config.
+func unaryInterceptor(timeout time.Duration) grpc.UnaryClientInterceptor {
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,
+		invoker grpc.UnaryInvoker, opts ...grpc.CallOption,
+	) error {
+		if _, has := ctx.Deadline(); !has && timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, timeout)
+			defer cancel()
+		}
+		fillRequestID(req)
+		return asError(invoker(ctx, method, req, reply, cc, opts...))
+	}
+}
+
+type bearerToken struct {
+	token      string
+	requireTLS bool
+}
+
+func (b bearerToken) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + b.token}, nil
+}
+
+func (b bearerToken) RequireTransportSecurity() bool { return b.requireTLS }
+
+// isLoopback reports whether target names a loopback host (127.0.0.0/8, ::1, localhost).
+func isLoopback(target string) bool {
+	for _, scheme := range []string{"dns:///", "passthrough:///", "ipv4:", "ipv6:"} {
+		target = strings.TrimPrefix(target, scheme)
+	}
+	host, _, err := net.SplitHostPort(target)
+	if err != nil {
+		host = target
+	}
+	host = strings.Trim(host, "[]")
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// services lists the file descriptors whose services the default service config covers.
+var services = []protoreflect.FileDescriptor{
+	recoveryv1.File_cavra_recovery_v1_evidence_proto,
+	recoveryv1.File_cavra_recovery_v1_escalation_proto,
+	recoveryv1.File_cavra_recovery_v1_report_proto,
+}
+
+// ReadMethods are the full method names ("/pkg.Service/Method") of the read RPCs: those whose
+// request has no request_id. Only these are retried on UNAVAILABLE; writes rely on request_id.
+func ReadMethods() []string {
+	var names []string
+	for _, file := range services {
+		for i := 0; i < file.Services().Len(); i++ {
+			svc := file.Services().Get(i)
+			for j := 0; j < svc.Methods().Len(); j++ {
+				m := svc.Methods().Get(j)
+				if m.Input().Fields().ByName(requestIDField) == nil {
+					names = append(names, fmt.Sprintf("/%s/%s", svc.FullName(), m.Name()))
+				}
+			}
+		}
+	}
+	return names
+}
+
+// DefaultServiceConfig is the service config Dial uses: read RPCs wait for a ready connection (up to
+// their deadline) and are retried on UNAVAILABLE with exponential backoff; writes are never retried.
+func DefaultServiceConfig() string {
+	type name struct {
+		Service string `json:"service"`
+		Method  string `json:"method"`
+	}
+	var names []name
+	for _, full := range ReadMethods() {
+		service, method, _ := strings.Cut(strings.TrimPrefix(full, "/"), "/")
+		names = append(names, name{Service: service, Method: method})
+	}
+	config := map[string]any{
+		"methodConfig": []any{map[string]any{
+			"name":         names,
+			"waitForReady": true,
+			"retryPolicy": map[string]any{
+				"maxAttempts":          5,
+				"initialBackoff":       "0.2s",
+				"maxBackoff":           "5s",
+				"backoffMultiplier":    2,
+				"retryableStatusCodes": []string{"UNAVAILABLE"},
+			},
+		}},
+	}
+	out, err := json.Marshal(config)
+	if err != nil {
+		panic(err) // a static map of strings and numbers always marshals
+	}
+	return string(out)
+}

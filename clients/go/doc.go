@@ -1,0 +1,17 @@
+// Package recovery is the Go SDK for the CAVRA Recovery Escalation Service.
+//
+// Dial returns a Client over one gRPC connection with production defaults: a deadline on every
+// call, read RPCs retried on UNAVAILABLE (service config retryPolicy), keepalive pings the Python
+// server accepts, request_id filled with a UUID on mutating requests, and errors returned as *Error
+// with the decoded google.rpc details:
+//
+//	client, err := recovery.Dial(ctx, "127.0.0.1:50051", recovery.WithPlaintext())
+//	if err != nil { ... }
+//	defer client.Close()
+//	plan, err := client.CreatePlan(ctx, &recovery.CreateRecoveryEscalationPlanRequest{GeneratedBy: "release-bot"})
+//	var rerr *recovery.Error
+//	if errors.As(err, &rerr) && rerr.Code == codes.InvalidArgument { ... rerr.FieldViolations ... }
+//
+// The generated stubs (package recoveryv1) stay reachable through Client.Evidence, Client.Escalation
+// and Client.Reports; they share the connection and therefore every default above.
+package recovery

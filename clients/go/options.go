@@ -1,0 +1,73 @@
+package recovery
+
+import (
+	"crypto/tls"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/keepalive"
+)
+
+// DefaultTimeout bounds every call whose context has no deadline of its own.
+const DefaultTimeout = 30 * time.Second
+
+// DefaultKeepalive pings an idle connection every 30 s. The server accepts pings every 10 s or more,
+// even without active calls, so these settings never earn a too_many_pings GOAWAY.
+var DefaultKeepalive = keepalive.ClientParameters{
+	Time:                30 * time.Second,
+	Timeout:             10 * time.Second,
+	PermitWithoutStream: true,
+}
+
+// minKeepaliveTime keeps user settings at twice the server's 10 s minimum ping interval.
+const minKeepaliveTime = 20 * time.Second
+
+type settings struct {
+	plaintext     bool
+	tlsConfig     *tls.Config
+	token         string
+	allowInsecure bool
+	timeout       time.Duration
+	keepalive     keepalive.ClientParameters
+	serviceConfig string
+	userAgent     string
+	dialOptions   []grpc.DialOption
+}
+
+// Option configures Dial.
+type Option func(*settings)
+
+// WithPlaintext dials without TLS (local development, loopback, or behind a TLS-terminating sidecar).
+func WithPlaintext() Option { return func(s *settings) { s.plaintext = true } }
+
+// WithTLS dials with TLS using cfg (nil: the system roots). TLS is the default.
+func WithTLS(cfg *tls.Config) Option {
+	return func(s *settings) { s.plaintext, s.tlsConfig = false, cfg }
+}
+
+// WithBearerToken sends "authorization: Bearer <token>" on every call. Over plaintext it is only
+// allowed to loopback targets, so a token never crosses a network unencrypted.
+func WithBearerToken(token string) Option { return func(s *settings) { s.token = token } }
+
+// WithInsecureBearerToken allows a bearer token over plaintext to a non-loopback target. Use only
+// when something else (a service mesh, a VPN) encrypts the connection.
+func WithInsecureBearerToken() Option { return func(s *settings) { s.allowInsecure = true } }
+
+// WithTimeout changes the deadline given to calls whose context has none (0 disables it).
+func WithTimeout(d time.Duration) Option { return func(s *settings) { s.timeout = d } }
+
+// WithKeepalive replaces DefaultKeepalive; Time below 20 s is raised to 20 s.
+func WithKeepalive(params keepalive.ClientParameters) Option {
+	return func(s *settings) { s.keepalive = params }
+}
+
+// WithServiceConfig replaces the default service config JSON (retry policy for reads).
+func WithServiceConfig(json string) Option { return func(s *settings) { s.serviceConfig = json } }
+
+// WithUserAgent prefixes the gRPC user agent.
+func WithUserAgent(ua string) Option { return func(s *settings) { s.userAgent = ua } }
+
+// WithDialOptions appends raw grpc.DialOptions (interceptors, stats handlers, resolvers).
+func WithDialOptions(opts ...grpc.DialOption) Option {
+	return func(s *settings) { s.dialOptions = append(s.dialOptions, opts...) }
+}
