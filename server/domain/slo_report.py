@@ -1,0 +1,638 @@
+"""The retry-recovery SLO report (SPEC §4): recovery rows, their status, per-provider summaries, totals.
+
+The rules, in one place:
+
+- SLO: 240 minutes by default; 0 (or absent) means 240; values below 1 become 1.
+- One recovery row per (playbook, provider entry). Its closure is the latest closure for that
+  playbook and provider by `closed_at` (ties: the closure recorded last wins). No closure: `open`.
+- A row is closed only when that latest state is `resolved` or `mitigated`.
+- Age = whole minutes from the playbook's `generated_at` to now (negative spans count as 0). A row
+  is breached when it is not closed and its age is strictly greater than the SLO. Because ages are
+  whole minutes, `age > slo` holds exactly when `generated_at <= now - (slo + 1) minutes`: one
+  cutoff instant decides every breach (`breach_cutoff`), which is how the SQL does it.
+- `closure_minutes` = whole minutes from `generated_at` to the closing closure's `closed_at`.
+- MTTR: mean of `closure_minutes` over closed rows, and p90 by nearest rank: the value at 1-based
+  rank ceil(0.9 * n) of the closed rows' `closure_minutes` sorted ascending.
+- SLO attainment: closed rows with `closure_minutes <= slo` / closed rows (unset without closed rows).
+- Level: `critical` if anything is breached or any execution failed or was skipped; else `warning`
+  if anything is open; else `healthy`.
+
+`compute_retry_recovery_report` applies these rules to evidence held in memory. The service never
+loads all evidence: `server.storage.reports` computes the same report with SQL aggregation, and the
+tests hold the two to identical results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+DEFAULT_RECOVERY_SLO_MINUTES = 240
+DEFAULT_ROW_LIMIT = 1000
+MAX_ROW_LIMIT = 10_000
+P90_RANK_NUMERATOR = 9
+P90_RANK_DENOMINATOR = 10
+_MINUTE = timedelta(minutes=1)
+
+
+class AlertLevel(StrEnum):
+    HEALTHY = "healthy"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class RowStatus(StrEnum):
+    OPEN = "open"
+    BREACHED = "breached"
+    CLOSED = "closed"
+
+
+class ClosureState(StrEnum):
+    RESOLVED = "resolved"
+    MITIGATED = "mitigated"
+    DEFERRED = "deferred"
+    ESCALATED = "escalated"
+    REOPENED = "reopened"
+
+
+class ExecutionStatus(StrEnum):
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class ProviderCategory(StrEnum):
+    SIEM = "siem"
+    ITSM = "itsm"
+    CHATOPS = "chatops"
+    WEBHOOK = "webhook"
+
+
+CLOSING_STATES = frozenset({ClosureState.RESOLVED, ClosureState.MITIGATED})
+_CATEGORY_BY_PROVIDER = {
+    "splunk": ProviderCategory.SIEM,
+    "sentinel": ProviderCategory.SIEM,
+    "datadog": ProviderCategory.SIEM,
+    "jira": ProviderCategory.ITSM,
+    "servicenow": ProviderCategory.ITSM,
+    "slack": ProviderCategory.CHATOPS,
+    "teams": ProviderCategory.CHATOPS,
+    "pagerduty": ProviderCategory.CHATOPS,
+    "email": ProviderCategory.CHATOPS,
+}
+
+
+def category_for_provider(provider: str) -> ProviderCategory:
+    return _CATEGORY_BY_PROVIDER.get(provider.strip().lower(), ProviderCategory.WEBHOOK)
+
+
+def normalize_recovery_slo_minutes(value: int | None) -> int:
+    """0 or absent → 240; below 1 → 1."""
+    if value is None or value == 0:
+        return DEFAULT_RECOVERY_SLO_MINUTES
+    return max(1, value)
+
+
+def normalize_row_limit(value: int | None) -> int:
+    """0 or absent → 1000; above 10000 → 10000 (negative values are rejected by the handler)."""
+    if value is None or value <= 0:
+        return DEFAULT_ROW_LIMIT
+    return min(value, MAX_ROW_LIMIT)
+
+
+def whole_minutes(start: datetime, end: datetime) -> int:
+    """Whole minutes from `start` to `end`, rounded down; a negative span (clock skew) counts as 0."""
+    return max(0, (end - start) // _MINUTE)
+
+
+def breach_cutoff(now: datetime, recovery_slo_minutes: int) -> datetime:
+    """Rows generated at or before this instant are older than the SLO (age > slo)."""
+    return now - timedelta(minutes=recovery_slo_minutes + 1)
+
+
+def is_closing_state(state: str | None) -> bool:
+    return state in CLOSING_STATES
+
+
+def row_status(
+    *, generated_at: datetime, closure_state: str | None, now: datetime, slo_minutes: int
+) -> RowStatus:
+    if is_closing_state(closure_state):
+        return RowStatus.CLOSED
+    if whole_minutes(generated_at, now) > slo_minutes:
+        return RowStatus.BREACHED
+    return RowStatus.OPEN
+
+
+def alert_level(*, breached: int, failures: int, open_rows: int) -> AlertLevel:
+    if breached > 0 or failures > 0:
+        return AlertLevel.CRITICAL
+    if open_rows > 0:
+        return AlertLevel.WARNING
+    return AlertLevel.HEALTHY
+
+
+def p90_rank(count: int) -> int:
+    """1-based nearest rank of the 90th percentile among `count` values: ceil(0.9 * count)."""
+    return (P90_RANK_NUMERATOR * count + P90_RANK_DENOMINATOR - 1) // P90_RANK_DENOMINATOR
+
+
+def p90_nearest_rank(values: Iterable[int]) -> float | None:
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return float(ordered[p90_rank(len(ordered)) - 1])
+
+
+def ratio(numerator: int, denominator: int) -> float | None:
+    return None if denominator == 0 else numerator / denominator
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryRow:
+    playbook_id: str
+    provider: str
+    category: str
+    generated_at: datetime
+    failure_count: int
+    status: RowStatus
+    age_minutes: int
+    closure_state: str | None = None
+    closure_id: str | None = None
+    closed_at: datetime | None = None
+    closure_minutes: int | None = None
+
+
+STATUS_RANK = {RowStatus.BREACHED: 0, RowStatus.OPEN: 1, RowStatus.CLOSED: 2}
+
+
+def row_order_key(row: RecoveryRow) -> tuple[int, int, datetime, str, str]:
+    """Report order: breached, open, closed; then failure count and age descending; then ids."""
+    return (STATUS_RANK[row.status], -row.failure_count, row.generated_at, row.playbook_id, row.provider)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRecoverySummary:
+    provider: str
+    category: str
+    executions: int = 0
+    delivered: int = 0
+    failed: int = 0
+    skipped: int = 0
+    playbook_rows: int = 0
+    closures: int = 0
+    open: int = 0
+    breached: int = 0
+    closed: int = 0
+    latest_execution_at: datetime | None = None
+    latest_closure_at: datetime | None = None
+    mean_minutes_to_close: float | None = None
+    p90_minutes_to_close: float | None = None
+    slo_attainment: float | None = None
+
+    @property
+    def failures(self) -> int:
+        return self.failed + self.skipped
+
+
+@dataclass(frozen=True, slots=True)
+class ClosureTrendDay:
+    day: str
+    total: int
+    state_counts: tuple[tuple[str, int], ...]
+    provider_counts: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryTotals:
+    executions: int = 0
+    successes: int = 0
+    failures: int = 0
+    success_rate: float | None = None
+    rows: int = 0
+    closed: int = 0
+    open: int = 0
+    breached: int = 0
+    closure_state_counts: tuple[tuple[str, int], ...] = ()
+    mean_minutes_to_close: float | None = None
+    p90_minutes_to_close: float | None = None
+    slo_attainment: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryRecoveryReport:
+    report_id: str
+    generated_at: datetime
+    recovery_slo_minutes: int
+    level: AlertLevel
+    totals: RecoveryTotals
+    provider_summaries: tuple[ProviderRecoverySummary, ...]
+    rows: tuple[RecoveryRow, ...]
+    rows_truncated: bool
+    closure_trends: tuple[ClosureTrendDay, ...]
+
+    @property
+    def failed_providers(self) -> tuple[str, ...]:
+        return tuple(s.provider for s in self.provider_summaries if s.failures > 0)
+
+    @property
+    def open_unbreached(self) -> int:
+        return self.totals.open - self.totals.breached
+
+
+@dataclass(frozen=True, slots=True)
+class CloseStatistics:
+    """What MTTR and attainment need from a set of closed rows: count, sum, p90 and count within SLO."""
+
+    closed: int = 0
+    minutes_sum: int = 0
+    p90_minutes: int | None = None
+    within_slo: int = 0
+
+    @property
+    def mean(self) -> float | None:
+        return None if self.closed == 0 else self.minutes_sum / self.closed
+
+    @property
+    def p90(self) -> float | None:
+        return None if self.p90_minutes is None else float(self.p90_minutes)
+
+    @property
+    def attainment(self) -> float | None:
+        return ratio(self.within_slo, self.closed)
+
+
+def close_statistics(closure_minutes: Sequence[int], slo_minutes: int) -> CloseStatistics:
+    if not closure_minutes:
+        return CloseStatistics()
+    ordered = sorted(closure_minutes)
+    return CloseStatistics(
+        closed=len(ordered),
+        minutes_sum=sum(ordered),
+        p90_minutes=ordered[p90_rank(len(ordered)) - 1],
+        within_slo=sum(1 for m in ordered if m <= slo_minutes),
+    )
+
+
+def closure_state_counts(counts: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+    """Every closure state, in the SPEC's order, with its count (zeros included)."""
+    return tuple((state.value, int(counts.get(state.value, 0))) for state in ClosureState)
+
+
+def build_totals(
+    summaries: Sequence[ProviderRecoverySummary],
+    *,
+    state_counts: Mapping[str, int],
+    overall: CloseStatistics,
+) -> RecoveryTotals:
+    executions = sum(s.executions for s in summaries)
+    successes = sum(s.delivered for s in summaries)
+    return RecoveryTotals(
+        executions=executions,
+        successes=successes,
+        failures=sum(s.failures for s in summaries),
+        success_rate=ratio(successes, executions),
+        rows=sum(s.playbook_rows for s in summaries),
+        closed=sum(s.closed for s in summaries),
+        open=sum(s.open for s in summaries),
+        breached=sum(s.breached for s in summaries),
+        closure_state_counts=closure_state_counts(state_counts),
+        mean_minutes_to_close=overall.mean,
+        p90_minutes_to_close=overall.p90,
+        slo_attainment=overall.attainment,
+    )
+
+
+def report_level(totals: RecoveryTotals) -> AlertLevel:
+    return alert_level(breached=totals.breached, failures=totals.failures, open_rows=totals.open)
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionFact:
+    provider: str
+    execution_status: str
+    executed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybookRowFact:
+    playbook_id: str
+    provider: str
+    category: str
+    generated_at: datetime
+    failure_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClosureFact:
+    closure_id: str
+    playbook_id: str
+    provider: str
+    closure_state: str
+    closed_at: datetime
+    # Recording order: breaks ties between closures with the same closed_at (the later record wins).
+    sequence: int
+
+
+def compute_retry_recovery_report(
+    *,
+    report_id: str,
+    now: datetime,
+    recovery_slo_minutes: int,
+    executions: Iterable[ExecutionFact],
+    rows: Iterable[PlaybookRowFact],
+    closures: Iterable[ClosureFact],
+    row_limit: int = DEFAULT_ROW_LIMIT,
+) -> RetryRecoveryReport:
+    """The SLO report over evidence in memory: the rules stated plainly (the SQL must agree)."""
+    slo = recovery_slo_minutes
+    closures = list(closures)
+    latest: dict[tuple[str, str], ClosureFact] = {}
+    for closure in closures:
+        key = (closure.playbook_id, closure.provider)
+        current = latest.get(key)
+        if current is None or (closure.closed_at, closure.sequence) > (current.closed_at, current.sequence):
+            latest[key] = closure
+
+    recovery_rows: list[RecoveryRow] = []
+    for fact in rows:
+        row_closure = latest.get((fact.playbook_id, fact.provider))
+        state = row_closure.closure_state if row_closure else None
+        status = row_status(generated_at=fact.generated_at, closure_state=state, now=now, slo_minutes=slo)
+        recovery_rows.append(
+            RecoveryRow(
+                playbook_id=fact.playbook_id,
+                provider=fact.provider,
+                category=fact.category,
+                generated_at=fact.generated_at,
+                failure_count=fact.failure_count,
+                status=status,
+                age_minutes=whole_minutes(fact.generated_at, now),
+                closure_state=state,
+                closure_id=row_closure.closure_id if row_closure else None,
+                closed_at=row_closure.closed_at if row_closure else None,
+                closure_minutes=(
+                    whole_minutes(fact.generated_at, row_closure.closed_at)
+                    if row_closure and status is RowStatus.CLOSED
+                    else None
+                ),
+            )
+        )
+
+    execution_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    latest_execution: dict[str, datetime] = {}
+    for execution in executions:
+        execution_counts[execution.provider][execution.execution_status] += 1
+        previous = latest_execution.get(execution.provider)
+        if previous is None or execution.executed_at > previous:
+            latest_execution[execution.provider] = execution.executed_at
+    closure_count: Counter[str] = Counter(c.provider for c in closures)
+    latest_closure: dict[str, datetime] = {}
+    for closure in closures:
+        previous = latest_closure.get(closure.provider)
+        if previous is None or closure.closed_at > previous:
+            latest_closure[closure.provider] = closure.closed_at
+    rows_by_provider: dict[str, list[RecoveryRow]] = defaultdict(list)
+    for row in recovery_rows:
+        rows_by_provider[row.provider].append(row)
+
+    providers = sorted(set(execution_counts) | set(rows_by_provider) | set(closure_count))
+    summaries = []
+    for provider in providers:
+        provider_rows = rows_by_provider.get(provider, [])
+        counts = execution_counts.get(provider, Counter())
+        stats = close_statistics(
+            [r.closure_minutes for r in provider_rows if r.closure_minutes is not None], slo
+        )
+        summaries.append(
+            ProviderRecoverySummary(
+                provider=provider,
+                category=min(
+                    (r.category for r in provider_rows), default=category_for_provider(provider).value
+                ),
+                executions=sum(counts.values()),
+                delivered=counts[ExecutionStatus.DELIVERED],
+                failed=counts[ExecutionStatus.FAILED],
+                skipped=counts[ExecutionStatus.SKIPPED],
+                playbook_rows=len(provider_rows),
+                closures=closure_count[provider],
+                open=sum(1 for r in provider_rows if r.status is not RowStatus.CLOSED),
+                breached=sum(1 for r in provider_rows if r.status is RowStatus.BREACHED),
+                closed=sum(1 for r in provider_rows if r.status is RowStatus.CLOSED),
+                latest_execution_at=latest_execution.get(provider),
+                latest_closure_at=latest_closure.get(provider),
+                mean_minutes_to_close=stats.mean,
+                p90_minutes_to_close=stats.p90,
+                slo_attainment=stats.attainment,
+            )
+        )
+    overall = close_statistics(
+        [r.closure_minutes for r in recovery_rows if r.closure_minutes is not None], slo
+    )
+    totals = build_totals(summaries, state_counts=Counter(c.closure_state for c in closures), overall=overall)
+
+    day_states: dict[str, Counter[str]] = defaultdict(Counter)
+    day_providers: dict[str, Counter[str]] = defaultdict(Counter)
+    for closure in closures:
+        day = closure.closed_at.astimezone(UTC).strftime("%Y-%m-%d")
+        day_states[day][closure.closure_state] += 1
+        day_providers[day][closure.provider] += 1
+    trends = tuple(
+        closure_trend_day(day, day_states[day], day_providers[day])
+        for day in sorted(day_states, reverse=True)
+    )
+    ordered_rows = sorted(recovery_rows, key=row_order_key)
+    return RetryRecoveryReport(
+        report_id=report_id,
+        generated_at=now,
+        recovery_slo_minutes=slo,
+        level=report_level(totals),
+        totals=totals,
+        provider_summaries=tuple(summaries),
+        rows=tuple(ordered_rows[:row_limit]),
+        rows_truncated=len(ordered_rows) > row_limit,
+        closure_trends=trends,
+    )
+
+
+def closure_trend_day(day: str, states: Mapping[str, int], providers: Mapping[str, int]) -> ClosureTrendDay:
+    return ClosureTrendDay(
+        day=day,
+        total=sum(states.values()),
+        state_counts=tuple((s.value, int(states[s.value])) for s in ClosureState if states.get(s.value)),
+        provider_counts=tuple(sorted((p, int(n)) for p, n in providers.items() if n)),
+    )
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def report_document(report: RetryRecoveryReport) -> dict[str, Any]:
+    """The stored, public-safe JSON form: ids, providers, categories, states, counts and times only."""
+    return {
+        "report_id": report.report_id,
+        "generated_at": _time(report.generated_at),
+        "recovery_slo_minutes": report.recovery_slo_minutes,
+        "level": report.level.value,
+        "totals": totals_document(report.totals),
+        "provider_summaries": [summary_document(s) for s in report.provider_summaries],
+        "rows": [
+            {
+                "playbook_id": r.playbook_id,
+                "provider": r.provider,
+                "category": r.category,
+                "generated_at": _time(r.generated_at),
+                "failure_count": r.failure_count,
+                "status": r.status.value,
+                "age_minutes": r.age_minutes,
+                "closure_state": r.closure_state,
+                "closure_id": r.closure_id,
+                "closed_at": _time(r.closed_at),
+                "closure_minutes": r.closure_minutes,
+            }
+            for r in report.rows
+        ],
+        "rows_truncated": report.rows_truncated,
+        "closure_trends": [trend_document(t) for t in report.closure_trends],
+    }
+
+
+def totals_document(totals: RecoveryTotals) -> dict[str, Any]:
+    return {
+        "executions": totals.executions,
+        "successes": totals.successes,
+        "failures": totals.failures,
+        "success_rate": totals.success_rate,
+        "rows": totals.rows,
+        "closed": totals.closed,
+        "open": totals.open,
+        "breached": totals.breached,
+        "closure_state_counts": [list(pair) for pair in totals.closure_state_counts],
+        "mean_minutes_to_close": totals.mean_minutes_to_close,
+        "p90_minutes_to_close": totals.p90_minutes_to_close,
+        "slo_attainment": totals.slo_attainment,
+    }
+
+
+def summary_document(summary: ProviderRecoverySummary) -> dict[str, Any]:
+    return {
+        "provider": summary.provider,
+        "category": summary.category,
+        "executions": summary.executions,
+        "delivered": summary.delivered,
+        "failed": summary.failed,
+        "skipped": summary.skipped,
+        "playbook_rows": summary.playbook_rows,
+        "closures": summary.closures,
+        "open": summary.open,
+        "breached": summary.breached,
+        "closed": summary.closed,
+        "latest_execution_at": _time(summary.latest_execution_at),
+        "latest_closure_at": _time(summary.latest_closure_at),
+        "mean_minutes_to_close": summary.mean_minutes_to_close,
+        "p90_minutes_to_close": summary.p90_minutes_to_close,
+        "slo_attainment": summary.slo_attainment,
+    }
+
+
+def trend_document(trend: ClosureTrendDay) -> dict[str, Any]:
+    return {
+        "day": trend.day,
+        "total": trend.total,
+        "state_counts": [list(pair) for pair in trend.state_counts],
+        "provider_counts": [list(pair) for pair in trend.provider_counts],
+    }
+
+
+def totals_from_document(doc: Mapping[str, Any]) -> RecoveryTotals:
+    return RecoveryTotals(
+        executions=doc["executions"],
+        successes=doc["successes"],
+        failures=doc["failures"],
+        success_rate=doc["success_rate"],
+        rows=doc["rows"],
+        closed=doc["closed"],
+        open=doc["open"],
+        breached=doc["breached"],
+        closure_state_counts=tuple((s, n) for s, n in doc["closure_state_counts"]),
+        mean_minutes_to_close=doc["mean_minutes_to_close"],
+        p90_minutes_to_close=doc["p90_minutes_to_close"],
+        slo_attainment=doc["slo_attainment"],
+    )
+
+
+def summary_from_document(doc: Mapping[str, Any]) -> ProviderRecoverySummary:
+    fields = dict(doc)
+    fields["latest_execution_at"] = _parse_time(doc["latest_execution_at"])
+    fields["latest_closure_at"] = _parse_time(doc["latest_closure_at"])
+    return ProviderRecoverySummary(**fields)
+
+
+def trend_from_document(doc: Mapping[str, Any]) -> ClosureTrendDay:
+    return ClosureTrendDay(
+        day=doc["day"],
+        total=doc["total"],
+        state_counts=tuple((s, n) for s, n in doc["state_counts"]),
+        provider_counts=tuple((p, n) for p, n in doc["provider_counts"]),
+    )
+
+
+def report_from_document(doc: Mapping[str, Any]) -> RetryRecoveryReport:
+    return RetryRecoveryReport(
+        report_id=doc["report_id"],
+        generated_at=_parse_time(doc["generated_at"]) or datetime.min.replace(tzinfo=UTC),
+        recovery_slo_minutes=doc["recovery_slo_minutes"],
+        level=AlertLevel(doc["level"]),
+        totals=totals_from_document(doc["totals"]),
+        provider_summaries=tuple(summary_from_document(s) for s in doc["provider_summaries"]),
+        rows=tuple(
+            RecoveryRow(
+                playbook_id=r["playbook_id"],
+                provider=r["provider"],
+                category=r["category"],
+                generated_at=_parse_time(r["generated_at"]) or datetime.min.replace(tzinfo=UTC),
+                failure_count=r["failure_count"],
+                status=RowStatus(r["status"]),
+                age_minutes=r["age_minutes"],
+                closure_state=r["closure_state"],
+                closure_id=r["closure_id"],
+                closed_at=_parse_time(r["closed_at"]),
+                closure_minutes=r["closure_minutes"],
+            )
+            for r in doc["rows"]
+        ),
+        rows_truncated=doc["rows_truncated"],
+        closure_trends=tuple(trend_from_document(t) for t in doc["closure_trends"]),
+    )
+
+
+def content_digest(document: Mapping[str, Any]) -> str:
+    """SHA-256 of canonical JSON (sorted keys, no whitespace)."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def report_content_digest(report: RetryRecoveryReport) -> str:
+    """What "unchanged" means: everything but the id, the instant and the rows' ages.
+
+    Ages grow every minute and say nothing new until a row crosses the SLO, and that crossing changes
+    its status, which is in the digest; so a report is unchanged when its statuses, closures, counts,
+    MTTR, attainment and trends are.
+    """
+    document = report_document(replace(report, report_id="", generated_at=datetime.min.replace(tzinfo=UTC)))
+    for row in document["rows"]:
+        row.pop("age_minutes")
+    document.pop("report_id")
+    document.pop("generated_at")
+    return content_digest(document)

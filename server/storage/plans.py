@@ -1,0 +1,310 @@
+"""Stored recovery escalation plans: built from the SLO report of an instant, routes one per table row.
+
+A plan holds a route for EVERY breached and open row, however many: the rows are streamed from the
+database in route order, merged with the retry-execution routes, and inserted in batches.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.domain.errors import FieldViolation, InvalidArgument, NotFound
+from server.domain.escalation_plan import (
+    EscalationPlan,
+    EscalationRoute,
+    ReceiverSelector,
+    build_escalation_plan,
+    no_receivers,
+    ordered_routes,
+    plan_document,
+    plan_from_document,
+    retry_execution_routes,
+    route_for_row,
+    stored_route,
+)
+from server.domain.slo_report import AlertLevel, RetryRecoveryReport
+from server.storage import reports as report_storage
+from server.storage.models import EscalationPlanRecord, EscalationRouteRecord
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+_ROUTE_INSERT_BATCH = 2000
+
+
+def receiver_selector(connector_config: Any) -> ReceiverSelector:
+    """Routing policy lookups for routes (cached: many routes share severity, category and provider)."""
+    if connector_config is None:
+        return no_receivers
+
+    @lru_cache(maxsize=4096)
+    def select_receivers(severity: str, category: str, provider: str) -> tuple[str, ...]:
+        return tuple(
+            connector_config.receivers_for_route(severity=severity, category=category, provider=provider)
+        )
+
+    return select_receivers
+
+
+def create_escalation_plan(
+    session: Session,
+    *,
+    now: datetime,
+    recovery_slo_minutes: int,
+    generated_by: str,
+    request_id: str | None = None,
+    connector_config: Any = None,
+) -> EscalationPlan:
+    """Build and store the plan of `now` and its SLO report; a repeated `request_id` gives the first plan."""
+    request_id = request_id or None
+    if request_id is not None:
+        existing = _plan_id_for_request(session, request_id)
+        if existing is not None:
+            return get_escalation_plan(session, plan_id=existing)
+    report = report_storage.build_retry_recovery_report(
+        session, now=now, recovery_slo_minutes=recovery_slo_minutes
+    )
+    return create_plan_for_report(
+        session,
+        report=report,
+        now=now,
+        generated_by=generated_by,
+        connector_config=connector_config,
+        request_id=request_id,
+    )
+
+
+def create_plan_for_report(
+    session: Session,
+    *,
+    report: RetryRecoveryReport,
+    now: datetime,
+    generated_by: str,
+    connector_config: Any = None,
+    request_id: str | None = None,
+) -> EscalationPlan:
+    """Store the plan built from the stored `report` at instant `now`."""
+    plan_id = report_storage.new_id("plan")
+    receivers = receiver_selector(connector_config)
+    row_routes = (
+        route_for_row(row, plan_id=plan_id, receivers=receivers)
+        for row in report_storage.stream_escalating_rows(
+            session, now=now, recovery_slo_minutes=report.recovery_slo_minutes
+        )
+    )
+    routes = ordered_routes(row_routes, retry_execution_routes(report, plan_id=plan_id, receivers=receivers))
+    plan = build_escalation_plan(report, routes, plan_id=plan_id, generated_at=now, generated_by=generated_by)
+    record = EscalationPlanRecord(
+        plan_id=plan.plan_id,
+        request_id=request_id,
+        generated_at=plan.generated_at,
+        generated_by=plan.generated_by,
+        alert_level=plan.alert_level.value,
+        recovery_slo_minutes=plan.recovery_slo_minutes,
+        recovery_report_id=plan.recovery_report_id,
+        escalation_count=plan.escalation_count,
+        document=plan_document(plan),
+    )
+    try:
+        with session.begin_nested():
+            session.add(record)
+            session.flush()
+    except IntegrityError:
+        # Another call with the same request_id committed first: its plan is the answer.
+        if request_id is None:
+            raise
+        existing = _plan_id_for_request(session, request_id)
+        if existing is None:
+            raise
+        return get_escalation_plan(session, plan_id=existing)
+    _insert_routes(session, plan.plan_id, plan.routes)
+    return plan
+
+
+def _insert_routes(session: Session, plan_id: str, routes: Sequence[EscalationRoute]) -> None:
+    for start in range(0, len(routes), _ROUTE_INSERT_BATCH):
+        session.execute(
+            insert(EscalationRouteRecord),
+            [
+                {
+                    "plan_id": plan_id,
+                    "position": position,
+                    "dedup_key": route.dedup_key,
+                    "severity": route.severity.value,
+                    "category": route.category.value,
+                    "provider": route.provider,
+                    "status": route.status.value,
+                    "playbook_id": route.playbook_id,
+                    "failure_count": route.failure_count,
+                    "age_minutes": route.age_minutes,
+                    "receivers": list(route.receivers),
+                }
+                for position, route in enumerate(routes[start : start + _ROUTE_INSERT_BATCH], start=start)
+            ],
+        )
+
+
+def _plan_id_for_request(session: Session, request_id: str) -> str | None:
+    return session.scalars(
+        select(EscalationPlanRecord.plan_id).where(EscalationPlanRecord.request_id == request_id)
+    ).first()
+
+
+def _routes_of(session: Session, plan_ids: Sequence[str]) -> dict[str, list[EscalationRoute]]:
+    routes: dict[str, list[EscalationRoute]] = {plan_id: [] for plan_id in plan_ids}
+    if not plan_ids:
+        return routes
+    route = EscalationRouteRecord
+    statement = (
+        select(
+            route.plan_id,
+            route.dedup_key,
+            route.severity,
+            route.category,
+            route.provider,
+            route.status,
+            route.playbook_id,
+            route.failure_count,
+            route.age_minutes,
+            route.receivers,
+        )
+        .where(route.plan_id.in_(plan_ids))
+        .order_by(route.plan_id, route.position)
+    )
+    for record in session.execute(statement.execution_options(yield_per=report_storage.STREAM_BATCH_ROWS)):
+        routes[record.plan_id].append(
+            stored_route(
+                dedup_key=record.dedup_key,
+                severity=record.severity,
+                category=record.category,
+                provider=record.provider,
+                status=record.status,
+                playbook_id=record.playbook_id,
+                failure_count=record.failure_count,
+                age_minutes=record.age_minutes,
+                receivers=record.receivers or (),
+            )
+        )
+    return routes
+
+
+def get_escalation_plan(session: Session, *, plan_id: str) -> EscalationPlan:
+    document = session.scalars(
+        select(EscalationPlanRecord.document).where(EscalationPlanRecord.plan_id == plan_id)
+    ).first()
+    if document is None:
+        raise NotFound(f"escalation plan {plan_id!r} not found", metadata={"plan_id": plan_id})
+    return plan_from_document(document, _routes_of(session, [plan_id])[plan_id])
+
+
+def latest_escalation_plan_id(session: Session) -> str | None:
+    return session.scalars(
+        select(EscalationPlanRecord.plan_id).order_by(EscalationPlanRecord.id.desc()).limit(1)
+    ).first()
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFilter:
+    alert_level: AlertLevel | None = None
+    provider: str | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+
+    def fingerprint(self) -> str:
+        material = json.dumps(
+            [
+                self.alert_level.value if self.alert_level else None,
+                self.provider,
+                self.start_time.isoformat() if self.start_time else None,
+                self.end_time.isoformat() if self.end_time else None,
+            ]
+        )
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanPage:
+    plans: tuple[EscalationPlan, ...]
+    next_page_token: str
+    total_size: int
+
+
+def normalize_page_size(page_size: int | None) -> int:
+    if page_size is not None and page_size < 0:
+        raise InvalidArgument([FieldViolation("page_size", "must not be negative")])
+    if not page_size:
+        return DEFAULT_PAGE_SIZE
+    return min(page_size, MAX_PAGE_SIZE)
+
+
+def encode_page_token(last_id: int, fingerprint: str) -> str:
+    raw = json.dumps({"after": last_id, "filter": fingerprint}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_page_token(token: str, fingerprint: str) -> int | None:
+    """The id to continue after; None for the first page. Tokens are bound to their filters (AIP-158)."""
+    if not token:
+        return None
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        after = decoded["after"]
+        token_fingerprint = decoded["filter"]
+    except (ValueError, binascii.Error, KeyError, TypeError):
+        raise InvalidArgument([FieldViolation("page_token", "not a page token from this list")]) from None
+    if not isinstance(after, int) or token_fingerprint != fingerprint:
+        raise InvalidArgument(
+            [FieldViolation("page_token", "the page token does not belong to these filters")]
+        ) from None
+    return after
+
+
+def list_escalation_plans(
+    session: Session, *, page_size: int | None = None, page_token: str = "", filters: PlanFilter | None = None
+) -> PlanPage:
+    """Stored plans, newest first, paged with an opaque token bound to the filters."""
+    filters = filters or PlanFilter()
+    size = normalize_page_size(page_size)
+    after = decode_page_token(page_token, filters.fingerprint())
+    plan = EscalationPlanRecord
+    conditions: list[Any] = []
+    if filters.alert_level is not None:
+        conditions.append(plan.alert_level == filters.alert_level.value)
+    if filters.provider:
+        conditions.append(
+            select(EscalationRouteRecord.id)
+            .where(
+                EscalationRouteRecord.plan_id == plan.plan_id,
+                EscalationRouteRecord.provider == filters.provider,
+            )
+            .exists()
+        )
+    if filters.start_time is not None:
+        conditions.append(plan.generated_at >= filters.start_time)
+    if filters.end_time is not None:
+        conditions.append(plan.generated_at < filters.end_time)
+    total = session.scalar(select(func.count()).select_from(plan).where(*conditions)) or 0
+    page_conditions = [*conditions, plan.id < after] if after is not None else conditions
+    records = session.execute(
+        select(plan.id, plan.plan_id, plan.document)
+        .where(*page_conditions)
+        .order_by(plan.id.desc())
+        .limit(size + 1)
+    ).all()
+    has_more = len(records) > size
+    records = records[:size]
+    routes = _routes_of(session, [r.plan_id for r in records])
+    plans = tuple(plan_from_document(r.document, routes[r.plan_id]) for r in records)
+    token = encode_page_token(records[-1].id, filters.fingerprint()) if has_more else ""
+    return PlanPage(plans=plans, next_page_token=token, total_size=int(total))
