@@ -1,0 +1,350 @@
+"""The outbox worker: claim due rows with a lease, send once through the connector, record the attempt,
+then schedule the next attempt or dead-letter. Retrying lives here and only here.
+
+One worker runs in every server process. On PostgreSQL replicas claim disjoint batches
+(`FOR UPDATE SKIP LOCKED` plus a conditional UPDATE); on SQLite the conditional UPDATE alone makes the
+claim atomic. A row's lease covers its whole send budget, so a process that dies mid-send leaves a
+row that any worker claims again once the lease runs out: nothing committed is ever lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from connectors import (
+    Connector,
+    ConnectorConfig,
+    FailureReason,
+    HttpTransport,
+    RecordedRequest,
+    SendResult,
+    build_connector,
+)
+from server.delivery import backoff
+from server.delivery.notifications import notification_from_document
+from server.delivery.tuning import DeliveryTuning
+from server.storage import deliveries as store
+from server.storage.database import Database
+
+log = logging.getLogger("cavra-recovery.delivery")
+
+CIRCUIT_OPEN = "circuit_open"
+_CIRCUIT_ERROR = "circuit open: recent attempts to this receiver kept failing; not sent"
+# Failures that say the endpoint is unhealthy, as opposed to a problem with what was sent.
+_RECEIVER_HEALTH_FAILURES = frozenset(
+    {FailureReason.TIMEOUT, FailureReason.NETWORK, FailureReason.SERVER_ERROR, FailureReason.RATE_LIMITED}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedDelivery:
+    delivery: store.StoredDelivery
+    admitted: bool  # False: the receiver's circuit is open, so nothing is sent this attempt
+    circuit_open_until: datetime | None
+    lease_seconds: float
+
+
+def worker_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        config: ConnectorConfig,
+        tuning: DeliveryTuning,
+        clock: Callable[[], datetime],
+        on_progress: Callable[[], None],
+        on_outcome: Callable[[store.StoredDelivery, store.AttemptOutcome, str], None] | None = None,
+        transport: HttpTransport | None = None,
+    ) -> None:
+        self._database = database
+        self._config = config
+        self._tuning = tuning
+        self._clock = clock
+        self._on_progress = on_progress
+        self._on_outcome = on_outcome
+        self._redactor = config.redactor()
+        self._transport = transport
+        self._owns_transport = transport is None
+        self.worker_id = worker_identity()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._connectors: dict[tuple[str, float | None], Connector] = {}
+        self._periodic: list[tuple[float, Callable[[], Any]]] = []
+
+    def add_periodic(self, interval_seconds: float, job: Callable[[], Any]) -> None:
+        """Run `job()` (a coroutine function) every `interval_seconds` from the worker loop."""
+        self._periodic.append((interval_seconds, job))
+
+    async def start(self) -> None:
+        if self._transport is None:
+            self._transport = HttpTransport(redactor=self._redactor)
+        self._task = asyncio.create_task(self._run(), name="delivery-worker")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop claiming, give in-flight sends `grace` seconds, then cancel them (their leases expire)."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+        if self._in_flight:
+            _, pending = await asyncio.wait(set(self._in_flight), timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+        if self._transport is not None and self._owns_transport:
+            await self._transport.aclose()
+
+    async def _run(self) -> None:
+        last_run = [0.0 for _ in self._periodic]
+        while not self._stopping:
+            self._wake.clear()
+            free = self._tuning.concurrency - len(self._in_flight)
+            claimed: list[ClaimedDelivery] = []
+            if free > 0:
+                try:
+                    claimed = await self._database.run(functools.partial(self._claim, limit=free))
+                except Exception:
+                    log.exception("claiming due deliveries failed; retrying after the poll interval")
+            for item in claimed:
+                task = asyncio.create_task(self._attempt(item), name=f"delivery-{item.delivery.delivery_id}")
+                self._in_flight.add(task)
+                task.add_done_callback(self._finished)
+            now_mono = time.monotonic()
+            for index, (interval, job) in enumerate(self._periodic):
+                if now_mono - last_run[index] >= interval:
+                    last_run[index] = now_mono
+                    try:
+                        await job()
+                    except Exception:
+                        log.exception("periodic delivery job failed")
+            if claimed and len(claimed) == free:
+                continue
+            await self._sleep()
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivery attempt task failed: %s", type(task.exception()).__name__)
+        # A freed slot may let the loop claim more.
+        self._wake.set()
+
+    async def _sleep(self) -> None:
+        timeout = self._tuning.poll_seconds
+        try:
+            due = await self._database.run(store.next_due_at)
+        except Exception:
+            due = None
+        if due is not None:
+            timeout = max(0.0, min(timeout, (due - self._clock()).total_seconds()))
+        if timeout <= 0 and self._tuning.concurrency - len(self._in_flight) <= 0:
+            timeout = self._tuning.poll_seconds
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 0.005))
+        except TimeoutError:
+            pass
+
+    def _lease_seconds(
+        self, delivery_provider: str, receiver_name: str, route_count: int, timeout: float | None
+    ) -> float:
+        try:
+            receiver_timeout = self._config.receiver(receiver_name).timeout_seconds
+        except KeyError:
+            receiver_timeout = 10.0
+        per_request = timeout or receiver_timeout
+        requests = max(1, route_count) if delivery_provider == "pagerduty" else 1
+        # Token endpoints (Sentinel) and STARTTLS add round trips: budget two timeouts per request.
+        return per_request * requests * 2 + self._tuning.lease_grace_seconds
+
+    def _claim(self, session: Session, limit: int) -> list[ClaimedDelivery]:
+        now = self._clock()
+        due = store.due_deliveries(
+            session, now=now, limit=limit, skip_locked=session.get_bind().dialect.name == "postgresql"
+        )
+        claimed: list[ClaimedDelivery] = []
+        for row in due:
+            lease = self._lease_seconds(row.provider, row.receiver, row.route_count, row.timeout_seconds)
+            delivery = store.claim_delivery(
+                session,
+                key=row.key,
+                worker_id=self.worker_id,
+                now=now,
+                claimed_until=now + timedelta(seconds=lease),
+            )
+            if delivery is None:
+                continue
+            failures, opened_until = store.load_circuit(
+                session, receiver=delivery.receiver, now=now, lock=True
+            )
+            admitted, circuit = backoff.admit(backoff.CircuitState(failures, opened_until), now, self._tuning)
+            if circuit != backoff.CircuitState(failures, opened_until):
+                store.store_circuit(
+                    session,
+                    receiver=delivery.receiver,
+                    consecutive_failures=circuit.consecutive_failures,
+                    opened_until=circuit.opened_until,
+                    now=now,
+                )
+            claimed.append(
+                ClaimedDelivery(
+                    delivery=delivery,
+                    admitted=admitted,
+                    circuit_open_until=circuit.opened_until,
+                    lease_seconds=lease,
+                )
+            )
+        return claimed
+
+    def _connector(self, receiver_name: str, timeout_seconds: float | None) -> Connector:
+        key = (receiver_name, timeout_seconds)
+        connector = self._connectors.get(key)
+        if connector is None:
+            receiver = self._config.receiver(receiver_name)
+            if timeout_seconds:
+                receiver = replace(receiver, timeout_seconds=timeout_seconds)
+            assert self._transport is not None
+            connector = build_connector(receiver, self._transport, clock=self._clock)
+            self._connectors[key] = connector
+        return connector
+
+    async def _send(self, item: ClaimedDelivery) -> tuple[SendResult, datetime, datetime, int]:
+        delivery = item.delivery
+        started = self._clock()
+        began = time.perf_counter()
+        if not item.admitted:
+            result = SendResult(ok=False, failure=None, retryable=True, error=_CIRCUIT_ERROR)
+        else:
+            try:
+                connector = self._connector(delivery.receiver, delivery.timeout_seconds)
+                notification = notification_from_document(delivery.notification)
+                async with asyncio.timeout(max(1.0, item.lease_seconds - self._tuning.lease_grace_seconds)):
+                    result = await connector.send(notification)
+            except KeyError:
+                result = SendResult.failed(
+                    FailureReason.CONFIGURATION, "the receiver is no longer configured", retryable=False
+                )
+            except TimeoutError:
+                result = SendResult.failed(FailureReason.TIMEOUT, "the send exceeded its time budget")
+            except Exception as exc:
+                # The message of an unexpected error might quote a credential: record only its type.
+                log.error("connector for receiver %s raised %s", delivery.receiver, type(exc).__name__)
+                result = SendResult.failed(
+                    FailureReason.CONFIGURATION, f"connector error: {type(exc).__name__}", retryable=False
+                )
+        finished = self._clock()
+        return result, started, finished, int((time.perf_counter() - began) * 1000)
+
+    def _recorded(self, request: RecordedRequest) -> dict[str, Any]:
+        return {
+            "method": request.method,
+            "url": self._redactor.by_value(request.url),
+            "headers": [
+                {"name": name, "value": self._redactor.header_value(name, value)}
+                for name, value in request.headers
+            ],
+            "body_sha256": request.body_sha256,
+        }
+
+    async def _attempt(self, item: ClaimedDelivery) -> None:
+        delivery = item.delivery
+        result, started, finished, latency_ms = await self._send(item)
+        failure_reason = (
+            CIRCUIT_OPEN if not item.admitted else (result.failure.value if result.failure else "")
+        )
+        outcome = store.AttemptOutcome(
+            started_at=started,
+            finished_at=finished,
+            success=result.ok,
+            http_status=result.http_status or 0,
+            failure_reason=failure_reason,
+            retryable=result.retryable,
+            latency_ms=latency_ms,
+            requests=tuple(self._recorded(request) for request in result.requests),
+            error=self._redactor.by_value(result.error)[:512],
+            external_reference=self._redactor.by_value(result.external_reference or ""),
+        )
+        attempt_number = delivery.attempt_count
+        if result.ok:
+            state, next_attempt_at = store.DELIVERED, None
+        elif result.retryable and attempt_number < delivery.max_attempts:
+            delay = backoff.retry_delay_seconds(
+                attempt_number, self._tuning, retry_after_seconds=result.retry_after_seconds
+            )
+            next_attempt_at = finished + timedelta(seconds=delay)
+            if not item.admitted and item.circuit_open_until is not None:
+                next_attempt_at = max(next_attempt_at, item.circuit_open_until)
+            state = store.RETRYING
+        else:
+            state, next_attempt_at = store.DEAD_LETTERED, None
+
+        def record(session: Session) -> bool:
+            now = self._clock()
+            owned = store.finish_attempt(
+                session,
+                delivery_id=delivery.delivery_id,
+                attempt_number=attempt_number,
+                worker_id=self.worker_id,
+                outcome=outcome,
+                state=state,
+                next_attempt_at=next_attempt_at,
+                now=now,
+            )
+            if item.admitted:
+                failures, opened_until = store.load_circuit(
+                    session, receiver=delivery.receiver, now=now, lock=True
+                )
+                before = backoff.CircuitState(failures, opened_until)
+                after = backoff.after_attempt(
+                    before,
+                    success=result.ok,
+                    counts_against_receiver=result.failure in _RECEIVER_HEALTH_FAILURES,
+                    now=now,
+                    tuning=self._tuning,
+                )
+                if after != before:
+                    store.store_circuit(
+                        session,
+                        receiver=delivery.receiver,
+                        consecutive_failures=after.consecutive_failures,
+                        opened_until=after.opened_until,
+                        now=now,
+                    )
+            return owned
+
+        try:
+            owned = await self._database.run(record)
+        except Exception:
+            log.exception("recording attempt %d of delivery %s failed", attempt_number, delivery.delivery_id)
+            return
+        if owned and self._on_outcome is not None:
+            self._on_outcome(delivery, outcome, state)
+        if state == store.DEAD_LETTERED:
+            log.warning(
+                "delivery %s to receiver %s dead-lettered after attempt %d (%s)",
+                delivery.delivery_id,
+                delivery.receiver,
+                attempt_number,
+                failure_reason or "failed",
+            )
+        self._on_progress()

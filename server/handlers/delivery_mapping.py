@@ -1,0 +1,153 @@
+"""Delivery records ⇄ proto messages (Delivery, DeliveryAttempt, ReceiverDeliveryResult)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from cavra.recovery.v1 import common_pb2, delivery_pb2, escalation_pb2
+from server.domain.escalation_plan import EscalationPlan
+from server.storage.deliveries import StoredAttempt, StoredDelivery
+
+
+def timestamp(moment: datetime | None) -> Timestamp | None:
+    if moment is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def delivery_state(state: str) -> int:
+    return int(common_pb2.DeliveryState.Value(f"DELIVERY_STATE_{state.upper()}"))
+
+
+def delivery_state_name(value: int) -> str:
+    return str(common_pb2.DeliveryState.Name(value)).removeprefix("DELIVERY_STATE_").lower()
+
+
+def failure_reason(reason: str) -> int:
+    name = f"DELIVERY_FAILURE_REASON_{reason.upper()}"
+    if not reason or name not in common_pb2.DeliveryFailureReason.keys():
+        return int(common_pb2.DELIVERY_FAILURE_REASON_UNSPECIFIED)
+    return int(common_pb2.DeliveryFailureReason.Value(name))
+
+
+def _request_message(request: Mapping[str, Any]) -> delivery_pb2.RedactedRequest:
+    return delivery_pb2.RedactedRequest(
+        method=str(request.get("method", "")),
+        url=str(request.get("url", "")),
+        headers=[
+            delivery_pb2.RedactedHeader(name=str(header["name"]), value=str(header["value"]))
+            for header in request.get("headers", [])
+        ],
+        body_sha256=str(request.get("body_sha256", "")),
+    )
+
+
+def attempt_message(attempt: StoredAttempt) -> delivery_pb2.DeliveryAttempt:
+    return delivery_pb2.DeliveryAttempt(
+        attempt_number=attempt.attempt_number,
+        started_at=timestamp(attempt.started_at),
+        finished_at=timestamp(attempt.finished_at),
+        success=attempt.success,
+        http_status=attempt.http_status,
+        failure_reason=failure_reason(attempt.failure_reason),
+        retryable=attempt.retryable,
+        latency_ms=attempt.latency_ms,
+        requests=[_request_message(request) for request in attempt.requests],
+        error=attempt.error,
+    )
+
+
+def delivery_message(delivery: StoredDelivery) -> delivery_pb2.Delivery:
+    return delivery_pb2.Delivery(
+        delivery_id=delivery.delivery_id,
+        delivery_evidence_id=delivery.delivery_evidence_id,
+        plan_id=delivery.plan_id or "",
+        schedule_run_id=delivery.schedule_run_id or "",
+        receiver=delivery.receiver,
+        provider=delivery.provider,
+        state=delivery_state(delivery.state),
+        attempt_count=delivery.attempt_count,
+        max_attempts=delivery.max_attempts,
+        next_attempt_at=timestamp(delivery.next_attempt_at),
+        created_at=timestamp(delivery.created_at),
+        updated_at=timestamp(delivery.updated_at),
+        route_count=delivery.route_count,
+        external_reference=delivery.external_reference,
+        attempts=[attempt_message(attempt) for attempt in delivery.attempts],
+    )
+
+
+def is_successful(delivery: StoredDelivery) -> bool:
+    return delivery.state in ("delivered", "dry_run")
+
+
+def result_message(delivery: StoredDelivery) -> delivery_pb2.ReceiverDeliveryResult:
+    return delivery_pb2.ReceiverDeliveryResult(
+        receiver=delivery.receiver,
+        provider=delivery.provider,
+        delivery_id=delivery.delivery_id,
+        state=delivery_state(delivery.state),
+        success=is_successful(delivery),
+        attempt_count=delivery.attempt_count,
+        http_status=delivery.last_http_status,
+        failure_reason=failure_reason(delivery.last_failure_reason),
+        route_count=delivery.route_count,
+        error=delivery.last_error,
+    )
+
+
+_ALERT_LEVELS = {"healthy": 1, "warning": 2, "critical": 3}
+_CATEGORIES = {"siem": 1, "itsm": 2, "chatops": 3, "webhook": 4, "retry-execution": 5}
+_STATUSES = {"breached": 1, "open": 2, "review_required": 3}
+
+
+def plan_message(plan: EscalationPlan) -> escalation_pb2.RecoveryEscalationPlan:
+    """The plan as the API shows it (the same mapping as the plan RPCs)."""
+    summary = plan.executive_summary
+    message = escalation_pb2.RecoveryEscalationPlan(
+        plan_id=plan.plan_id,
+        generated_at=timestamp(plan.generated_at),
+        generated_by=plan.generated_by,
+        alert_level=_ALERT_LEVELS.get(str(plan.alert_level), 0),
+        recovery_slo_minutes=plan.recovery_slo_minutes,
+        recovery_report_id=plan.recovery_report_id,
+        escalation_count=plan.escalation_count,
+        critical_escalation_count=plan.critical_escalation_count,
+        slo_breached_count=plan.slo_breached_count,
+        failed_execution_count=plan.failed_execution_count,
+        open_recovery_count=plan.open_recovery_count,
+        provider_count=plan.provider_count,
+        selected_providers=list(plan.selected_providers),
+        executive_summary=escalation_pb2.PlanExecutiveSummary(
+            status=_ALERT_LEVELS.get(str(summary.status), 0),
+            tracked_providers=summary.tracked_providers,
+            executions=summary.executions,
+            failures=summary.failures,
+            open=summary.open,
+            breached=summary.breached,
+            closure_rate=summary.closure_rate,
+        ),
+    )
+    for route in plan.routes:
+        message.escalation_routes.append(
+            escalation_pb2.EscalationRoute(
+                dedup_key=route.dedup_key,
+                severity=_ALERT_LEVELS.get(str(route.severity), 0),
+                category=_CATEGORIES.get(str(route.category), 0),
+                provider=route.provider,
+                status=_STATUSES.get(str(route.status), 0),
+                playbook_id=route.playbook_id,
+                failure_count=route.failure_count,
+                age_minutes=route.age_minutes,
+                reason=route.reason,
+                action=route.action,
+                receivers=list(route.receivers),
+            )
+        )
+    return message
