@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.domain.slo_report import (
@@ -259,3 +259,31 @@ def executive_report_digest(report: ExecutiveReport) -> str:
     for key in ("report_id", "generated_at", "recovery_report_id", "escalation_plan_id", "change"):
         document.pop(key)
     return content_digest(document)
+
+
+DEFAULT_SCHEDULE_INTERVAL_MINUTES = 1440
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRun:
+    """One window of the executive report schedule and the report it produced."""
+
+    run_id: str
+    window_start: datetime
+    window_end: datetime
+    interval_minutes: int
+    report_id: str
+    created_at: datetime
+
+
+def normalize_schedule_interval(value: int | None) -> int:
+    """0 or absent → 1440 minutes (negative values are rejected by the handler)."""
+    return DEFAULT_SCHEDULE_INTERVAL_MINUTES if not value or value < 0 else value
+
+
+def schedule_window(now: datetime, interval_minutes: int) -> tuple[datetime, datetime]:
+    """The window holding `now`; windows are aligned to the Unix epoch (UTC midnight for 1440 minutes)."""
+    interval = timedelta(minutes=interval_minutes)
+    start = _EPOCH + ((now - _EPOCH) // interval) * interval
+    return start, start + interval

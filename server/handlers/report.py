@@ -2,12 +2,318 @@
 
 from __future__ import annotations
 
-from cavra.recovery.v1 import report_pb2_grpc
+from typing import Any
+
+from google.api import httpbody_pb2
+
+from cavra.recovery.v1 import common_pb2, report_pb2, report_pb2_grpc
+from server.domain.errors import FieldViolation, InvalidArgument
+from server.domain.executive_report import ExecutiveReport, ScheduleRun, normalize_schedule_interval
+from server.domain.rendering import render_html, render_markdown
+from server.domain.slo_report import (
+    ClosureTrendDay,
+    ProviderRecoverySummary,
+    RecoveryRow,
+    RecoveryTotals,
+    RetryRecoveryReport,
+    normalize_recovery_slo_minutes,
+    normalize_row_limit,
+)
+from server.handlers.escalation_plans import alert_level_value, check_length, required_id, timestamp
 from server.handlers.report_delivery import ReportDeliveryHandlers
 from server.services import ServiceDependencies
+from server.storage import dashboard as dashboard_storage
+from server.storage import reports as report_storage
+from server.storage import schedule as schedule_storage
+from server.storage.models import ID_LENGTH, NAME_LENGTH
+
+MARKDOWN_CONTENT_TYPE = "text/markdown; charset=utf-8"
+HTML_CONTENT_TYPE = "text/html; charset=utf-8"
+
+
+def _enum(enum_type: Any, prefix: str, value: str) -> int:
+    return int(enum_type.Value(prefix + value.upper().replace("-", "_")))
+
+
+def state_counts_to_proto(pairs: tuple[tuple[str, int], ...]) -> list[report_pb2.ClosureStateCount]:
+    return [
+        report_pb2.ClosureStateCount(
+            closure_state=_enum(common_pb2.ClosureState, "CLOSURE_STATE_", state), count=count
+        )
+        for state, count in pairs
+    ]
+
+
+def totals_to_proto(totals: RecoveryTotals) -> report_pb2.RecoveryTotals:
+    message = report_pb2.RecoveryTotals(
+        executions=totals.executions,
+        successes=totals.successes,
+        failures=totals.failures,
+        rows=totals.rows,
+        closed=totals.closed,
+        open=totals.open,
+        breached=totals.breached,
+        closure_state_counts=state_counts_to_proto(totals.closure_state_counts),
+    )
+    for name in ("success_rate", "mean_minutes_to_close", "p90_minutes_to_close", "slo_attainment"):
+        value = getattr(totals, name)
+        if value is not None:
+            setattr(message, name, value)
+    return message
+
+
+def summary_to_proto(summary: ProviderRecoverySummary) -> report_pb2.ProviderRecoverySummary:
+    message = report_pb2.ProviderRecoverySummary(
+        provider=summary.provider,
+        category=_enum(common_pb2.ProviderCategory, "PROVIDER_CATEGORY_", summary.category),
+        executions=summary.executions,
+        delivered=summary.delivered,
+        failed=summary.failed,
+        skipped=summary.skipped,
+        playbook_rows=summary.playbook_rows,
+        closures=summary.closures,
+        open=summary.open,
+        breached=summary.breached,
+        closed=summary.closed,
+    )
+    if summary.latest_execution_at is not None:
+        message.latest_execution_at.CopyFrom(timestamp(summary.latest_execution_at))
+    if summary.latest_closure_at is not None:
+        message.latest_closure_at.CopyFrom(timestamp(summary.latest_closure_at))
+    for name in ("mean_minutes_to_close", "p90_minutes_to_close", "slo_attainment"):
+        value = getattr(summary, name)
+        if value is not None:
+            setattr(message, name, value)
+    return message
+
+
+def trend_to_proto(trend: ClosureTrendDay) -> report_pb2.ClosureTrendDay:
+    return report_pb2.ClosureTrendDay(
+        day=trend.day,
+        total=trend.total,
+        state_counts=state_counts_to_proto(trend.state_counts),
+        provider_counts=[report_pb2.ProviderCount(provider=p, count=n) for p, n in trend.provider_counts],
+    )
+
+
+def row_to_proto(row: RecoveryRow) -> report_pb2.RecoveryRow:
+    message = report_pb2.RecoveryRow(
+        playbook_id=row.playbook_id,
+        provider=row.provider,
+        category=_enum(common_pb2.ProviderCategory, "PROVIDER_CATEGORY_", row.category),
+        generated_at=timestamp(row.generated_at),
+        failure_count=row.failure_count,
+        status=_enum(common_pb2.RecoveryRowStatus, "RECOVERY_ROW_STATUS_", row.status.value),
+        age_minutes=row.age_minutes,
+        closure_id=row.closure_id or "",
+    )
+    if row.closure_state is not None:
+        message.closure_state = _enum(common_pb2.ClosureState, "CLOSURE_STATE_", row.closure_state)
+    if row.closed_at is not None:
+        message.closed_at.CopyFrom(timestamp(row.closed_at))
+    if row.closure_minutes is not None:
+        message.closure_minutes = row.closure_minutes
+    return message
+
+
+def retry_recovery_report_to_proto(report: RetryRecoveryReport) -> report_pb2.RetryRecoveryReport:
+    return report_pb2.RetryRecoveryReport(
+        report_id=report.report_id,
+        generated_at=timestamp(report.generated_at),
+        recovery_slo_minutes=report.recovery_slo_minutes,
+        level=alert_level_value(report.level.value),
+        totals=totals_to_proto(report.totals),
+        provider_summaries=[summary_to_proto(s) for s in report.provider_summaries],
+        rows=[row_to_proto(r) for r in report.rows],
+        rows_truncated=report.rows_truncated,
+        closure_trends=[trend_to_proto(t) for t in report.closure_trends],
+    )
+
+
+def executive_report_to_proto(report: ExecutiveReport) -> report_pb2.RecoveryExecutiveReport:
+    message = report_pb2.RecoveryExecutiveReport(
+        report_id=report.report_id,
+        generated_at=timestamp(report.generated_at),
+        generated_by=report.generated_by,
+        status=alert_level_value(report.status.value),
+        business_impact=report.business_impact,
+        key_risks=[
+            report_pb2.KeyRisk(
+                severity=alert_level_value(r.severity.value), title=r.title, count=r.count, owner=r.owner
+            )
+            for r in report.key_risks
+        ],
+        recommended_actions=list(report.recommended_actions),
+        provider_summaries=[summary_to_proto(s) for s in report.provider_summaries],
+        closure_trends=[trend_to_proto(t) for t in report.closure_trends],
+        recovery_slo_minutes=report.recovery_slo_minutes,
+        recovery_report_id=report.recovery_report_id,
+        escalation_plan_id=report.escalation_plan_id,
+        totals=totals_to_proto(report.totals),
+        escalation_count=report.escalation_count,
+    )
+    if report.change is not None:
+        change = report.change
+        message.change.CopyFrom(
+            report_pb2.ExecutiveReportChange(
+                previous_report_id=change.previous_report_id,
+                previous_status=alert_level_value(change.previous_status.value),
+                breached_delta=change.breached_delta,
+                open_delta=change.open_delta,
+                failures_delta=change.failures_delta,
+                escalations_delta=change.escalations_delta,
+            )
+        )
+        if change.mean_minutes_to_close_delta is not None:
+            message.change.mean_minutes_to_close_delta = change.mean_minutes_to_close_delta
+        if change.slo_attainment_delta is not None:
+            message.change.slo_attainment_delta = change.slo_attainment_delta
+    return message
+
+
+def schedule_run_to_proto(run: ScheduleRun) -> report_pb2.ExecutiveReportScheduleRun:
+    return report_pb2.ExecutiveReportScheduleRun(
+        run_id=run.run_id,
+        window_start=timestamp(run.window_start),
+        window_end=timestamp(run.window_end),
+        interval_minutes=run.interval_minutes,
+        report_id=run.report_id,
+        created_at=timestamp(run.created_at),
+    )
 
 
 class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceServicer):
     def __init__(self, dependencies: ServiceDependencies) -> None:
         ReportDeliveryHandlers.__init__(self, dependencies)
         self._deps = dependencies
+
+    async def GetRetryRecoveryReport(
+        self, request: report_pb2.GetRetryRecoveryReportRequest, context: Any
+    ) -> report_pb2.GetRetryRecoveryReportResponse:
+        if request.report_id:
+            report_id = required_id("report_id", request.report_id)
+            report = await self._deps.database.run(
+                lambda session: report_storage.get_retry_recovery_report(session, report_id=report_id)
+            )
+        else:
+            if request.row_limit < 0:
+                raise InvalidArgument([FieldViolation("row_limit", "must not be negative")])
+            now = self._deps.clock()
+            slo = normalize_recovery_slo_minutes(request.recovery_slo_minutes)
+            row_limit = normalize_row_limit(request.row_limit)
+            report = await self._deps.database.run(
+                lambda session: report_storage.build_retry_recovery_report(
+                    session, now=now, recovery_slo_minutes=slo, row_limit=row_limit
+                )
+            )
+        return report_pb2.GetRetryRecoveryReportResponse(report=retry_recovery_report_to_proto(report))
+
+    async def _executive_report(
+        self, *, report_id: str, slo_minutes: int, generated_by: str
+    ) -> ExecutiveReport:
+        if report_id:
+            checked = required_id("report_id", report_id)
+            return await self._deps.database.run(
+                lambda session: report_storage.get_executive_report(session, report_id=checked)
+            )
+        check_length("generated_by", generated_by, NAME_LENGTH)
+        now = self._deps.clock()
+        slo = normalize_recovery_slo_minutes(slo_minutes)
+        return await self._deps.database.run(
+            lambda session: report_storage.build_executive_report(
+                session,
+                now=now,
+                recovery_slo_minutes=slo,
+                generated_by=generated_by,
+                connector_config=self._deps.connector_config,
+            )
+        )
+
+    async def GetRecoveryExecutiveReport(
+        self, request: report_pb2.GetRecoveryExecutiveReportRequest, context: Any
+    ) -> report_pb2.GetRecoveryExecutiveReportResponse:
+        report = await self._executive_report(
+            report_id=request.report_id,
+            slo_minutes=request.recovery_slo_minutes,
+            generated_by=request.generated_by,
+        )
+        return report_pb2.GetRecoveryExecutiveReportResponse(report=executive_report_to_proto(report))
+
+    async def RenderRecoveryExecutiveReport(
+        self, request: report_pb2.RenderRecoveryExecutiveReportRequest, context: Any
+    ) -> httpbody_pb2.HttpBody:
+        if request.format not in common_pb2.ReportFormat.values():
+            raise InvalidArgument([FieldViolation("format", "unknown report format")])
+        report = await self._executive_report(
+            report_id=request.report_id,
+            slo_minutes=request.recovery_slo_minutes,
+            generated_by=request.generated_by,
+        )
+        if request.format == common_pb2.REPORT_FORMAT_MARKDOWN:
+            return httpbody_pb2.HttpBody(
+                content_type=MARKDOWN_CONTENT_TYPE, data=render_markdown(report).encode("utf-8")
+            )
+        return httpbody_pb2.HttpBody(content_type=HTML_CONTENT_TYPE, data=render_html(report).encode("utf-8"))
+
+    async def GetRollbackDrillDashboard(
+        self, request: report_pb2.GetRollbackDrillDashboardRequest, context: Any
+    ) -> report_pb2.GetRollbackDrillDashboardResponse:
+        now = self._deps.clock()
+        dashboard = await self._deps.database.run(
+            lambda session: dashboard_storage.rollback_drill_dashboard(session, now=now)
+        )
+        return report_pb2.GetRollbackDrillDashboardResponse(
+            generated_at=timestamp(dashboard.generated_at),
+            escalation_plans=dashboard.escalation_plans,
+            escalation_routes=dashboard.escalation_routes,
+            executive_reports=dashboard.executive_reports,
+            retry_recovery_reports=dashboard.retry_recovery_reports,
+            acknowledgements=dashboard.acknowledgements,
+            deliveries_ok=dashboard.deliveries_ok,
+            deliveries_failed=dashboard.deliveries_failed,
+            dead_letters=dashboard.dead_letters,
+            playbooks=dashboard.playbooks,
+            closures=dashboard.closures,
+            retry_executions_ok=dashboard.retry_executions_ok,
+            retry_executions_failed=dashboard.retry_executions_failed,
+            schedule_runs=dashboard.schedule_runs,
+        )
+
+    async def RunExecutiveReportSchedule(
+        self, request: report_pb2.RunExecutiveReportScheduleRequest, context: Any
+    ) -> report_pb2.RunExecutiveReportScheduleResponse:
+        if request.interval_minutes < 0:
+            raise InvalidArgument([FieldViolation("interval_minutes", "must not be negative")])
+        check_length("generated_by", request.generated_by, NAME_LENGTH)
+        check_length("request_id", request.request_id, ID_LENGTH)
+        now = self._deps.clock()
+        interval = normalize_schedule_interval(request.interval_minutes)
+        slo = normalize_recovery_slo_minutes(request.recovery_slo_minutes)
+        outcome = await self._deps.database.run(
+            lambda session: schedule_storage.run_executive_report_schedule(
+                session,
+                now=now,
+                interval_minutes=interval,
+                recovery_slo_minutes=slo,
+                generated_by=request.generated_by,
+                request_id=request.request_id,
+                connector_config=self._deps.connector_config,
+            )
+        )
+        return report_pb2.RunExecutiveReportScheduleResponse(
+            run=schedule_run_to_proto(outcome.run), created=outcome.created
+        )
+
+    async def ListExecutiveReportScheduleRuns(
+        self, request: report_pb2.ListExecutiveReportScheduleRunsRequest, context: Any
+    ) -> report_pb2.ListExecutiveReportScheduleRunsResponse:
+        page = await self._deps.database.run(
+            lambda session: schedule_storage.list_schedule_runs(
+                session, page_size=request.page_size, page_token=request.page_token
+            )
+        )
+        return report_pb2.ListExecutiveReportScheduleRunsResponse(
+            runs=[schedule_run_to_proto(run) for run in page.runs],
+            next_page_token=page.next_page_token,
+            total_size=page.total_size,
+        )

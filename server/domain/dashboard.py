@@ -1,0 +1,27 @@
+"""The rollback drill dashboard (SPEC §10): counts of everything the service has stored and done."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DrillDashboard:
+    generated_at: datetime
+    escalation_plans: int
+    # Routes summed over all plans.
+    escalation_routes: int
+    executive_reports: int
+    retry_recovery_reports: int
+    acknowledgements: int
+    # Deliveries delivered; deliveries whose last attempt failed (retrying or dead-lettered); dead letters.
+    deliveries_ok: int
+    deliveries_failed: int
+    dead_letters: int
+    playbooks: int
+    closures: int
+    # Retry executions delivered; failed or skipped.
+    retry_executions_ok: int
+    retry_executions_failed: int
+    schedule_runs: int
