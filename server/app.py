@@ -24,10 +24,13 @@ from cavra.recovery.v1 import (
     report_pb2,
     report_pb2_grpc,
 )
+from server.auth import AuthInterceptor, load_auth_config
 from server.handlers.errors import DomainErrorInterceptor
 from server.handlers.escalation import EscalationHandler
 from server.handlers.evidence import EvidenceHandler
 from server.handlers.report import ReportHandler
+from server.metrics import create_metrics
+from server.request_context import RequestContextInterceptor, install_log_context
 from server.services import ServiceDependencies
 from server.settings import Settings, SettingsError, split_host_port
 from server.storage.database import Database
@@ -79,13 +82,21 @@ class RunningServer:
 
 
 def build_dependencies(settings: Settings, environ: Mapping[str, str]) -> ServiceDependencies:
+    auth_config = None if settings.auth_config_path is None else load_auth_config(settings.auth_config_path)
+    metrics = create_metrics()
     database = Database(settings.database_url)
     connector_config = None
     if settings.connectors_path is not None:
         from connectors.config import load_connector_config
 
         connector_config = load_connector_config(settings.connectors_path, environ)
-    return ServiceDependencies(settings=settings, database=database, connector_config=connector_config)
+    return ServiceDependencies(
+        settings=settings,
+        database=database,
+        connector_config=connector_config,
+        metrics=metrics,
+        auth_config=auth_config,
+    )
 
 
 async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer:
@@ -94,8 +105,17 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
         await asyncio.to_thread(migrate, settings.database_url)
     dependencies = build_dependencies(settings, environ)
 
+    install_log_context()
+    # Outermost first: request id and metrics see every call, auth runs before any handler code, and
+    # DomainErrorInterceptor stays innermost so it maps what the handler raises.
+    interceptors: list[grpc.aio.ServerInterceptor[Any, Any]] = [
+        RequestContextInterceptor(dependencies.metrics)
+    ]
+    if dependencies.auth_config is not None:
+        interceptors.append(AuthInterceptor(dependencies.auth_config))
+    interceptors.append(DomainErrorInterceptor())
     server = grpc.aio.server(
-        interceptors=[DomainErrorInterceptor()],
+        interceptors=interceptors,
         options=grpc_server_options(settings),
     )
     evidence_pb2_grpc.add_EvidenceServiceServicer_to_server(EvidenceHandler(dependencies), server)

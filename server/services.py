@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from server.settings import Settings
 from server.storage.database import Database
+
+if TYPE_CHECKING:
+    from server.auth import AuthConfig
+    from server.metrics import ServiceMetrics
 
 
 def utc_now() -> datetime:
@@ -24,3 +28,7 @@ class ServiceDependencies:
     connector_config: Any = None
     # server.delivery: the outbox worker handlers wake and wait on.
     delivery: Any = None
+    # This server's Prometheus registry and metrics (the gateway serves them at /metrics).
+    metrics: ServiceMetrics | None = None
+    # Tokens and roles from --auth-config; None: the service is open (loopback only).
+    auth_config: AuthConfig | None = None

@@ -2,10 +2,144 @@
 
 from __future__ import annotations
 
-from cavra.recovery.v1 import evidence_pb2_grpc
+import asyncio
+from typing import Any
+
+import grpc
+
+from cavra.recovery.v1 import evidence_pb2, evidence_pb2_grpc
+from server.domain.evidence import EvidenceKind
+from server.handlers import evidence_mapping as mapping
 from server.services import ServiceDependencies
+from server.storage import evidence as storage
+
+Context = grpc.aio.ServicerContext[Any, Any]
 
 
 class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
     def __init__(self, dependencies: ServiceDependencies) -> None:
         self._deps = dependencies
+
+    def _count(self, kind: EvidenceKind, created: int, unchanged: int) -> None:
+        metrics = self._deps.metrics
+        if metrics is not None:
+            metrics.evidence_records.labels(kind=kind.value, outcome="created").inc(created)
+            metrics.evidence_records.labels(kind=kind.value, outcome="unchanged").inc(unchanged)
+
+    async def RecordRetryExecution(
+        self, request: evidence_pb2.RecordRetryExecutionRequest, context: Context
+    ) -> evidence_pb2.RecordRetryExecutionResponse:
+        execution = mapping.retry_execution_from_request(request)
+        now = self._deps.clock()
+        outcome = await self._deps.database.run(
+            lambda session: storage.record_retry_execution(session, execution=execution, now=now)
+        )
+        self._count(EvidenceKind.RETRY_EXECUTION, int(outcome.created), int(not outcome.created))
+        assert isinstance(outcome.record, type(execution))
+        return evidence_pb2.RecordRetryExecutionResponse(
+            retry_execution=mapping.retry_execution_to_proto(outcome.record), created=outcome.created
+        )
+
+    async def GetRetryExecution(
+        self, request: evidence_pb2.GetRetryExecutionRequest, context: Context
+    ) -> evidence_pb2.GetRetryExecutionResponse:
+        execution_id = mapping.execution_id_from_request(request)
+        execution = await self._deps.database.run(
+            lambda session: storage.get_retry_execution(session, execution_id=execution_id)
+        )
+        return evidence_pb2.GetRetryExecutionResponse(
+            retry_execution=mapping.retry_execution_to_proto(execution)
+        )
+
+    async def ListRetryExecutions(
+        self, request: evidence_pb2.ListRetryExecutionsRequest, context: Context
+    ) -> evidence_pb2.ListRetryExecutionsResponse:
+        where, page, fingerprint = mapping.retry_execution_query(request)
+        result = await self._deps.database.run(
+            lambda session: storage.list_retry_executions(session, where=where, page=page)
+        )
+        return evidence_pb2.ListRetryExecutionsResponse(
+            retry_executions=[mapping.retry_execution_to_proto(item) for item in result.items],
+            next_page_token=mapping.next_page_token(result.next_cursor, fingerprint),
+            total_size=result.total_size,
+        )
+
+    async def RecordConnectorRecoveryPlaybook(
+        self, request: evidence_pb2.RecordConnectorRecoveryPlaybookRequest, context: Context
+    ) -> evidence_pb2.RecordConnectorRecoveryPlaybookResponse:
+        playbook = mapping.playbook_from_request(request)
+        now = self._deps.clock()
+        outcome = await self._deps.database.run(
+            lambda session: storage.record_playbook(session, playbook=playbook, now=now)
+        )
+        self._count(EvidenceKind.CONNECTOR_RECOVERY_PLAYBOOK, int(outcome.created), int(not outcome.created))
+        assert isinstance(outcome.record, type(playbook))
+        return evidence_pb2.RecordConnectorRecoveryPlaybookResponse(
+            playbook=mapping.playbook_to_proto(outcome.record), created=outcome.created
+        )
+
+    async def GetConnectorRecoveryPlaybook(
+        self, request: evidence_pb2.GetConnectorRecoveryPlaybookRequest, context: Context
+    ) -> evidence_pb2.GetConnectorRecoveryPlaybookResponse:
+        playbook_id = mapping.playbook_id_from_request(request)
+        playbook = await self._deps.database.run(
+            lambda session: storage.get_playbook(session, playbook_id=playbook_id)
+        )
+        return evidence_pb2.GetConnectorRecoveryPlaybookResponse(playbook=mapping.playbook_to_proto(playbook))
+
+    async def ListConnectorRecoveryPlaybooks(
+        self, request: evidence_pb2.ListConnectorRecoveryPlaybooksRequest, context: Context
+    ) -> evidence_pb2.ListConnectorRecoveryPlaybooksResponse:
+        where, page, fingerprint = mapping.playbook_query(request)
+        result = await self._deps.database.run(
+            lambda session: storage.list_playbooks(session, where=where, page=page)
+        )
+        return evidence_pb2.ListConnectorRecoveryPlaybooksResponse(
+            playbooks=[mapping.playbook_to_proto(item) for item in result.items],
+            next_page_token=mapping.next_page_token(result.next_cursor, fingerprint),
+            total_size=result.total_size,
+        )
+
+    async def RecordRecoveryClosure(
+        self, request: evidence_pb2.RecordRecoveryClosureRequest, context: Context
+    ) -> evidence_pb2.RecordRecoveryClosureResponse:
+        closure = mapping.closure_from_request(request)
+        now = self._deps.clock()
+        outcome = await self._deps.database.run(
+            lambda session: storage.record_closure(session, closure=closure, now=now)
+        )
+        self._count(EvidenceKind.RECOVERY_CLOSURE, int(outcome.created), int(not outcome.created))
+        assert isinstance(outcome.record, type(closure))
+        return evidence_pb2.RecordRecoveryClosureResponse(
+            closure=mapping.closure_to_proto(outcome.record), created=outcome.created
+        )
+
+    async def ListRecoveryClosures(
+        self, request: evidence_pb2.ListRecoveryClosuresRequest, context: Context
+    ) -> evidence_pb2.ListRecoveryClosuresResponse:
+        where, page, fingerprint = mapping.closure_query(request)
+        result = await self._deps.database.run(
+            lambda session: storage.list_closures(session, where=where, page=page)
+        )
+        return evidence_pb2.ListRecoveryClosuresResponse(
+            closures=[mapping.closure_to_proto(item) for item in result.items],
+            next_page_token=mapping.next_page_token(result.next_cursor, fingerprint),
+            total_size=result.total_size,
+        )
+
+    async def BatchRecordEvidence(
+        self, request: evidence_pb2.BatchRecordEvidenceRequest, context: Context
+    ) -> evidence_pb2.BatchRecordEvidenceResponse:
+        # Validating 5,000 records takes a while: keep the event loop serving other calls meanwhile.
+        batch = await asyncio.to_thread(mapping.batch_from_request, request)
+        now = self._deps.clock()
+        outcome = await self._deps.database.run(
+            lambda session: storage.record_evidence_batch(
+                session, records=batch.records, paths=batch.paths, now=now
+            )
+        )
+        for kind, created, unchanged in outcome.per_kind:
+            self._count(kind, created, unchanged)
+        return evidence_pb2.BatchRecordEvidenceResponse(
+            created_count=outcome.created_count, unchanged_count=outcome.unchanged_count
+        )

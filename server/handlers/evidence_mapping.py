@@ -1,0 +1,487 @@
+"""EvidenceService proto <-> domain mapping, with every input check of the evidence RPCs in one place.
+
+Each `*_from_request` function walks the whole request, collects every violation under its full proto
+path (`records[17].closure.closed_at`) and raises one InvalidArgument; the domain and storage only
+ever see well-formed records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import TypeVar
+
+from google.protobuf import timestamp_pb2
+
+from cavra.recovery.v1 import common_pb2, evidence_pb2
+from server.domain.errors import FieldViolation, InvalidArgument
+from server.domain.evidence import (
+    ClosureFilter,
+    ClosureState,
+    ConnectorRecoveryPlaybook,
+    EvidenceRecord,
+    ExecutionStatus,
+    PageRequest,
+    PlaybookFilter,
+    PlaybookProvider,
+    ProviderCategory,
+    RecoveryClosure,
+    RetryExecution,
+    RetryExecutionFilter,
+    TimeRange,
+    category_for_provider,
+)
+from server.domain.validation import (
+    BATCH_MAX_RECORDS,
+    EARLIEST_TIME,
+    LATEST_TIME,
+    LOOKBACK_HOURS_MAX,
+    PROVIDERS_PER_PLAYBOOK_MAX,
+    STATUS_CODES_MAX,
+    VERIFICATION_REF_MAX_LENGTH,
+    VERIFICATION_REFS_MAX,
+    PageCursor,
+    Violations,
+    decode_page_token,
+    encode_page_token,
+    filter_fingerprint,
+)
+
+# Violations reported per error: a 5,000-record batch of garbage must still fit in gRPC trailers.
+MAX_REPORTED_VIOLATIONS = 25
+ALL_PLAYBOOKS = "-"
+ID_FIELD = {"retry_execution": "execution_id", "playbook": "playbook_id", "closure": "closure_id"}
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _enum_map(proto_enum: type[object], prefix: str, domain: type[E]) -> dict[int, E]:
+    return {proto_enum.Value(f"{prefix}_{member.name}"): member for member in domain}  # type: ignore[attr-defined]
+
+
+EXECUTION_STATUS_FROM_PROTO = _enum_map(common_pb2.ExecutionStatus, "EXECUTION_STATUS", ExecutionStatus)
+PROVIDER_CATEGORY_FROM_PROTO = _enum_map(common_pb2.ProviderCategory, "PROVIDER_CATEGORY", ProviderCategory)
+CLOSURE_STATE_FROM_PROTO = _enum_map(common_pb2.ClosureState, "CLOSURE_STATE", ClosureState)
+EXECUTION_STATUS_TO_PROTO = {member: value for value, member in EXECUTION_STATUS_FROM_PROTO.items()}
+PROVIDER_CATEGORY_TO_PROTO = {member: value for value, member in PROVIDER_CATEGORY_FROM_PROTO.items()}
+CLOSURE_STATE_TO_PROTO = {member: value for value, member in CLOSURE_STATE_FROM_PROTO.items()}
+
+
+class _Checks(Violations):
+    """Violations plus the proto-shaped checks (timestamps, enums) of this service."""
+
+    def timestamp(self, field: str, message: object, name: str, *, required: bool) -> datetime | None:
+        if not message.HasField(name):  # type: ignore[attr-defined]
+            if required:
+                self.add(field, "is required")
+            return None
+        stamp: timestamp_pb2.Timestamp = getattr(message, name)
+        if not 0 <= stamp.nanos < 1_000_000_000:
+            self.add(field, "has nanos outside [0, 1e9)")
+            return None
+        earliest, latest = EARLIEST_TIME.timestamp(), LATEST_TIME.timestamp()
+        if not earliest <= stamp.seconds < latest:
+            self.add(field, f"must be between {EARLIEST_TIME:%Y-%m-%d} and {LATEST_TIME:%Y-%m-%d} (UTC)")
+            return None
+        # Storage keeps microseconds on SQLite and PostgreSQL alike; finer precision is dropped here, once.
+        return datetime.fromtimestamp(stamp.seconds, UTC) + timedelta(microseconds=stamp.nanos // 1000)
+
+    def enum(self, field: str, value: int, known: Mapping[int, E], *, required: bool) -> E | None:
+        if value == 0:
+            if required:
+                self.add(field, "is required (must not be UNSPECIFIED)")
+            return None
+        member = known.get(value)
+        if member is None:
+            self.add(field, f"has unknown value {value}")
+        return member
+
+    def raise_if_any(self) -> None:
+        items = self.items
+        if not items:
+            return
+        reported = list(items[:MAX_REPORTED_VIOLATIONS])
+        if len(items) > MAX_REPORTED_VIOLATIONS:
+            reported.append(
+                FieldViolation("", f"{len(items) - MAX_REPORTED_VIOLATIONS} more violations not shown")
+            )
+        summary = "; ".join(f"{v.field}: {v.description}" for v in items[:3])
+        if len(items) > 3:
+            summary += f" (and {len(items) - 3} more)"
+        raise InvalidArgument(reported, message=f"invalid request: {summary}")
+
+
+def _retry_execution(
+    checks: _Checks, path: str, message: evidence_pb2.RetryExecution
+) -> RetryExecution | None:
+    before = len(checks)
+    execution_id = checks.require_id(f"{path}.execution_id", message.execution_id)
+    provider = checks.require_provider(f"{path}.provider", message.provider)
+    status = checks.enum(
+        f"{path}.execution_status", message.execution_status, EXECUTION_STATUS_FROM_PROTO, required=True
+    )
+    executed_at = checks.timestamp(f"{path}.executed_at", message, "executed_at", required=True)
+    for name in ("run_id", "retry_plan_id", "approval_decision_id", "delivery_id", "audit_id"):
+        checks.check_id(f"{path}.{name}", getattr(message, name))
+    checks.check_text(f"{path}.skipped_reason", message.skipped_reason)
+    if len(checks) > before or status is None or executed_at is None:
+        return None
+    return RetryExecution(
+        execution_id=execution_id,
+        provider=provider,
+        execution_status=status,
+        executed_at=executed_at,
+        run_id=message.run_id,
+        retry_plan_id=message.retry_plan_id,
+        approval_decision_id=message.approval_decision_id,
+        delivery_id=message.delivery_id,
+        audit_id=message.audit_id,
+        delivery_success=message.delivery_success,
+        skipped_reason=message.skipped_reason,
+    )
+
+
+def _playbook_provider(
+    checks: _Checks, path: str, message: evidence_pb2.PlaybookProvider
+) -> PlaybookProvider | None:
+    before = len(checks)
+    provider = checks.require_provider(f"{path}.provider", message.provider)
+    category = checks.enum(f"{path}.category", message.category, PROVIDER_CATEGORY_FROM_PROTO, required=False)
+    checks.check_count(f"{path}.failure_count", message.failure_count)
+    latest_failure_at = checks.timestamp(
+        f"{path}.latest_failure_at", message, "latest_failure_at", required=False
+    )
+    if len(message.status_codes) > STATUS_CODES_MAX:
+        checks.add(f"{path}.status_codes", f"must have at most {STATUS_CODES_MAX} entries")
+    for index, code in enumerate(message.status_codes[:STATUS_CODES_MAX]):
+        if not 100 <= code <= 599:
+            checks.add(f"{path}.status_codes[{index}]", "must be an HTTP status code (100-599)")
+    if len(checks) > before:
+        return None
+    return PlaybookProvider(
+        provider=provider,
+        category=category if category is not None else category_for_provider(provider),
+        failure_count=message.failure_count,
+        latest_failure_at=latest_failure_at,
+        status_codes=tuple(message.status_codes),
+    )
+
+
+def _playbook(
+    checks: _Checks, path: str, message: evidence_pb2.ConnectorRecoveryPlaybook
+) -> ConnectorRecoveryPlaybook | None:
+    before = len(checks)
+    playbook_id = checks.require_id(f"{path}.playbook_id", message.playbook_id)
+    generated_at = checks.timestamp(f"{path}.generated_at", message, "generated_at", required=True)
+    checks.check_count(f"{path}.lookback_hours", message.lookback_hours, LOOKBACK_HOURS_MAX)
+    checks.check_count(f"{path}.min_failure_count", message.min_failure_count)
+    if not message.providers:
+        checks.add(f"{path}.providers", "must have at least one provider entry")
+    elif len(message.providers) > PROVIDERS_PER_PLAYBOOK_MAX:
+        checks.add(f"{path}.providers", f"must have at most {PROVIDERS_PER_PLAYBOOK_MAX} entries")
+    providers: list[PlaybookProvider] = []
+    first_index: dict[str, int] = {}
+    for index, entry in enumerate(message.providers[:PROVIDERS_PER_PLAYBOOK_MAX]):
+        entry_path = f"{path}.providers[{index}]"
+        if entry.provider in first_index:
+            checks.add(
+                f"{entry_path}.provider",
+                f"duplicates {path}.providers[{first_index[entry.provider]}].provider",
+            )
+            continue
+        if entry.provider:
+            first_index[entry.provider] = index
+        provider = _playbook_provider(checks, entry_path, entry)
+        if provider is not None:
+            providers.append(provider)
+    if len(checks) > before or generated_at is None:
+        return None
+    return ConnectorRecoveryPlaybook(
+        playbook_id=playbook_id,
+        generated_at=generated_at,
+        providers=tuple(providers),
+        lookback_hours=message.lookback_hours,
+        min_failure_count=message.min_failure_count,
+    )
+
+
+def _closure(
+    checks: _Checks, path: str, message: evidence_pb2.RecoveryClosure, path_playbook_id: str | None
+) -> RecoveryClosure | None:
+    """`path_playbook_id` is the playbook named by the request path (None inside a batch)."""
+    before = len(checks)
+    closure_id = checks.require_id(f"{path}.closure_id", message.closure_id)
+    playbook_id = message.playbook_id
+    if path_playbook_id is None:
+        checks.require_id(f"{path}.playbook_id", playbook_id)
+    elif playbook_id and playbook_id != path_playbook_id:
+        checks.add(f"{path}.playbook_id", "must be empty or match the playbook_id of the request path")
+    else:
+        playbook_id = path_playbook_id
+    provider = checks.require_provider(f"{path}.provider", message.provider)
+    state = checks.enum(
+        f"{path}.closure_state", message.closure_state, CLOSURE_STATE_FROM_PROTO, required=True
+    )
+    checks.check_name(f"{path}.closed_by", message.closed_by)
+    closed_at = checks.timestamp(f"{path}.closed_at", message, "closed_at", required=True)
+    checks.check_text(f"{path}.external_ref", message.external_ref)
+    checks.check_text(f"{path}.notes", message.notes)
+    if len(message.verification_refs) > VERIFICATION_REFS_MAX:
+        checks.add(f"{path}.verification_refs", f"must have at most {VERIFICATION_REFS_MAX} entries")
+    for index, ref in enumerate(message.verification_refs[:VERIFICATION_REFS_MAX]):
+        if not ref:
+            checks.add(f"{path}.verification_refs[{index}]", "must not be empty")
+        else:
+            checks.check_text(f"{path}.verification_refs[{index}]", ref, VERIFICATION_REF_MAX_LENGTH)
+    if len(checks) > before or state is None or closed_at is None:
+        return None
+    return RecoveryClosure(
+        closure_id=closure_id,
+        playbook_id=playbook_id,
+        provider=provider,
+        closure_state=state,
+        closed_at=closed_at,
+        closed_by=message.closed_by,
+        external_ref=message.external_ref,
+        notes=message.notes,
+        verification_refs=tuple(message.verification_refs),
+    )
+
+
+def _request_id(checks: _Checks, value: str) -> None:
+    checks.check_id("request_id", value)
+
+
+def retry_execution_from_request(request: evidence_pb2.RecordRetryExecutionRequest) -> RetryExecution:
+    checks = _Checks()
+    _request_id(checks, request.request_id)
+    execution = None
+    if not request.HasField("retry_execution"):
+        checks.add("retry_execution", "is required")
+    else:
+        execution = _retry_execution(checks, "retry_execution", request.retry_execution)
+    checks.raise_if_any()
+    assert execution is not None
+    return execution
+
+
+def playbook_from_request(
+    request: evidence_pb2.RecordConnectorRecoveryPlaybookRequest,
+) -> ConnectorRecoveryPlaybook:
+    checks = _Checks()
+    _request_id(checks, request.request_id)
+    playbook = None
+    if not request.HasField("playbook"):
+        checks.add("playbook", "is required")
+    else:
+        playbook = _playbook(checks, "playbook", request.playbook)
+    checks.raise_if_any()
+    assert playbook is not None
+    return playbook
+
+
+def closure_from_request(request: evidence_pb2.RecordRecoveryClosureRequest) -> RecoveryClosure:
+    checks = _Checks()
+    _request_id(checks, request.request_id)
+    checks.require_id("playbook_id", request.playbook_id)
+    closure = None
+    if not request.HasField("closure"):
+        checks.add("closure", "is required")
+    else:
+        closure = _closure(checks, "closure", request.closure, request.playbook_id)
+    checks.raise_if_any()
+    assert closure is not None
+    return closure
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceBatch:
+    records: tuple[EvidenceRecord, ...]
+    # paths[i]: the proto path of records[i], for error metadata (`records[17].closure`).
+    paths: tuple[str, ...]
+
+
+def batch_from_request(request: evidence_pb2.BatchRecordEvidenceRequest) -> EvidenceBatch:
+    checks = _Checks()
+    _request_id(checks, request.request_id)
+    if not request.records:
+        checks.add("records", "must have at least one record")
+    elif len(request.records) > BATCH_MAX_RECORDS:
+        checks.add("records", f"must have at most {BATCH_MAX_RECORDS} records")
+        checks.raise_if_any()
+    records: list[EvidenceRecord] = []
+    paths: list[str] = []
+    first_seen: dict[tuple[type[object], str], tuple[int, str, EvidenceRecord]] = {}
+    for index, entry in enumerate(request.records):
+        kind = entry.WhichOneof("record")
+        path = f"records[{index}].{kind}"
+        record: EvidenceRecord | None
+        if kind == "retry_execution":
+            record = _retry_execution(checks, path, entry.retry_execution)
+        elif kind == "playbook":
+            record = _playbook(checks, path, entry.playbook)
+        elif kind == "closure":
+            record = _closure(checks, path, entry.closure, None)
+        else:
+            checks.add(f"records[{index}]", "must set one of retry_execution, playbook, closure")
+            continue
+        if record is None:
+            continue
+        key = (type(record), record.record_id)
+        earlier = first_seen.get(key)
+        if earlier is None:
+            first_seen[key] = (index, path, record)
+        elif earlier[2].content_digest() != record.content_digest():
+            checks.add(f"{path}.{ID_FIELD[kind]}", f"has the same id as {earlier[1]} with different content")
+        records.append(record)
+        paths.append(path)
+    checks.raise_if_any()
+    return EvidenceBatch(tuple(records), tuple(paths))
+
+
+def _id_from_get(field: str, value: str) -> str:
+    checks = _Checks()
+    checks.require_id(field, value)
+    checks.raise_if_any()
+    return value
+
+
+def execution_id_from_request(request: evidence_pb2.GetRetryExecutionRequest) -> str:
+    return _id_from_get("execution_id", request.execution_id)
+
+
+def playbook_id_from_request(request: evidence_pb2.GetConnectorRecoveryPlaybookRequest) -> str:
+    return _id_from_get("playbook_id", request.playbook_id)
+
+
+def _page(checks: _Checks, page_size: int, page_token: str, fingerprint: str) -> PageRequest:
+    size = checks.check_page_size("page_size", page_size)
+    cursor = decode_page_token(checks, "page_token", page_token, fingerprint)
+    return PageRequest(page_size=size, after=cursor)
+
+
+def _window(checks: _Checks, request: object) -> TimeRange:
+    start = checks.timestamp("start_time", request, "start_time", required=False)
+    end = checks.timestamp("end_time", request, "end_time", required=False)
+    checks.check_time_range("start_time", start, "end_time", end)
+    return TimeRange(start, end)
+
+
+def retry_execution_query(
+    request: evidence_pb2.ListRetryExecutionsRequest,
+) -> tuple[RetryExecutionFilter, PageRequest, str]:
+    """The filter, the page and the fingerprint its page tokens carry."""
+    checks = _Checks()
+    checks.check_provider("provider", request.provider)
+    status = checks.enum(
+        "execution_status", request.execution_status, EXECUTION_STATUS_FROM_PROTO, required=False
+    )
+    window = _window(checks, request)
+    where = RetryExecutionFilter(provider=request.provider or None, execution_status=status, executed=window)
+    fingerprint = filter_fingerprint("retry_executions", where)
+    page = _page(checks, request.page_size, request.page_token, fingerprint)
+    checks.raise_if_any()
+    return where, page, fingerprint
+
+
+def playbook_query(
+    request: evidence_pb2.ListConnectorRecoveryPlaybooksRequest,
+) -> tuple[PlaybookFilter, PageRequest, str]:
+    checks = _Checks()
+    checks.check_provider("provider", request.provider)
+    window = _window(checks, request)
+    where = PlaybookFilter(provider=request.provider or None, generated=window)
+    fingerprint = filter_fingerprint("playbooks", where)
+    page = _page(checks, request.page_size, request.page_token, fingerprint)
+    checks.raise_if_any()
+    return where, page, fingerprint
+
+
+def closure_query(
+    request: evidence_pb2.ListRecoveryClosuresRequest,
+) -> tuple[ClosureFilter, PageRequest, str]:
+    checks = _Checks()
+    if request.playbook_id != ALL_PLAYBOOKS:
+        checks.require_id("playbook_id", request.playbook_id)
+    checks.check_provider("provider", request.provider)
+    state = checks.enum("closure_state", request.closure_state, CLOSURE_STATE_FROM_PROTO, required=False)
+    window = _window(checks, request)
+    where = ClosureFilter(
+        playbook_id=None if request.playbook_id == ALL_PLAYBOOKS else request.playbook_id,
+        provider=request.provider or None,
+        closure_state=state,
+        closed=window,
+    )
+    fingerprint = filter_fingerprint("closures", where)
+    page = _page(checks, request.page_size, request.page_token, fingerprint)
+    checks.raise_if_any()
+    return where, page, fingerprint
+
+
+def next_page_token(cursor: PageCursor | None, fingerprint: str) -> str:
+    return "" if cursor is None else encode_page_token(cursor, fingerprint)
+
+
+def _timestamp(value: datetime) -> timestamp_pb2.Timestamp:
+    utc = value.astimezone(UTC)
+    seconds = int((utc - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(seconds=1))
+    return timestamp_pb2.Timestamp(seconds=seconds, nanos=utc.microsecond * 1000)
+
+
+def retry_execution_to_proto(execution: RetryExecution) -> evidence_pb2.RetryExecution:
+    message = evidence_pb2.RetryExecution(
+        execution_id=execution.execution_id,
+        provider=execution.provider,
+        execution_status=EXECUTION_STATUS_TO_PROTO[execution.execution_status],
+        executed_at=_timestamp(execution.executed_at),
+        run_id=execution.run_id,
+        retry_plan_id=execution.retry_plan_id,
+        approval_decision_id=execution.approval_decision_id,
+        delivery_id=execution.delivery_id,
+        audit_id=execution.audit_id,
+        delivery_success=execution.delivery_success,
+        skipped_reason=execution.skipped_reason,
+    )
+    if execution.recorded_at is not None:
+        message.recorded_at.CopyFrom(_timestamp(execution.recorded_at))
+    return message
+
+
+def playbook_to_proto(playbook: ConnectorRecoveryPlaybook) -> evidence_pb2.ConnectorRecoveryPlaybook:
+    message = evidence_pb2.ConnectorRecoveryPlaybook(
+        playbook_id=playbook.playbook_id,
+        generated_at=_timestamp(playbook.generated_at),
+        lookback_hours=playbook.lookback_hours,
+        min_failure_count=playbook.min_failure_count,
+    )
+    for entry in playbook.providers:
+        provider = message.providers.add(
+            provider=entry.provider,
+            category=PROVIDER_CATEGORY_TO_PROTO[entry.category],
+            failure_count=entry.failure_count,
+            status_codes=entry.status_codes,
+        )
+        if entry.latest_failure_at is not None:
+            provider.latest_failure_at.CopyFrom(_timestamp(entry.latest_failure_at))
+    if playbook.recorded_at is not None:
+        message.recorded_at.CopyFrom(_timestamp(playbook.recorded_at))
+    return message
+
+
+def closure_to_proto(closure: RecoveryClosure) -> evidence_pb2.RecoveryClosure:
+    message = evidence_pb2.RecoveryClosure(
+        closure_id=closure.closure_id,
+        playbook_id=closure.playbook_id,
+        provider=closure.provider,
+        closure_state=CLOSURE_STATE_TO_PROTO[closure.closure_state],
+        closed_by=closure.closed_by,
+        closed_at=_timestamp(closure.closed_at),
+        external_ref=closure.external_ref,
+        notes=closure.notes,
+        verification_refs=closure.verification_refs,
+    )
+    if closure.recorded_at is not None:
+        message.recorded_at.CopyFrom(_timestamp(closure.recorded_at))
+    return message

@@ -1,0 +1,164 @@
+"""Per-RPC context: request id and principal on every log line of the RPC, RPC metrics, access log.
+
+`RequestContextInterceptor` is the outermost interceptor: it takes `x-request-id` from the call's
+metadata (or makes one), returns it as initial metadata, keeps it in a contextvar for the duration of
+the RPC (worker threads started with `asyncio.to_thread` inherit it) and records the RPC's metrics.
+`install_log_context()` makes every log record carry `request_id` and `principal` attributes and
+appends them to the formatted line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
+from typing import Any, cast
+
+import grpc
+
+from server.metrics import ServiceMetrics, split_method
+
+REQUEST_ID_HEADER = "x-request-id"
+# A caller's request id is echoed and logged, so only a short, plain token is taken as is.
+_REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+# Codes that mean the server, not the caller, failed: logged at WARNING.
+_SERVER_FAULTS = frozenset({"INTERNAL", "UNKNOWN", "DATA_LOSS", "UNIMPLEMENTED"})
+
+request_id_var: ContextVar[str | None] = ContextVar("cavra_request_id", default=None)
+principal_var: ContextVar[str | None] = ContextVar("cavra_principal", default=None)
+
+log = logging.getLogger("cavra-recovery.rpc")
+
+
+def current_request_id() -> str | None:
+    return request_id_var.get()
+
+
+def current_principal() -> str | None:
+    """Name of the authenticated token of the current RPC (None when the service is open)."""
+    return principal_var.get()
+
+
+def request_id_from_metadata(metadata: Sequence[tuple[str, str | bytes]] | None) -> str:
+    for key, value in metadata or ():
+        if (
+            key.lower() == REQUEST_ID_HEADER
+            and isinstance(value, str)
+            and _REQUEST_ID_PATTERN.fullmatch(value)
+        ):
+            return value
+    return uuid.uuid4().hex
+
+
+class RequestContextFilter(logging.Filter):
+    """Puts the current RPC's `request_id` and `principal` on every record ("-" outside an RPC)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get() or "-"
+        record.principal = principal_var.get() or "-"
+        return True
+
+
+class RequestContextFormatter(logging.Formatter):
+    """Wraps a handler's formatter and appends ` request_id=… principal=…` inside an RPC."""
+
+    def __init__(self, inner: logging.Formatter | None) -> None:
+        super().__init__()
+        self._inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = self._inner.format(record)
+        request_id = getattr(record, "request_id", "-")
+        if request_id == "-":
+            return line
+        principal = getattr(record, "principal", "-")
+        suffix = f" request_id={request_id}" + (f" principal={principal}" if principal != "-" else "")
+        first, newline, rest = line.partition("\n")
+        return first + suffix + newline + rest
+
+
+def install_log_context(logger: logging.Logger | None = None) -> None:
+    """Add the request context to every handler of `logger` (the root logger); safe to call twice."""
+    target = logger or logging.getLogger()
+    for handler in target.handlers:
+        if not any(isinstance(f, RequestContextFilter) for f in handler.filters):
+            handler.addFilter(RequestContextFilter())
+        if not isinstance(handler.formatter, RequestContextFormatter):
+            handler.setFormatter(RequestContextFormatter(handler.formatter))
+
+
+def _code_name(context: grpc.aio.ServicerContext[Any, Any]) -> str:
+    code = context.code()
+    if isinstance(code, grpc.StatusCode):
+        return code.name
+    if isinstance(code, int):
+        return next((c.name for c in grpc.StatusCode if c.value[0] == code), "UNKNOWN")
+    return "UNKNOWN"
+
+
+Behavior = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
+
+
+class RequestContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]  # generic only in the stubs
+    """Outermost interceptor: request id, RPC metrics and the access log line of every unary RPC."""
+
+    def __init__(self, metrics: ServiceMetrics | None) -> None:
+        self._metrics = metrics
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any]:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        method: str = handler_call_details.method
+        request_id = request_id_from_metadata(handler_call_details.invocation_metadata)
+        observed = self._observe(cast(Behavior, handler.unary_unary), method, request_id)
+        return grpc.unary_unary_rpc_method_handler(
+            observed,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+    def _observe(self, behavior: Behavior, method: str, request_id: str) -> Behavior:
+        service, name = split_method(method)
+        labels = {"grpc_type": "unary", "grpc_service": service, "grpc_method": name}
+        metrics = self._metrics
+
+        async def observed(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            token = request_id_var.set(request_id)
+            # The auth interceptor (inside this one) fills the principal in; reset with the request id.
+            principal_token = principal_var.set(None)
+            started = time.perf_counter()
+            if metrics is not None:
+                metrics.rpc_started.labels(**labels).inc()
+            code = "OK"
+            try:
+                await context.send_initial_metadata(((REQUEST_ID_HEADER, request_id),))
+                return await behavior(request, context)
+            except grpc.aio.AbortError:
+                code = _code_name(context)
+                raise
+            except asyncio.CancelledError:
+                code = "CANCELLED"
+                raise
+            except BaseException:
+                code = "UNKNOWN"
+                raise
+            finally:
+                elapsed = time.perf_counter() - started
+                if metrics is not None:
+                    metrics.rpc_handled.labels(**labels, grpc_code=code).inc()
+                    metrics.rpc_latency.labels(**labels).observe(elapsed)
+                level = logging.WARNING if code in _SERVER_FAULTS else logging.DEBUG
+                log.log(level, "rpc %s %s %.1f ms", method, code, elapsed * 1000)
+                principal_var.reset(principal_token)
+                request_id_var.reset(token)
+
+        return observed

@@ -1,0 +1,592 @@
+"""Evidence repository: idempotent recording, get, keyset-paged listing and counts.
+
+Every function takes the caller's session (one transaction per RPC) and never commits. Recording is
+idempotent by record id: rows are inserted with `INSERT … ON CONFLICT DO NOTHING RETURNING id` in
+multi-row statements, and every id that was not inserted (already stored, or stored a moment ago by a
+concurrent call) is re-read and its content digest compared: equal is "unchanged", different is
+ALREADY_EXISTS. A race therefore never surfaces as an IntegrityError on SQLite or PostgreSQL, and a
+conflict anywhere rolls the whole batch back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import ColumnElement, Select, Table, and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from server.domain.errors import AlreadyExists, FailedPrecondition, NotFound
+from server.domain.evidence import (
+    BatchOutcome,
+    ClosureFilter,
+    ClosureState,
+    ConnectorRecoveryPlaybook,
+    EvidenceCounts,
+    EvidenceKind,
+    EvidenceRecord,
+    ExecutionStatus,
+    Page,
+    PageRequest,
+    PlaybookFilter,
+    PlaybookProvider,
+    ProviderCategory,
+    RecordOutcome,
+    RecoveryClosure,
+    RetryExecution,
+    RetryExecutionFilter,
+    TimeRange,
+)
+from server.domain.validation import PageCursor
+from server.storage.models import (
+    PlaybookProviderRecord,
+    PlaybookRecord,
+    RecoveryClosureRecord,
+    RetryExecutionRecord,
+)
+
+# Ids per `IN (…)` lookup: far below SQLite's and PostgreSQL's bound-parameter limits.
+LOOKUP_CHUNK = 1_000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A record to store and the proto path of the message it came from (for error metadata)."""
+
+    record: EvidenceRecord
+    path: str
+
+
+def _chunks(items: Sequence[T], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _insert_new(session: Session, model: type[Any], key: str, rows: list[dict[str, Any]]) -> set[str]:
+    """Multi-row insert that skips ids already stored; returns the ids this statement inserted."""
+    if not rows:
+        return set()
+    table = _table(model)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).on_conflict_do_nothing(index_elements=[table.c[key]]).returning(table.c[key])
+    return {row[0] for row in session.execute(statement, rows)}
+
+
+def _stored_digests(
+    session: Session, key_column: InstrumentedAttribute[str], digest_column: Any, ids: Sequence[str]
+) -> dict[str, str]:
+    digests: dict[str, str] = {}
+    for chunk in _chunks(ids):
+        rows = session.execute(select(key_column, digest_column).where(key_column.in_(chunk))).tuples()
+        digests.update(rows.all())
+    return digests
+
+
+def _settle(
+    session: Session,
+    *,
+    kind: EvidenceKind,
+    key_name: str,
+    key_column: InstrumentedAttribute[str],
+    digest_column: Any,
+    pending: Sequence[_Pending],
+    inserted: set[str],
+) -> int:
+    """Compare every record not inserted with the stored one; return how many are unchanged."""
+    others = [p for p in pending if p.record.record_id not in inserted]
+    stored = _stored_digests(session, key_column, digest_column, [p.record.record_id for p in others])
+    for item in others:
+        record_id = item.record.record_id
+        digest = stored.get(record_id)
+        if digest is None:
+            # ON CONFLICT skipped it yet it is gone: evidence is never deleted, so this is not expected.
+            raise AlreadyExists(
+                f"{kind.value.replace('_', ' ')} {record_id!r} is being recorded concurrently; retry",
+                reason="EVIDENCE_RACE",
+                metadata={"kind": kind.value, key_name: record_id},
+            )
+        if digest != item.record.content_digest():
+            raise AlreadyExists(
+                f"{kind.value.replace('_', ' ')} {record_id!r} already exists with different content",
+                reason="EVIDENCE_CONFLICT",
+                metadata={"kind": kind.value, key_name: record_id, "field": f"{item.path}.{key_name}"},
+            )
+    return len(others)
+
+
+def _deduplicate(pending: Sequence[_Pending]) -> tuple[list[_Pending], int]:
+    """First occurrence of each id; identical repeats inside one batch count as unchanged.
+
+    The transport mapping already rejects the same id with different content inside one batch.
+    """
+    seen: set[str] = set()
+    unique: list[_Pending] = []
+    for item in pending:
+        if item.record.record_id not in seen:
+            seen.add(item.record.record_id)
+            unique.append(item)
+    return unique, len(pending) - len(unique)
+
+
+def _store_retry_executions(session: Session, pending: Sequence[_Pending], now: datetime) -> BatchOutcome:
+    unique, repeats = _deduplicate(pending)
+    rows = []
+    for item in unique:
+        execution = cast(RetryExecution, item.record)
+        rows.append(
+            {
+                "execution_id": execution.execution_id,
+                "provider": execution.provider,
+                "execution_status": execution.execution_status.value,
+                "executed_at": execution.executed_at,
+                "run_id": execution.run_id,
+                "retry_plan_id": execution.retry_plan_id,
+                "approval_decision_id": execution.approval_decision_id,
+                "delivery_id": execution.delivery_id,
+                "audit_id": execution.audit_id,
+                "delivery_success": execution.delivery_success,
+                "skipped_reason": execution.skipped_reason,
+                "content_digest": execution.content_digest(),
+                "recorded_at": now,
+            }
+        )
+    inserted = _insert_new(session, RetryExecutionRecord, "execution_id", rows)
+    unchanged = _settle(
+        session,
+        kind=EvidenceKind.RETRY_EXECUTION,
+        key_name="execution_id",
+        key_column=RetryExecutionRecord.execution_id,
+        digest_column=RetryExecutionRecord.content_digest,
+        pending=unique,
+        inserted=inserted,
+    )
+    return BatchOutcome(created_count=len(inserted), unchanged_count=unchanged + repeats)
+
+
+def _store_playbooks(session: Session, pending: Sequence[_Pending], now: datetime) -> BatchOutcome:
+    unique, repeats = _deduplicate(pending)
+    playbooks = [cast(ConnectorRecoveryPlaybook, item.record) for item in unique]
+    rows = [
+        {
+            "playbook_id": playbook.playbook_id,
+            "generated_at": playbook.generated_at,
+            "lookback_hours": playbook.lookback_hours,
+            "min_failure_count": playbook.min_failure_count,
+            "content_digest": playbook.content_digest(),
+            "recorded_at": now,
+        }
+        for playbook in playbooks
+    ]
+    inserted = _insert_new(session, PlaybookRecord, "playbook_id", rows)
+    provider_rows = [
+        {
+            "playbook_id": playbook.playbook_id,
+            "provider": entry.provider,
+            "category": entry.category.value,
+            "failure_count": entry.failure_count,
+            "latest_failure_at": entry.latest_failure_at,
+            "status_codes": list(entry.status_codes),
+            "generated_at": playbook.generated_at,
+        }
+        for playbook in playbooks
+        if playbook.playbook_id in inserted
+        for entry in playbook.providers
+    ]
+    if provider_rows:
+        session.execute(_table(PlaybookProviderRecord).insert(), provider_rows)
+    unchanged = _settle(
+        session,
+        kind=EvidenceKind.CONNECTOR_RECOVERY_PLAYBOOK,
+        key_name="playbook_id",
+        key_column=PlaybookRecord.playbook_id,
+        digest_column=PlaybookRecord.content_digest,
+        pending=unique,
+        inserted=inserted,
+    )
+    return BatchOutcome(created_count=len(inserted), unchanged_count=unchanged + repeats)
+
+
+def _playbook_providers(session: Session, playbook_ids: Sequence[str]) -> dict[str, set[str]]:
+    """Stored playbooks among `playbook_ids`, each with its provider names."""
+    found: dict[str, set[str]] = {}
+    for chunk in _chunks(playbook_ids):
+        statement = (
+            select(PlaybookRecord.playbook_id, PlaybookProviderRecord.provider)
+            .outerjoin(
+                PlaybookProviderRecord, PlaybookProviderRecord.playbook_id == PlaybookRecord.playbook_id
+            )
+            .where(PlaybookRecord.playbook_id.in_(chunk))
+        )
+        for playbook_id, provider in session.execute(statement).tuples():
+            providers = found.setdefault(playbook_id, set())
+            if provider is not None:
+                providers.add(provider)
+    return found
+
+
+def _store_closures(session: Session, pending: Sequence[_Pending], now: datetime) -> BatchOutcome:
+    unique, repeats = _deduplicate(pending)
+    closures = [(cast(RecoveryClosure, item.record), item.path) for item in unique]
+    known = _playbook_providers(session, sorted({closure.playbook_id for closure, _ in closures}))
+    for closure, path in closures:
+        providers = known.get(closure.playbook_id)
+        if providers is None:
+            raise NotFound(
+                f"connector recovery playbook {closure.playbook_id!r} not found",
+                reason="PLAYBOOK_NOT_FOUND",
+                metadata={
+                    "playbook_id": closure.playbook_id,
+                    "closure_id": closure.closure_id,
+                    "field": path,
+                },
+            )
+        if closure.provider not in providers:
+            raise FailedPrecondition(
+                f"playbook {closure.playbook_id!r} has no entry for provider {closure.provider!r}",
+                reason="PROVIDER_NOT_IN_PLAYBOOK",
+                metadata={
+                    "playbook_id": closure.playbook_id,
+                    "provider": closure.provider,
+                    "closure_id": closure.closure_id,
+                    "field": f"{path}.provider",
+                },
+            )
+    rows = [
+        {
+            "closure_id": closure.closure_id,
+            "playbook_id": closure.playbook_id,
+            "provider": closure.provider,
+            "closure_state": closure.closure_state.value,
+            "closed_by": closure.closed_by,
+            "closed_at": closure.closed_at,
+            "external_ref": closure.external_ref,
+            "notes": closure.notes,
+            "verification_refs": list(closure.verification_refs),
+            "content_digest": closure.content_digest(),
+            "recorded_at": now,
+        }
+        for closure, _ in closures
+    ]
+    inserted = _insert_new(session, RecoveryClosureRecord, "closure_id", rows)
+    unchanged = _settle(
+        session,
+        kind=EvidenceKind.RECOVERY_CLOSURE,
+        key_name="closure_id",
+        key_column=RecoveryClosureRecord.closure_id,
+        digest_column=RecoveryClosureRecord.content_digest,
+        pending=unique,
+        inserted=inserted,
+    )
+    return BatchOutcome(created_count=len(inserted), unchanged_count=unchanged + repeats)
+
+
+def record_evidence_batch(
+    session: Session, *, records: Sequence[EvidenceRecord], paths: Sequence[str], now: datetime
+) -> BatchOutcome:
+    """Store a batch of any kinds, all or nothing; `paths[i]` names records[i] in errors.
+
+    Playbooks are stored before closures, so a closure may refer to a playbook of the same batch.
+    """
+    by_kind: dict[type[Any], list[_Pending]] = {
+        RetryExecution: [],
+        ConnectorRecoveryPlaybook: [],
+        RecoveryClosure: [],
+    }
+    for record, path in zip(records, paths, strict=True):
+        by_kind[type(record)].append(_Pending(record, path))
+    outcomes = {
+        EvidenceKind.CONNECTOR_RECOVERY_PLAYBOOK: _store_playbooks(
+            session, by_kind[ConnectorRecoveryPlaybook], now
+        ),
+        EvidenceKind.RECOVERY_CLOSURE: _store_closures(session, by_kind[RecoveryClosure], now),
+        EvidenceKind.RETRY_EXECUTION: _store_retry_executions(session, by_kind[RetryExecution], now),
+    }
+    return BatchOutcome(
+        created_count=sum(o.created_count for o in outcomes.values()),
+        unchanged_count=sum(o.unchanged_count for o in outcomes.values()),
+        per_kind=tuple(
+            (kind, o.created_count, o.unchanged_count)
+            for kind, o in outcomes.items()
+            if o.created_count or o.unchanged_count
+        ),
+    )
+
+
+def record_retry_execution(session: Session, *, execution: RetryExecution, now: datetime) -> RecordOutcome:
+    outcome = _store_retry_executions(session, [_Pending(execution, "retry_execution")], now)
+    if outcome.created_count:
+        return RecordOutcome(replace(execution, recorded_at=now), created=True)
+    return RecordOutcome(get_retry_execution(session, execution_id=execution.execution_id), created=False)
+
+
+def record_playbook(session: Session, *, playbook: ConnectorRecoveryPlaybook, now: datetime) -> RecordOutcome:
+    outcome = _store_playbooks(session, [_Pending(playbook, "playbook")], now)
+    if outcome.created_count:
+        return RecordOutcome(replace(playbook, recorded_at=now), created=True)
+    return RecordOutcome(get_playbook(session, playbook_id=playbook.playbook_id), created=False)
+
+
+def record_closure(session: Session, *, closure: RecoveryClosure, now: datetime) -> RecordOutcome:
+    outcome = _store_closures(session, [_Pending(closure, "closure")], now)
+    if outcome.created_count:
+        return RecordOutcome(replace(closure, recorded_at=now), created=True)
+    return RecordOutcome(get_closure(session, closure_id=closure.closure_id), created=False)
+
+
+def _execution_from_row(row: RetryExecutionRecord) -> RetryExecution:
+    return RetryExecution(
+        execution_id=row.execution_id,
+        provider=row.provider,
+        execution_status=ExecutionStatus(row.execution_status),
+        executed_at=row.executed_at,
+        run_id=row.run_id,
+        retry_plan_id=row.retry_plan_id,
+        approval_decision_id=row.approval_decision_id,
+        delivery_id=row.delivery_id,
+        audit_id=row.audit_id,
+        delivery_success=row.delivery_success,
+        skipped_reason=row.skipped_reason,
+        recorded_at=row.recorded_at,
+    )
+
+
+def _provider_from_row(row: PlaybookProviderRecord) -> PlaybookProvider:
+    return PlaybookProvider(
+        provider=row.provider,
+        category=ProviderCategory(row.category),
+        failure_count=row.failure_count,
+        latest_failure_at=row.latest_failure_at,
+        status_codes=tuple(int(code) for code in row.status_codes),
+    )
+
+
+def _closure_from_row(row: RecoveryClosureRecord) -> RecoveryClosure:
+    return RecoveryClosure(
+        closure_id=row.closure_id,
+        playbook_id=row.playbook_id,
+        provider=row.provider,
+        closure_state=ClosureState(row.closure_state),
+        closed_by=row.closed_by,
+        closed_at=row.closed_at,
+        external_ref=row.external_ref,
+        notes=row.notes,
+        verification_refs=tuple(str(ref) for ref in row.verification_refs),
+        recorded_at=row.recorded_at,
+    )
+
+
+def _playbooks_from_rows(session: Session, rows: Sequence[PlaybookRecord]) -> list[ConnectorRecoveryPlaybook]:
+    entries: dict[str, list[PlaybookProvider]] = {row.playbook_id: [] for row in rows}
+    for chunk in _chunks(list(entries)):
+        statement = select(PlaybookProviderRecord).where(PlaybookProviderRecord.playbook_id.in_(chunk))
+        for entry in session.scalars(statement):
+            entries[entry.playbook_id].append(_provider_from_row(entry))
+    return [
+        ConnectorRecoveryPlaybook(
+            playbook_id=row.playbook_id,
+            generated_at=row.generated_at,
+            providers=tuple(entries[row.playbook_id]),
+            lookback_hours=row.lookback_hours,
+            min_failure_count=row.min_failure_count,
+            recorded_at=row.recorded_at,
+        )
+        for row in rows
+    ]
+
+
+def get_retry_execution(session: Session, *, execution_id: str) -> RetryExecution:
+    row = session.scalars(
+        select(RetryExecutionRecord).where(RetryExecutionRecord.execution_id == execution_id)
+    ).first()
+    if row is None:
+        raise NotFound(
+            f"retry execution {execution_id!r} not found",
+            reason="RETRY_EXECUTION_NOT_FOUND",
+            metadata={"execution_id": execution_id},
+        )
+    return _execution_from_row(row)
+
+
+def get_playbook(session: Session, *, playbook_id: str) -> ConnectorRecoveryPlaybook:
+    row = session.scalars(select(PlaybookRecord).where(PlaybookRecord.playbook_id == playbook_id)).first()
+    if row is None:
+        raise NotFound(
+            f"connector recovery playbook {playbook_id!r} not found",
+            reason="PLAYBOOK_NOT_FOUND",
+            metadata={"playbook_id": playbook_id},
+        )
+    return _playbooks_from_rows(session, [row])[0]
+
+
+def get_closure(session: Session, *, closure_id: str) -> RecoveryClosure:
+    row = session.scalars(
+        select(RecoveryClosureRecord).where(RecoveryClosureRecord.closure_id == closure_id)
+    ).first()
+    if row is None:
+        raise NotFound(
+            f"recovery closure {closure_id!r} not found",
+            reason="RECOVERY_CLOSURE_NOT_FOUND",
+            metadata={"closure_id": closure_id},
+        )
+    return _closure_from_row(row)
+
+
+def _time_conditions(column: Any, window: TimeRange) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if window.start is not None:
+        conditions.append(column >= window.start)
+    if window.end is not None:
+        conditions.append(column < window.end)
+    return conditions
+
+
+def _after(sort_column: Any, id_column: Any, cursor: PageCursor | None) -> list[ColumnElement[bool]]:
+    """Keyset condition for newest-first order; the first conjunct keeps the time index usable."""
+    if cursor is None:
+        return []
+    return [
+        sort_column <= cursor.sort_time,
+        or_(sort_column < cursor.sort_time, and_(sort_column == cursor.sort_time, id_column < cursor.row_id)),
+    ]
+
+
+def _page(
+    session: Session,
+    model: type[Any],
+    sort_column: Any,
+    conditions: list[ColumnElement[bool]],
+    page: PageRequest,
+) -> tuple[list[Any], PageCursor | None, int]:
+    total = session.execute(select(func.count()).select_from(model).where(*conditions)).scalar_one()
+    statement: Select[Any] = (
+        select(model)
+        .where(*conditions, *_after(sort_column, model.id, page.after))
+        .order_by(sort_column.desc(), model.id.desc())
+        .limit(page.page_size + 1)
+    )
+    rows = list(session.scalars(statement))
+    next_cursor = None
+    if len(rows) > page.page_size:
+        rows = rows[: page.page_size]
+        last = rows[-1]
+        next_cursor = PageCursor(getattr(last, sort_column.key), last.id)
+    return rows, next_cursor, int(total)
+
+
+def _execution_conditions(where: RetryExecutionFilter) -> list[ColumnElement[bool]]:
+    conditions = _time_conditions(RetryExecutionRecord.executed_at, where.executed)
+    if where.provider:
+        conditions.append(RetryExecutionRecord.provider == where.provider)
+    if where.execution_status is not None:
+        conditions.append(RetryExecutionRecord.execution_status == where.execution_status.value)
+    return conditions
+
+
+def list_retry_executions(
+    session: Session, *, where: RetryExecutionFilter, page: PageRequest
+) -> Page[RetryExecution]:
+    """Newest first by executed_at, keyset-paged, with the filtered total."""
+    rows, next_cursor, total = _page(
+        session, RetryExecutionRecord, RetryExecutionRecord.executed_at, _execution_conditions(where), page
+    )
+    return Page(tuple(_execution_from_row(row) for row in rows), next_cursor, total)
+
+
+def count_retry_executions(session: Session, *, where: RetryExecutionFilter) -> int:
+    statement = select(func.count()).select_from(RetryExecutionRecord).where(*_execution_conditions(where))
+    return int(session.execute(statement).scalar_one())
+
+
+def _playbook_conditions(where: PlaybookFilter) -> list[ColumnElement[bool]]:
+    conditions = _time_conditions(PlaybookRecord.generated_at, where.generated)
+    if where.provider:
+        with_provider = select(PlaybookProviderRecord.playbook_id).where(
+            PlaybookProviderRecord.provider == where.provider
+        )
+        conditions.append(PlaybookRecord.playbook_id.in_(with_provider))
+    return conditions
+
+
+def list_playbooks(
+    session: Session, *, where: PlaybookFilter, page: PageRequest
+) -> Page[ConnectorRecoveryPlaybook]:
+    """Newest first by generated_at, keyset-paged, each with its provider entries."""
+    rows, next_cursor, total = _page(
+        session, PlaybookRecord, PlaybookRecord.generated_at, _playbook_conditions(where), page
+    )
+    return Page(tuple(_playbooks_from_rows(session, rows)), next_cursor, total)
+
+
+def count_playbooks(session: Session, *, where: PlaybookFilter) -> int:
+    statement = select(func.count()).select_from(PlaybookRecord).where(*_playbook_conditions(where))
+    return int(session.execute(statement).scalar_one())
+
+
+def _closure_conditions(where: ClosureFilter) -> list[ColumnElement[bool]]:
+    conditions = _time_conditions(RecoveryClosureRecord.closed_at, where.closed)
+    if where.playbook_id is not None:
+        conditions.append(RecoveryClosureRecord.playbook_id == where.playbook_id)
+    if where.provider:
+        conditions.append(RecoveryClosureRecord.provider == where.provider)
+    if where.closure_state is not None:
+        conditions.append(RecoveryClosureRecord.closure_state == where.closure_state.value)
+    return conditions
+
+
+def list_closures(session: Session, *, where: ClosureFilter, page: PageRequest) -> Page[RecoveryClosure]:
+    """Newest first by closed_at; a named playbook that is not stored is NOT_FOUND."""
+    if where.playbook_id is not None:
+        exists = session.execute(
+            select(PlaybookRecord.id).where(PlaybookRecord.playbook_id == where.playbook_id)
+        ).first()
+        if exists is None:
+            raise NotFound(
+                f"connector recovery playbook {where.playbook_id!r} not found",
+                reason="PLAYBOOK_NOT_FOUND",
+                metadata={"playbook_id": where.playbook_id},
+            )
+    rows, next_cursor, total = _page(
+        session, RecoveryClosureRecord, RecoveryClosureRecord.closed_at, _closure_conditions(where), page
+    )
+    return Page(tuple(_closure_from_row(row) for row in rows), next_cursor, total)
+
+
+def count_closures(session: Session, *, where: ClosureFilter) -> int:
+    statement = select(func.count()).select_from(RecoveryClosureRecord).where(*_closure_conditions(where))
+    return int(session.execute(statement).scalar_one())
+
+
+def evidence_counts(session: Session) -> EvidenceCounts:
+    """All stored evidence, counted in SQL (the dashboard's evidence figures)."""
+    by_status: dict[str, int] = dict(
+        session.execute(
+            select(RetryExecutionRecord.execution_status, func.count()).group_by(
+                RetryExecutionRecord.execution_status
+            )
+        )
+        .tuples()
+        .all()
+    )
+
+    def count(model: type[Any]) -> int:
+        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+    return EvidenceCounts(
+        retry_executions=sum(by_status.values()),
+        delivered_executions=by_status.get(ExecutionStatus.DELIVERED.value, 0),
+        failed_executions=by_status.get(ExecutionStatus.FAILED.value, 0),
+        skipped_executions=by_status.get(ExecutionStatus.SKIPPED.value, 0),
+        playbooks=count(PlaybookRecord),
+        recovery_rows=count(PlaybookProviderRecord),
+        closures=count(RecoveryClosureRecord),
+    )
