@@ -20,6 +20,8 @@ from typing import Any
 
 import grpc
 import yaml
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from cavra.recovery.v1 import (
     common_pb2,
     escalation_pb2,
@@ -27,7 +29,6 @@ from cavra.recovery.v1 import (
     evidence_pb2,
     evidence_pb2_grpc,
 )
-from google.protobuf.timestamp_pb2 import Timestamp
 
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"delivery-test-webhook-signing-key").decode()
 
@@ -76,7 +77,7 @@ class LocalReceiver:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802  (http.server naming)
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
                 reply = receiver._record(

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import grpc
 import pytest
-from cavra.recovery.v1 import common_pb2, escalation_pb2
 
+from cavra.recovery.v1 import common_pb2, escalation_pb2
 from tests.conftest import ServerProcess, free_port
 from tests.delivery.delivery_kit import (
     LocalReceiver,
