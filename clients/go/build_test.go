@@ -8,6 +8,7 @@ import (
 // TestModuleVetsAndBuilds keeps the example programs and every package compiling and vet-clean,
 // so `go test ./...` (what `make test` runs) fails on a broken build anywhere in the module.
 func TestModuleVetsAndBuilds(t *testing.T) {
+	t.Parallel()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatalf("the go command is not on PATH: %v", err)

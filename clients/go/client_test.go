@@ -104,6 +104,7 @@ func recordEvidence(t *testing.T, ctx context.Context, client *recovery.Client, 
 }
 
 func TestEscalationScenarioRecordsPlansDeliversAndReports(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	receiver, received := startReceiver(t)
 	server := startServer(t, "127.0.0.1:0", filepath.Join(dir, "db.sqlite"),
@@ -188,6 +189,7 @@ func TestEscalationScenarioRecordsPlansDeliversAndReports(t *testing.T) {
 }
 
 func TestDryRunDeliveryBuildsWithoutSending(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	receiver, received := startReceiver(t)
 	server := startServer(t, "127.0.0.1:0", filepath.Join(dir, "db.sqlite"),
@@ -216,6 +218,7 @@ func TestDryRunDeliveryBuildsWithoutSending(t *testing.T) {
 }
 
 func TestValidationErrorExposesFieldViolation(t *testing.T) {
+	t.Parallel()
 	server := startServer(t, "127.0.0.1:0", filepath.Join(t.TempDir(), "db.sqlite"), "")
 	client := dial(t, server.Address)
 
@@ -240,6 +243,7 @@ func TestValidationErrorExposesFieldViolation(t *testing.T) {
 }
 
 func TestUnknownPlanIsNotFound(t *testing.T) {
+	t.Parallel()
 	server := startServer(t, "127.0.0.1:0", filepath.Join(t.TempDir(), "db.sqlite"), "")
 	client := dial(t, server.Address)
 
@@ -254,6 +258,7 @@ func TestUnknownPlanIsNotFound(t *testing.T) {
 }
 
 func TestReadIsRetriedWhileTheServerRestarts(t *testing.T) {
+	t.Parallel()
 	dbPath := filepath.Join(t.TempDir(), "db.sqlite")
 	first := startServer(t, "127.0.0.1:0", dbPath, "")
 	issued := make(chan struct{}, 1)
@@ -303,6 +308,7 @@ func TestReadIsRetriedWhileTheServerRestarts(t *testing.T) {
 }
 
 func TestWriteIsNotRetriedWhileTheServerIsDown(t *testing.T) {
+	t.Parallel()
 	server := startServer(t, "127.0.0.1:0", filepath.Join(t.TempDir(), "db.sqlite"), "")
 	client := dial(t, server.Address)
 	if _, err := client.Dashboard(context.Background()); err != nil {

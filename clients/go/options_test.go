@@ -12,6 +12,7 @@ import (
 )
 
 func TestDefaultServiceConfigRetriesOnlyReads(t *testing.T) {
+	t.Parallel()
 	reads := ReadMethods()
 	for _, read := range []string{
 		"/cavra.recovery.v1.EscalationService/GetRecoveryEscalationPlan",
@@ -49,6 +50,7 @@ func TestDefaultServiceConfigRetriesOnlyReads(t *testing.T) {
 }
 
 func TestRequestIDIsFilledOnlyWhenEmpty(t *testing.T) {
+	t.Parallel()
 	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	req := &recoveryv1.CreateRecoveryEscalationPlanRequest{}
 	if !fillRequestID(req) || !uuid.MatchString(req.GetRequestId()) {
@@ -68,6 +70,7 @@ func TestRequestIDIsFilledOnlyWhenEmpty(t *testing.T) {
 }
 
 func TestBearerTokenOverPlaintextOnlyToLoopback(t *testing.T) {
+	t.Parallel()
 	for _, target := range []string{"127.0.0.1:50051", "localhost:50051", "[::1]:50051", "dns:///localhost:1"} {
 		client, err := Dial(context.Background(), target, WithPlaintext(), WithBearerToken("t0ken-value"))
 		if err != nil {
@@ -90,6 +93,7 @@ func TestBearerTokenOverPlaintextOnlyToLoopback(t *testing.T) {
 }
 
 func TestKeepaliveStaysAboveTheServerPingFloor(t *testing.T) {
+	t.Parallel()
 	if DefaultKeepalive.Time < minKeepaliveTime || !DefaultKeepalive.PermitWithoutStream {
 		t.Errorf("DefaultKeepalive = %+v", DefaultKeepalive)
 	}
