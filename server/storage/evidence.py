@@ -87,8 +87,8 @@ def _stored_digests(
 ) -> dict[str, str]:
     digests: dict[str, str] = {}
     for chunk in _chunks(ids):
-        rows = session.execute(select(key_column, digest_column).where(key_column.in_(chunk))).tuples()
-        digests.update(rows.all())
+        rows = session.execute(select(key_column, digest_column).where(key_column.in_(chunk)))
+        digests.update((key, digest) for key, digest in rows)
     return digests
 
 
@@ -227,7 +227,7 @@ def _playbook_providers(session: Session, playbook_ids: Sequence[str]) -> dict[s
             )
             .where(PlaybookRecord.playbook_id.in_(chunk))
         )
-        for playbook_id, provider in session.execute(statement).tuples():
+        for playbook_id, provider in session.execute(statement):
             providers = found.setdefault(playbook_id, set())
             if provider is not None:
                 providers.add(provider)
@@ -568,15 +568,10 @@ def count_closures(session: Session, *, where: ClosureFilter) -> int:
 
 def evidence_counts(session: Session) -> EvidenceCounts:
     """All stored evidence, counted in SQL (the dashboard's evidence figures)."""
-    by_status: dict[str, int] = dict(
-        session.execute(
-            select(RetryExecutionRecord.execution_status, func.count()).group_by(
-                RetryExecutionRecord.execution_status
-            )
-        )
-        .tuples()
-        .all()
+    statement = select(RetryExecutionRecord.execution_status, func.count()).group_by(
+        RetryExecutionRecord.execution_status
     )
+    by_status: dict[str, int] = {status: int(count) for status, count in session.execute(statement)}
 
     def count(model: type[Any]) -> int:
         return int(session.execute(select(func.count()).select_from(model)).scalar_one())

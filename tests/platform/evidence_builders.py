@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cavra.recovery.v1 import common_pb2, evidence_pb2
 from google.protobuf import timestamp_pb2
+
+from cavra.recovery.v1 import common_pb2, evidence_pb2
 
 BASE_TIME = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
