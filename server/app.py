@@ -25,13 +25,14 @@ from cavra.recovery.v1 import (
     report_pb2_grpc,
 )
 from server.auth import AuthInterceptor, load_auth_config
+from server.delivery import DeliveryService, DeliveryTuning
 from server.handlers.errors import DomainErrorInterceptor
 from server.handlers.escalation import EscalationHandler
 from server.handlers.evidence import EvidenceHandler
 from server.handlers.report import ReportHandler
 from server.metrics import create_metrics
 from server.request_context import RequestContextInterceptor, install_log_context
-from server.services import ServiceDependencies
+from server.services import ServiceDependencies, utc_now
 from server.settings import Settings, SettingsError, split_host_port
 from server.storage.database import Database
 from server.storage.migrate import migrate
@@ -90,10 +91,18 @@ def build_dependencies(settings: Settings, environ: Mapping[str, str]) -> Servic
         from connectors.config import load_connector_config
 
         connector_config = load_connector_config(settings.connectors_path, environ)
+    delivery = DeliveryService(
+        database=database,
+        config=connector_config,
+        tuning=DeliveryTuning.from_environ(environ),
+        clock=utc_now,
+        metrics=metrics,
+    )
     return ServiceDependencies(
         settings=settings,
         database=database,
         connector_config=connector_config,
+        delivery=delivery,
         metrics=metrics,
         auth_config=auth_config,
     )
@@ -138,6 +147,7 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
     for name in ("", *SERVICE_NAMES):
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("grpc listening on %s", grpc_address)
+    await dependencies.delivery.start()
 
     running = RunningServer(
         grpc_address=grpc_address, http_address=None, server=server, health=health, dependencies=dependencies
