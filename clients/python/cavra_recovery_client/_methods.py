@@ -12,6 +12,9 @@ from cavra.recovery.v1 import evidence_pb2 as ev
 from cavra.recovery.v1 import report_pb2 as rep
 from cavra_recovery_client._channel import method
 
+# The proto files whose services the clients cover (every RPC has one method per client).
+ALL_FILES = (ev.DESCRIPTOR, esc.DESCRIPTOR, rep.DESCRIPTOR)
+
 EvidenceInput: TypeAlias = (
     ev.EvidenceRecord | ev.RetryExecution | ev.ConnectorRecoveryPlaybook | ev.RecoveryClosure
 )
