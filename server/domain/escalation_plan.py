@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -269,6 +270,31 @@ def plan_from_rows(
         generated_at=generated_at,
         generated_by=generated_by,
     )
+
+
+def plan_content_digest(plan: EscalationPlan) -> str:
+    """What "the same plan" means: equal SLO, level, counts, summary and routes.
+
+    Left out: the plan's id, instant and author, the routes' dedup keys (derived from the plan id)
+    and ages (they grow every minute; a row crossing the SLO changes its status, which is included).
+    """
+    digest = hashlib.sha256()
+    header = plan_document(plan)
+    for key in ("plan_id", "generated_at", "generated_by", "recovery_report_id"):
+        header.pop(key)
+    digest.update(json.dumps(header, sort_keys=True, separators=(",", ":")).encode())
+    for route in plan.routes:
+        material = (
+            route.severity.value,
+            route.category.value,
+            route.provider,
+            route.status.value,
+            route.playbook_id,
+            route.failure_count,
+            list(route.receivers),
+        )
+        digest.update(b"\n" + json.dumps(material, separators=(",", ":")).encode())
+    return digest.hexdigest()
 
 
 def _time(value: datetime | None) -> str | None:

@@ -28,6 +28,7 @@ from server.domain.escalation_plan import (
     build_escalation_plan,
     no_receivers,
     ordered_routes,
+    plan_content_digest,
     plan_document,
     plan_from_document,
     retry_execution_routes,
@@ -93,8 +94,13 @@ def create_plan_for_report(
     generated_by: str,
     connector_config: Any = None,
     request_id: str | None = None,
+    reuse_unchanged: bool = False,
 ) -> EscalationPlan:
-    """Store the plan built from the stored `report` at instant `now`."""
+    """Store the plan built from the stored `report` at instant `now`.
+
+    With `reuse_unchanged` (executive reports), the latest stored plan for the same SLO is returned
+    instead when its content is the same (`plan_content_digest`), so reports do not pile up plans.
+    """
     plan_id = report_storage.new_id("plan")
     receivers = receiver_selector(connector_config)
     row_routes = (
@@ -105,6 +111,16 @@ def create_plan_for_report(
     )
     routes = ordered_routes(row_routes, retry_execution_routes(report, plan_id=plan_id, receivers=receivers))
     plan = build_escalation_plan(report, routes, plan_id=plan_id, generated_at=now, generated_by=generated_by)
+    digest = plan_content_digest(plan)
+    if reuse_unchanged:
+        latest = session.execute(
+            select(EscalationPlanRecord.plan_id, EscalationPlanRecord.document)
+            .where(EscalationPlanRecord.recovery_slo_minutes == plan.recovery_slo_minutes)
+            .order_by(EscalationPlanRecord.id.desc())
+            .limit(1)
+        ).first()
+        if latest is not None and latest.document.get("content_digest") == digest:
+            return get_escalation_plan(session, plan_id=latest.plan_id)
     record = EscalationPlanRecord(
         plan_id=plan.plan_id,
         request_id=request_id,
@@ -114,7 +130,7 @@ def create_plan_for_report(
         recovery_slo_minutes=plan.recovery_slo_minutes,
         recovery_report_id=plan.recovery_report_id,
         escalation_count=plan.escalation_count,
-        document=plan_document(plan),
+        document={**plan_document(plan), "content_digest": digest},
     )
     try:
         with session.begin_nested():

@@ -491,7 +491,8 @@ def build_executive_report(
     """The executive report of `now` with its SLO report and plan, all stored.
 
     When the latest stored executive report for the same SLO has the same content (see
-    `executive_report_digest`), that report is returned and nothing new is stored.
+    `executive_report_digest`), that report is returned and nothing new is stored. Likewise the SLO
+    report and the plan it links to are the latest stored ones when their content is unchanged.
     """
     report = build_retry_recovery_report(session, now=now, recovery_slo_minutes=recovery_slo_minutes)
     latest = _latest_executive_record(session, report.recovery_slo_minutes)
@@ -509,7 +510,12 @@ def build_executive_report(
     if latest is not None and previous is not None and latest.content_digest == digest:
         return previous
     plan = plan_storage.create_plan_for_report(
-        session, report=report, now=now, generated_by=generated_by, connector_config=connector_config
+        session,
+        report=report,
+        now=now,
+        generated_by=generated_by,
+        connector_config=connector_config,
+        reuse_unchanged=True,
     )
     executive = build_executive_report_content(
         report,

@@ -529,3 +529,22 @@ def test_rows_listed_in_status_order(database: Database) -> None:
         ("closed", RowStatus.CLOSED),
     ]
     assert report.rows[2].closure_minutes == 900
+
+
+def test_executive_report_links_the_unchanged_plan_instead_of_storing_another(database: Database) -> None:
+    run(database, lambda s: add_playbook(s, "pb", NOW - timedelta(minutes=5), [("webhook", 1)]))
+    plan = run(
+        database,
+        lambda s: plans.create_escalation_plan(s, now=NOW, recovery_slo_minutes=1, generated_by="rm"),
+    )
+    executive = run(
+        database,
+        lambda s: reports.build_executive_report(
+            s, now=NOW + timedelta(seconds=20), recovery_slo_minutes=1, generated_by="exec"
+        ),
+    )
+    assert executive.escalation_plan_id == plan.plan_id
+    assert executive.recovery_report_id == plan.recovery_report_id
+    counts = run(database, lambda s: dashboard.rollback_drill_dashboard(s, now=NOW))
+    assert (counts.escalation_plans, counts.escalation_routes, counts.executive_reports) == (1, 1, 1)
+    assert counts.retry_recovery_reports == 1
