@@ -8,8 +8,7 @@ from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from cavra.recovery.v1 import common_pb2, delivery_pb2, escalation_pb2
-from server.domain.escalation_plan import EscalationPlan
+from cavra.recovery.v1 import common_pb2, delivery_pb2
 from server.storage.deliveries import StoredAttempt, StoredDelivery
 
 
@@ -100,54 +99,3 @@ def result_message(delivery: StoredDelivery) -> delivery_pb2.ReceiverDeliveryRes
         route_count=delivery.route_count,
         error=delivery.last_error,
     )
-
-
-_ALERT_LEVELS = {"healthy": 1, "warning": 2, "critical": 3}
-_CATEGORIES = {"siem": 1, "itsm": 2, "chatops": 3, "webhook": 4, "retry-execution": 5}
-_STATUSES = {"breached": 1, "open": 2, "review_required": 3}
-
-
-def plan_message(plan: EscalationPlan) -> escalation_pb2.RecoveryEscalationPlan:
-    """The plan as the API shows it (the same mapping as the plan RPCs)."""
-    summary = plan.executive_summary
-    message = escalation_pb2.RecoveryEscalationPlan(
-        plan_id=plan.plan_id,
-        generated_at=timestamp(plan.generated_at),
-        generated_by=plan.generated_by,
-        alert_level=_ALERT_LEVELS.get(str(plan.alert_level), 0),
-        recovery_slo_minutes=plan.recovery_slo_minutes,
-        recovery_report_id=plan.recovery_report_id,
-        escalation_count=plan.escalation_count,
-        critical_escalation_count=plan.critical_escalation_count,
-        slo_breached_count=plan.slo_breached_count,
-        failed_execution_count=plan.failed_execution_count,
-        open_recovery_count=plan.open_recovery_count,
-        provider_count=plan.provider_count,
-        selected_providers=list(plan.selected_providers),
-        executive_summary=escalation_pb2.PlanExecutiveSummary(
-            status=_ALERT_LEVELS.get(str(summary.status), 0),
-            tracked_providers=summary.tracked_providers,
-            executions=summary.executions,
-            failures=summary.failures,
-            open=summary.open,
-            breached=summary.breached,
-            closure_rate=summary.closure_rate,
-        ),
-    )
-    for route in plan.routes:
-        message.escalation_routes.append(
-            escalation_pb2.EscalationRoute(
-                dedup_key=route.dedup_key,
-                severity=_ALERT_LEVELS.get(str(route.severity), 0),
-                category=_CATEGORIES.get(str(route.category), 0),
-                provider=route.provider,
-                status=_STATUSES.get(str(route.status), 0),
-                playbook_id=route.playbook_id,
-                failure_count=route.failure_count,
-                age_minutes=route.age_minutes,
-                reason=route.reason,
-                action=route.action,
-                receivers=list(route.receivers),
-            )
-        )
-    return message

@@ -28,10 +28,10 @@ from server.domain.escalation_plan import EscalationPlan
 from server.handlers.delivery_mapping import (
     delivery_message,
     delivery_state_name,
-    plan_message,
     result_message,
     timestamp,
 )
+from server.handlers.escalation_plans import plan_to_proto
 from server.services import ServiceDependencies
 from server.storage import acknowledgements as ack_store
 from server.storage import deliveries as store
@@ -175,7 +175,7 @@ class EscalationDeliveryHandlers:
                 session, delivery_ids=delivery_request.delivery_ids, with_attempts=False
             )
             response = escalation_pb2.DeliverRecoveryEscalationResponse(
-                plan=plan_message(stored_plan),
+                plan=plan_to_proto(stored_plan),
                 results=[result_message(delivery) for delivery in deliveries],
                 success=all(result.success for result in map(result_message, deliveries)),
                 delivery_evidence_id=delivery_request.delivery_evidence_id,
