@@ -9,6 +9,7 @@ SMTP replies map like HTTP: 535 → auth, 4xx → server_error (retryable), 5xx 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import ssl
 from email.message import EmailMessage
@@ -134,7 +135,13 @@ class EmailConnector(HttpConnector):
                     if username is not None and password is not None:
                         await smtp.login(username.reveal(), password.reveal())
                     refused, _reply = await smtp.sendmail(sender, recipients, raw)
+                    # QUIT without SMTP.quit(), whose graceful TLS close can outlive the event loop.
+                    with contextlib.suppress(aiosmtplib.SMTPException):
+                        await smtp.execute_command(b"QUIT")
                 finally:
+                    # abort, not close: a TLS close waits for the peer's close_notify and may never finish.
+                    if isinstance(smtp.transport, asyncio.Transport):
+                        smtp.transport.abort()
                     smtp.close()
         except BlockedDestinationError as exc:
             return SendResult.failed(

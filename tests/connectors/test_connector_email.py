@@ -1,0 +1,260 @@
+"""E-mail against a real aiosmtpd server on 127.0.0.1 with STARTTLS and a test CA made by trustme."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP as SMTPServer
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+from connector_testkit import (
+    SMTP_PASSWORD,
+    SMTP_USERNAME,
+    assert_no_canary,
+    canary_environ,
+    escalation,
+    executive_report,
+    write_config,
+)
+
+from connectors import Connector, FailureReason, HttpTransport, build_connector, load_connector_config
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Mailbox:
+    envelopes: list[Envelope] = field(default_factory=list)
+    tls_seen: list[bool] = field(default_factory=list)
+    auth_attempts: list[str] = field(default_factory=list)
+
+    async def handle_RCPT(
+        self, server: SMTPServer, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if address.startswith("refused"):
+            return "550 5.1.1 mailbox unavailable"
+        if address.startswith("later"):
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTPServer, session: Session, envelope: Envelope) -> str:
+        self.envelopes.append(envelope)
+        self.tls_seen.append(session.ssl is not None)
+        return "250 Message accepted for delivery"
+
+    def authenticate(
+        self, server: SMTPServer, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        self.auth_attempts.append(mechanism)
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            SMTP_USERNAME.encode(),
+            SMTP_PASSWORD.encode(),
+        )
+        return AuthResult(success=ok, handled=False)
+
+
+@dataclass
+class SmtpServer:
+    port: int
+    mailbox: Mailbox
+    ca_file: Path
+
+
+@pytest.fixture(scope="module")
+def test_ca(tmp_path_factory: pytest.TempPathFactory) -> tuple[trustme.CA, Path]:
+    ca = trustme.CA()
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return ca, path
+
+
+def _start(mailbox: Mailbox, tls: ssl.SSLContext | None) -> tuple[Controller, int]:
+    port = _free_port()
+    controller = Controller(
+        mailbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=tls,
+        require_starttls=tls is not None,
+        auth_required=tls is not None,
+        authenticator=mailbox.authenticate,
+    )
+    controller.start()
+    return controller, port
+
+
+@pytest.fixture
+def smtp_server(test_ca: tuple[trustme.CA, Path]) -> Iterator[SmtpServer]:
+    ca, ca_file = test_ca
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(tls)
+    mailbox = Mailbox()
+    controller, port = _start(mailbox, tls)
+    try:
+        yield SmtpServer(port=port, mailbox=mailbox, ca_file=ca_file)
+    finally:
+        controller.stop()
+
+
+def _email_connector(
+    tmp_path: Path, transport: HttpTransport, port: int, ca_file: Path | None, **overrides: Any
+) -> Connector:
+    entry: dict[str, Any] = {
+        "name": "release-email",
+        "provider": "email",
+        "host": "127.0.0.1",
+        "port": port,
+        "from": "cavra@example.com",
+        "to": ["release-owner@example.com", "sre@example.com"],
+        "username_env": "CANARY_SMTP_USERNAME",
+        "password_env": "CANARY_SMTP_PASSWORD",
+        "timeout_seconds": 5,
+        "allow_private_network": True,
+    }
+    if ca_file is not None:
+        entry["ca_file"] = str(ca_file)
+    entry.update(overrides)
+    config = load_connector_config(write_config(tmp_path, [entry]), canary_environ("http://127.0.0.1"))
+    return build_connector(config.receiver("release-email"), transport)
+
+
+async def test_email_is_sent_over_starttls_with_login(
+    smtp_server: SmtpServer, transport: HttpTransport, tmp_path: Path
+) -> None:
+    connector = _email_connector(tmp_path, transport, smtp_server.port, smtp_server.ca_file)
+
+    result = await connector.send(escalation(2))
+
+    assert result.ok, result.error
+    [envelope] = smtp_server.mailbox.envelopes
+    assert smtp_server.mailbox.tls_seen == [True]
+    assert envelope.mail_from == "cavra@example.com"
+    assert envelope.rcpt_tos == ["release-owner@example.com", "sre@example.com"]
+    assert envelope.original_content is not None
+    message = message_from_bytes(envelope.original_content)
+    assert message["Subject"].startswith("CAVRA recovery escalation CRITICAL")
+    assert message["Message-ID"] == "<ntf-plan-0001-ops@cavra-recovery>"
+    assert "plan-0001" in message.get_payload(decode=True).decode()
+    [recorded] = result.requests
+    assert recorded.method == "SMTP" and recorded.url == f"smtp://127.0.0.1:{smtp_server.port}"
+    assert recorded.body_sha256 == hashlib.sha256(envelope.original_content).hexdigest()
+    assert result.external_reference == "<ntf-plan-0001-ops@cavra-recovery>"
+    assert_no_canary(result)
+
+
+async def test_executive_report_email_carries_the_markdown(
+    smtp_server: SmtpServer, transport: HttpTransport, tmp_path: Path
+) -> None:
+    connector = _email_connector(tmp_path, transport, smtp_server.port, smtp_server.ca_file)
+
+    assert (await connector.send(executive_report())).ok
+
+    content = smtp_server.mailbox.envelopes[0].original_content or b""
+    assert b"# Executive recovery report" in content
+
+
+async def test_wrong_password_is_a_non_retryable_auth_failure(
+    smtp_server: SmtpServer, transport: HttpTransport, tmp_path: Path
+) -> None:
+    connector = _email_connector(
+        tmp_path, transport, smtp_server.port, smtp_server.ca_file, password_env="CANARY_SMTP_USERNAME"
+    )
+
+    result = await connector.send(escalation(1))
+
+    assert result.failure is FailureReason.AUTH and result.retryable is False
+    assert smtp_server.mailbox.envelopes == []
+    assert_no_canary(result)
+
+
+@pytest.mark.parametrize(
+    ("recipient", "reason", "retryable"),
+    [
+        ("refused@example.com", FailureReason.CLIENT_ERROR, False),
+        ("later@example.com", FailureReason.SERVER_ERROR, True),
+    ],
+)
+async def test_refused_recipients_map_smtp_reply_classes(
+    smtp_server: SmtpServer,
+    transport: HttpTransport,
+    tmp_path: Path,
+    recipient: str,
+    reason: FailureReason,
+    retryable: bool,
+) -> None:
+    connector = _email_connector(tmp_path, transport, smtp_server.port, smtp_server.ca_file, to=recipient)
+
+    result = await connector.send(escalation(1))
+
+    assert (result.failure, result.retryable) == (reason, retryable)
+
+
+async def test_an_untrusted_certificate_is_refused_before_any_credential_is_sent(
+    smtp_server: SmtpServer, transport: HttpTransport, tmp_path: Path
+) -> None:
+    connector = _email_connector(tmp_path, transport, smtp_server.port, None)
+
+    result = await connector.send(escalation(1))
+
+    assert result.failure is FailureReason.CONFIGURATION and result.retryable is False
+    assert smtp_server.mailbox.auth_attempts == []
+    assert_no_canary(result)
+
+
+async def test_a_server_without_starttls_is_never_sent_credentials_in_clear(
+    transport: HttpTransport, tmp_path: Path, test_ca: tuple[trustme.CA, Path]
+) -> None:
+    mailbox = Mailbox()
+    controller, port = _start(mailbox, None)
+    try:
+        result = await _email_connector(tmp_path, transport, port, test_ca[1]).send(escalation(1))
+    finally:
+        controller.stop()
+
+    assert result.failure is FailureReason.CONFIGURATION
+    assert mailbox.auth_attempts == [] and mailbox.envelopes == []
+
+
+async def test_refused_connection_is_a_retryable_network_failure(
+    refused_port: int, transport: HttpTransport, tmp_path: Path
+) -> None:
+    result = await _email_connector(tmp_path, transport, refused_port, None).send(escalation(1))
+
+    assert (result.failure, result.retryable) == (FailureReason.NETWORK, True)
+
+
+async def test_silent_server_is_a_retryable_timeout(
+    silent_port: int, transport: HttpTransport, tmp_path: Path
+) -> None:
+    connector = _email_connector(tmp_path, transport, silent_port, None, timeout_seconds=0.3)
+
+    result = await connector.send(escalation(1))
+
+    assert (result.failure, result.retryable) == (FailureReason.TIMEOUT, True)
+
+
+async def test_loopback_is_blocked_without_allow_private_network(
+    smtp_server: SmtpServer, transport: HttpTransport, tmp_path: Path
+) -> None:
+    connector = _email_connector(
+        tmp_path, transport, smtp_server.port, smtp_server.ca_file, allow_private_network=False
+    )
+
+    result = await connector.send(escalation(1))
+
+    assert result.failure is FailureReason.BLOCKED_DESTINATION
+    assert smtp_server.mailbox.envelopes == []
