@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -97,6 +98,8 @@ class ServerProcess:
     grpc_address: str
     http_address: str | None
     log_lines: list[str] = field(default_factory=list)
+    # Drains stderr all along, so a chatty server never blocks on a full pipe.
+    reader: threading.Thread | None = None
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
         if self.process.poll() is None:
@@ -106,13 +109,9 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
-        self._drain()
+        if self.reader is not None:
+            self.reader.join(5)
         return self.process.returncode
-
-    def _drain(self) -> None:
-        if self.process.stderr is not None and not self.process.stderr.closed:
-            self.log_lines.extend(self.process.stderr.read().splitlines())
-            self.process.stderr.close()
 
     @property
     def log_text(self) -> str:
