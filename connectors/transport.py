@@ -168,7 +168,8 @@ class HttpTransport:
             transport=transport,
             follow_redirects=False,
             trust_env=False,
-            headers={"user-agent": USER_AGENT},
+            # identity: an error body is read for diagnostics only, so no decompression bomb to defuse.
+            headers={"user-agent": USER_AGENT, "accept-encoding": "identity"},
         )
 
     async def aclose(self) -> None:
@@ -256,9 +257,11 @@ class HttpTransport:
         )
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
+        if response.is_stream_consumed:  # a response built in memory (httpx.MockTransport)
+            return response.content[: self._max_response_bytes]
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_raw():
+        async for chunk in response.aiter_bytes():
             chunks.append(chunk)
             size += len(chunk)
             if size >= self._max_response_bytes:
