@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -319,5 +320,31 @@ func TestWriteIsNotRetriedWhileTheServerIsDown(t *testing.T) {
 	_, err := client.CreatePlan(context.Background(), nil)
 	if !recovery.IsCode(err, codes.Unavailable) {
 		t.Fatalf("CreatePlan with the server down = %v, want UNAVAILABLE without waiting", err)
+	}
+}
+
+func TestEscalateExampleRecordsPlansDeliversAndPrintsTheReport(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	receiver, received := startReceiver(t)
+	server := startServer(t, "127.0.0.1:0", filepath.Join(dir, "db.sqlite"),
+		writeWebhookConfig(t, dir, receiver.URL+"/cavra"))
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is not on PATH: %v", err)
+	}
+	out, err := exec.Command(goBin, "run", "./examples/escalate", "-addr", server.Address, "-send").CombinedOutput()
+	if err != nil {
+		t.Fatalf("examples/escalate: %v\n%s", err, out)
+	}
+	for _, want := range []string{"ALERT_LEVEL_CRITICAL", "dry run false): success true", `"business_impact"`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("example output lacks %q:\n%s", want, out)
+		}
+	}
+	select {
+	case <-received:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the example's -send delivery never reached the local receiver")
 	}
 }
