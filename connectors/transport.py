@@ -31,8 +31,6 @@ from connectors.notification import Notification
 from connectors.receiver import ProviderSpec, Receiver
 from connectors.redaction import Redactor, short_error
 
-logger = logging.getLogger(__name__)
-
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024

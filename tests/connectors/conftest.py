@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
+import trustme
 from connector_testkit import LocalReceiver
 from pytest_httpserver import HTTPServer
+from smtp_testkit import Mailbox, SmtpServer, start_smtp
 
 from connectors import HttpTransport
 
@@ -62,3 +66,24 @@ async def silent_port() -> AsyncIterator[int]:
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+@pytest.fixture(scope="session")
+def test_ca(tmp_path_factory: pytest.TempPathFactory) -> tuple[trustme.CA, Path]:
+    ca = trustme.CA()
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return ca, path
+
+
+@pytest.fixture
+def smtp_server(test_ca: tuple[trustme.CA, Path]) -> Iterator[SmtpServer]:
+    ca, ca_file = test_ca
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(tls)
+    mailbox = Mailbox()
+    controller, port = start_smtp(mailbox, tls)
+    try:
+        yield SmtpServer(port=port, mailbox=mailbox, ca_file=ca_file)
+    finally:
+        controller.stop()

@@ -3,111 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-import socket
-import ssl
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
 import pytest
 import trustme
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP as SMTPServer
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 from connector_testkit import (
-    SMTP_PASSWORD,
-    SMTP_USERNAME,
     assert_no_canary,
     canary_environ,
     escalation,
     executive_report,
     write_config,
 )
+from smtp_testkit import Mailbox, SmtpServer, start_smtp
 
 from connectors import Connector, FailureReason, HttpTransport, build_connector, load_connector_config
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Mailbox:
-    envelopes: list[Envelope] = field(default_factory=list)
-    tls_seen: list[bool] = field(default_factory=list)
-    auth_attempts: list[str] = field(default_factory=list)
-
-    async def handle_RCPT(
-        self, server: SMTPServer, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        if address.startswith("refused"):
-            return "550 5.1.1 mailbox unavailable"
-        if address.startswith("later"):
-            return "451 4.3.0 try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTPServer, session: Session, envelope: Envelope) -> str:
-        self.envelopes.append(envelope)
-        self.tls_seen.append(session.ssl is not None)
-        return "250 Message accepted for delivery"
-
-    def authenticate(
-        self, server: SMTPServer, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
-    ) -> AuthResult:
-        self.auth_attempts.append(mechanism)
-        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-            SMTP_USERNAME.encode(),
-            SMTP_PASSWORD.encode(),
-        )
-        return AuthResult(success=ok, handled=False)
-
-
-@dataclass
-class SmtpServer:
-    port: int
-    mailbox: Mailbox
-    ca_file: Path
-
-
-@pytest.fixture(scope="module")
-def test_ca(tmp_path_factory: pytest.TempPathFactory) -> tuple[trustme.CA, Path]:
-    ca = trustme.CA()
-    path = tmp_path_factory.mktemp("ca") / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return ca, path
-
-
-def _start(mailbox: Mailbox, tls: ssl.SSLContext | None) -> tuple[Controller, int]:
-    port = _free_port()
-    controller = Controller(
-        mailbox,
-        hostname="127.0.0.1",
-        port=port,
-        tls_context=tls,
-        require_starttls=tls is not None,
-        auth_required=tls is not None,
-        authenticator=mailbox.authenticate,
-    )
-    controller.start()
-    return controller, port
-
-
-@pytest.fixture
-def smtp_server(test_ca: tuple[trustme.CA, Path]) -> Iterator[SmtpServer]:
-    ca, ca_file = test_ca
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(tls)
-    mailbox = Mailbox()
-    controller, port = _start(mailbox, tls)
-    try:
-        yield SmtpServer(port=port, mailbox=mailbox, ca_file=ca_file)
-    finally:
-        controller.stop()
 
 
 def _email_connector(
@@ -219,7 +130,7 @@ async def test_a_server_without_starttls_is_never_sent_credentials_in_clear(
     transport: HttpTransport, tmp_path: Path, test_ca: tuple[trustme.CA, Path]
 ) -> None:
     mailbox = Mailbox()
-    controller, port = _start(mailbox, None)
+    controller, port = start_smtp(mailbox, None)
     try:
         result = await _email_connector(tmp_path, transport, port, test_ca[1]).send(escalation(1))
     finally:
