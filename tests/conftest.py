@@ -162,9 +162,19 @@ def start_server_process(
         match = READY_PATTERN.search(line)
         if match:
             found[match.group(1)] = match.group(2)
-    return ServerProcess(
+    server = ServerProcess(
         process=process, grpc_address=found["grpc"], http_address=found.get("http"), log_lines=lines
     )
+    stream = process.stderr
+
+    def drain() -> None:
+        for line in stream:
+            lines.append(line.rstrip("\n"))
+        stream.close()
+
+    server.reader = threading.Thread(target=drain, name="server-stderr", daemon=True)
+    server.reader.start()
+    return server
 
 
 @pytest.fixture
