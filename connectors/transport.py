@@ -324,7 +324,9 @@ def classify_reply(
         detail,
         requests=requests,
         http_status=status,
-        retry_after_seconds=retry_after if reason.value in ("rate_limited", "server_error") else None,
+        retry_after_seconds=retry_after
+        if reason in (FailureReason.RATE_LIMITED, FailureReason.SERVER_ERROR)
+        else None,
     )
 
 
