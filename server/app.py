@@ -154,9 +154,14 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
     )
     if settings.http_listen is not None:
         from server.gateway import start_gateway
+        from server.metrics import render
 
+        metrics = dependencies.metrics
         running.gateway = await start_gateway(
-            listen=settings.http_listen, grpc_target=grpc_address, reuse_port=settings.workers > 1
+            listen=settings.http_listen,
+            grpc_target=grpc_address,
+            reuse_port=settings.workers > 1,
+            metrics_renderer=None if metrics is None else (lambda: render(metrics)),
         )
         running.http_address = running.gateway.address
         log.info("http listening on %s", running.http_address)

@@ -1,22 +1,107 @@
-"""HTTP/JSON gateway driven by the google.api.http annotations (see server/gateway/README)."""
+"""HTTP/JSON gateway driven by the google.api.http annotations (see docs/gateway.md).
+
+`start_gateway` binds an aiohttp server in the running event loop and forwards every request over a
+grpc.aio channel to `grpc_target`, so the gateway can sit beside the gRPC server (`cavra-recovery
+serve`) or alone in front of a remote one (`cavra-recovery gateway`). Routes come only from the
+annotations of the three services; `/openapi.json` (and `/swagger.json`) serve the generated OpenAPI
+document and `/metrics` the server's Prometheus registry when one is given.
+"""
 
 from __future__ import annotations
 
 import logging
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from aiohttp import web
+from google.protobuf.descriptor import ServiceDescriptor
+
+from cavra.recovery.v1 import escalation_pb2, evidence_pb2, report_pb2
+from server.gateway.proxy import (
+    MAX_GRPC_MESSAGE_BYTES,
+    GatewayProxy,
+    StaticDocument,
+    load_openapi_document,
+)
+from server.settings import SettingsError, split_host_port
+
+__all__ = ["OPENAPI_PATHS", "RunningGateway", "gateway_services", "start_gateway"]
 
 log = logging.getLogger(__name__)
 
+OPENAPI_PATHS = ("/openapi.json", "/swagger.json")
+OPENAPI_DOCUMENT = Path(__file__).resolve().parents[2] / "generated" / "openapi" / "recovery.swagger.json"
+CLOSE_GRACE_SECONDS = 5.0
+
+
+def gateway_services() -> tuple[ServiceDescriptor, ...]:
+    return (
+        evidence_pb2.DESCRIPTOR.services_by_name["EvidenceService"],
+        escalation_pb2.DESCRIPTOR.services_by_name["EscalationService"],
+        report_pb2.DESCRIPTOR.services_by_name["ReportService"],
+    )
+
 
 @dataclass
-class PendingGateway:
+class RunningGateway:
+    """A listening gateway: its bound `host:port`, and how to close it."""
+
     address: str
+    proxy: GatewayProxy
+    runner: web.AppRunner
+    channel: grpc.aio.Channel
 
     async def close(self) -> None:
-        return None
+        await self.runner.cleanup()
+        await self.channel.close(grace=CLOSE_GRACE_SECONDS)
 
 
-async def start_gateway(*, listen: str, grpc_target: str, reuse_port: bool = False) -> PendingGateway:
-    # Replaced by the real gateway (issue: HTTP/JSON gateway); until then nothing listens on HTTP.
-    log.warning("http gateway not implemented yet; nothing listens on %s", listen)
-    return PendingGateway(address=listen)
+async def start_gateway(
+    *,
+    listen: str,
+    grpc_target: str,
+    reuse_port: bool = False,
+    metrics_renderer: Callable[[], tuple[bytes, str]] | None = None,
+) -> RunningGateway:
+    """Bind `listen` (port 0 picks a free one) and forward to the gRPC server at `grpc_target`."""
+    host, port = split_host_port(listen)
+    channel = grpc.aio.insecure_channel(
+        grpc_target,
+        options=[
+            ("grpc.max_receive_message_length", MAX_GRPC_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_GRPC_MESSAGE_BYTES),
+        ],
+    )
+    documents: dict[str, StaticDocument] = {}
+    openapi = load_openapi_document(OPENAPI_DOCUMENT)
+    if openapi is None:
+        log.warning("OpenAPI document %s not found; /openapi.json answers 404", OPENAPI_DOCUMENT)
+    else:
+        documents = dict.fromkeys(OPENAPI_PATHS, openapi)
+    proxy = GatewayProxy(
+        services=gateway_services(), channel=channel, documents=documents, metrics_renderer=metrics_renderer
+    )
+    runner = web.AppRunner(proxy.application(), access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host=host, port=port, reuse_port=reuse_port or None)
+    try:
+        await site.start()
+    except OSError as error:
+        await runner.cleanup()
+        await channel.close(grace=None)
+        raise SettingsError(f"cannot listen on {listen} for HTTP: {error.strerror}") from None
+    return RunningGateway(address=_bound_address(runner, host), proxy=proxy, runner=runner, channel=channel)
+
+
+def _bound_address(runner: web.AppRunner, host: str) -> str:
+    server = runner.server
+    for site in runner.sites:
+        sockets = getattr(getattr(site, "_server", None), "sockets", None) or ()
+        for sock in sockets:
+            name = sock.getsockname()
+            bound_host = f"[{name[0]}]" if sock.family == socket.AF_INET6 else name[0]
+            return f"{bound_host}:{name[1]}"
+    raise SettingsError(f"gateway on {host} has no listening socket ({server!r})")

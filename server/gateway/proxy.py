@@ -1,0 +1,303 @@
+"""The aiohttp application: match a route, transcode, call the gRPC server, answer JSON.
+
+Every call goes over a grpc.aio channel to the gRPC listener (possibly remote), so authentication,
+validation, request ids and metrics apply exactly as for gRPC clients.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+from aiohttp import web
+from google.protobuf.descriptor import ServiceDescriptor
+from google.rpc import code_pb2, status_pb2
+
+from server.gateway.routes import HttpRoute, RouteMatch, RouteTable, routes_for_services
+from server.gateway.status import http_status_from_code, status_body, status_from_rpc_error
+from server.gateway.transcode import TranscodeError, build_request, go_unescape, message_json, parse_query
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+MAX_GRPC_MESSAGE_BYTES = 64 * 1024 * 1024
+JSON_CONTENT_TYPE = "application/json"
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+REQUEST_ID_HEADER = "X-Request-Id"
+_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+# Content types a JSON body may arrive with: JSON itself, curl's default for -d, and none at all.
+_JSON_BODY_TYPES = frozenset({"", JSON_CONTENT_TYPE, FORM_CONTENT_TYPE, "text/plain"})
+# IANA permanent request headers grpc-gateway forwards as `grpcgateway-<name>` metadata.
+_PERMANENT_HEADERS = frozenset(
+    h.lower()
+    for h in (
+        "Accept",
+        "Accept-Charset",
+        "Accept-Language",
+        "Accept-Ranges",
+        "Cache-Control",
+        "Content-Type",
+        "Cookie",
+        "Date",
+        "Expect",
+        "From",
+        "Host",
+        "If-Match",
+        "If-Modified-Since",
+        "If-None-Match",
+        "If-Schedule-Tag-Match",
+        "If-Unmodified-Since",
+        "Max-Forwards",
+        "Origin",
+        "Pragma",
+        "Referer",
+        "User-Agent",
+        "Via",
+        "Warning",
+    )
+)
+_TIMEOUT_UNITS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
+
+
+@dataclass(frozen=True)
+class StaticDocument:
+    """A document served as is (the OpenAPI description)."""
+
+    body: bytes
+    content_type: str
+
+
+class GatewayRejection(Exception):
+    """An answer the gateway gives without calling the server."""
+
+    def __init__(self, http_status: int, code: int, message: str, headers: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.http_status = http_status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def error_response(
+    http_status: int, status: status_pb2.Status, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        status=http_status,
+        body=status_body(status),
+        headers={"Content-Type": JSON_CONTENT_TYPE, **(headers or {})},
+    )
+
+
+def parse_grpc_timeout(value: str) -> float:
+    """grpc-gateway's timeoutDecode: digits and one unit (H M S m u n); seconds."""
+    digits, unit = value[:-1], value[-1:]
+    if not digits or unit not in _TIMEOUT_UNITS or not (digits.isascii() and digits.isdigit()):
+        raise GatewayRejection(400, code_pb2.INVALID_ARGUMENT, f"invalid grpc-timeout: {value}")
+    return int(digits) * _TIMEOUT_UNITS[unit]
+
+
+def _media_type(request: web.Request) -> str:
+    return request.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+
+
+def _is_json_body_type(media_type: str) -> bool:
+    return media_type in _JSON_BODY_TYPES or media_type.endswith("+json")
+
+
+def _ascii_printable(value: str) -> bool:
+    return all(0x20 <= ord(c) <= 0x7E for c in value)
+
+
+class GatewayProxy:
+    """Routes from the annotations, one grpc.aio channel, one aiohttp handler."""
+
+    def __init__(
+        self,
+        *,
+        services: Iterable[ServiceDescriptor],
+        channel: grpc.aio.Channel,
+        documents: Mapping[str, StaticDocument] | None = None,
+        metrics_renderer: Callable[[], tuple[bytes, str]] | None = None,
+    ) -> None:
+        self.routes: list[HttpRoute] = routes_for_services(services)
+        self.table = RouteTable.of(self.routes)
+        self.channel = channel
+        self.documents = dict(documents or {})
+        self.metrics_renderer = metrics_renderer
+        self._calls: dict[str, Any] = {
+            route.full_method: channel.unary_unary(
+                route.full_method,
+                request_serializer=None,
+                response_deserializer=route.response_class.FromString,
+            )
+            for route in self.routes
+        }
+
+    def application(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        return app
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        try:
+            return await self._handle(request)
+        except GatewayRejection as rejection:
+            return error_response(
+                rejection.http_status,
+                status_pb2.Status(code=rejection.code, message=rejection.message),
+                rejection.headers,
+            )
+        except Exception:
+            log.exception("gateway failed on %s %s", request.method, request.rel_url.raw_path)
+            return error_response(500, status_pb2.Status(code=code_pb2.INTERNAL, message="internal error"))
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        raw_path = request.rel_url.raw_path
+        if request.method in ("GET", "HEAD"):
+            served = self._serve_own_path(raw_path)
+            if served is not None:
+                return served
+        if not raw_path.startswith("/"):
+            raise GatewayRejection(400, code_pb2.INVALID_ARGUMENT, "Bad Request")
+        try:
+            path = go_unescape(raw_path, query=False)
+            query = parse_query(request.rel_url.raw_query_string)
+        except TranscodeError as error:
+            raise GatewayRejection(400, code_pb2.INVALID_ARGUMENT, str(error)) from None
+        components = path[1:].split("/")
+        method = request.method
+        media_type = _media_type(request)
+        form_post = method == "POST" and media_type == FORM_CONTENT_TYPE
+        override = request.headers.get("X-HTTP-Method-Override", "")
+        if override and form_post:
+            method = override.upper()
+        match = self.table.match(method, components)
+        body: bytes | None = None
+        if match is None and form_post:
+            # grpc-gateway's path length fallback: a form POST may stand for a GET with a long query.
+            match = self.table.match("GET", components)
+            if match is not None:
+                form = await self._read_body(request)
+                try:
+                    query = parse_query(form.decode("utf-8", "replace")) + query
+                except TranscodeError as error:
+                    raise GatewayRejection(400, code_pb2.INVALID_ARGUMENT, str(error)) from None
+                body = b""
+        if match is None:
+            allowed = sorted(m for m in self.table.allowed_methods(components) if m != method)
+            if allowed:
+                raise GatewayRejection(
+                    405, code_pb2.UNIMPLEMENTED, "Method Not Allowed", {"Allow": ", ".join(allowed)}
+                )
+            raise GatewayRejection(404, code_pb2.NOT_FOUND, "Not Found")
+        if body is None:
+            body = await self._read_body(request)
+        return await self._forward(request, match, body, query, media_type)
+
+    def _serve_own_path(self, raw_path: str) -> web.Response | None:
+        document = self.documents.get(raw_path)
+        if document is not None:
+            return web.Response(body=document.body, headers={"Content-Type": document.content_type})
+        if raw_path == "/metrics" and self.metrics_renderer is not None:
+            payload, content_type = self.metrics_renderer()
+            return web.Response(body=payload, headers={"Content-Type": content_type})
+        return None
+
+    async def _read_body(self, request: web.Request) -> bytes:
+        if not request.body_exists:
+            return b""
+        try:
+            return await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise GatewayRejection(
+                413,
+                code_pb2.RESOURCE_EXHAUSTED,
+                f"request body is larger than the gateway's limit of {MAX_BODY_BYTES} bytes",
+            ) from None
+
+    def _metadata(self, request: web.Request) -> tuple[list[tuple[str, str]], str]:
+        metadata: list[tuple[str, str]] = []
+        for value in request.headers.getall("Authorization", ()):
+            if _ascii_printable(value):
+                metadata.append(("authorization", value))
+        request_id = request.headers.get(REQUEST_ID_HEADER, "")
+        if not _REQUEST_ID.fullmatch(request_id):
+            request_id = uuid.uuid4().hex
+        metadata.append(("x-request-id", request_id))
+        for key, value in request.headers.items():
+            lowered = key.lower()
+            if lowered in _PERMANENT_HEADERS and _ascii_printable(value):
+                metadata.append((f"grpcgateway-{lowered}", value))
+        host = request.headers.get("X-Forwarded-Host") or request.host
+        if host and _ascii_printable(host):
+            metadata.append(("x-forwarded-host", host))
+        forwarded = [v for v in request.headers.getall("X-Forwarded-For", ()) if _ascii_printable(v)]
+        if request.remote:
+            forwarded.append(request.remote)
+        if forwarded:
+            metadata.append(("x-forwarded-for", ", ".join(forwarded)))
+        return metadata, request_id
+
+    async def _forward(
+        self,
+        request: web.Request,
+        match: RouteMatch,
+        body: bytes,
+        query: list[tuple[str, list[str]]],
+        media_type: str,
+    ) -> web.StreamResponse:
+        route = match.route
+        timeout_header = request.headers.get("Grpc-Timeout", "")
+        timeout = parse_grpc_timeout(timeout_header) if timeout_header else None
+        if route.body and body.strip() and not _is_json_body_type(media_type):
+            raise GatewayRejection(
+                415,
+                code_pb2.INVALID_ARGUMENT,
+                f"unsupported content type {media_type!r}: send application/json",
+            )
+        try:
+            message = build_request(route, match.bindings, body, query)
+            payload = message.SerializeToString()
+        except TranscodeError as error:
+            raise GatewayRejection(400, code_pb2.INVALID_ARGUMENT, str(error)) from None
+        except (ValueError, TypeError, UnicodeError) as error:
+            raise GatewayRejection(400, code_pb2.INVALID_ARGUMENT, f"invalid request: {error}") from None
+        metadata, request_id = self._metadata(request)
+        call = self._calls[route.full_method](payload, metadata=metadata, timeout=timeout)
+        headers = {REQUEST_ID_HEADER: request_id}
+        try:
+            response = await call
+        except grpc.aio.AioRpcError as error:
+            headers.update(_metadata_headers(error.initial_metadata()))
+            status = status_from_rpc_error(error)
+            if status.code == code_pb2.UNAUTHENTICATED:
+                headers["WWW-Authenticate"] = status.message
+            return error_response(http_status_from_code(status.code), status, headers)
+        headers.update(_metadata_headers(await call.initial_metadata()))
+        if route.returns_http_body:
+            headers["Content-Type"] = response.content_type
+            return web.Response(body=response.data, headers=headers)
+        headers["Content-Type"] = JSON_CONTENT_TYPE
+        return web.Response(body=message_json(response), headers=headers)
+
+
+def _metadata_headers(metadata: Any) -> dict[str, str]:
+    """Response header metadata as `Grpc-Metadata-<key>` headers, as grpc-gateway forwards them."""
+    headers: dict[str, str] = {}
+    for key, value in metadata or ():
+        if isinstance(value, str) and _ascii_printable(value):
+            headers[f"Grpc-Metadata-{key}"] = value
+    return headers
+
+
+def load_openapi_document(path: Path) -> StaticDocument | None:
+    try:
+        return StaticDocument(body=path.read_bytes(), content_type=JSON_CONTENT_TYPE)
+    except OSError:
+        return None
