@@ -170,11 +170,12 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
 
 async def serve(settings: Settings, environ: Mapping[str, str]) -> None:
     """Run until SIGTERM or SIGINT, then drain: health NOT_SERVING, gateway closed, RPCs finished."""
-    running = await start(settings, environ)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # Installed before the listeners start, so a signal right after "listening on" still drains.
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    running = await start(settings, environ)
     await stop.wait()
     log.info("shutting down (grace %.0f s)", SHUTDOWN_GRACE_SECONDS)
     await running.stop()
