@@ -33,6 +33,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from server.domain.evidence import ClosureState, ExecutionStatus, category_for_provider
+
 DEFAULT_RECOVERY_SLO_MINUTES = 240
 DEFAULT_ROW_LIMIT = 1000
 MAX_ROW_LIMIT = 10_000
@@ -53,43 +55,7 @@ class RowStatus(StrEnum):
     CLOSED = "closed"
 
 
-class ClosureState(StrEnum):
-    RESOLVED = "resolved"
-    MITIGATED = "mitigated"
-    DEFERRED = "deferred"
-    ESCALATED = "escalated"
-    REOPENED = "reopened"
-
-
-class ExecutionStatus(StrEnum):
-    DELIVERED = "delivered"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-
-
-class ProviderCategory(StrEnum):
-    SIEM = "siem"
-    ITSM = "itsm"
-    CHATOPS = "chatops"
-    WEBHOOK = "webhook"
-
-
-CLOSING_STATES = frozenset({ClosureState.RESOLVED, ClosureState.MITIGATED})
-_CATEGORY_BY_PROVIDER = {
-    "splunk": ProviderCategory.SIEM,
-    "sentinel": ProviderCategory.SIEM,
-    "datadog": ProviderCategory.SIEM,
-    "jira": ProviderCategory.ITSM,
-    "servicenow": ProviderCategory.ITSM,
-    "slack": ProviderCategory.CHATOPS,
-    "teams": ProviderCategory.CHATOPS,
-    "pagerduty": ProviderCategory.CHATOPS,
-    "email": ProviderCategory.CHATOPS,
-}
-
-
-def category_for_provider(provider: str) -> ProviderCategory:
-    return _CATEGORY_BY_PROVIDER.get(provider.strip().lower(), ProviderCategory.WEBHOOK)
+CLOSING_STATES = frozenset(state for state in ClosureState if state.closes_recovery)
 
 
 def normalize_recovery_slo_minutes(value: int | None) -> int:
