@@ -9,6 +9,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from server.settings import (
+    DEFAULT_HTTP_LISTEN,
     SettingsError,
     add_database_argument,
     add_log_level_argument,
@@ -26,6 +27,15 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="apply database migrations and exit")
     add_database_argument(migrate, environ)
     add_log_level_argument(migrate, environ)
+    gateway = commands.add_parser("gateway", help="run only the HTTP/JSON gateway in front of a gRPC server")
+    gateway.add_argument("--grpc-target", required=True, metavar="HOST:PORT", help="gRPC server address")
+    gateway.add_argument(
+        "--http-listen",
+        default=environ.get("CAVRA_HTTP_LISTEN", DEFAULT_HTTP_LISTEN),
+        metavar="HOST:PORT",
+        help="HTTP listen address (CAVRA_HTTP_LISTEN; default %(default)s)",
+    )
+    add_log_level_argument(gateway, environ)
     return parser
 
 
@@ -48,6 +58,17 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
         migrate(arguments.database_url)
         log.info("database migrated: %s", redact_database_url(arguments.database_url))
+        return 0
+    if arguments.command == "gateway":
+        import asyncio
+
+        from server.gateway import serve_gateway
+
+        try:
+            asyncio.run(serve_gateway(listen=arguments.http_listen, grpc_target=arguments.grpc_target))
+        except SettingsError as error:
+            log.error("%s", error)
+            return 2
         return 0
     try:
         settings = settings_from_arguments(arguments)

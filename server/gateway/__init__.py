@@ -28,7 +28,7 @@ from server.gateway.proxy import (
 )
 from server.settings import SettingsError, split_host_port
 
-__all__ = ["OPENAPI_PATHS", "RunningGateway", "gateway_services", "start_gateway"]
+__all__ = ["OPENAPI_PATHS", "RunningGateway", "gateway_services", "serve_gateway", "start_gateway"]
 
 log = logging.getLogger(__name__)
 
@@ -105,3 +105,19 @@ def _bound_address(runner: web.AppRunner, host: str) -> str:
             bound_host = f"[{name[0]}]" if sock.family == socket.AF_INET6 else name[0]
             return f"{bound_host}:{name[1]}"
     raise SettingsError(f"gateway on {host} has no listening socket ({server!r})")
+
+
+async def serve_gateway(*, listen: str, grpc_target: str) -> None:
+    """`cavra-recovery gateway`: run the gateway alone in front of `grpc_target` until SIGTERM/SIGINT."""
+    import asyncio
+    import signal
+
+    gateway = await start_gateway(listen=listen, grpc_target=grpc_target)
+    log.info("http listening on %s (forwarding to %s)", gateway.address, grpc_target)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    await gateway.close()
+    log.info("stopped")

@@ -391,13 +391,16 @@ def decode_json_body(raw: bytes, target: Message) -> bool:
 
 
 def _has_unknown_field(value: Any, descriptor: Descriptor) -> bool:
+    """Whether a field is unknown or set twice (by its proto and its JSON name) anywhere in `value`."""
     if not isinstance(value, dict) or descriptor.full_name in _OPAQUE_JSON_TYPES:
         return False
     fields = _fields_by_any_name(descriptor)
+    numbers: set[int] = set()
     for key, item in value.items():
         field = fields.get(key)
-        if field is None:
+        if field is None or field.number in numbers:
             return True
+        numbers.add(field.number)
         child = field.message_type
         if child is None or item is None:
             continue
