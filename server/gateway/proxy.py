@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -140,9 +140,14 @@ class GatewayProxy:
         }
 
     def application(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_BODY_BYTES)
-        app.router.add_route("*", "/{tail:.*}", self.handle)
-        return app
+        @web.middleware
+        async def every_request(
+            request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+        ) -> web.StreamResponse:
+            # Routing is ours (grpc-gateway's rules), so aiohttp's router never answers on its own.
+            return await self.handle(request)
+
+        return web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[every_request])
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         try:
