@@ -8,7 +8,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from server.domain.dashboard import DrillDashboard
-from server.domain.slo_report import ExecutionStatus
+from server.domain.evidence import ExecutionStatus
 from server.storage.models import (
     AcknowledgementRecord,
     DeliveryRecord,

@@ -38,6 +38,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.selectable import CTE
 
 from server.domain.errors import NotFound
+from server.domain.evidence import ClosureState, ExecutionStatus, category_for_provider
 from server.domain.executive_report import (
     ExecutiveReport,
     PlanCounts,
@@ -52,15 +53,12 @@ from server.domain.slo_report import (
     P90_RANK_DENOMINATOR,
     P90_RANK_NUMERATOR,
     CloseStatistics,
-    ClosureState,
-    ExecutionStatus,
     ProviderRecoverySummary,
     RecoveryRow,
     RetryRecoveryReport,
     RowStatus,
     breach_cutoff,
     build_totals,
-    category_for_provider,
     closure_trend_day,
     report_content_digest,
     report_document,
