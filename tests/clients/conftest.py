@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
+
+from tests.conftest import ServerProcess
 
 WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw2n0CKZLa4vc="
 
@@ -40,3 +43,9 @@ def webhook_config(tmp_path: Path, httpserver: HTTPServer) -> Path:
     """Connector configuration whose default receiver is the local `httpserver` answering 204."""
     httpserver.expect_request("/cavra", method="POST").respond_with_data("", status=204)
     return write_webhook_config(tmp_path, httpserver.url_for("/cavra"))
+
+
+@pytest.fixture
+def grpc_server(server_factory: Callable[..., ServerProcess], sqlite_url: str) -> ServerProcess:
+    """One real server on SQLite, gRPC only: the clients never need the HTTP gateway."""
+    return server_factory(database_url=sqlite_url, http=False)

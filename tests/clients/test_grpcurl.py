@@ -43,8 +43,10 @@ def run_with_body(
     )
 
 
-def test_grpcurl_lists_the_three_services_health_and_reflection(grpcurl: Path, server: ServerProcess) -> None:
-    listed = run(grpcurl, server, "list")
+def test_grpcurl_lists_the_three_services_health_and_reflection(
+    grpcurl: Path, grpc_server: ServerProcess
+) -> None:
+    listed = run(grpcurl, grpc_server, "list")
     assert listed.returncode == 0, listed.stderr
     services = set(listed.stdout.split())
     assert {
@@ -56,20 +58,20 @@ def test_grpcurl_lists_the_three_services_health_and_reflection(grpcurl: Path, s
     assert services & {"grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"}
 
 
-def test_grpcurl_describes_services_and_messages(grpcurl: Path, server: ServerProcess) -> None:
-    service = run(grpcurl, server, "describe", "cavra.recovery.v1.EscalationService")
+def test_grpcurl_describes_services_and_messages(grpcurl: Path, grpc_server: ServerProcess) -> None:
+    service = run(grpcurl, grpc_server, "describe", "cavra.recovery.v1.EscalationService")
     assert service.returncode == 0, service.stderr
     assert "rpc CreateRecoveryEscalationPlan" in service.stdout
     assert "recovery-escalation-plan" in service.stdout  # the google.api.http annotation travels along
-    message = run(grpcurl, server, "describe", "cavra.recovery.v1.CreateRecoveryEscalationPlanRequest")
+    message = run(grpcurl, grpc_server, "describe", "cavra.recovery.v1.CreateRecoveryEscalationPlanRequest")
     assert message.returncode == 0, message.stderr
     assert "int32 recovery_slo_minutes = 1" in message.stdout
 
 
-def test_grpcurl_invokes_create_plan_with_json(grpcurl: Path, server: ServerProcess) -> None:
+def test_grpcurl_invokes_create_plan_with_json(grpcurl: Path, grpc_server: ServerProcess) -> None:
     created = run_with_body(
         grpcurl,
-        server,
+        grpc_server,
         "cavra.recovery.v1.EscalationService/CreateRecoveryEscalationPlan",
         {"recovery_slo_minutes": 120, "generated_by": "grpcurl-test", "request_id": "grpcurl-plan-1"},
     )
@@ -79,7 +81,7 @@ def test_grpcurl_invokes_create_plan_with_json(grpcurl: Path, server: ServerProc
     assert plan["recovery_slo_minutes"] == 120 and plan["alert_level"] == "ALERT_LEVEL_HEALTHY"
     fetched = run_with_body(
         grpcurl,
-        server,
+        grpc_server,
         "cavra.recovery.v1.EscalationService/GetRecoveryEscalationPlan",
         {"plan_id": plan["plan_id"]},
     )
@@ -88,7 +90,7 @@ def test_grpcurl_invokes_create_plan_with_json(grpcurl: Path, server: ServerProc
 
 
 def test_grpcurl_prints_the_field_violation_of_an_invalid_request(
-    grpcurl: Path, server: ServerProcess
+    grpcurl: Path, grpc_server: ServerProcess
 ) -> None:
     body = {
         "retry_execution": {
@@ -99,13 +101,13 @@ def test_grpcurl_prints_the_field_violation_of_an_invalid_request(
     }
     method = "cavra.recovery.v1.EvidenceService/RecordRetryExecution"
 
-    failed = run_with_body(grpcurl, server, method, body)
+    failed = run_with_body(grpcurl, grpc_server, method, body)
     assert failed.returncode == EXIT_INVALID_ARGUMENT, failed.stderr
     assert "Code: InvalidArgument" in failed.stderr
     assert "type.googleapis.com/google.rpc.BadRequest" in failed.stderr
     assert '"field": "retry_execution.executed_at"' in failed.stderr
 
-    formatted = run_with_body(grpcurl, server, method, body, "-format-error")
+    formatted = run_with_body(grpcurl, grpc_server, method, body, "-format-error")
     assert formatted.returncode == EXIT_INVALID_ARGUMENT
     status = json.loads(formatted.stderr)  # -format-error prints the google.rpc.Status as JSON on stderr
     assert status["code"] == 3
@@ -120,10 +122,10 @@ def test_grpcurl_prints_the_field_violation_of_an_invalid_request(
     assert info["reason"] and info["domain"]
 
 
-def test_grpcurl_unknown_plan_exits_with_not_found(grpcurl: Path, server: ServerProcess) -> None:
+def test_grpcurl_unknown_plan_exits_with_not_found(grpcurl: Path, grpc_server: ServerProcess) -> None:
     missing = run_with_body(
         grpcurl,
-        server,
+        grpc_server,
         "cavra.recovery.v1.EscalationService/GetRecoveryEscalationPlan",
         {"plan_id": "plan_nope"},
     )

@@ -60,8 +60,8 @@ async def test_async_client_records_plans_delivers_and_reports(
         assert (dashboard.playbooks, dashboard.closures, dashboard.deliveries_ok) == (1, 1, 1)
 
 
-async def test_async_validation_error_carries_field_violation(server: ServerProcess) -> None:
-    async with AsyncRecoveryClient(server.grpc_address, plaintext=True) as client:
+async def test_async_validation_error_carries_field_violation(grpc_server: ServerProcess) -> None:
+    async with AsyncRecoveryClient(grpc_server.grpc_address, plaintext=True) as client:
         with pytest.raises(RecoveryError) as caught:
             await client.record_retry_execution(sample.execution_without_time())
     assert caught.value.code is StatusCode.INVALID_ARGUMENT
@@ -69,8 +69,8 @@ async def test_async_validation_error_carries_field_violation(server: ServerProc
     assert caught.value.reason and caught.value.domain
 
 
-async def test_async_unknown_plan_is_not_found(server: ServerProcess) -> None:
-    async with AsyncRecoveryClient(server.grpc_address, plaintext=True) as client:
+async def test_async_unknown_plan_is_not_found(grpc_server: ServerProcess) -> None:
+    async with AsyncRecoveryClient(grpc_server.grpc_address, plaintext=True) as client:
         with pytest.raises(RecoveryError) as caught:
             await client.get_recovery_escalation_plan("plan-that-does-not-exist")
     assert caught.value.code is StatusCode.NOT_FOUND
@@ -92,10 +92,10 @@ async def test_async_read_is_retried_while_the_server_restarts(
     assert fetched.plan_id == plan.plan_id
 
 
-async def test_async_write_is_not_retried_while_the_server_is_down(server: ServerProcess) -> None:
-    async with AsyncRecoveryClient(server.grpc_address, plaintext=True) as client:
+async def test_async_write_is_not_retried_while_the_server_is_down(grpc_server: ServerProcess) -> None:
+    async with AsyncRecoveryClient(grpc_server.grpc_address, plaintext=True) as client:
         await client.get_rollback_drill_dashboard()
-        await asyncio.to_thread(server.stop)
+        await asyncio.to_thread(grpc_server.stop)
         with pytest.raises(RecoveryError) as caught:
             await client.create_recovery_escalation_plan()
     assert caught.value.code is StatusCode.UNAVAILABLE

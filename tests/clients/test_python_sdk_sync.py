@@ -81,8 +81,8 @@ def test_sync_dry_run_delivery_sends_nothing(
     assert httpserver.log == []
 
 
-def test_sync_validation_error_carries_field_violation(server: ServerProcess) -> None:
-    with RecoveryClient(server.grpc_address, plaintext=True) as client:
+def test_sync_validation_error_carries_field_violation(grpc_server: ServerProcess) -> None:
+    with RecoveryClient(grpc_server.grpc_address, plaintext=True) as client:
         with pytest.raises(RecoveryError) as caught:
             client.record_retry_execution(sample.execution_without_time())
     error = caught.value
@@ -92,8 +92,8 @@ def test_sync_validation_error_carries_field_violation(server: ServerProcess) ->
     assert error.method == "RecordRetryExecution"
 
 
-def test_sync_unknown_plan_is_not_found(server: ServerProcess) -> None:
-    with RecoveryClient(server.grpc_address, plaintext=True) as client:
+def test_sync_unknown_plan_is_not_found(grpc_server: ServerProcess) -> None:
+    with RecoveryClient(grpc_server.grpc_address, plaintext=True) as client:
         with pytest.raises(RecoveryError) as caught:
             client.get_recovery_escalation_plan("plan-that-does-not-exist")
     assert caught.value.code is StatusCode.NOT_FOUND
@@ -126,10 +126,10 @@ def test_sync_read_is_retried_while_the_server_restarts(
     assert restarted and restarted[0].grpc_address == first.grpc_address
 
 
-def test_sync_write_is_not_retried_while_the_server_is_down(server: ServerProcess) -> None:
-    with RecoveryClient(server.grpc_address, plaintext=True) as client:
+def test_sync_write_is_not_retried_while_the_server_is_down(grpc_server: ServerProcess) -> None:
+    with RecoveryClient(grpc_server.grpc_address, plaintext=True) as client:
         client.get_rollback_drill_dashboard()
-        server.stop()
+        grpc_server.stop()
         with pytest.raises(RecoveryError) as caught:
             client.create_recovery_escalation_plan()
     assert caught.value.code is StatusCode.UNAVAILABLE
