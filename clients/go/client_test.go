@@ -348,3 +348,39 @@ func TestEscalateExampleRecordsPlansDeliversAndPrintsTheReport(t *testing.T) {
 		t.Fatal("the example's -send delivery never reached the local receiver")
 	}
 }
+
+func TestBearerTokenAuthenticatesAndRolesAreEnforced(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	auth := writeAuthConfig(t, dir, map[string][]string{
+		"operator-token-0123456789": {"operator", "ingest"},
+		"viewer-token-0123456789":   {"viewer"},
+	})
+	server := startServerArgs(t, filepath.Join(dir, "db.sqlite"), "--auth-config", auth)
+	ctx := context.Background()
+
+	operator := dial(t, server.Address, recovery.WithBearerToken("operator-token-0123456789"))
+	plan, err := operator.CreatePlan(ctx, nil)
+	if err != nil {
+		t.Fatalf("CreatePlan with the operator token: %v", err)
+	}
+
+	anonymous := dial(t, server.Address)
+	_, err = anonymous.GetPlan(ctx, plan.GetPlanId())
+	var rerr *recovery.Error
+	if !errors.As(err, &rerr) || rerr.Code != codes.Unauthenticated || rerr.Reason == "" {
+		t.Errorf("GetPlan without a token = %v, want UNAUTHENTICATED with a reason", err)
+	}
+
+	viewer := dial(t, server.Address, recovery.WithBearerToken("viewer-token-0123456789"))
+	if _, err := viewer.GetPlan(ctx, plan.GetPlanId()); err != nil {
+		t.Errorf("GetPlan with the viewer token: %v", err)
+	}
+	_, err = viewer.CreatePlan(ctx, nil)
+	if !errors.As(err, &rerr) || rerr.Code != codes.PermissionDenied || rerr.Metadata["method"] != "CreateRecoveryEscalationPlan" {
+		t.Errorf("CreatePlan with the viewer token = %#v, want PERMISSION_DENIED naming the method", err)
+	}
+	if strings.Contains(server.Log(), "viewer-token-0123456789") {
+		t.Error("the server logged a bearer token")
+	}
+}

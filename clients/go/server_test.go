@@ -2,6 +2,8 @@ package recovery_test
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -53,11 +55,17 @@ func serverBinary(t *testing.T) string {
 // dbPath and, when connectors is not empty, that connector configuration file.
 func startServer(t *testing.T, listen, dbPath, connectors string) *testServer {
 	t.Helper()
-	args := []string{"serve", "--grpc-listen", listen, "--http-listen", "off",
-		"--database-url", "sqlite:///" + dbPath, "--migrate"}
+	var extra []string
 	if connectors != "" {
-		args = append(args, "--connectors", connectors)
+		extra = append(extra, "--connectors", connectors)
 	}
+	return startServerWith(t, listen, dbPath, extra)
+}
+
+func startServerWith(t *testing.T, listen, dbPath string, extra []string) *testServer {
+	t.Helper()
+	args := append([]string{"serve", "--grpc-listen", listen, "--http-listen", "off",
+		"--database-url", "sqlite:///" + dbPath, "--migrate"}, extra...)
 	cmd := exec.Command(serverBinary(t), args...)
 	cmd.Env = serverEnv()
 	stderr, err := cmd.StderrPipe()
@@ -157,4 +165,29 @@ routing:
 		t.Fatal(err)
 	}
 	return path
+}
+
+// writeAuthConfig writes an --auth-config file granting roles to token (stored only as its SHA-256).
+func writeAuthConfig(t *testing.T, dir string, grants map[string][]string) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("tokens:\n")
+	i := 0
+	for token, roles := range grants {
+		digest := sha256.Sum256([]byte(token))
+		fmt.Fprintf(&b, "  - name: caller-%d\n    sha256: %s\n    roles: [%s]\n", i, hex.EncodeToString(digest[:]),
+			strings.Join(roles, ", "))
+		i++
+	}
+	path := filepath.Join(dir, "auth.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// startServerArgs starts a server like startServer with extra flags.
+func startServerArgs(t *testing.T, dbPath string, extra ...string) *testServer {
+	t.Helper()
+	return startServerWith(t, "127.0.0.1:0", dbPath, extra)
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -133,3 +134,32 @@ def test_sync_write_is_not_retried_while_the_server_is_down(grpc_server: ServerP
         with pytest.raises(RecoveryError) as caught:
             client.create_recovery_escalation_plan()
     assert caught.value.code is StatusCode.UNAVAILABLE
+
+
+def test_sync_bearer_token_authenticates_and_roles_are_enforced(
+    server_factory: ServerFactory, sqlite_url: str, tmp_path: Path
+) -> None:
+    tokens = {"operator-token-0123456789": "[operator, ingest]", "viewer-token-0123456789": "[viewer]"}
+    auth = tmp_path / "auth.yaml"
+    auth.write_text(
+        "tokens:\n"
+        + "".join(
+            f"  - name: caller-{i}\n"
+            f"    sha256: {hashlib.sha256(token.encode()).hexdigest()}\n"
+            f"    roles: {roles}\n"
+            for i, (token, roles) in enumerate(tokens.items())
+        )
+    )
+    server = server_factory(database_url=sqlite_url, extra_args=["--auth-config", str(auth)], http=False)
+    with RecoveryClient(server.grpc_address, plaintext=True, token="operator-token-0123456789") as operator:
+        plan = operator.create_recovery_escalation_plan()
+    with RecoveryClient(server.grpc_address, plaintext=True) as anonymous:
+        with pytest.raises(RecoveryError) as missing:
+            anonymous.get_recovery_escalation_plan(plan.plan_id)
+    assert missing.value.code is StatusCode.UNAUTHENTICATED and missing.value.reason
+    with RecoveryClient(server.grpc_address, plaintext=True, token="viewer-token-0123456789") as viewer:
+        assert viewer.get_recovery_escalation_plan(plan.plan_id).plan_id == plan.plan_id
+        with pytest.raises(RecoveryError) as denied:
+            viewer.create_recovery_escalation_plan()
+    assert denied.value.code is StatusCode.PERMISSION_DENIED
+    assert denied.value.metadata["method"] == "CreateRecoveryEscalationPlan"
