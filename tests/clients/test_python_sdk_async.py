@@ -23,10 +23,10 @@ ServerFactory = Callable[..., ServerProcess]
 
 
 async def test_async_client_records_plans_delivers_and_reports(
-    server_factory: ServerFactory, sqlite_url: str, webhook_config: Path, httpserver: HTTPServer
+    server_factory: ServerFactory, database_url: str, webhook_config: Path, httpserver: HTTPServer
 ) -> None:
     server = server_factory(
-        database_url=sqlite_url, extra_args=["--connectors", str(webhook_config)], http=False
+        database_url=database_url, extra_args=["--connectors", str(webhook_config)], http=False
     )
     async with AsyncRecoveryClient(server.grpc_address, plaintext=True) as client:
         recorded = await client.record_retry_execution(sample.failed_execution("async"))

@@ -25,10 +25,10 @@ ServerFactory = Callable[..., ServerProcess]
 
 
 def test_sync_client_records_plans_delivers_and_reports(
-    server_factory: ServerFactory, sqlite_url: str, webhook_config: Path, httpserver: HTTPServer
+    server_factory: ServerFactory, database_url: str, webhook_config: Path, httpserver: HTTPServer
 ) -> None:
     server = server_factory(
-        database_url=sqlite_url, extra_args=["--connectors", str(webhook_config)], http=False
+        database_url=database_url, extra_args=["--connectors", str(webhook_config)], http=False
     )
     with RecoveryClient(server.grpc_address, plaintext=True) as client:
         recorded = client.record_retry_execution(sample.failed_execution("sync"))
