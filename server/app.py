@@ -35,7 +35,7 @@ from server.request_context import RequestContextInterceptor, install_log_contex
 from server.services import ServiceDependencies, utc_now
 from server.settings import Settings, SettingsError, split_host_port
 from server.storage.database import Database
-from server.storage.migrate import migrate
+from server.storage.migrate import check_schema_is_current, migrate
 
 log = logging.getLogger("cavra-recovery")
 
@@ -112,6 +112,7 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
     """Migrate (when asked), start gRPC, the gateway and the worker; log one line per listener."""
     if settings.migrate:
         await asyncio.to_thread(migrate, settings.database_url)
+    await asyncio.to_thread(check_schema_is_current, settings.database_url)
     dependencies = build_dependencies(settings, environ)
 
     install_log_context()

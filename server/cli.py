@@ -75,13 +75,15 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except SettingsError as error:
         log.error("%s", error)
         return 2
+    from connectors import ConnectorConfigError
     from server.app import run_server_processes
+    from server.storage.migrate import SchemaNotCurrent
 
     try:
         return run_server_processes(settings, environ)
     except KeyboardInterrupt:
         return 130
-    except SettingsError as error:
+    except (SettingsError, SchemaNotCurrent, ConnectorConfigError) as error:
         log.error("%s", error)
         return 2
 

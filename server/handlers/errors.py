@@ -81,6 +81,11 @@ def _guard(behavior: Behavior, method: str) -> Behavior:
             await abort_with(context, status_for(error))
         except grpc.aio.AbortError:
             raise
+        except NotImplementedError:
+            # The generated servicer base raises this for an RPC this build does not serve.
+            await abort_with(
+                context, simple_status(code_pb2.UNIMPLEMENTED, "method not implemented", "UNIMPLEMENTED")
+            )
         except Exception:
             log.exception("unhandled error in %s", method)
             await abort_with(context, simple_status(code_pb2.INTERNAL, "internal error", "INTERNAL"))

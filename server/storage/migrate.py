@@ -30,3 +30,32 @@ def ensure_sqlite_directory(database_url: str) -> None:
 def migrate(database_url: str, revision: str = "head") -> None:
     ensure_sqlite_directory(database_url)
     command.upgrade(alembic_config(database_url), revision)
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The database is unreachable or not migrated to this build's head revision."""
+
+
+def check_schema_is_current(database_url: str) -> None:
+    """Refuse to serve a database this build cannot use, instead of answering INTERNAL on every RPC."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from server.storage.database import create_database_engine
+
+    heads = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+    engine = create_database_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except SQLAlchemyError as error:
+        raise SchemaNotCurrent(f"cannot open the database: {type(error).__name__}") from None
+    finally:
+        engine.dispose()
+    if current != heads:
+        raise SchemaNotCurrent(
+            f"the database schema is at {sorted(current) or 'no revision'}, "
+            f"this build needs {sorted(heads)}: "
+            "run `cavra-recovery migrate` or serve with --migrate"
+        )
