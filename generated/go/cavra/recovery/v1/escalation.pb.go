@@ -256,18 +256,22 @@ type RecoveryEscalationPlan struct {
 	AlertLevel         AlertLevel             `protobuf:"varint,4,opt,name=alert_level,json=alertLevel,proto3,enum=cavra.recovery.v1.AlertLevel" json:"alert_level,omitempty"`
 	RecoverySloMinutes int32                  `protobuf:"varint,5,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
 	// The stored SLO report the plan was built from.
-	RecoveryReportId        string                `protobuf:"bytes,6,opt,name=recovery_report_id,json=recoveryReportId,proto3" json:"recovery_report_id,omitempty"`
-	EscalationCount         int32                 `protobuf:"varint,7,opt,name=escalation_count,json=escalationCount,proto3" json:"escalation_count,omitempty"`
-	CriticalEscalationCount int32                 `protobuf:"varint,8,opt,name=critical_escalation_count,json=criticalEscalationCount,proto3" json:"critical_escalation_count,omitempty"`
-	SloBreachedCount        int32                 `protobuf:"varint,9,opt,name=slo_breached_count,json=sloBreachedCount,proto3" json:"slo_breached_count,omitempty"`
-	FailedExecutionCount    int64                 `protobuf:"varint,10,opt,name=failed_execution_count,json=failedExecutionCount,proto3" json:"failed_execution_count,omitempty"`
-	OpenRecoveryCount       int32                 `protobuf:"varint,11,opt,name=open_recovery_count,json=openRecoveryCount,proto3" json:"open_recovery_count,omitempty"`
-	ProviderCount           int32                 `protobuf:"varint,12,opt,name=provider_count,json=providerCount,proto3" json:"provider_count,omitempty"`
-	SelectedProviders       []string              `protobuf:"bytes,13,rep,name=selected_providers,json=selectedProviders,proto3" json:"selected_providers,omitempty"`
-	EscalationRoutes        []*EscalationRoute    `protobuf:"bytes,14,rep,name=escalation_routes,json=escalationRoutes,proto3" json:"escalation_routes,omitempty"`
-	ExecutiveSummary        *PlanExecutiveSummary `protobuf:"bytes,15,opt,name=executive_summary,json=executiveSummary,proto3" json:"executive_summary,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	RecoveryReportId string `protobuf:"bytes,6,opt,name=recovery_report_id,json=recoveryReportId,proto3" json:"recovery_report_id,omitempty"`
+	// Routes in the plan, whether or not escalation_routes lists them all.
+	EscalationCount         int32    `protobuf:"varint,7,opt,name=escalation_count,json=escalationCount,proto3" json:"escalation_count,omitempty"`
+	CriticalEscalationCount int32    `protobuf:"varint,8,opt,name=critical_escalation_count,json=criticalEscalationCount,proto3" json:"critical_escalation_count,omitempty"`
+	SloBreachedCount        int32    `protobuf:"varint,9,opt,name=slo_breached_count,json=sloBreachedCount,proto3" json:"slo_breached_count,omitempty"`
+	FailedExecutionCount    int64    `protobuf:"varint,10,opt,name=failed_execution_count,json=failedExecutionCount,proto3" json:"failed_execution_count,omitempty"`
+	OpenRecoveryCount       int32    `protobuf:"varint,11,opt,name=open_recovery_count,json=openRecoveryCount,proto3" json:"open_recovery_count,omitempty"`
+	ProviderCount           int32    `protobuf:"varint,12,opt,name=provider_count,json=providerCount,proto3" json:"provider_count,omitempty"`
+	SelectedProviders       []string `protobuf:"bytes,13,rep,name=selected_providers,json=selectedProviders,proto3" json:"selected_providers,omitempty"`
+	// The first route_limit routes in plan order; none in ListRecoveryEscalationPlans.
+	EscalationRoutes []*EscalationRoute    `protobuf:"bytes,14,rep,name=escalation_routes,json=escalationRoutes,proto3" json:"escalation_routes,omitempty"`
+	ExecutiveSummary *PlanExecutiveSummary `protobuf:"bytes,15,opt,name=executive_summary,json=executiveSummary,proto3" json:"executive_summary,omitempty"`
+	// True when escalation_routes holds fewer routes than escalation_count.
+	RoutesTruncated bool `protobuf:"varint,16,opt,name=routes_truncated,json=routesTruncated,proto3" json:"routes_truncated,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *RecoveryEscalationPlan) Reset() {
@@ -405,13 +409,23 @@ func (x *RecoveryEscalationPlan) GetExecutiveSummary() *PlanExecutiveSummary {
 	return nil
 }
 
+func (x *RecoveryEscalationPlan) GetRoutesTruncated() bool {
+	if x != nil {
+		return x.RoutesTruncated
+	}
+	return false
+}
+
 type CreateRecoveryEscalationPlanRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Minutes; 0 means 240, values below 1 become 1.
 	RecoverySloMinutes int32  `protobuf:"varint,1,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
 	GeneratedBy        string `protobuf:"bytes,2,opt,name=generated_by,json=generatedBy,proto3" json:"generated_by,omitempty"`
 	// A repeated request_id returns the first plan (AIP-155).
-	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Routes listed in the response at most; 0 means 1000, above 10000 means 10000.
+	// The stored plan always holds every route.
+	RouteLimit    int32 `protobuf:"varint,4,opt,name=route_limit,json=routeLimit,proto3" json:"route_limit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -467,6 +481,13 @@ func (x *CreateRecoveryEscalationPlanRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *CreateRecoveryEscalationPlanRequest) GetRouteLimit() int32 {
+	if x != nil {
+		return x.RouteLimit
+	}
+	return 0
+}
+
 type CreateRecoveryEscalationPlanResponse struct {
 	state         protoimpl.MessageState  `protogen:"open.v1"`
 	Plan          *RecoveryEscalationPlan `protobuf:"bytes,1,opt,name=plan,proto3" json:"plan,omitempty"`
@@ -512,8 +533,10 @@ func (x *CreateRecoveryEscalationPlanResponse) GetPlan() *RecoveryEscalationPlan
 }
 
 type GetRecoveryEscalationPlanRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	PlanId        string                 `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	PlanId string                 `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	// Routes listed at most; 0 means 1000, above 10000 means 10000.
+	RouteLimit    int32 `protobuf:"varint,2,opt,name=route_limit,json=routeLimit,proto3" json:"route_limit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -553,6 +576,13 @@ func (x *GetRecoveryEscalationPlanRequest) GetPlanId() string {
 		return x.PlanId
 	}
 	return ""
+}
+
+func (x *GetRecoveryEscalationPlanRequest) GetRouteLimit() int32 {
+	if x != nil {
+		return x.RouteLimit
+	}
+	return 0
 }
 
 type GetRecoveryEscalationPlanResponse struct {
@@ -688,7 +718,8 @@ func (x *ListRecoveryEscalationPlansRequest) GetEndTime() *timestamppb.Timestamp
 }
 
 type ListRecoveryEscalationPlansResponse struct {
-	state         protoimpl.MessageState    `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Plans without escalation_routes (routes_truncated is true when a plan has any).
 	Plans         []*RecoveryEscalationPlan `protobuf:"bytes,1,rep,name=plans,proto3" json:"plans,omitempty"`
 	NextPageToken string                    `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	TotalSize     int64                     `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
@@ -747,6 +778,147 @@ func (x *ListRecoveryEscalationPlansResponse) GetTotalSize() int64 {
 	return 0
 }
 
+type ListRecoveryEscalationRoutesRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	PlanId string                 `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	// At most 1000; 0 means 100.
+	PageSize  int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only routes of this severity.
+	Severity AlertLevel `protobuf:"varint,4,opt,name=severity,proto3,enum=cavra.recovery.v1.AlertLevel" json:"severity,omitempty"`
+	// Only routes about this provider.
+	Provider      string `protobuf:"bytes,5,opt,name=provider,proto3" json:"provider,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRecoveryEscalationRoutesRequest) Reset() {
+	*x = ListRecoveryEscalationRoutesRequest{}
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRecoveryEscalationRoutesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRecoveryEscalationRoutesRequest) ProtoMessage() {}
+
+func (x *ListRecoveryEscalationRoutesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRecoveryEscalationRoutesRequest.ProtoReflect.Descriptor instead.
+func (*ListRecoveryEscalationRoutesRequest) Descriptor() ([]byte, []int) {
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListRecoveryEscalationRoutesRequest) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
+func (x *ListRecoveryEscalationRoutesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListRecoveryEscalationRoutesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListRecoveryEscalationRoutesRequest) GetSeverity() AlertLevel {
+	if x != nil {
+		return x.Severity
+	}
+	return AlertLevel_ALERT_LEVEL_UNSPECIFIED
+}
+
+func (x *ListRecoveryEscalationRoutesRequest) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+type ListRecoveryEscalationRoutesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// In plan order.
+	Routes        []*EscalationRoute `protobuf:"bytes,1,rep,name=routes,proto3" json:"routes,omitempty"`
+	NextPageToken string             `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Routes matching the filters.
+	TotalSize     int64 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRecoveryEscalationRoutesResponse) Reset() {
+	*x = ListRecoveryEscalationRoutesResponse{}
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRecoveryEscalationRoutesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRecoveryEscalationRoutesResponse) ProtoMessage() {}
+
+func (x *ListRecoveryEscalationRoutesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRecoveryEscalationRoutesResponse.ProtoReflect.Descriptor instead.
+func (*ListRecoveryEscalationRoutesResponse) Descriptor() ([]byte, []int) {
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListRecoveryEscalationRoutesResponse) GetRoutes() []*EscalationRoute {
+	if x != nil {
+		return x.Routes
+	}
+	return nil
+}
+
+func (x *ListRecoveryEscalationRoutesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListRecoveryEscalationRoutesResponse) GetTotalSize() int64 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
 type DeliverRecoveryEscalationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// A stored plan id, or "latest" to build and store a fresh plan first.
@@ -771,7 +943,7 @@ type DeliverRecoveryEscalationRequest struct {
 
 func (x *DeliverRecoveryEscalationRequest) Reset() {
 	*x = DeliverRecoveryEscalationRequest{}
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[9]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -783,7 +955,7 @@ func (x *DeliverRecoveryEscalationRequest) String() string {
 func (*DeliverRecoveryEscalationRequest) ProtoMessage() {}
 
 func (x *DeliverRecoveryEscalationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[9]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -796,7 +968,7 @@ func (x *DeliverRecoveryEscalationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverRecoveryEscalationRequest.ProtoReflect.Descriptor instead.
 func (*DeliverRecoveryEscalationRequest) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{9}
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *DeliverRecoveryEscalationRequest) GetPlanId() string {
@@ -869,7 +1041,7 @@ type DeliverRecoveryEscalationResponse struct {
 
 func (x *DeliverRecoveryEscalationResponse) Reset() {
 	*x = DeliverRecoveryEscalationResponse{}
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[10]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -881,7 +1053,7 @@ func (x *DeliverRecoveryEscalationResponse) String() string {
 func (*DeliverRecoveryEscalationResponse) ProtoMessage() {}
 
 func (x *DeliverRecoveryEscalationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[10]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -894,7 +1066,7 @@ func (x *DeliverRecoveryEscalationResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use DeliverRecoveryEscalationResponse.ProtoReflect.Descriptor instead.
 func (*DeliverRecoveryEscalationResponse) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{10}
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeliverRecoveryEscalationResponse) GetPlan() *RecoveryEscalationPlan {
@@ -949,7 +1121,7 @@ type RecoveryEscalationAcknowledgement struct {
 
 func (x *RecoveryEscalationAcknowledgement) Reset() {
 	*x = RecoveryEscalationAcknowledgement{}
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[11]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -961,7 +1133,7 @@ func (x *RecoveryEscalationAcknowledgement) String() string {
 func (*RecoveryEscalationAcknowledgement) ProtoMessage() {}
 
 func (x *RecoveryEscalationAcknowledgement) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[11]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -974,7 +1146,7 @@ func (x *RecoveryEscalationAcknowledgement) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use RecoveryEscalationAcknowledgement.ProtoReflect.Descriptor instead.
 func (*RecoveryEscalationAcknowledgement) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{11}
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RecoveryEscalationAcknowledgement) GetAcknowledgementId() string {
@@ -1041,7 +1213,7 @@ type AcknowledgeRecoveryEscalationRequest struct {
 
 func (x *AcknowledgeRecoveryEscalationRequest) Reset() {
 	*x = AcknowledgeRecoveryEscalationRequest{}
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[12]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1053,7 +1225,7 @@ func (x *AcknowledgeRecoveryEscalationRequest) String() string {
 func (*AcknowledgeRecoveryEscalationRequest) ProtoMessage() {}
 
 func (x *AcknowledgeRecoveryEscalationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[12]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1066,7 +1238,7 @@ func (x *AcknowledgeRecoveryEscalationRequest) ProtoReflect() protoreflect.Messa
 
 // Deprecated: Use AcknowledgeRecoveryEscalationRequest.ProtoReflect.Descriptor instead.
 func (*AcknowledgeRecoveryEscalationRequest) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{12}
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AcknowledgeRecoveryEscalationRequest) GetPlanId() string {
@@ -1120,7 +1292,7 @@ type AcknowledgeRecoveryEscalationResponse struct {
 
 func (x *AcknowledgeRecoveryEscalationResponse) Reset() {
 	*x = AcknowledgeRecoveryEscalationResponse{}
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[13]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1132,7 +1304,7 @@ func (x *AcknowledgeRecoveryEscalationResponse) String() string {
 func (*AcknowledgeRecoveryEscalationResponse) ProtoMessage() {}
 
 func (x *AcknowledgeRecoveryEscalationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[13]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1145,7 +1317,7 @@ func (x *AcknowledgeRecoveryEscalationResponse) ProtoReflect() protoreflect.Mess
 
 // Deprecated: Use AcknowledgeRecoveryEscalationResponse.ProtoReflect.Descriptor instead.
 func (*AcknowledgeRecoveryEscalationResponse) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{13}
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *AcknowledgeRecoveryEscalationResponse) GetAcknowledgement() *RecoveryEscalationAcknowledgement {
@@ -1170,7 +1342,7 @@ type RetryPolicy struct {
 
 func (x *RetryPolicy) Reset() {
 	*x = RetryPolicy{}
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[14]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1182,7 +1354,7 @@ func (x *RetryPolicy) String() string {
 func (*RetryPolicy) ProtoMessage() {}
 
 func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[14]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1195,7 +1367,7 @@ func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryPolicy.ProtoReflect.Descriptor instead.
 func (*RetryPolicy) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{14}
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RetryPolicy) GetMaxAttempts() int32 {
@@ -1238,7 +1410,7 @@ type RetryPlanDecision struct {
 
 func (x *RetryPlanDecision) Reset() {
 	*x = RetryPlanDecision{}
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[15]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1250,7 +1422,7 @@ func (x *RetryPlanDecision) String() string {
 func (*RetryPlanDecision) ProtoMessage() {}
 
 func (x *RetryPlanDecision) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[15]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1263,7 +1435,7 @@ func (x *RetryPlanDecision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryPlanDecision.ProtoReflect.Descriptor instead.
 func (*RetryPlanDecision) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{15}
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RetryPlanDecision) GetDeliveryId() string {
@@ -1341,7 +1513,7 @@ type PlanRecoveryEscalationRetriesRequest struct {
 
 func (x *PlanRecoveryEscalationRetriesRequest) Reset() {
 	*x = PlanRecoveryEscalationRetriesRequest{}
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[16]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1353,7 +1525,7 @@ func (x *PlanRecoveryEscalationRetriesRequest) String() string {
 func (*PlanRecoveryEscalationRetriesRequest) ProtoMessage() {}
 
 func (x *PlanRecoveryEscalationRetriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[16]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1366,7 +1538,7 @@ func (x *PlanRecoveryEscalationRetriesRequest) ProtoReflect() protoreflect.Messa
 
 // Deprecated: Use PlanRecoveryEscalationRetriesRequest.ProtoReflect.Descriptor instead.
 func (*PlanRecoveryEscalationRetriesRequest) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{16}
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *PlanRecoveryEscalationRetriesRequest) GetPlanId() string {
@@ -1404,7 +1576,7 @@ type PlanRecoveryEscalationRetriesResponse struct {
 
 func (x *PlanRecoveryEscalationRetriesResponse) Reset() {
 	*x = PlanRecoveryEscalationRetriesResponse{}
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[17]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1416,7 +1588,7 @@ func (x *PlanRecoveryEscalationRetriesResponse) String() string {
 func (*PlanRecoveryEscalationRetriesResponse) ProtoMessage() {}
 
 func (x *PlanRecoveryEscalationRetriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[17]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1429,7 +1601,7 @@ func (x *PlanRecoveryEscalationRetriesResponse) ProtoReflect() protoreflect.Mess
 
 // Deprecated: Use PlanRecoveryEscalationRetriesResponse.ProtoReflect.Descriptor instead.
 func (*PlanRecoveryEscalationRetriesResponse) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{17}
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *PlanRecoveryEscalationRetriesResponse) GetEvaluatedAt() *timestamppb.Timestamp {
@@ -1489,7 +1661,7 @@ type RunRecoveryEscalationRetryWorkerRequest struct {
 
 func (x *RunRecoveryEscalationRetryWorkerRequest) Reset() {
 	*x = RunRecoveryEscalationRetryWorkerRequest{}
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[18]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1501,7 +1673,7 @@ func (x *RunRecoveryEscalationRetryWorkerRequest) String() string {
 func (*RunRecoveryEscalationRetryWorkerRequest) ProtoMessage() {}
 
 func (x *RunRecoveryEscalationRetryWorkerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[18]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1514,7 +1686,7 @@ func (x *RunRecoveryEscalationRetryWorkerRequest) ProtoReflect() protoreflect.Me
 
 // Deprecated: Use RunRecoveryEscalationRetryWorkerRequest.ProtoReflect.Descriptor instead.
 func (*RunRecoveryEscalationRetryWorkerRequest) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{18}
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RunRecoveryEscalationRetryWorkerRequest) GetPlanId() string {
@@ -1564,7 +1736,7 @@ type RunRecoveryEscalationRetryWorkerResponse struct {
 
 func (x *RunRecoveryEscalationRetryWorkerResponse) Reset() {
 	*x = RunRecoveryEscalationRetryWorkerResponse{}
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[19]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1576,7 +1748,7 @@ func (x *RunRecoveryEscalationRetryWorkerResponse) String() string {
 func (*RunRecoveryEscalationRetryWorkerResponse) ProtoMessage() {}
 
 func (x *RunRecoveryEscalationRetryWorkerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[19]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1589,7 +1761,7 @@ func (x *RunRecoveryEscalationRetryWorkerResponse) ProtoReflect() protoreflect.M
 
 // Deprecated: Use RunRecoveryEscalationRetryWorkerResponse.ProtoReflect.Descriptor instead.
 func (*RunRecoveryEscalationRetryWorkerResponse) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{19}
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RunRecoveryEscalationRetryWorkerResponse) GetDryRun() bool {
@@ -1629,7 +1801,7 @@ type GetRecoveryEscalationDeliveryRequest struct {
 
 func (x *GetRecoveryEscalationDeliveryRequest) Reset() {
 	*x = GetRecoveryEscalationDeliveryRequest{}
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[20]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1641,7 +1813,7 @@ func (x *GetRecoveryEscalationDeliveryRequest) String() string {
 func (*GetRecoveryEscalationDeliveryRequest) ProtoMessage() {}
 
 func (x *GetRecoveryEscalationDeliveryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[20]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1654,7 +1826,7 @@ func (x *GetRecoveryEscalationDeliveryRequest) ProtoReflect() protoreflect.Messa
 
 // Deprecated: Use GetRecoveryEscalationDeliveryRequest.ProtoReflect.Descriptor instead.
 func (*GetRecoveryEscalationDeliveryRequest) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{20}
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetRecoveryEscalationDeliveryRequest) GetDeliveryId() string {
@@ -1673,7 +1845,7 @@ type GetRecoveryEscalationDeliveryResponse struct {
 
 func (x *GetRecoveryEscalationDeliveryResponse) Reset() {
 	*x = GetRecoveryEscalationDeliveryResponse{}
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[21]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1685,7 +1857,7 @@ func (x *GetRecoveryEscalationDeliveryResponse) String() string {
 func (*GetRecoveryEscalationDeliveryResponse) ProtoMessage() {}
 
 func (x *GetRecoveryEscalationDeliveryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[21]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1698,7 +1870,7 @@ func (x *GetRecoveryEscalationDeliveryResponse) ProtoReflect() protoreflect.Mess
 
 // Deprecated: Use GetRecoveryEscalationDeliveryResponse.ProtoReflect.Descriptor instead.
 func (*GetRecoveryEscalationDeliveryResponse) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{21}
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetRecoveryEscalationDeliveryResponse) GetDelivery() *Delivery {
@@ -1721,7 +1893,7 @@ type ListRecoveryEscalationDeliveriesRequest struct {
 
 func (x *ListRecoveryEscalationDeliveriesRequest) Reset() {
 	*x = ListRecoveryEscalationDeliveriesRequest{}
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[22]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1733,7 +1905,7 @@ func (x *ListRecoveryEscalationDeliveriesRequest) String() string {
 func (*ListRecoveryEscalationDeliveriesRequest) ProtoMessage() {}
 
 func (x *ListRecoveryEscalationDeliveriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[22]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1746,7 +1918,7 @@ func (x *ListRecoveryEscalationDeliveriesRequest) ProtoReflect() protoreflect.Me
 
 // Deprecated: Use ListRecoveryEscalationDeliveriesRequest.ProtoReflect.Descriptor instead.
 func (*ListRecoveryEscalationDeliveriesRequest) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{22}
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListRecoveryEscalationDeliveriesRequest) GetPageSize() int32 {
@@ -1795,7 +1967,7 @@ type ListRecoveryEscalationDeliveriesResponse struct {
 
 func (x *ListRecoveryEscalationDeliveriesResponse) Reset() {
 	*x = ListRecoveryEscalationDeliveriesResponse{}
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[23]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1807,7 +1979,7 @@ func (x *ListRecoveryEscalationDeliveriesResponse) String() string {
 func (*ListRecoveryEscalationDeliveriesResponse) ProtoMessage() {}
 
 func (x *ListRecoveryEscalationDeliveriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[23]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1820,7 +1992,7 @@ func (x *ListRecoveryEscalationDeliveriesResponse) ProtoReflect() protoreflect.M
 
 // Deprecated: Use ListRecoveryEscalationDeliveriesResponse.ProtoReflect.Descriptor instead.
 func (*ListRecoveryEscalationDeliveriesResponse) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{23}
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListRecoveryEscalationDeliveriesResponse) GetDeliveries() []*Delivery {
@@ -1854,7 +2026,7 @@ type ReplayRecoveryEscalationDeliveryRequest struct {
 
 func (x *ReplayRecoveryEscalationDeliveryRequest) Reset() {
 	*x = ReplayRecoveryEscalationDeliveryRequest{}
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[24]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1866,7 +2038,7 @@ func (x *ReplayRecoveryEscalationDeliveryRequest) String() string {
 func (*ReplayRecoveryEscalationDeliveryRequest) ProtoMessage() {}
 
 func (x *ReplayRecoveryEscalationDeliveryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[24]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1879,7 +2051,7 @@ func (x *ReplayRecoveryEscalationDeliveryRequest) ProtoReflect() protoreflect.Me
 
 // Deprecated: Use ReplayRecoveryEscalationDeliveryRequest.ProtoReflect.Descriptor instead.
 func (*ReplayRecoveryEscalationDeliveryRequest) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{24}
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ReplayRecoveryEscalationDeliveryRequest) GetDeliveryId() string {
@@ -1905,7 +2077,7 @@ type ReplayRecoveryEscalationDeliveryResponse struct {
 
 func (x *ReplayRecoveryEscalationDeliveryResponse) Reset() {
 	*x = ReplayRecoveryEscalationDeliveryResponse{}
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[25]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1917,7 +2089,7 @@ func (x *ReplayRecoveryEscalationDeliveryResponse) String() string {
 func (*ReplayRecoveryEscalationDeliveryResponse) ProtoMessage() {}
 
 func (x *ReplayRecoveryEscalationDeliveryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[25]
+	mi := &file_cavra_recovery_v1_escalation_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1930,7 +2102,7 @@ func (x *ReplayRecoveryEscalationDeliveryResponse) ProtoReflect() protoreflect.M
 
 // Deprecated: Use ReplayRecoveryEscalationDeliveryResponse.ProtoReflect.Descriptor instead.
 func (*ReplayRecoveryEscalationDeliveryResponse) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{25}
+	return file_cavra_recovery_v1_escalation_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ReplayRecoveryEscalationDeliveryResponse) GetDelivery() *Delivery {
@@ -1971,7 +2143,7 @@ const file_cavra_recovery_v1_escalation_proto_rawDesc = "" +
 	"\x04open\x18\x05 \x01(\x03R\x04open\x12\x1a\n" +
 	"\bbreached\x18\x06 \x01(\x03R\bbreached\x12&\n" +
 	"\fclosure_rate\x18\a \x01(\x01H\x00R\vclosureRate\x88\x01\x01B\x0f\n" +
-	"\r_closure_rate\"\xab\x06\n" +
+	"\r_closure_rate\"\xd6\x06\n" +
 	"\x16RecoveryEscalationPlan\x12\x17\n" +
 	"\aplan_id\x18\x01 \x01(\tR\x06planId\x12=\n" +
 	"\fgenerated_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vgeneratedAt\x12!\n" +
@@ -1989,16 +2161,21 @@ const file_cavra_recovery_v1_escalation_proto_rawDesc = "" +
 	"\x0eprovider_count\x18\f \x01(\x05R\rproviderCount\x12-\n" +
 	"\x12selected_providers\x18\r \x03(\tR\x11selectedProviders\x12O\n" +
 	"\x11escalation_routes\x18\x0e \x03(\v2\".cavra.recovery.v1.EscalationRouteR\x10escalationRoutes\x12T\n" +
-	"\x11executive_summary\x18\x0f \x01(\v2'.cavra.recovery.v1.PlanExecutiveSummaryR\x10executiveSummary\"\xab\x01\n" +
+	"\x11executive_summary\x18\x0f \x01(\v2'.cavra.recovery.v1.PlanExecutiveSummaryR\x10executiveSummary\x12)\n" +
+	"\x10routes_truncated\x18\x10 \x01(\bR\x0froutesTruncated\"\xd2\x01\n" +
 	"#CreateRecoveryEscalationPlanRequest\x126\n" +
 	"\x14recovery_slo_minutes\x18\x01 \x01(\x05B\x04\xe2A\x01\x01R\x12recoverySloMinutes\x12'\n" +
 	"\fgenerated_by\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\vgeneratedBy\x12#\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\trequestId\"e\n" +
+	"request_id\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\trequestId\x12%\n" +
+	"\vroute_limit\x18\x04 \x01(\x05B\x04\xe2A\x01\x01R\n" +
+	"routeLimit\"e\n" +
 	"$CreateRecoveryEscalationPlanResponse\x12=\n" +
-	"\x04plan\x18\x01 \x01(\v2).cavra.recovery.v1.RecoveryEscalationPlanR\x04plan\"A\n" +
+	"\x04plan\x18\x01 \x01(\v2).cavra.recovery.v1.RecoveryEscalationPlanR\x04plan\"h\n" +
 	" GetRecoveryEscalationPlanRequest\x12\x1d\n" +
-	"\aplan_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06planId\"b\n" +
+	"\aplan_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06planId\x12%\n" +
+	"\vroute_limit\x18\x02 \x01(\x05B\x04\xe2A\x01\x01R\n" +
+	"routeLimit\"b\n" +
 	"!GetRecoveryEscalationPlanResponse\x12=\n" +
 	"\x04plan\x18\x01 \x01(\v2).cavra.recovery.v1.RecoveryEscalationPlanR\x04plan\"\xd2\x02\n" +
 	"\"ListRecoveryEscalationPlansRequest\x12!\n" +
@@ -2013,6 +2190,18 @@ const file_cavra_recovery_v1_escalation_proto_rawDesc = "" +
 	"\bend_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x01R\aendTime\"\xad\x01\n" +
 	"#ListRecoveryEscalationPlansResponse\x12?\n" +
 	"\x05plans\x18\x01 \x03(\v2).cavra.recovery.v1.RecoveryEscalationPlanR\x05plans\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x03R\ttotalSize\"\xef\x01\n" +
+	"#ListRecoveryEscalationRoutesRequest\x12\x1d\n" +
+	"\aplan_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06planId\x12!\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x04\xe2A\x01\x01R\bpageSize\x12#\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\tpageToken\x12?\n" +
+	"\bseverity\x18\x04 \x01(\x0e2\x1d.cavra.recovery.v1.AlertLevelB\x04\xe2A\x01\x01R\bseverity\x12 \n" +
+	"\bprovider\x18\x05 \x01(\tB\x04\xe2A\x01\x01R\bprovider\"\xa9\x01\n" +
+	"$ListRecoveryEscalationRoutesResponse\x12:\n" +
+	"\x06routes\x18\x01 \x03(\v2\".cavra.recovery.v1.EscalationRouteR\x06routes\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
 	"total_size\x18\x03 \x01(\x03R\ttotalSize\"\xd5\x02\n" +
@@ -2121,11 +2310,12 @@ const file_cavra_recovery_v1_escalation_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\trequestId\"c\n" +
 	"(ReplayRecoveryEscalationDeliveryResponse\x127\n" +
-	"\bdelivery\x18\x01 \x01(\v2\x1b.cavra.recovery.v1.DeliveryR\bdelivery2\xd2\x15\n" +
+	"\bdelivery\x18\x01 \x01(\v2\x1b.cavra.recovery.v1.DeliveryR\bdelivery2\xe2\x17\n" +
 	"\x11EscalationService\x12\x83\x02\n" +
 	"\x1cCreateRecoveryEscalationPlan\x126.cavra.recovery.v1.CreateRecoveryEscalationPlanRequest\x1a7.cavra.recovery.v1.CreateRecoveryEscalationPlanResponse\"r\x82\xd3\xe4\x93\x02l:\x01*\"g/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-plan\x12\xfd\x01\n" +
 	"\x19GetRecoveryEscalationPlan\x123.cavra.recovery.v1.GetRecoveryEscalationPlanRequest\x1a4.cavra.recovery.v1.GetRecoveryEscalationPlanResponse\"u\x82\xd3\xe4\x93\x02o\x12m/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/{plan_id}\x12\xf9\x01\n" +
-	"\x1bListRecoveryEscalationPlans\x125.cavra.recovery.v1.ListRecoveryEscalationPlansRequest\x1a6.cavra.recovery.v1.ListRecoveryEscalationPlansResponse\"k\x82\xd3\xe4\x93\x02e\x12c/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations\x12\x89\x02\n" +
+	"\x1bListRecoveryEscalationPlans\x125.cavra.recovery.v1.ListRecoveryEscalationPlansRequest\x1a6.cavra.recovery.v1.ListRecoveryEscalationPlansResponse\"k\x82\xd3\xe4\x93\x02e\x12c/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations\x12\x8d\x02\n" +
+	"\x1cListRecoveryEscalationRoutes\x126.cavra.recovery.v1.ListRecoveryEscalationRoutesRequest\x1a7.cavra.recovery.v1.ListRecoveryEscalationRoutesResponse\"|\x82\xd3\xe4\x93\x02v\x12t/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/{plan_id}/routes\x12\x89\x02\n" +
 	"\x19DeliverRecoveryEscalation\x123.cavra.recovery.v1.DeliverRecoveryEscalationRequest\x1a4.cavra.recovery.v1.DeliverRecoveryEscalationResponse\"\x80\x01\x82\xd3\xe4\x93\x02z:\x01*\"u/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/{plan_id}/deliver\x12\x9f\x02\n" +
 	"\x1dAcknowledgeRecoveryEscalation\x127.cavra.recovery.v1.AcknowledgeRecoveryEscalationRequest\x1a8.cavra.recovery.v1.AcknowledgeRecoveryEscalationResponse\"\x8a\x01\x82\xd3\xe4\x93\x02\x83\x01:\x01*\"~/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/{plan_id}/acknowledgements\x12\x8d\x02\n" +
 	"\x1dPlanRecoveryEscalationRetries\x127.cavra.recovery.v1.PlanRecoveryEscalationRetriesRequest\x1a8.cavra.recovery.v1.PlanRecoveryEscalationRetriesResponse\"y\x82\xd3\xe4\x93\x02s:\x01*\"n/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/retry-plan\x12\x9c\x02\n" +
@@ -2146,7 +2336,7 @@ func file_cavra_recovery_v1_escalation_proto_rawDescGZIP() []byte {
 	return file_cavra_recovery_v1_escalation_proto_rawDescData
 }
 
-var file_cavra_recovery_v1_escalation_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_cavra_recovery_v1_escalation_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_cavra_recovery_v1_escalation_proto_goTypes = []any{
 	(*EscalationRoute)(nil),                          // 0: cavra.recovery.v1.EscalationRoute
 	(*PlanExecutiveSummary)(nil),                     // 1: cavra.recovery.v1.PlanExecutiveSummary
@@ -2157,93 +2347,99 @@ var file_cavra_recovery_v1_escalation_proto_goTypes = []any{
 	(*GetRecoveryEscalationPlanResponse)(nil),        // 6: cavra.recovery.v1.GetRecoveryEscalationPlanResponse
 	(*ListRecoveryEscalationPlansRequest)(nil),       // 7: cavra.recovery.v1.ListRecoveryEscalationPlansRequest
 	(*ListRecoveryEscalationPlansResponse)(nil),      // 8: cavra.recovery.v1.ListRecoveryEscalationPlansResponse
-	(*DeliverRecoveryEscalationRequest)(nil),         // 9: cavra.recovery.v1.DeliverRecoveryEscalationRequest
-	(*DeliverRecoveryEscalationResponse)(nil),        // 10: cavra.recovery.v1.DeliverRecoveryEscalationResponse
-	(*RecoveryEscalationAcknowledgement)(nil),        // 11: cavra.recovery.v1.RecoveryEscalationAcknowledgement
-	(*AcknowledgeRecoveryEscalationRequest)(nil),     // 12: cavra.recovery.v1.AcknowledgeRecoveryEscalationRequest
-	(*AcknowledgeRecoveryEscalationResponse)(nil),    // 13: cavra.recovery.v1.AcknowledgeRecoveryEscalationResponse
-	(*RetryPolicy)(nil),                              // 14: cavra.recovery.v1.RetryPolicy
-	(*RetryPlanDecision)(nil),                        // 15: cavra.recovery.v1.RetryPlanDecision
-	(*PlanRecoveryEscalationRetriesRequest)(nil),     // 16: cavra.recovery.v1.PlanRecoveryEscalationRetriesRequest
-	(*PlanRecoveryEscalationRetriesResponse)(nil),    // 17: cavra.recovery.v1.PlanRecoveryEscalationRetriesResponse
-	(*RunRecoveryEscalationRetryWorkerRequest)(nil),  // 18: cavra.recovery.v1.RunRecoveryEscalationRetryWorkerRequest
-	(*RunRecoveryEscalationRetryWorkerResponse)(nil), // 19: cavra.recovery.v1.RunRecoveryEscalationRetryWorkerResponse
-	(*GetRecoveryEscalationDeliveryRequest)(nil),     // 20: cavra.recovery.v1.GetRecoveryEscalationDeliveryRequest
-	(*GetRecoveryEscalationDeliveryResponse)(nil),    // 21: cavra.recovery.v1.GetRecoveryEscalationDeliveryResponse
-	(*ListRecoveryEscalationDeliveriesRequest)(nil),  // 22: cavra.recovery.v1.ListRecoveryEscalationDeliveriesRequest
-	(*ListRecoveryEscalationDeliveriesResponse)(nil), // 23: cavra.recovery.v1.ListRecoveryEscalationDeliveriesResponse
-	(*ReplayRecoveryEscalationDeliveryRequest)(nil),  // 24: cavra.recovery.v1.ReplayRecoveryEscalationDeliveryRequest
-	(*ReplayRecoveryEscalationDeliveryResponse)(nil), // 25: cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse
-	(AlertLevel)(0),                // 26: cavra.recovery.v1.AlertLevel
-	(RouteCategory)(0),             // 27: cavra.recovery.v1.RouteCategory
-	(RouteStatus)(0),               // 28: cavra.recovery.v1.RouteStatus
-	(*timestamppb.Timestamp)(nil),  // 29: google.protobuf.Timestamp
-	(*ReceiverDeliveryResult)(nil), // 30: cavra.recovery.v1.ReceiverDeliveryResult
-	(AcknowledgementState)(0),      // 31: cavra.recovery.v1.AcknowledgementState
-	(RetryDecision)(0),             // 32: cavra.recovery.v1.RetryDecision
-	(*Delivery)(nil),               // 33: cavra.recovery.v1.Delivery
-	(DeliveryState)(0),             // 34: cavra.recovery.v1.DeliveryState
+	(*ListRecoveryEscalationRoutesRequest)(nil),      // 9: cavra.recovery.v1.ListRecoveryEscalationRoutesRequest
+	(*ListRecoveryEscalationRoutesResponse)(nil),     // 10: cavra.recovery.v1.ListRecoveryEscalationRoutesResponse
+	(*DeliverRecoveryEscalationRequest)(nil),         // 11: cavra.recovery.v1.DeliverRecoveryEscalationRequest
+	(*DeliverRecoveryEscalationResponse)(nil),        // 12: cavra.recovery.v1.DeliverRecoveryEscalationResponse
+	(*RecoveryEscalationAcknowledgement)(nil),        // 13: cavra.recovery.v1.RecoveryEscalationAcknowledgement
+	(*AcknowledgeRecoveryEscalationRequest)(nil),     // 14: cavra.recovery.v1.AcknowledgeRecoveryEscalationRequest
+	(*AcknowledgeRecoveryEscalationResponse)(nil),    // 15: cavra.recovery.v1.AcknowledgeRecoveryEscalationResponse
+	(*RetryPolicy)(nil),                              // 16: cavra.recovery.v1.RetryPolicy
+	(*RetryPlanDecision)(nil),                        // 17: cavra.recovery.v1.RetryPlanDecision
+	(*PlanRecoveryEscalationRetriesRequest)(nil),     // 18: cavra.recovery.v1.PlanRecoveryEscalationRetriesRequest
+	(*PlanRecoveryEscalationRetriesResponse)(nil),    // 19: cavra.recovery.v1.PlanRecoveryEscalationRetriesResponse
+	(*RunRecoveryEscalationRetryWorkerRequest)(nil),  // 20: cavra.recovery.v1.RunRecoveryEscalationRetryWorkerRequest
+	(*RunRecoveryEscalationRetryWorkerResponse)(nil), // 21: cavra.recovery.v1.RunRecoveryEscalationRetryWorkerResponse
+	(*GetRecoveryEscalationDeliveryRequest)(nil),     // 22: cavra.recovery.v1.GetRecoveryEscalationDeliveryRequest
+	(*GetRecoveryEscalationDeliveryResponse)(nil),    // 23: cavra.recovery.v1.GetRecoveryEscalationDeliveryResponse
+	(*ListRecoveryEscalationDeliveriesRequest)(nil),  // 24: cavra.recovery.v1.ListRecoveryEscalationDeliveriesRequest
+	(*ListRecoveryEscalationDeliveriesResponse)(nil), // 25: cavra.recovery.v1.ListRecoveryEscalationDeliveriesResponse
+	(*ReplayRecoveryEscalationDeliveryRequest)(nil),  // 26: cavra.recovery.v1.ReplayRecoveryEscalationDeliveryRequest
+	(*ReplayRecoveryEscalationDeliveryResponse)(nil), // 27: cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse
+	(AlertLevel)(0),                // 28: cavra.recovery.v1.AlertLevel
+	(RouteCategory)(0),             // 29: cavra.recovery.v1.RouteCategory
+	(RouteStatus)(0),               // 30: cavra.recovery.v1.RouteStatus
+	(*timestamppb.Timestamp)(nil),  // 31: google.protobuf.Timestamp
+	(*ReceiverDeliveryResult)(nil), // 32: cavra.recovery.v1.ReceiverDeliveryResult
+	(AcknowledgementState)(0),      // 33: cavra.recovery.v1.AcknowledgementState
+	(RetryDecision)(0),             // 34: cavra.recovery.v1.RetryDecision
+	(*Delivery)(nil),               // 35: cavra.recovery.v1.Delivery
+	(DeliveryState)(0),             // 36: cavra.recovery.v1.DeliveryState
 }
 var file_cavra_recovery_v1_escalation_proto_depIdxs = []int32{
-	26, // 0: cavra.recovery.v1.EscalationRoute.severity:type_name -> cavra.recovery.v1.AlertLevel
-	27, // 1: cavra.recovery.v1.EscalationRoute.category:type_name -> cavra.recovery.v1.RouteCategory
-	28, // 2: cavra.recovery.v1.EscalationRoute.status:type_name -> cavra.recovery.v1.RouteStatus
-	26, // 3: cavra.recovery.v1.PlanExecutiveSummary.status:type_name -> cavra.recovery.v1.AlertLevel
-	29, // 4: cavra.recovery.v1.RecoveryEscalationPlan.generated_at:type_name -> google.protobuf.Timestamp
-	26, // 5: cavra.recovery.v1.RecoveryEscalationPlan.alert_level:type_name -> cavra.recovery.v1.AlertLevel
+	28, // 0: cavra.recovery.v1.EscalationRoute.severity:type_name -> cavra.recovery.v1.AlertLevel
+	29, // 1: cavra.recovery.v1.EscalationRoute.category:type_name -> cavra.recovery.v1.RouteCategory
+	30, // 2: cavra.recovery.v1.EscalationRoute.status:type_name -> cavra.recovery.v1.RouteStatus
+	28, // 3: cavra.recovery.v1.PlanExecutiveSummary.status:type_name -> cavra.recovery.v1.AlertLevel
+	31, // 4: cavra.recovery.v1.RecoveryEscalationPlan.generated_at:type_name -> google.protobuf.Timestamp
+	28, // 5: cavra.recovery.v1.RecoveryEscalationPlan.alert_level:type_name -> cavra.recovery.v1.AlertLevel
 	0,  // 6: cavra.recovery.v1.RecoveryEscalationPlan.escalation_routes:type_name -> cavra.recovery.v1.EscalationRoute
 	1,  // 7: cavra.recovery.v1.RecoveryEscalationPlan.executive_summary:type_name -> cavra.recovery.v1.PlanExecutiveSummary
 	2,  // 8: cavra.recovery.v1.CreateRecoveryEscalationPlanResponse.plan:type_name -> cavra.recovery.v1.RecoveryEscalationPlan
 	2,  // 9: cavra.recovery.v1.GetRecoveryEscalationPlanResponse.plan:type_name -> cavra.recovery.v1.RecoveryEscalationPlan
-	26, // 10: cavra.recovery.v1.ListRecoveryEscalationPlansRequest.alert_level:type_name -> cavra.recovery.v1.AlertLevel
-	29, // 11: cavra.recovery.v1.ListRecoveryEscalationPlansRequest.start_time:type_name -> google.protobuf.Timestamp
-	29, // 12: cavra.recovery.v1.ListRecoveryEscalationPlansRequest.end_time:type_name -> google.protobuf.Timestamp
+	28, // 10: cavra.recovery.v1.ListRecoveryEscalationPlansRequest.alert_level:type_name -> cavra.recovery.v1.AlertLevel
+	31, // 11: cavra.recovery.v1.ListRecoveryEscalationPlansRequest.start_time:type_name -> google.protobuf.Timestamp
+	31, // 12: cavra.recovery.v1.ListRecoveryEscalationPlansRequest.end_time:type_name -> google.protobuf.Timestamp
 	2,  // 13: cavra.recovery.v1.ListRecoveryEscalationPlansResponse.plans:type_name -> cavra.recovery.v1.RecoveryEscalationPlan
-	2,  // 14: cavra.recovery.v1.DeliverRecoveryEscalationResponse.plan:type_name -> cavra.recovery.v1.RecoveryEscalationPlan
-	30, // 15: cavra.recovery.v1.DeliverRecoveryEscalationResponse.results:type_name -> cavra.recovery.v1.ReceiverDeliveryResult
-	31, // 16: cavra.recovery.v1.RecoveryEscalationAcknowledgement.state:type_name -> cavra.recovery.v1.AcknowledgementState
-	29, // 17: cavra.recovery.v1.RecoveryEscalationAcknowledgement.acknowledged_at:type_name -> google.protobuf.Timestamp
-	31, // 18: cavra.recovery.v1.AcknowledgeRecoveryEscalationRequest.state:type_name -> cavra.recovery.v1.AcknowledgementState
-	11, // 19: cavra.recovery.v1.AcknowledgeRecoveryEscalationResponse.acknowledgement:type_name -> cavra.recovery.v1.RecoveryEscalationAcknowledgement
-	32, // 20: cavra.recovery.v1.RetryPlanDecision.decision:type_name -> cavra.recovery.v1.RetryDecision
-	29, // 21: cavra.recovery.v1.RetryPlanDecision.next_attempt_at:type_name -> google.protobuf.Timestamp
-	31, // 22: cavra.recovery.v1.RetryPlanDecision.acknowledgement_state:type_name -> cavra.recovery.v1.AcknowledgementState
-	14, // 23: cavra.recovery.v1.PlanRecoveryEscalationRetriesRequest.policy:type_name -> cavra.recovery.v1.RetryPolicy
-	29, // 24: cavra.recovery.v1.PlanRecoveryEscalationRetriesResponse.evaluated_at:type_name -> google.protobuf.Timestamp
-	14, // 25: cavra.recovery.v1.PlanRecoveryEscalationRetriesResponse.policy:type_name -> cavra.recovery.v1.RetryPolicy
-	15, // 26: cavra.recovery.v1.PlanRecoveryEscalationRetriesResponse.decisions:type_name -> cavra.recovery.v1.RetryPlanDecision
-	14, // 27: cavra.recovery.v1.RunRecoveryEscalationRetryWorkerRequest.policy:type_name -> cavra.recovery.v1.RetryPolicy
-	15, // 28: cavra.recovery.v1.RunRecoveryEscalationRetryWorkerResponse.decisions:type_name -> cavra.recovery.v1.RetryPlanDecision
-	30, // 29: cavra.recovery.v1.RunRecoveryEscalationRetryWorkerResponse.results:type_name -> cavra.recovery.v1.ReceiverDeliveryResult
-	33, // 30: cavra.recovery.v1.GetRecoveryEscalationDeliveryResponse.delivery:type_name -> cavra.recovery.v1.Delivery
-	34, // 31: cavra.recovery.v1.ListRecoveryEscalationDeliveriesRequest.state:type_name -> cavra.recovery.v1.DeliveryState
-	33, // 32: cavra.recovery.v1.ListRecoveryEscalationDeliveriesResponse.deliveries:type_name -> cavra.recovery.v1.Delivery
-	33, // 33: cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse.delivery:type_name -> cavra.recovery.v1.Delivery
-	3,  // 34: cavra.recovery.v1.EscalationService.CreateRecoveryEscalationPlan:input_type -> cavra.recovery.v1.CreateRecoveryEscalationPlanRequest
-	5,  // 35: cavra.recovery.v1.EscalationService.GetRecoveryEscalationPlan:input_type -> cavra.recovery.v1.GetRecoveryEscalationPlanRequest
-	7,  // 36: cavra.recovery.v1.EscalationService.ListRecoveryEscalationPlans:input_type -> cavra.recovery.v1.ListRecoveryEscalationPlansRequest
-	9,  // 37: cavra.recovery.v1.EscalationService.DeliverRecoveryEscalation:input_type -> cavra.recovery.v1.DeliverRecoveryEscalationRequest
-	12, // 38: cavra.recovery.v1.EscalationService.AcknowledgeRecoveryEscalation:input_type -> cavra.recovery.v1.AcknowledgeRecoveryEscalationRequest
-	16, // 39: cavra.recovery.v1.EscalationService.PlanRecoveryEscalationRetries:input_type -> cavra.recovery.v1.PlanRecoveryEscalationRetriesRequest
-	18, // 40: cavra.recovery.v1.EscalationService.RunRecoveryEscalationRetryWorker:input_type -> cavra.recovery.v1.RunRecoveryEscalationRetryWorkerRequest
-	20, // 41: cavra.recovery.v1.EscalationService.GetRecoveryEscalationDelivery:input_type -> cavra.recovery.v1.GetRecoveryEscalationDeliveryRequest
-	22, // 42: cavra.recovery.v1.EscalationService.ListRecoveryEscalationDeliveries:input_type -> cavra.recovery.v1.ListRecoveryEscalationDeliveriesRequest
-	24, // 43: cavra.recovery.v1.EscalationService.ReplayRecoveryEscalationDelivery:input_type -> cavra.recovery.v1.ReplayRecoveryEscalationDeliveryRequest
-	4,  // 44: cavra.recovery.v1.EscalationService.CreateRecoveryEscalationPlan:output_type -> cavra.recovery.v1.CreateRecoveryEscalationPlanResponse
-	6,  // 45: cavra.recovery.v1.EscalationService.GetRecoveryEscalationPlan:output_type -> cavra.recovery.v1.GetRecoveryEscalationPlanResponse
-	8,  // 46: cavra.recovery.v1.EscalationService.ListRecoveryEscalationPlans:output_type -> cavra.recovery.v1.ListRecoveryEscalationPlansResponse
-	10, // 47: cavra.recovery.v1.EscalationService.DeliverRecoveryEscalation:output_type -> cavra.recovery.v1.DeliverRecoveryEscalationResponse
-	13, // 48: cavra.recovery.v1.EscalationService.AcknowledgeRecoveryEscalation:output_type -> cavra.recovery.v1.AcknowledgeRecoveryEscalationResponse
-	17, // 49: cavra.recovery.v1.EscalationService.PlanRecoveryEscalationRetries:output_type -> cavra.recovery.v1.PlanRecoveryEscalationRetriesResponse
-	19, // 50: cavra.recovery.v1.EscalationService.RunRecoveryEscalationRetryWorker:output_type -> cavra.recovery.v1.RunRecoveryEscalationRetryWorkerResponse
-	21, // 51: cavra.recovery.v1.EscalationService.GetRecoveryEscalationDelivery:output_type -> cavra.recovery.v1.GetRecoveryEscalationDeliveryResponse
-	23, // 52: cavra.recovery.v1.EscalationService.ListRecoveryEscalationDeliveries:output_type -> cavra.recovery.v1.ListRecoveryEscalationDeliveriesResponse
-	25, // 53: cavra.recovery.v1.EscalationService.ReplayRecoveryEscalationDelivery:output_type -> cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse
-	44, // [44:54] is the sub-list for method output_type
-	34, // [34:44] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	28, // 14: cavra.recovery.v1.ListRecoveryEscalationRoutesRequest.severity:type_name -> cavra.recovery.v1.AlertLevel
+	0,  // 15: cavra.recovery.v1.ListRecoveryEscalationRoutesResponse.routes:type_name -> cavra.recovery.v1.EscalationRoute
+	2,  // 16: cavra.recovery.v1.DeliverRecoveryEscalationResponse.plan:type_name -> cavra.recovery.v1.RecoveryEscalationPlan
+	32, // 17: cavra.recovery.v1.DeliverRecoveryEscalationResponse.results:type_name -> cavra.recovery.v1.ReceiverDeliveryResult
+	33, // 18: cavra.recovery.v1.RecoveryEscalationAcknowledgement.state:type_name -> cavra.recovery.v1.AcknowledgementState
+	31, // 19: cavra.recovery.v1.RecoveryEscalationAcknowledgement.acknowledged_at:type_name -> google.protobuf.Timestamp
+	33, // 20: cavra.recovery.v1.AcknowledgeRecoveryEscalationRequest.state:type_name -> cavra.recovery.v1.AcknowledgementState
+	13, // 21: cavra.recovery.v1.AcknowledgeRecoveryEscalationResponse.acknowledgement:type_name -> cavra.recovery.v1.RecoveryEscalationAcknowledgement
+	34, // 22: cavra.recovery.v1.RetryPlanDecision.decision:type_name -> cavra.recovery.v1.RetryDecision
+	31, // 23: cavra.recovery.v1.RetryPlanDecision.next_attempt_at:type_name -> google.protobuf.Timestamp
+	33, // 24: cavra.recovery.v1.RetryPlanDecision.acknowledgement_state:type_name -> cavra.recovery.v1.AcknowledgementState
+	16, // 25: cavra.recovery.v1.PlanRecoveryEscalationRetriesRequest.policy:type_name -> cavra.recovery.v1.RetryPolicy
+	31, // 26: cavra.recovery.v1.PlanRecoveryEscalationRetriesResponse.evaluated_at:type_name -> google.protobuf.Timestamp
+	16, // 27: cavra.recovery.v1.PlanRecoveryEscalationRetriesResponse.policy:type_name -> cavra.recovery.v1.RetryPolicy
+	17, // 28: cavra.recovery.v1.PlanRecoveryEscalationRetriesResponse.decisions:type_name -> cavra.recovery.v1.RetryPlanDecision
+	16, // 29: cavra.recovery.v1.RunRecoveryEscalationRetryWorkerRequest.policy:type_name -> cavra.recovery.v1.RetryPolicy
+	17, // 30: cavra.recovery.v1.RunRecoveryEscalationRetryWorkerResponse.decisions:type_name -> cavra.recovery.v1.RetryPlanDecision
+	32, // 31: cavra.recovery.v1.RunRecoveryEscalationRetryWorkerResponse.results:type_name -> cavra.recovery.v1.ReceiverDeliveryResult
+	35, // 32: cavra.recovery.v1.GetRecoveryEscalationDeliveryResponse.delivery:type_name -> cavra.recovery.v1.Delivery
+	36, // 33: cavra.recovery.v1.ListRecoveryEscalationDeliveriesRequest.state:type_name -> cavra.recovery.v1.DeliveryState
+	35, // 34: cavra.recovery.v1.ListRecoveryEscalationDeliveriesResponse.deliveries:type_name -> cavra.recovery.v1.Delivery
+	35, // 35: cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse.delivery:type_name -> cavra.recovery.v1.Delivery
+	3,  // 36: cavra.recovery.v1.EscalationService.CreateRecoveryEscalationPlan:input_type -> cavra.recovery.v1.CreateRecoveryEscalationPlanRequest
+	5,  // 37: cavra.recovery.v1.EscalationService.GetRecoveryEscalationPlan:input_type -> cavra.recovery.v1.GetRecoveryEscalationPlanRequest
+	7,  // 38: cavra.recovery.v1.EscalationService.ListRecoveryEscalationPlans:input_type -> cavra.recovery.v1.ListRecoveryEscalationPlansRequest
+	9,  // 39: cavra.recovery.v1.EscalationService.ListRecoveryEscalationRoutes:input_type -> cavra.recovery.v1.ListRecoveryEscalationRoutesRequest
+	11, // 40: cavra.recovery.v1.EscalationService.DeliverRecoveryEscalation:input_type -> cavra.recovery.v1.DeliverRecoveryEscalationRequest
+	14, // 41: cavra.recovery.v1.EscalationService.AcknowledgeRecoveryEscalation:input_type -> cavra.recovery.v1.AcknowledgeRecoveryEscalationRequest
+	18, // 42: cavra.recovery.v1.EscalationService.PlanRecoveryEscalationRetries:input_type -> cavra.recovery.v1.PlanRecoveryEscalationRetriesRequest
+	20, // 43: cavra.recovery.v1.EscalationService.RunRecoveryEscalationRetryWorker:input_type -> cavra.recovery.v1.RunRecoveryEscalationRetryWorkerRequest
+	22, // 44: cavra.recovery.v1.EscalationService.GetRecoveryEscalationDelivery:input_type -> cavra.recovery.v1.GetRecoveryEscalationDeliveryRequest
+	24, // 45: cavra.recovery.v1.EscalationService.ListRecoveryEscalationDeliveries:input_type -> cavra.recovery.v1.ListRecoveryEscalationDeliveriesRequest
+	26, // 46: cavra.recovery.v1.EscalationService.ReplayRecoveryEscalationDelivery:input_type -> cavra.recovery.v1.ReplayRecoveryEscalationDeliveryRequest
+	4,  // 47: cavra.recovery.v1.EscalationService.CreateRecoveryEscalationPlan:output_type -> cavra.recovery.v1.CreateRecoveryEscalationPlanResponse
+	6,  // 48: cavra.recovery.v1.EscalationService.GetRecoveryEscalationPlan:output_type -> cavra.recovery.v1.GetRecoveryEscalationPlanResponse
+	8,  // 49: cavra.recovery.v1.EscalationService.ListRecoveryEscalationPlans:output_type -> cavra.recovery.v1.ListRecoveryEscalationPlansResponse
+	10, // 50: cavra.recovery.v1.EscalationService.ListRecoveryEscalationRoutes:output_type -> cavra.recovery.v1.ListRecoveryEscalationRoutesResponse
+	12, // 51: cavra.recovery.v1.EscalationService.DeliverRecoveryEscalation:output_type -> cavra.recovery.v1.DeliverRecoveryEscalationResponse
+	15, // 52: cavra.recovery.v1.EscalationService.AcknowledgeRecoveryEscalation:output_type -> cavra.recovery.v1.AcknowledgeRecoveryEscalationResponse
+	19, // 53: cavra.recovery.v1.EscalationService.PlanRecoveryEscalationRetries:output_type -> cavra.recovery.v1.PlanRecoveryEscalationRetriesResponse
+	21, // 54: cavra.recovery.v1.EscalationService.RunRecoveryEscalationRetryWorker:output_type -> cavra.recovery.v1.RunRecoveryEscalationRetryWorkerResponse
+	23, // 55: cavra.recovery.v1.EscalationService.GetRecoveryEscalationDelivery:output_type -> cavra.recovery.v1.GetRecoveryEscalationDeliveryResponse
+	25, // 56: cavra.recovery.v1.EscalationService.ListRecoveryEscalationDeliveries:output_type -> cavra.recovery.v1.ListRecoveryEscalationDeliveriesResponse
+	27, // 57: cavra.recovery.v1.EscalationService.ReplayRecoveryEscalationDelivery:output_type -> cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse
+	47, // [47:58] is the sub-list for method output_type
+	36, // [36:47] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_cavra_recovery_v1_escalation_proto_init() }
@@ -2255,14 +2451,14 @@ func file_cavra_recovery_v1_escalation_proto_init() {
 	file_cavra_recovery_v1_delivery_proto_init()
 	file_cavra_recovery_v1_escalation_proto_msgTypes[0].OneofWrappers = []any{}
 	file_cavra_recovery_v1_escalation_proto_msgTypes[1].OneofWrappers = []any{}
-	file_cavra_recovery_v1_escalation_proto_msgTypes[18].OneofWrappers = []any{}
+	file_cavra_recovery_v1_escalation_proto_msgTypes[20].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cavra_recovery_v1_escalation_proto_rawDesc), len(file_cavra_recovery_v1_escalation_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   26,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -62,6 +62,8 @@ func local_request_EscalationService_CreateRecoveryEscalationPlan_0(ctx context.
 	return msg, metadata, err
 }
 
+var filter_EscalationService_GetRecoveryEscalationPlan_0 = &utilities.DoubleArray{Encoding: map[string]int{"plan_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
 func request_EscalationService_GetRecoveryEscalationPlan_0(ctx context.Context, marshaler runtime.Marshaler, client EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq GetRecoveryEscalationPlanRequest
@@ -75,6 +77,12 @@ func request_EscalationService_GetRecoveryEscalationPlan_0(ctx context.Context, 
 	protoReq.PlanId, err = runtime.String(val)
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "plan_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_EscalationService_GetRecoveryEscalationPlan_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
@@ -96,6 +104,12 @@ func local_request_EscalationService_GetRecoveryEscalationPlan_0(ctx context.Con
 	protoReq.PlanId, err = runtime.String(val)
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "plan_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_EscalationService_GetRecoveryEscalationPlan_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	msg, err := server.GetRecoveryEscalationPlan(ctx, &protoReq)
 	return msg, metadata, err
@@ -133,6 +147,59 @@ func local_request_EscalationService_ListRecoveryEscalationPlans_0(ctx context.C
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	msg, err := server.ListRecoveryEscalationPlans(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+var filter_EscalationService_ListRecoveryEscalationRoutes_0 = &utilities.DoubleArray{Encoding: map[string]int{"plan_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
+func request_EscalationService_ListRecoveryEscalationRoutes_0(ctx context.Context, marshaler runtime.Marshaler, client EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListRecoveryEscalationRoutesRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["plan_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "plan_id")
+	}
+	protoReq.PlanId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "plan_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_EscalationService_ListRecoveryEscalationRoutes_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListRecoveryEscalationRoutes(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_EscalationService_ListRecoveryEscalationRoutes_0(ctx context.Context, marshaler runtime.Marshaler, server EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListRecoveryEscalationRoutesRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["plan_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "plan_id")
+	}
+	protoReq.PlanId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "plan_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_EscalationService_ListRecoveryEscalationRoutes_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListRecoveryEscalationRoutes(ctx, &protoReq)
 	return msg, metadata, err
 }
 
@@ -465,6 +532,26 @@ func RegisterEscalationServiceHandlerServer(ctx context.Context, mux *runtime.Se
 		}
 		forward_EscalationService_ListRecoveryEscalationPlans_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_EscalationService_ListRecoveryEscalationRoutes_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationRoutes", runtime.WithHTTPPathPattern("/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/{plan_id}/routes"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_EscalationService_ListRecoveryEscalationRoutes_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscalationService_ListRecoveryEscalationRoutes_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_EscalationService_DeliverRecoveryEscalation_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -696,6 +783,23 @@ func RegisterEscalationServiceHandlerClient(ctx context.Context, mux *runtime.Se
 		}
 		forward_EscalationService_ListRecoveryEscalationPlans_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_EscalationService_ListRecoveryEscalationRoutes_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationRoutes", runtime.WithHTTPPathPattern("/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/{plan_id}/routes"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_EscalationService_ListRecoveryEscalationRoutes_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscalationService_ListRecoveryEscalationRoutes_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_EscalationService_DeliverRecoveryEscalation_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -822,6 +926,7 @@ var (
 	pattern_EscalationService_CreateRecoveryEscalationPlan_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalation-plan"}, ""))
 	pattern_EscalationService_GetRecoveryEscalationPlan_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "plan_id"}, ""))
 	pattern_EscalationService_ListRecoveryEscalationPlans_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations"}, ""))
+	pattern_EscalationService_ListRecoveryEscalationRoutes_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6, 2, 7}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "plan_id", "routes"}, ""))
 	pattern_EscalationService_DeliverRecoveryEscalation_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6, 2, 7}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "plan_id", "deliver"}, ""))
 	pattern_EscalationService_AcknowledgeRecoveryEscalation_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6, 2, 3}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "plan_id"}, ""))
 	pattern_EscalationService_PlanRecoveryEscalationRetries_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 2, 6}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "retry-plan"}, ""))
@@ -835,6 +940,7 @@ var (
 	forward_EscalationService_CreateRecoveryEscalationPlan_0     = runtime.ForwardResponseMessage
 	forward_EscalationService_GetRecoveryEscalationPlan_0        = runtime.ForwardResponseMessage
 	forward_EscalationService_ListRecoveryEscalationPlans_0      = runtime.ForwardResponseMessage
+	forward_EscalationService_ListRecoveryEscalationRoutes_0     = runtime.ForwardResponseMessage
 	forward_EscalationService_DeliverRecoveryEscalation_0        = runtime.ForwardResponseMessage
 	forward_EscalationService_AcknowledgeRecoveryEscalation_0    = runtime.ForwardResponseMessage
 	forward_EscalationService_PlanRecoveryEscalationRetries_0    = runtime.ForwardResponseMessage

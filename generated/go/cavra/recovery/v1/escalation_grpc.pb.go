@@ -22,6 +22,7 @@ const (
 	EscalationService_CreateRecoveryEscalationPlan_FullMethodName     = "/cavra.recovery.v1.EscalationService/CreateRecoveryEscalationPlan"
 	EscalationService_GetRecoveryEscalationPlan_FullMethodName        = "/cavra.recovery.v1.EscalationService/GetRecoveryEscalationPlan"
 	EscalationService_ListRecoveryEscalationPlans_FullMethodName      = "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationPlans"
+	EscalationService_ListRecoveryEscalationRoutes_FullMethodName     = "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationRoutes"
 	EscalationService_DeliverRecoveryEscalation_FullMethodName        = "/cavra.recovery.v1.EscalationService/DeliverRecoveryEscalation"
 	EscalationService_AcknowledgeRecoveryEscalation_FullMethodName    = "/cavra.recovery.v1.EscalationService/AcknowledgeRecoveryEscalation"
 	EscalationService_PlanRecoveryEscalationRetries_FullMethodName    = "/cavra.recovery.v1.EscalationService/PlanRecoveryEscalationRetries"
@@ -42,8 +43,11 @@ type EscalationServiceClient interface {
 	CreateRecoveryEscalationPlan(ctx context.Context, in *CreateRecoveryEscalationPlanRequest, opts ...grpc.CallOption) (*CreateRecoveryEscalationPlanResponse, error)
 	// Returns a stored plan.
 	GetRecoveryEscalationPlan(ctx context.Context, in *GetRecoveryEscalationPlanRequest, opts ...grpc.CallOption) (*GetRecoveryEscalationPlanResponse, error)
-	// Lists stored plans, newest first.
+	// Lists stored plans, newest first, WITHOUT their routes (counts only):
+	// page through a plan's routes with ListRecoveryEscalationRoutes.
 	ListRecoveryEscalationPlans(ctx context.Context, in *ListRecoveryEscalationPlansRequest, opts ...grpc.CallOption) (*ListRecoveryEscalationPlansResponse, error)
+	// Pages through every route of a stored plan, in plan order.
+	ListRecoveryEscalationRoutes(ctx context.Context, in *ListRecoveryEscalationRoutesRequest, opts ...grpc.CallOption) (*ListRecoveryEscalationRoutesResponse, error)
 	// Sends a plan's escalation notifications to its receivers through the outbox.
 	// A failing connector is a normal response with success false.
 	DeliverRecoveryEscalation(ctx context.Context, in *DeliverRecoveryEscalationRequest, opts ...grpc.CallOption) (*DeliverRecoveryEscalationResponse, error)
@@ -94,6 +98,16 @@ func (c *escalationServiceClient) ListRecoveryEscalationPlans(ctx context.Contex
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListRecoveryEscalationPlansResponse)
 	err := c.cc.Invoke(ctx, EscalationService_ListRecoveryEscalationPlans_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *escalationServiceClient) ListRecoveryEscalationRoutes(ctx context.Context, in *ListRecoveryEscalationRoutesRequest, opts ...grpc.CallOption) (*ListRecoveryEscalationRoutesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListRecoveryEscalationRoutesResponse)
+	err := c.cc.Invoke(ctx, EscalationService_ListRecoveryEscalationRoutes_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -181,8 +195,11 @@ type EscalationServiceServer interface {
 	CreateRecoveryEscalationPlan(context.Context, *CreateRecoveryEscalationPlanRequest) (*CreateRecoveryEscalationPlanResponse, error)
 	// Returns a stored plan.
 	GetRecoveryEscalationPlan(context.Context, *GetRecoveryEscalationPlanRequest) (*GetRecoveryEscalationPlanResponse, error)
-	// Lists stored plans, newest first.
+	// Lists stored plans, newest first, WITHOUT their routes (counts only):
+	// page through a plan's routes with ListRecoveryEscalationRoutes.
 	ListRecoveryEscalationPlans(context.Context, *ListRecoveryEscalationPlansRequest) (*ListRecoveryEscalationPlansResponse, error)
+	// Pages through every route of a stored plan, in plan order.
+	ListRecoveryEscalationRoutes(context.Context, *ListRecoveryEscalationRoutesRequest) (*ListRecoveryEscalationRoutesResponse, error)
 	// Sends a plan's escalation notifications to its receivers through the outbox.
 	// A failing connector is a normal response with success false.
 	DeliverRecoveryEscalation(context.Context, *DeliverRecoveryEscalationRequest) (*DeliverRecoveryEscalationResponse, error)
@@ -217,6 +234,9 @@ func (UnimplementedEscalationServiceServer) GetRecoveryEscalationPlan(context.Co
 }
 func (UnimplementedEscalationServiceServer) ListRecoveryEscalationPlans(context.Context, *ListRecoveryEscalationPlansRequest) (*ListRecoveryEscalationPlansResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListRecoveryEscalationPlans not implemented")
+}
+func (UnimplementedEscalationServiceServer) ListRecoveryEscalationRoutes(context.Context, *ListRecoveryEscalationRoutesRequest) (*ListRecoveryEscalationRoutesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListRecoveryEscalationRoutes not implemented")
 }
 func (UnimplementedEscalationServiceServer) DeliverRecoveryEscalation(context.Context, *DeliverRecoveryEscalationRequest) (*DeliverRecoveryEscalationResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method DeliverRecoveryEscalation not implemented")
@@ -310,6 +330,24 @@ func _EscalationService_ListRecoveryEscalationPlans_Handler(srv interface{}, ctx
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(EscalationServiceServer).ListRecoveryEscalationPlans(ctx, req.(*ListRecoveryEscalationPlansRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EscalationService_ListRecoveryEscalationRoutes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRecoveryEscalationRoutesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EscalationServiceServer).ListRecoveryEscalationRoutes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EscalationService_ListRecoveryEscalationRoutes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EscalationServiceServer).ListRecoveryEscalationRoutes(ctx, req.(*ListRecoveryEscalationRoutesRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -458,6 +496,10 @@ var EscalationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListRecoveryEscalationPlans",
 			Handler:    _EscalationService_ListRecoveryEscalationPlans_Handler,
+		},
+		{
+			MethodName: "ListRecoveryEscalationRoutes",
+			Handler:    _EscalationService_ListRecoveryEscalationRoutes_Handler,
 		},
 		{
 			MethodName: "DeliverRecoveryEscalation",

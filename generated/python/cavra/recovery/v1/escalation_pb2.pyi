@@ -58,7 +58,7 @@ class PlanExecutiveSummary(_message.Message):
     def __init__(self, status: _Optional[_Union[_common_pb2.AlertLevel, str]] = ..., tracked_providers: _Optional[int] = ..., executions: _Optional[int] = ..., failures: _Optional[int] = ..., open: _Optional[int] = ..., breached: _Optional[int] = ..., closure_rate: _Optional[float] = ...) -> None: ...
 
 class RecoveryEscalationPlan(_message.Message):
-    __slots__ = ("plan_id", "generated_at", "generated_by", "alert_level", "recovery_slo_minutes", "recovery_report_id", "escalation_count", "critical_escalation_count", "slo_breached_count", "failed_execution_count", "open_recovery_count", "provider_count", "selected_providers", "escalation_routes", "executive_summary")
+    __slots__ = ("plan_id", "generated_at", "generated_by", "alert_level", "recovery_slo_minutes", "recovery_report_id", "escalation_count", "critical_escalation_count", "slo_breached_count", "failed_execution_count", "open_recovery_count", "provider_count", "selected_providers", "escalation_routes", "executive_summary", "routes_truncated")
     PLAN_ID_FIELD_NUMBER: _ClassVar[int]
     GENERATED_AT_FIELD_NUMBER: _ClassVar[int]
     GENERATED_BY_FIELD_NUMBER: _ClassVar[int]
@@ -74,6 +74,7 @@ class RecoveryEscalationPlan(_message.Message):
     SELECTED_PROVIDERS_FIELD_NUMBER: _ClassVar[int]
     ESCALATION_ROUTES_FIELD_NUMBER: _ClassVar[int]
     EXECUTIVE_SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    ROUTES_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
     plan_id: str
     generated_at: _timestamp_pb2.Timestamp
     generated_by: str
@@ -89,17 +90,20 @@ class RecoveryEscalationPlan(_message.Message):
     selected_providers: _containers.RepeatedScalarFieldContainer[str]
     escalation_routes: _containers.RepeatedCompositeFieldContainer[EscalationRoute]
     executive_summary: PlanExecutiveSummary
-    def __init__(self, plan_id: _Optional[str] = ..., generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., generated_by: _Optional[str] = ..., alert_level: _Optional[_Union[_common_pb2.AlertLevel, str]] = ..., recovery_slo_minutes: _Optional[int] = ..., recovery_report_id: _Optional[str] = ..., escalation_count: _Optional[int] = ..., critical_escalation_count: _Optional[int] = ..., slo_breached_count: _Optional[int] = ..., failed_execution_count: _Optional[int] = ..., open_recovery_count: _Optional[int] = ..., provider_count: _Optional[int] = ..., selected_providers: _Optional[_Iterable[str]] = ..., escalation_routes: _Optional[_Iterable[_Union[EscalationRoute, _Mapping]]] = ..., executive_summary: _Optional[_Union[PlanExecutiveSummary, _Mapping]] = ...) -> None: ...
+    routes_truncated: bool
+    def __init__(self, plan_id: _Optional[str] = ..., generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., generated_by: _Optional[str] = ..., alert_level: _Optional[_Union[_common_pb2.AlertLevel, str]] = ..., recovery_slo_minutes: _Optional[int] = ..., recovery_report_id: _Optional[str] = ..., escalation_count: _Optional[int] = ..., critical_escalation_count: _Optional[int] = ..., slo_breached_count: _Optional[int] = ..., failed_execution_count: _Optional[int] = ..., open_recovery_count: _Optional[int] = ..., provider_count: _Optional[int] = ..., selected_providers: _Optional[_Iterable[str]] = ..., escalation_routes: _Optional[_Iterable[_Union[EscalationRoute, _Mapping]]] = ..., executive_summary: _Optional[_Union[PlanExecutiveSummary, _Mapping]] = ..., routes_truncated: _Optional[bool] = ...) -> None: ...
 
 class CreateRecoveryEscalationPlanRequest(_message.Message):
-    __slots__ = ("recovery_slo_minutes", "generated_by", "request_id")
+    __slots__ = ("recovery_slo_minutes", "generated_by", "request_id", "route_limit")
     RECOVERY_SLO_MINUTES_FIELD_NUMBER: _ClassVar[int]
     GENERATED_BY_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ROUTE_LIMIT_FIELD_NUMBER: _ClassVar[int]
     recovery_slo_minutes: int
     generated_by: str
     request_id: str
-    def __init__(self, recovery_slo_minutes: _Optional[int] = ..., generated_by: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    route_limit: int
+    def __init__(self, recovery_slo_minutes: _Optional[int] = ..., generated_by: _Optional[str] = ..., request_id: _Optional[str] = ..., route_limit: _Optional[int] = ...) -> None: ...
 
 class CreateRecoveryEscalationPlanResponse(_message.Message):
     __slots__ = ("plan",)
@@ -108,10 +112,12 @@ class CreateRecoveryEscalationPlanResponse(_message.Message):
     def __init__(self, plan: _Optional[_Union[RecoveryEscalationPlan, _Mapping]] = ...) -> None: ...
 
 class GetRecoveryEscalationPlanRequest(_message.Message):
-    __slots__ = ("plan_id",)
+    __slots__ = ("plan_id", "route_limit")
     PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    ROUTE_LIMIT_FIELD_NUMBER: _ClassVar[int]
     plan_id: str
-    def __init__(self, plan_id: _Optional[str] = ...) -> None: ...
+    route_limit: int
+    def __init__(self, plan_id: _Optional[str] = ..., route_limit: _Optional[int] = ...) -> None: ...
 
 class GetRecoveryEscalationPlanResponse(_message.Message):
     __slots__ = ("plan",)
@@ -144,6 +150,30 @@ class ListRecoveryEscalationPlansResponse(_message.Message):
     next_page_token: str
     total_size: int
     def __init__(self, plans: _Optional[_Iterable[_Union[RecoveryEscalationPlan, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
+
+class ListRecoveryEscalationRoutesRequest(_message.Message):
+    __slots__ = ("plan_id", "page_size", "page_token", "severity", "provider")
+    PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    plan_id: str
+    page_size: int
+    page_token: str
+    severity: _common_pb2.AlertLevel
+    provider: str
+    def __init__(self, plan_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., severity: _Optional[_Union[_common_pb2.AlertLevel, str]] = ..., provider: _Optional[str] = ...) -> None: ...
+
+class ListRecoveryEscalationRoutesResponse(_message.Message):
+    __slots__ = ("routes", "next_page_token", "total_size")
+    ROUTES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    routes: _containers.RepeatedCompositeFieldContainer[EscalationRoute]
+    next_page_token: str
+    total_size: int
+    def __init__(self, routes: _Optional[_Iterable[_Union[EscalationRoute, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
 
 class DeliverRecoveryEscalationRequest(_message.Message):
     __slots__ = ("plan_id", "receivers", "retries", "timeout_seconds", "max_routes", "dry_run", "request_id", "recovery_slo_minutes")

@@ -51,6 +51,11 @@ class EscalationServiceStub:
                 request_serializer=cavra_dot_recovery_dot_v1_dot_escalation__pb2.ListRecoveryEscalationPlansRequest.SerializeToString,
                 response_deserializer=cavra_dot_recovery_dot_v1_dot_escalation__pb2.ListRecoveryEscalationPlansResponse.FromString,
                 _registered_method=True)
+        self.ListRecoveryEscalationRoutes = channel.unary_unary(
+                '/cavra.recovery.v1.EscalationService/ListRecoveryEscalationRoutes',
+                request_serializer=cavra_dot_recovery_dot_v1_dot_escalation__pb2.ListRecoveryEscalationRoutesRequest.SerializeToString,
+                response_deserializer=cavra_dot_recovery_dot_v1_dot_escalation__pb2.ListRecoveryEscalationRoutesResponse.FromString,
+                _registered_method=True)
         self.DeliverRecoveryEscalation = channel.unary_unary(
                 '/cavra.recovery.v1.EscalationService/DeliverRecoveryEscalation',
                 request_serializer=cavra_dot_recovery_dot_v1_dot_escalation__pb2.DeliverRecoveryEscalationRequest.SerializeToString,
@@ -108,7 +113,15 @@ class EscalationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListRecoveryEscalationPlans(self, request, context):
-        """Lists stored plans, newest first.
+        """Lists stored plans, newest first, WITHOUT their routes (counts only):
+        page through a plan's routes with ListRecoveryEscalationRoutes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRecoveryEscalationRoutes(self, request, context):
+        """Pages through every route of a stored plan, in plan order.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -182,6 +195,11 @@ def add_EscalationServiceServicer_to_server(servicer, server):
                     servicer.ListRecoveryEscalationPlans,
                     request_deserializer=cavra_dot_recovery_dot_v1_dot_escalation__pb2.ListRecoveryEscalationPlansRequest.FromString,
                     response_serializer=cavra_dot_recovery_dot_v1_dot_escalation__pb2.ListRecoveryEscalationPlansResponse.SerializeToString,
+            ),
+            'ListRecoveryEscalationRoutes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRecoveryEscalationRoutes,
+                    request_deserializer=cavra_dot_recovery_dot_v1_dot_escalation__pb2.ListRecoveryEscalationRoutesRequest.FromString,
+                    response_serializer=cavra_dot_recovery_dot_v1_dot_escalation__pb2.ListRecoveryEscalationRoutesResponse.SerializeToString,
             ),
             'DeliverRecoveryEscalation': grpc.unary_unary_rpc_method_handler(
                     servicer.DeliverRecoveryEscalation,
@@ -302,6 +320,33 @@ class EscalationService:
             '/cavra.recovery.v1.EscalationService/ListRecoveryEscalationPlans',
             cavra_dot_recovery_dot_v1_dot_escalation__pb2.ListRecoveryEscalationPlansRequest.SerializeToString,
             cavra_dot_recovery_dot_v1_dot_escalation__pb2.ListRecoveryEscalationPlansResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRecoveryEscalationRoutes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cavra.recovery.v1.EscalationService/ListRecoveryEscalationRoutes',
+            cavra_dot_recovery_dot_v1_dot_escalation__pb2.ListRecoveryEscalationRoutesRequest.SerializeToString,
+            cavra_dot_recovery_dot_v1_dot_escalation__pb2.ListRecoveryEscalationRoutesResponse.FromString,
             options,
             channel_credentials,
             insecure,
