@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 import trustme
-from connector_testkit import LocalReceiver
 from pytest_httpserver import HTTPServer
-from smtp_testkit import Mailbox, SmtpServer, start_smtp
 
 from connectors import HttpTransport
+from tests.connectors.connector_testkit import LocalReceiver
+from tests.connectors.smtp_testkit import Mailbox, SmtpServer, start_smtp
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SMTPServer
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
-from connector_testkit import SMTP_PASSWORD, SMTP_USERNAME
+
+from tests.connectors.connector_testkit import SMTP_PASSWORD, SMTP_USERNAME
 
 
 def free_port() -> int:

@@ -10,7 +10,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from connector_testkit import (
+
+from connectors import ConnectorConfig, HttpTransport, SendResult, build_connector, load_connector_config
+from tests.connectors.connector_testkit import (
     CANARIES,
     CASES_BY_PROVIDER,
     DATADOG_API_KEY,
@@ -29,9 +31,7 @@ from connector_testkit import (
     executive_report,
     write_config,
 )
-from smtp_testkit import SmtpServer
-
-from connectors import ConnectorConfig, HttpTransport, SendResult, build_connector, load_connector_config
+from tests.connectors.smtp_testkit import SmtpServer
 
 WEBHOOK_URL_PATH = "/hooks/canary-webhook-url-path-0001"
 WEBHOOK_URL_QUERY = "token=canary-webhook-query-0001"

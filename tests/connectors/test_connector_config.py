@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 import yaml
-from connector_testkit import JIRA_API_TOKEN, PD_ROUTING_KEY, WEBHOOK_SECRET
 
 from connectors import ConnectorConfigError, Secret, load_connector_config
 from server.domain.routing import RouteMatch, RoutingRule
+from tests.connectors.connector_testkit import JIRA_API_TOKEN, PD_ROUTING_KEY, WEBHOOK_SECRET
 
 ENVIRON = {
     "OPS_WEBHOOK_SECRET": WEBHOOK_SECRET,

@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 import trustme
-from connector_testkit import (
+
+from connectors import Connector, FailureReason, HttpTransport, build_connector, load_connector_config
+from tests.connectors.connector_testkit import (
     assert_no_canary,
     canary_environ,
     escalation,
     executive_report,
     write_config,
 )
-from smtp_testkit import Mailbox, SmtpServer, start_smtp
-
-from connectors import Connector, FailureReason, HttpTransport, build_connector, load_connector_config
+from tests.connectors.smtp_testkit import Mailbox, SmtpServer, start_smtp
 
 
 def _email_connector(

@@ -8,7 +8,10 @@ from typing import Any
 
 import jsonschema
 import pytest
-from connector_testkit import (
+
+from connectors import HttpTransport, build_connector
+from connectors.pagerduty import alert_event, change_event
+from tests.connectors.connector_testkit import (
     CASES_BY_PROVIDER,
     PD_ROUTING_KEY,
     LocalReceiver,
@@ -16,9 +19,6 @@ from connector_testkit import (
     executive_report,
     load_case_config,
 )
-
-from connectors import HttpTransport, build_connector
-from connectors.pagerduty import alert_event, change_event
 
 OPENAPI = json.loads((Path(__file__).parent / "data" / "pagerduty-events-v2.openapi.json").read_text())
 

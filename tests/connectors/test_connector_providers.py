@@ -7,7 +7,8 @@ import hashlib
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from connector_testkit import (
+from connectors import EVENT_TYPE, Connector, FailureReason, HttpTransport, build_connector
+from tests.connectors.connector_testkit import (
     CASES_BY_PROVIDER,
     DATADOG_API_KEY,
     PD_ROUTING_KEY,
@@ -23,8 +24,6 @@ from connector_testkit import (
     executive_report,
     load_case_config,
 )
-
-from connectors import EVENT_TYPE, Connector, FailureReason, HttpTransport, build_connector
 
 
 def _connector(provider: str, receiver: LocalReceiver, transport: HttpTransport, tmp_path: Path) -> Connector:

@@ -6,7 +6,9 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from connector_testkit import (
+
+from connectors import FailureReason, HttpTransport, build_connector
+from tests.connectors.connector_testkit import (
     HTTP_CASES,
     SPLUNK_TOKEN,
     LocalReceiver,
@@ -15,8 +17,6 @@ from connector_testkit import (
     escalation,
     load_case_config,
 )
-
-from connectors import FailureReason, HttpTransport, build_connector
 
 # (status, expected failure or None for success, retryable, extra response headers, expected retry_after)
 STATUS_TABLE = [

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from connector_testkit import LocalReceiver
 
 from connectors import FailureReason, HttpTransport, Receiver, Redactor, parse_retry_after
 from connectors.transport import classify_reply, is_blocked_address
+from tests.connectors.connector_testkit import LocalReceiver
 
 PUBLIC_ADDRESS = "93.184.215.14"
 

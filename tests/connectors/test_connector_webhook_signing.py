@@ -7,7 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from connector_testkit import (
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from connectors import HttpTransport, build_connector, load_connector_config
+from connectors.signing import decode_secret, sign, signature_headers
+from tests.connectors.connector_testkit import (
     CASES_BY_PROVIDER,
     WEBHOOK_SECRET,
     WEBHOOK_SECRET_OLD,
@@ -16,10 +20,6 @@ from connector_testkit import (
     escalation,
     write_config,
 )
-from standardwebhooks.webhooks import Webhook, WebhookVerificationError
-
-from connectors import HttpTransport, build_connector, load_connector_config
-from connectors.signing import decode_secret, sign, signature_headers
 
 
 def _webhook_config(tmp_path: Path, base_url: str, secret_envs: list[str], environ: dict[str, str]):  # type: ignore[no-untyped-def]
