@@ -125,7 +125,7 @@ def start_server_process(
     env: dict[str, str] | None = None,
     http: bool = True,
     grpc_port: int = 0,
-    timeout: float = 30,
+    timeout: float = 90,
 ) -> ServerProcess:
     """Start the real server, migrate, and wait for its 'listening on' lines (ports 0: free ports)."""
     http_port = free_port() if http else None
@@ -153,7 +153,9 @@ def start_server_process(
     while not wanted <= found.keys():
         if time.monotonic() > deadline or process.poll() is not None:
             process.kill()
+            process.wait(10)
             rest = process.stderr.read()
+            process.stderr.close()
             raise RuntimeError("server did not start:\n" + "\n".join(lines) + rest)
         line = process.stderr.readline()
         if not line:
