@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -56,7 +57,7 @@ SOME_TIME = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 WEBHOOK_SECRET_ENV = "BAD_STRINGS_WEBHOOK_SECRET"
 
 
-def _behaviors(field: FieldDescriptor) -> list[int]:
+def _behaviors(field: Any) -> list[int]:
     return list(field.GetOptions().Extensions[field_behavior_pb2.field_behavior])
 
 
@@ -76,14 +77,15 @@ class RequestBuilder:
         self._fill(message, "", choice=0)
         return message
 
-    def _string(self, field: FieldDescriptor, path: str) -> str:
+    def _string(self, field: Any, path: str) -> str:
         self.string_paths.append(path)
         if self.target in (path, ALL_FIELDS):
             return self.bad
         return self.benign.get(field.name, "probe1")
 
     def _fill(self, message: Message, prefix: str, *, choice: int) -> None:
-        for field in message.DESCRIPTOR.fields:
+        descriptor_fields: list[Any] = list(message.DESCRIPTOR.fields)
+        for field in descriptor_fields:
             behaviors = _behaviors(field)
             if OUTPUT_ONLY in behaviors:
                 continue
@@ -137,7 +139,7 @@ class ProbeServer:
         try:
             invoke(request, timeout=60)
         except grpc.RpcError as error:
-            code: grpc.StatusCode = error.code()  # type: ignore[attr-defined]
+            code: grpc.StatusCode = error.code()
             return code
         return grpc.StatusCode.OK
 
