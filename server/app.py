@@ -14,7 +14,6 @@ import grpc
 from google.rpc import error_details_pb2  # noqa: F401  (registers google.rpc detail types for reflection)
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
-from grpc_reflection.v1alpha import reflection
 
 from cavra.recovery.v1 import (
     escalation_pb2,
@@ -31,6 +30,7 @@ from server.handlers.escalation import EscalationHandler
 from server.handlers.evidence import EvidenceHandler
 from server.handlers.report import ReportHandler
 from server.metrics import create_metrics
+from server.reflection import enable_reflection
 from server.request_context import RequestContextInterceptor, install_log_context
 from server.services import ServiceDependencies, utc_now
 from server.settings import Settings, SettingsError, split_host_port
@@ -134,10 +134,7 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
 
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
-    reflection.enable_server_reflection(
-        (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
-        server,
-    )
+    enable_reflection((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)
 
     host, _ = split_host_port(settings.grpc_listen)
     port = server.add_insecure_port(settings.grpc_listen)
