@@ -32,6 +32,18 @@ from server.domain.slo_report import (
 )
 
 
+# Routes a plan response lists at most: a plan holds every route, responses page through them.
+DEFAULT_ROUTE_LIMIT = 1000
+MAX_ROUTE_LIMIT = 10_000
+
+
+def normalize_route_limit(value: int | None) -> int:
+    """0 or absent → 1000; above 10000 → 10000 (negative values are rejected by the handler)."""
+    if value is None or value <= 0:
+        return DEFAULT_ROUTE_LIMIT
+    return min(value, MAX_ROUTE_LIMIT)
+
+
 class RouteSeverity(StrEnum):
     CRITICAL = "critical"
     WARNING = "warning"

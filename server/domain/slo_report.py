@@ -2,7 +2,8 @@
 
 The rules, in one place:
 
-- SLO: 240 minutes by default; 0 (or absent) means 240; values below 1 become 1.
+- SLO: 240 minutes by default; 0 (or absent) means 240; values below 1 become 1, values above ten
+  years of minutes (5,256,000) become 5,256,000.
 - One recovery row per (playbook, provider entry). Its closure is the latest closure for that
   playbook and provider by `closed_at` (ties: the closure recorded last wins). No closure: `open`.
 - A row is closed only when that latest state is `resolved` or `mitigated`.
@@ -36,6 +37,8 @@ from typing import Any
 from server.domain.evidence import ClosureState, ExecutionStatus, category_for_provider
 
 DEFAULT_RECOVERY_SLO_MINUTES = 240
+# Ten years (3650 days) of minutes: longer SLOs would push the breach cutoff out of the date range.
+MAX_RECOVERY_SLO_MINUTES = 3650 * 24 * 60
 DEFAULT_ROW_LIMIT = 1000
 MAX_ROW_LIMIT = 10_000
 P90_RANK_NUMERATOR = 9
@@ -59,10 +62,10 @@ CLOSING_STATES = frozenset(state for state in ClosureState if state.closes_recov
 
 
 def normalize_recovery_slo_minutes(value: int | None) -> int:
-    """0 or absent → 240; below 1 → 1."""
+    """0 or absent → 240; below 1 → 1; above ten years (5,256,000) → 5,256,000."""
     if value is None or value == 0:
         return DEFAULT_RECOVERY_SLO_MINUTES
-    return max(1, value)
+    return min(max(1, value), MAX_RECOVERY_SLO_MINUTES)
 
 
 def normalize_row_limit(value: int | None) -> int:

@@ -31,13 +31,15 @@ BATCH_MAX_RECORDS = 5_000
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1_000
 PAGE_TOKEN_MAX_LENGTH = 512
+# Surrogate row ids are 64-bit signed integers on both databases.
+ROW_ID_LIMIT = 2**63
 # Evidence times outside this window are typos or unset clocks, not history; the window is fixed (not
 # relative to now) so that re-sending a record can never change whether it is valid.
 EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST_TIME = datetime(2100, 1, 1, tzinfo=UTC)
 
 # Ids appear in HTTP paths, so no '/', whitespace or control characters; "-" alone is the wildcard.
-ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+~=-]*")
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@+~=-]*")
 PROVIDER_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -81,13 +83,13 @@ class Violations:
         return value
 
     def check_id(self, field: str, value: str) -> str:
-        """An optional id: empty, or at most 128 of [A-Za-z0-9._:@+~=-] starting with a letter or digit."""
+        """An optional id: empty, or at most 128 of [A-Za-z0-9_.:@+~=-] starting with a letter or digit."""
         if not value:
             return value
         if len(value) > ID_MAX_LENGTH:
             self.add(field, f"must be at most {ID_MAX_LENGTH} characters")
         elif ID_PATTERN.fullmatch(value) is None:
-            self.add(field, "must start with a letter or digit and contain only letters, digits and ._:@+~=-")
+            self.add(field, "must start with a letter or digit and contain only letters, digits and _.:@+~=-")
         return value
 
     def require_provider(self, field: str, value: str) -> str:
@@ -140,14 +142,11 @@ class Violations:
             self.add(start_field, f"must be before {end_field}")
 
     def check_page_size(self, field: str, value: int) -> int:
-        """0 means the default (100); negative or above 1,000 is a violation."""
+        """0 means the default (100); above 1,000 is clamped to 1,000 (AIP-158); negative is a violation."""
         if value < 0:
             self.add(field, "must not be negative")
             return DEFAULT_PAGE_SIZE
-        if value > MAX_PAGE_SIZE:
-            self.add(field, f"must be at most {MAX_PAGE_SIZE}")
-            return MAX_PAGE_SIZE
-        return value or DEFAULT_PAGE_SIZE
+        return min(value, MAX_PAGE_SIZE) or DEFAULT_PAGE_SIZE
 
 
 def filter_fingerprint(*parts: object) -> str:
@@ -169,16 +168,27 @@ def decode_page_token(violations: Violations, field: str, token: str, fingerprin
     if len(token) > PAGE_TOKEN_MAX_LENGTH:
         violations.add(field, "is not a page token this service issued")
         return None
+    # Tokens are not signed, so everything in one is checked as strictly as the request's own fields: a
+    # forged id beyond a 64-bit key would overflow the database driver (INTERNAL) instead of failing here.
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         document = json.loads(raw)
+        if not isinstance(document, dict) or document.keys() != {"t", "i", "f"}:
+            raise ValueError("unexpected token shape")
         sort_time = datetime.fromisoformat(document["t"])
         row_id = document["i"]
         token_fingerprint = document["f"]
     except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
         violations.add(field, "is not a page token this service issued")
         return None
-    if sort_time.tzinfo is None or not isinstance(row_id, int) or isinstance(row_id, bool):
+    if (
+        sort_time.tzinfo is None
+        or not EARLIEST_TIME <= sort_time < LATEST_TIME
+        or not isinstance(row_id, int)
+        or isinstance(row_id, bool)
+        or not 0 <= row_id < ROW_ID_LIMIT
+        or not isinstance(token_fingerprint, str)
+    ):
         violations.add(field, "is not a page token this service issued")
         return None
     if token_fingerprint != fingerprint:

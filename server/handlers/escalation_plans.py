@@ -1,19 +1,29 @@
-"""EscalationService plan RPCs: create, get and list recovery escalation plans."""
+"""EscalationService plan RPCs: create, get and list recovery escalation plans, and page a plan's routes.
+
+Every id, name and free-text field goes through the shared checks of `server.domain.validation`
+(id pattern, no control characters, length) before it reaches the database: PostgreSQL rejects a NUL
+byte in text, so a check skipped here would surface as INTERNAL there.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from google.protobuf import timestamp_pb2
 
 from cavra.recovery.v1 import common_pb2, escalation_pb2
-from server.domain.errors import FieldViolation, InvalidArgument
-from server.domain.escalation_plan import EscalationPlan, EscalationRoute
+from server.domain.escalation_plan import (
+    DEFAULT_ROUTE_LIMIT,
+    EscalationPlan,
+    EscalationRoute,
+    RouteSeverity,
+    normalize_route_limit,
+)
 from server.domain.slo_report import AlertLevel, normalize_recovery_slo_minutes
+from server.domain.validation import EARLIEST_TIME, LATEST_TIME, PAGE_TOKEN_MAX_LENGTH, Violations
 from server.services import ServiceDependencies
 from server.storage import plans as plan_storage
-from server.storage.models import ID_LENGTH, NAME_LENGTH
 
 
 def timestamp(value: datetime) -> timestamp_pb2.Timestamp:
@@ -56,8 +66,14 @@ def route_to_proto(route: EscalationRoute) -> escalation_pb2.EscalationRoute:
     return message
 
 
-def plan_to_proto(plan: EscalationPlan) -> escalation_pb2.RecoveryEscalationPlan:
-    """The proto form of a plan (also used by the delivery RPCs)."""
+def plan_to_proto(
+    plan: EscalationPlan, route_limit: int | None = DEFAULT_ROUTE_LIMIT
+) -> escalation_pb2.RecoveryEscalationPlan:
+    """The proto form of a plan with its first `route_limit` routes (None: all); also used by delivery.
+
+    `routes_truncated` is set whenever fewer routes are listed than the plan holds (`escalation_count`).
+    """
+    routes = plan.routes if route_limit is None else plan.routes[:route_limit]
     summary = plan.executive_summary
     executive_summary = escalation_pb2.PlanExecutiveSummary(
         status=alert_level_value(summary.status.value),
@@ -83,21 +99,49 @@ def plan_to_proto(plan: EscalationPlan) -> escalation_pb2.RecoveryEscalationPlan
         open_recovery_count=plan.open_recovery_count,
         provider_count=plan.provider_count,
         selected_providers=list(plan.selected_providers),
-        escalation_routes=[route_to_proto(route) for route in plan.routes],
+        escalation_routes=[route_to_proto(route) for route in routes],
         executive_summary=executive_summary,
+        routes_truncated=len(routes) < plan.escalation_count,
     )
 
 
-def check_length(field: str, value: str, limit: int) -> None:
-    if len(value) > limit:
-        raise InvalidArgument([FieldViolation(field, f"at most {limit} characters")])
+def checked_timestamp(checks: Violations, field: str, message: Any) -> datetime | None:
+    """An optional filter time: nanos in [0, 1e9) and within the evidence time window, else a violation."""
+    if not message.HasField(field):
+        return None
+    stamp: timestamp_pb2.Timestamp = getattr(message, field)
+    if not 0 <= stamp.nanos < 1_000_000_000:
+        checks.add(field, "has nanos outside [0, 1e9)")
+        return None
+    if not EARLIEST_TIME.timestamp() <= stamp.seconds < LATEST_TIME.timestamp():
+        checks.add(field, f"must be between {EARLIEST_TIME:%Y-%m-%d} and {LATEST_TIME:%Y-%m-%d} (UTC)")
+        return None
+    return datetime.fromtimestamp(stamp.seconds, UTC) + timedelta(microseconds=stamp.nanos // 1000)
 
 
-def required_id(field: str, value: str) -> str:
-    if not value.strip():
-        raise InvalidArgument([FieldViolation(field, "required")])
-    check_length(field, value, ID_LENGTH)
+def checked_alert_level(checks: Violations, field: str, value: int) -> AlertLevel | None:
+    if value not in common_pb2.AlertLevel.values():
+        checks.add(field, f"has unknown value {value}")
+        return None
+    return alert_level_from_value(value)
+
+
+def checked_limit(checks: Violations, field: str, value: int) -> int:
+    """A response size (route_limit, row_limit, page_size): 0 means the default; negative is a violation."""
+    if value < 0:
+        checks.add(field, "must not be negative")
+        return 0
     return value
+
+
+def checked_page_token(checks: Violations, field: str, value: str) -> str:
+    if len(value) > PAGE_TOKEN_MAX_LENGTH:
+        checks.add(field, "is not a page token this service issued")
+    return value
+
+
+def checked_route_limit(checks: Violations, value: int) -> int:
+    return normalize_route_limit(checked_limit(checks, "route_limit", value))
 
 
 class EscalationPlanHandlers:
@@ -107,8 +151,11 @@ class EscalationPlanHandlers:
     async def CreateRecoveryEscalationPlan(
         self, request: escalation_pb2.CreateRecoveryEscalationPlanRequest, context: Any
     ) -> escalation_pb2.CreateRecoveryEscalationPlanResponse:
-        check_length("generated_by", request.generated_by, NAME_LENGTH)
-        check_length("request_id", request.request_id, ID_LENGTH)
+        checks = Violations()
+        generated_by = checks.check_name("generated_by", request.generated_by)
+        request_id = checks.check_id("request_id", request.request_id)
+        route_limit = checked_route_limit(checks, request.route_limit)
+        checks.raise_if_any()
         now = self._deps.clock()
         slo = normalize_recovery_slo_minutes(request.recovery_slo_minutes)
         plan = await self._deps.database.run(
@@ -116,45 +163,75 @@ class EscalationPlanHandlers:
                 session,
                 now=now,
                 recovery_slo_minutes=slo,
-                generated_by=request.generated_by,
-                request_id=request.request_id or None,
+                generated_by=generated_by,
+                request_id=request_id or None,
                 connector_config=self._deps.connector_config,
             )
         )
-        return escalation_pb2.CreateRecoveryEscalationPlanResponse(plan=plan_to_proto(plan))
+        return escalation_pb2.CreateRecoveryEscalationPlanResponse(plan=plan_to_proto(plan, route_limit))
 
     async def GetRecoveryEscalationPlan(
         self, request: escalation_pb2.GetRecoveryEscalationPlanRequest, context: Any
     ) -> escalation_pb2.GetRecoveryEscalationPlanResponse:
-        plan_id = required_id("plan_id", request.plan_id)
+        checks = Violations()
+        plan_id = checks.require_id("plan_id", request.plan_id)
+        route_limit = checked_route_limit(checks, request.route_limit)
+        checks.raise_if_any()
         plan = await self._deps.database.run(
-            lambda session: plan_storage.get_escalation_plan(session, plan_id=plan_id)
+            lambda session: plan_storage.get_escalation_plan(
+                session, plan_id=plan_id, route_limit=route_limit
+            )
         )
-        return escalation_pb2.GetRecoveryEscalationPlanResponse(plan=plan_to_proto(plan))
+        return escalation_pb2.GetRecoveryEscalationPlanResponse(plan=plan_to_proto(plan, route_limit))
 
     async def ListRecoveryEscalationPlans(
         self, request: escalation_pb2.ListRecoveryEscalationPlansRequest, context: Any
     ) -> escalation_pb2.ListRecoveryEscalationPlansResponse:
-        if request.alert_level not in common_pb2.AlertLevel.values():
-            raise InvalidArgument([FieldViolation("alert_level", "unknown alert level")])
-        check_length("provider", request.provider, NAME_LENGTH)
-        start = from_timestamp(request.start_time) if request.HasField("start_time") else None
-        end = from_timestamp(request.end_time) if request.HasField("end_time") else None
-        if start is not None and end is not None and start >= end:
-            raise InvalidArgument([FieldViolation("end_time", "must be after start_time")])
+        checks = Violations()
+        page_size = checked_limit(checks, "page_size", request.page_size)
+        page_token = checked_page_token(checks, "page_token", request.page_token)
+        alert_level = checked_alert_level(checks, "alert_level", request.alert_level)
+        provider = checks.check_provider("provider", request.provider)
+        start = checked_timestamp(checks, "start_time", request)
+        end = checked_timestamp(checks, "end_time", request)
+        checks.check_time_range("start_time", start, "end_time", end)
+        checks.raise_if_any()
         filters = plan_storage.PlanFilter(
-            alert_level=alert_level_from_value(request.alert_level),
-            provider=request.provider or None,
-            start_time=start,
-            end_time=end,
+            alert_level=alert_level, provider=provider or None, start_time=start, end_time=end
         )
         page = await self._deps.database.run(
             lambda session: plan_storage.list_escalation_plans(
-                session, page_size=request.page_size, page_token=request.page_token, filters=filters
+                session, page_size=page_size, page_token=page_token, filters=filters
             )
         )
         return escalation_pb2.ListRecoveryEscalationPlansResponse(
-            plans=[plan_to_proto(plan) for plan in page.plans],
+            plans=[plan_to_proto(plan, route_limit=0) for plan in page.plans],
+            next_page_token=page.next_page_token,
+            total_size=page.total_size,
+        )
+
+    async def ListRecoveryEscalationRoutes(
+        self, request: escalation_pb2.ListRecoveryEscalationRoutesRequest, context: Any
+    ) -> escalation_pb2.ListRecoveryEscalationRoutesResponse:
+        checks = Violations()
+        plan_id = checks.require_id("plan_id", request.plan_id)
+        page_size = checked_limit(checks, "page_size", request.page_size)
+        page_token = checked_page_token(checks, "page_token", request.page_token)
+        severity = checked_alert_level(checks, "severity", request.severity)
+        if severity is AlertLevel.HEALTHY:
+            checks.add("severity", "routes are critical or warning")
+        provider = checks.check_provider("provider", request.provider)
+        checks.raise_if_any()
+        filters = plan_storage.RouteFilter(
+            severity=None if severity is None else RouteSeverity(severity.value), provider=provider or None
+        )
+        page = await self._deps.database.run(
+            lambda session: plan_storage.list_escalation_routes(
+                session, plan_id=plan_id, page_size=page_size, page_token=page_token, filters=filters
+            )
+        )
+        return escalation_pb2.ListRecoveryEscalationRoutesResponse(
+            routes=[route_to_proto(route) for route in page.routes],
             next_page_token=page.next_page_token,
             total_size=page.total_size,
         )

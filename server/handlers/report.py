@@ -7,7 +7,6 @@ from typing import Any
 from google.api import httpbody_pb2
 
 from cavra.recovery.v1 import common_pb2, report_pb2, report_pb2_grpc
-from server.domain.errors import FieldViolation, InvalidArgument
 from server.domain.executive_report import ExecutiveReport, ScheduleRun, normalize_schedule_interval
 from server.domain.rendering import render_html, render_markdown
 from server.domain.slo_report import (
@@ -19,14 +18,16 @@ from server.domain.slo_report import (
     normalize_recovery_slo_minutes,
     normalize_row_limit,
 )
-from server.handlers.escalation_plans import alert_level_value, check_length, required_id, timestamp
+from server.domain.validation import Violations
+from server.handlers.escalation_plans import alert_level_value, checked_limit, checked_page_token, timestamp
 from server.handlers.report_delivery import ReportDeliveryHandlers
 from server.services import ServiceDependencies
 from server.storage import dashboard as dashboard_storage
 from server.storage import reports as report_storage
 from server.storage import schedule as schedule_storage
-from server.storage.models import ID_LENGTH, NAME_LENGTH
 
+# Ten years of minutes, like the SLO: a longer window never closes.
+MAX_SCHEDULE_INTERVAL_MINUTES = 3650 * 24 * 60
 MARKDOWN_CONTENT_TYPE = "text/markdown; charset=utf-8"
 HTML_CONTENT_TYPE = "text/html; charset=utf-8"
 
@@ -190,17 +191,17 @@ class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceService
     async def GetRetryRecoveryReport(
         self, request: report_pb2.GetRetryRecoveryReportRequest, context: Any
     ) -> report_pb2.GetRetryRecoveryReportResponse:
-        if request.report_id:
-            report_id = required_id("report_id", request.report_id)
+        checks = Violations()
+        report_id = checks.check_id("report_id", request.report_id)
+        row_limit = normalize_row_limit(checked_limit(checks, "row_limit", request.row_limit))
+        checks.raise_if_any()
+        if report_id:
             report = await self._deps.database.run(
                 lambda session: report_storage.get_retry_recovery_report(session, report_id=report_id)
             )
         else:
-            if request.row_limit < 0:
-                raise InvalidArgument([FieldViolation("row_limit", "must not be negative")])
             now = self._deps.clock()
             slo = normalize_recovery_slo_minutes(request.recovery_slo_minutes)
-            row_limit = normalize_row_limit(request.row_limit)
             report = await self._deps.database.run(
                 lambda session: report_storage.build_retry_recovery_report(
                     session, now=now, recovery_slo_minutes=slo, row_limit=row_limit
@@ -209,14 +210,16 @@ class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceService
         return report_pb2.GetRetryRecoveryReportResponse(report=retry_recovery_report_to_proto(report))
 
     async def _executive_report(
-        self, *, report_id: str, slo_minutes: int, generated_by: str
+        self, checks: Violations, *, report_id: str, slo_minutes: int, generated_by: str
     ) -> ExecutiveReport:
+        """The stored report `report_id`, or the report of this instant; raises `checks` first."""
+        checks.check_id("report_id", report_id)
+        checks.check_name("generated_by", generated_by)
+        checks.raise_if_any()
         if report_id:
-            checked = required_id("report_id", report_id)
             return await self._deps.database.run(
-                lambda session: report_storage.get_executive_report(session, report_id=checked)
+                lambda session: report_storage.get_executive_report(session, report_id=report_id)
             )
-        check_length("generated_by", generated_by, NAME_LENGTH)
         now = self._deps.clock()
         slo = normalize_recovery_slo_minutes(slo_minutes)
         return await self._deps.database.run(
@@ -233,6 +236,7 @@ class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceService
         self, request: report_pb2.GetRecoveryExecutiveReportRequest, context: Any
     ) -> report_pb2.GetRecoveryExecutiveReportResponse:
         report = await self._executive_report(
+            Violations(),
             report_id=request.report_id,
             slo_minutes=request.recovery_slo_minutes,
             generated_by=request.generated_by,
@@ -242,9 +246,11 @@ class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceService
     async def RenderRecoveryExecutiveReport(
         self, request: report_pb2.RenderRecoveryExecutiveReportRequest, context: Any
     ) -> httpbody_pb2.HttpBody:
+        checks = Violations()
         if request.format not in common_pb2.ReportFormat.values():
-            raise InvalidArgument([FieldViolation("format", "unknown report format")])
+            checks.add("format", f"has unknown value {request.format}")
         report = await self._executive_report(
+            checks,
             report_id=request.report_id,
             slo_minutes=request.recovery_slo_minutes,
             generated_by=request.generated_by,
@@ -282,10 +288,11 @@ class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceService
     async def RunExecutiveReportSchedule(
         self, request: report_pb2.RunExecutiveReportScheduleRequest, context: Any
     ) -> report_pb2.RunExecutiveReportScheduleResponse:
-        if request.interval_minutes < 0:
-            raise InvalidArgument([FieldViolation("interval_minutes", "must not be negative")])
-        check_length("generated_by", request.generated_by, NAME_LENGTH)
-        check_length("request_id", request.request_id, ID_LENGTH)
+        checks = Violations()
+        checks.check_count("interval_minutes", request.interval_minutes, MAX_SCHEDULE_INTERVAL_MINUTES)
+        generated_by = checks.check_name("generated_by", request.generated_by)
+        request_id = checks.check_id("request_id", request.request_id)
+        checks.raise_if_any()
         now = self._deps.clock()
         interval = normalize_schedule_interval(request.interval_minutes)
         slo = normalize_recovery_slo_minutes(request.recovery_slo_minutes)
@@ -295,8 +302,8 @@ class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceService
                 now=now,
                 interval_minutes=interval,
                 recovery_slo_minutes=slo,
-                generated_by=request.generated_by,
-                request_id=request.request_id,
+                generated_by=generated_by,
+                request_id=request_id,
                 connector_config=self._deps.connector_config,
             )
         )
@@ -307,9 +314,13 @@ class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceService
     async def ListExecutiveReportScheduleRuns(
         self, request: report_pb2.ListExecutiveReportScheduleRunsRequest, context: Any
     ) -> report_pb2.ListExecutiveReportScheduleRunsResponse:
+        checks = Violations()
+        page_size = checked_limit(checks, "page_size", request.page_size)
+        page_token = checked_page_token(checks, "page_token", request.page_token)
+        checks.raise_if_any()
         page = await self._deps.database.run(
             lambda session: schedule_storage.list_schedule_runs(
-                session, page_size=request.page_size, page_token=request.page_token
+                session, page_size=page_size, page_token=page_token
             )
         )
         return report_pb2.ListExecutiveReportScheduleRunsResponse(

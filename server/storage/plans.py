@@ -25,6 +25,7 @@ from server.domain.escalation_plan import (
     EscalationPlan,
     EscalationRoute,
     ReceiverSelector,
+    RouteSeverity,
     build_escalation_plan,
     no_receivers,
     ordered_routes,
@@ -41,6 +42,11 @@ from server.storage.models import EscalationPlanRecord, EscalationRouteRecord
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+DEFAULT_ROUTE_PAGE_SIZE = 100
+MAX_ROUTE_PAGE_SIZE = 1000
+PAGE_TOKEN_MAX_LENGTH = 512
+# Surrogate ids and route positions are BIGINT/INTEGER: a token naming anything outside is forged.
+_MAX_TOKEN_ID = 2**63
 _ROUTE_INSERT_BATCH = 2000
 
 
@@ -177,57 +183,61 @@ def _plan_id_for_request(session: Session, request_id: str) -> str | None:
     ).first()
 
 
-def _routes_of(session: Session, plan_ids: Sequence[str]) -> dict[str, list[EscalationRoute]]:
-    routes: dict[str, list[EscalationRoute]] = {plan_id: [] for plan_id in plan_ids}
-    if not plan_ids:
-        return routes
+def _route_columns() -> tuple[Any, ...]:
     route = EscalationRouteRecord
-    statement = (
-        select(
-            route.plan_id,
-            route.dedup_key,
-            route.severity,
-            route.category,
-            route.provider,
-            route.status,
-            route.playbook_id,
-            route.failure_count,
-            route.age_minutes,
-            route.receivers,
-        )
-        .where(route.plan_id.in_(plan_ids))
-        .order_by(route.plan_id, route.position)
+    return (
+        route.position,
+        route.dedup_key,
+        route.severity,
+        route.category,
+        route.provider,
+        route.status,
+        route.playbook_id,
+        route.failure_count,
+        route.age_minutes,
+        route.receivers,
     )
-    for record in session.execute(statement.execution_options(yield_per=report_storage.STREAM_BATCH_ROWS)):
-        routes[record.plan_id].append(
-            stored_route(
-                dedup_key=record.dedup_key,
-                severity=record.severity,
-                category=record.category,
-                provider=record.provider,
-                status=record.status,
-                playbook_id=record.playbook_id,
-                failure_count=record.failure_count,
-                age_minutes=record.age_minutes,
-                receivers=record.receivers or (),
-            )
-        )
-    return routes
 
 
-def get_escalation_plan(session: Session, *, plan_id: str) -> EscalationPlan:
+def _stored_route(record: Any) -> EscalationRoute:
+    return stored_route(
+        dedup_key=record.dedup_key,
+        severity=record.severity,
+        category=record.category,
+        provider=record.provider,
+        status=record.status,
+        playbook_id=record.playbook_id,
+        failure_count=record.failure_count,
+        age_minutes=record.age_minutes,
+        receivers=record.receivers or (),
+    )
+
+
+def _plan_document(session: Session, plan_id: str) -> dict[str, Any]:
     document = session.scalars(
         select(EscalationPlanRecord.document).where(EscalationPlanRecord.plan_id == plan_id)
     ).first()
     if document is None:
         raise NotFound(f"escalation plan {plan_id!r} not found", metadata={"plan_id": plan_id})
-    return plan_from_document(document, _routes_of(session, [plan_id])[plan_id])
+    return dict(document)
 
 
-def latest_escalation_plan_id(session: Session) -> str | None:
-    return session.scalars(
-        select(EscalationPlanRecord.plan_id).order_by(EscalationPlanRecord.id.desc()).limit(1)
-    ).first()
+def get_escalation_plan(session: Session, *, plan_id: str, route_limit: int | None = None) -> EscalationPlan:
+    """A stored plan with its first `route_limit` routes in plan order (every route when None).
+
+    `escalation_count` always counts every route, so `len(plan.routes) < plan.escalation_count`
+    says the routes were cut off.
+    """
+    document = _plan_document(session, plan_id)
+    statement = (
+        select(*_route_columns())
+        .where(EscalationRouteRecord.plan_id == plan_id)
+        .order_by(EscalationRouteRecord.position)
+    )
+    if route_limit is not None:
+        statement = statement.limit(route_limit)
+    records = session.execute(statement.execution_options(yield_per=report_storage.STREAM_BATCH_ROWS))
+    return plan_from_document(document, (_stored_route(record) for record in records))
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,23 +283,31 @@ def decode_page_token(token: str, fingerprint: str) -> int | None:
     """The id to continue after; None for the first page. Tokens are bound to their filters (AIP-158)."""
     if not token:
         return None
+    not_issued = InvalidArgument([FieldViolation("page_token", "not a page token from this list")])
+    if len(token) > PAGE_TOKEN_MAX_LENGTH:
+        raise not_issued
     try:
         decoded = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         after = decoded["after"]
         token_fingerprint = decoded["filter"]
-    except (ValueError, binascii.Error, KeyError, TypeError):
-        raise InvalidArgument([FieldViolation("page_token", "not a page token from this list")]) from None
-    if not isinstance(after, int) or token_fingerprint != fingerprint:
+    except (ValueError, binascii.Error, KeyError, TypeError, UnicodeDecodeError):
+        raise not_issued from None
+    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after < _MAX_TOKEN_ID:
+        raise not_issued
+    if token_fingerprint != fingerprint:
         raise InvalidArgument(
             [FieldViolation("page_token", "the page token does not belong to these filters")]
-        ) from None
+        )
     return after
 
 
 def list_escalation_plans(
     session: Session, *, page_size: int | None = None, page_token: str = "", filters: PlanFilter | None = None
 ) -> PlanPage:
-    """Stored plans, newest first, paged with an opaque token bound to the filters."""
+    """Stored plans, newest first, WITHOUT routes (counts only), paged with a token bound to the filters.
+
+    A listing of 100 plans never reads 100 plans' routes: `list_escalation_routes` pages through them.
+    """
     filters = filters or PlanFilter()
     size = normalize_page_size(page_size)
     after = decode_page_token(page_token, filters.fingerprint())
@@ -313,14 +331,68 @@ def list_escalation_plans(
     total = session.scalar(select(func.count()).select_from(plan).where(*conditions)) or 0
     page_conditions = [*conditions, plan.id < after] if after is not None else conditions
     records = session.execute(
-        select(plan.id, plan.plan_id, plan.document)
-        .where(*page_conditions)
-        .order_by(plan.id.desc())
-        .limit(size + 1)
+        select(plan.id, plan.document).where(*page_conditions).order_by(plan.id.desc()).limit(size + 1)
     ).all()
     has_more = len(records) > size
     records = records[:size]
-    routes = _routes_of(session, [r.plan_id for r in records])
-    plans = tuple(plan_from_document(r.document, routes[r.plan_id]) for r in records)
+    plans = tuple(plan_from_document(r.document, ()) for r in records)
     token = encode_page_token(records[-1].id, filters.fingerprint()) if has_more else ""
     return PlanPage(plans=plans, next_page_token=token, total_size=int(total))
+
+
+@dataclass(frozen=True, slots=True)
+class RouteFilter:
+    severity: RouteSeverity | None = None
+    provider: str | None = None
+
+    def fingerprint(self, plan_id: str) -> str:
+        material = json.dumps([plan_id, self.severity.value if self.severity else None, self.provider])
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class RoutePage:
+    routes: tuple[EscalationRoute, ...]
+    next_page_token: str
+    total_size: int
+
+
+def normalize_route_page_size(page_size: int | None) -> int:
+    """0 → 100, above 1000 → 1000 (AIP-158 clamps); negative is INVALID_ARGUMENT."""
+    if page_size is not None and page_size < 0:
+        raise InvalidArgument([FieldViolation("page_size", "must not be negative")])
+    if not page_size:
+        return DEFAULT_ROUTE_PAGE_SIZE
+    return min(page_size, MAX_ROUTE_PAGE_SIZE)
+
+
+def list_escalation_routes(
+    session: Session,
+    *,
+    plan_id: str,
+    page_size: int | None = None,
+    page_token: str = "",
+    filters: RouteFilter | None = None,
+) -> RoutePage:
+    """A stored plan's routes in plan order, keyset-paged on the route position."""
+    filters = filters or RouteFilter()
+    size = normalize_route_page_size(page_size)
+    fingerprint = filters.fingerprint(plan_id)
+    after = decode_page_token(page_token, fingerprint)
+    _plan_document(session, plan_id)
+    route = EscalationRouteRecord
+    conditions: list[Any] = [route.plan_id == plan_id]
+    if filters.severity is not None:
+        conditions.append(route.severity == filters.severity.value)
+    if filters.provider:
+        conditions.append(route.provider == filters.provider)
+    total = session.scalar(select(func.count()).select_from(route).where(*conditions)) or 0
+    if after is not None:
+        conditions.append(route.position > after)
+    records = session.execute(
+        select(*_route_columns()).where(*conditions).order_by(route.position).limit(size + 1)
+    ).all()
+    has_more = len(records) > size
+    records = records[:size]
+    token = encode_page_token(records[-1].position, fingerprint) if has_more else ""
+    return RoutePage(tuple(_stored_route(r) for r in records), token, int(total))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -426,7 +426,12 @@ def new_id(prefix: str) -> str:
 
 
 def store_retry_recovery_report(session: Session, report: RetryRecoveryReport) -> RetryRecoveryReport:
-    """Store `report`, unless the latest stored report for the same SLO has the same content: return that."""
+    """Store `report`, unless the latest stored report for the same SLO has the same content.
+
+    Unchanged content (`report_content_digest`: everything but the id, the instant and the ages) is
+    not stored again: `report` is returned as computed, fresh ages and `generated_at` included, under
+    the stored report's id, which names the stored snapshot of that same content.
+    """
     digest = report_content_digest(report)
     latest = session.scalars(
         select(RetryRecoveryReportRecord)
@@ -435,7 +440,7 @@ def store_retry_recovery_report(session: Session, report: RetryRecoveryReport) -
         .limit(1)
     ).first()
     if latest is not None and latest.content_digest == digest:
-        return report_from_document(latest.document)
+        return replace(report, report_id=latest.report_id)
     session.add(
         RetryRecoveryReportRecord(
             report_id=report.report_id,

@@ -78,8 +78,21 @@ def report(
     )
 
 
-@pytest.mark.parametrize(("given", "expected"), [(None, 240), (0, 240), (-5, 1), (1, 1), (30, 30)])
-def test_slo_defaults_to_240_and_clamps_below_one(given: int | None, expected: int) -> None:
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (None, 240),
+        (0, 240),
+        (-5, 1),
+        (-(2**31), 1),
+        (1, 1),
+        (30, 30),
+        (5_256_000, 5_256_000),
+        (5_256_001, 5_256_000),
+        (2**31 - 1, 5_256_000),
+    ],
+)
+def test_slo_defaults_to_240_and_clamps_to_one_minute_and_ten_years(given: int | None, expected: int) -> None:
     assert normalize_recovery_slo_minutes(given) == expected
 
 

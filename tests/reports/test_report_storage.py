@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connectors.config import parse_connector_config
@@ -162,7 +162,7 @@ def test_plan_includes_a_route_for_every_open_row_beyond_the_row_limit(database:
     assert report.totals.rows == 1200
 
 
-def test_unchanged_slo_report_returns_the_stored_report(database: Database) -> None:
+def test_unchanged_slo_report_links_the_stored_id_but_answers_fresh_ages(database: Database) -> None:
     run(database, lambda s: add_playbook(s, "pb", NOW - timedelta(minutes=10), [("slack", 1)]))
     first = run(database, lambda s: reports.build_retry_recovery_report(s, now=NOW, recovery_slo_minutes=60))
     later = NOW + timedelta(minutes=30)
@@ -170,7 +170,11 @@ def test_unchanged_slo_report_returns_the_stored_report(database: Database) -> N
         database, lambda s: reports.build_retry_recovery_report(s, now=later, recovery_slo_minutes=60)
     )
     assert again.report_id == first.report_id
-    assert again == first
+    assert again.generated_at == later
+    assert [row.age_minutes for row in again.rows] == [40]
+    assert [row.age_minutes for row in first.rows] == [10]
+    assert replace(again, generated_at=NOW, rows=first.rows) == first
+    assert run(database, lambda s: s.scalar(select(func.count()).select_from(RetryRecoveryReportRecord))) == 1
     breached = run(
         database,
         lambda s: reports.build_retry_recovery_report(
