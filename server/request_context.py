@@ -34,15 +34,6 @@ principal_var: ContextVar[str | None] = ContextVar("cavra_principal", default=No
 log = logging.getLogger("cavra-recovery.rpc")
 
 
-def current_request_id() -> str | None:
-    return request_id_var.get()
-
-
-def current_principal() -> str | None:
-    """Name of the authenticated token of the current RPC (None when the service is open)."""
-    return principal_var.get()
-
-
 def request_id_from_metadata(metadata: Sequence[tuple[str, str | bytes]] | None) -> str:
     for key, value in metadata or ():
         if (

@@ -65,8 +65,50 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+_FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# More processes than this only contend for the same cores and database connections.
+MAX_WORKERS = 256
+
+
+def parse_flag(name: str, value: str) -> bool:
+    """An on/off environment variable; anything but 1/true/yes/on or 0/false/no/off/empty is an error."""
+    word = value.strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise SettingsError(f"{name} must be one of 1, true, yes, on, 0, false, no, off; got {_shown(value)}")
+
+
+def parse_positive_int(name: str, value: str | int, *, maximum: int | None = None) -> int:
+    """A whole number from 1 to `maximum`, from a flag or an environment variable."""
+    if isinstance(value, int):
+        number = value
+    else:
+        text = value.strip()
+        # isdecimal, not int(): int() also takes "1_0", "+3" and non-ASCII digits.
+        if not text.isascii() or not text.isdecimal():
+            raise SettingsError(f"{name} must be a whole number of at least 1; got {_shown(value)}")
+        number = int(text)
+    if number < 1:
+        raise SettingsError(f"{name} must be at least 1; got {number}")
+    if maximum is not None and number > maximum:
+        raise SettingsError(f"{name} must be at most {maximum}; got {number}")
+    return number
+
+
+def _shown(value: str) -> str:
+    # Enough of a bad value to recognise it, never a whole pasted secret.
+    return repr(value if len(value) <= 32 else value[:32] + "…")
+
+
+def _log_level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(LOG_LEVELS)}; got {_shown(value)}")
+    return level
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
@@ -99,13 +141,14 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
     parser.add_argument(
         "--migrate",
         action="store_true",
-        default=_truthy(environ.get("CAVRA_MIGRATE")),
+        # The raw CAVRA_MIGRATE text; settings_from_arguments() parses it, so a typo stops start-up.
+        default=environ.get("CAVRA_MIGRATE", ""),
         help="apply database migrations before serving (CAVRA_MIGRATE=1)",
     )
     parser.add_argument(
         "--workers",
-        type=int,
-        default=int(environ.get("CAVRA_WORKERS", "1") or "1"),
+        # Parsed by settings_from_arguments(), so a bad value is one clear line and exit status 2.
+        default=environ.get("CAVRA_WORKERS", "1") or "1",
         metavar="N",
         help="server processes sharing the listen ports with SO_REUSEPORT (CAVRA_WORKERS; default 1)",
     )
@@ -125,9 +168,10 @@ def add_log_level_argument(parser: argparse.ArgumentParser, environ: Mapping[str
     parser.add_argument(
         "--log-level",
         default=environ.get("CAVRA_LOG_LEVEL", "INFO"),
-        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        type=str.upper,
-        help="log level (CAVRA_LOG_LEVEL; default %(default)s)",
+        # A type function, not choices=: argparse never checks choices against a default from the environment.
+        type=_log_level,
+        metavar="LEVEL",
+        help="DEBUG, INFO, WARNING or ERROR (CAVRA_LOG_LEVEL; default %(default)s)",
     )
 
 
@@ -139,8 +183,8 @@ def settings_from_arguments(arguments: argparse.Namespace) -> Settings:
         database_url=arguments.database_url,
         connectors_path=Path(arguments.connectors) if arguments.connectors else None,
         auth_config_path=Path(arguments.auth_config) if arguments.auth_config else None,
-        migrate=bool(arguments.migrate),
-        workers=arguments.workers,
+        migrate=arguments.migrate is True or parse_flag("CAVRA_MIGRATE", str(arguments.migrate)),
+        workers=parse_positive_int("--workers (CAVRA_WORKERS)", arguments.workers, maximum=MAX_WORKERS),
         log_level=arguments.log_level,
     )
     validate(settings)

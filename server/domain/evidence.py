@@ -222,14 +222,6 @@ T = TypeVar("T")
 EvidenceRecord = RetryExecution | ConnectorRecoveryPlaybook | RecoveryClosure
 
 
-def kind_of(record: EvidenceRecord) -> EvidenceKind:
-    if isinstance(record, RetryExecution):
-        return EvidenceKind.RETRY_EXECUTION
-    if isinstance(record, ConnectorRecoveryPlaybook):
-        return EvidenceKind.CONNECTOR_RECOVERY_PLAYBOOK
-    return EvidenceKind.RECOVERY_CLOSURE
-
-
 @dataclass(frozen=True, slots=True)
 class RecordOutcome:
     """Result of recording one record: the stored record and whether this call created it."""

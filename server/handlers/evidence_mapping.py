@@ -69,6 +69,10 @@ PROVIDER_CATEGORY_TO_PROTO = {member: value for value, member in PROVIDER_CATEGO
 CLOSURE_STATE_TO_PROTO = {member: value for value, member in CLOSURE_STATE_FROM_PROTO.items()}
 
 
+def _category_name(category: ProviderCategory) -> str:
+    return str(common_pb2.ProviderCategory.Name(PROVIDER_CATEGORY_TO_PROTO[category]))
+
+
 class _Checks(Violations):
     """Violations plus the proto-shaped checks (timestamps, enums) of this service."""
 
@@ -160,9 +164,18 @@ def _playbook_provider(
             checks.add(f"{path}.status_codes[{index}]", "must be an HTTP status code (100-599)")
     if len(checks) > before:
         return None
+    derived = category_for_provider(provider)
+    # SPEC §3 derives the category from the provider; a caller's different one would silently re-route.
+    if category is not None and category is not derived:
+        checks.add(
+            f"{path}.category",
+            f"must be unspecified or {_category_name(derived)}: the category of provider {provider!r} is "
+            "derived from its name",
+        )
+        return None
     return PlaybookProvider(
         provider=provider,
-        category=category if category is not None else category_for_provider(provider),
+        category=derived,
         failure_count=message.failure_count,
         latest_failure_at=latest_failure_at,
         status_codes=tuple(message.status_codes),

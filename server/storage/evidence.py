@@ -527,11 +527,6 @@ def list_playbooks(
     return Page(tuple(_playbooks_from_rows(session, rows)), next_cursor, total)
 
 
-def count_playbooks(session: Session, *, where: PlaybookFilter) -> int:
-    statement = select(func.count()).select_from(PlaybookRecord).where(*_playbook_conditions(where))
-    return int(session.execute(statement).scalar_one())
-
-
 def _closure_conditions(where: ClosureFilter) -> list[ColumnElement[bool]]:
     conditions = _time_conditions(RecoveryClosureRecord.closed_at, where.closed)
     if where.playbook_id is not None:
@@ -559,11 +554,6 @@ def list_closures(session: Session, *, where: ClosureFilter, page: PageRequest) 
         session, RecoveryClosureRecord, RecoveryClosureRecord.closed_at, _closure_conditions(where), page
     )
     return Page(tuple(_closure_from_row(row) for row in rows), next_cursor, total)
-
-
-def count_closures(session: Session, *, where: ClosureFilter) -> int:
-    statement = select(func.count()).select_from(RecoveryClosureRecord).where(*_closure_conditions(where))
-    return int(session.execute(statement).scalar_one())
 
 
 def evidence_counts(session: Session) -> EvidenceCounts:

@@ -9,7 +9,6 @@ time, then all at once.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,8 +23,6 @@ from google.protobuf import timestamp_pb2
 from google.protobuf.descriptor import FieldDescriptor, MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from cavra.recovery.v1 import (
     escalation_pb2,
@@ -34,8 +31,8 @@ from cavra.recovery.v1 import (
     report_pb2,
     report_pb2_grpc,
 )
-from server.storage.database import Database
-from tests.conftest import ServerProcess, free_port, postgres_admin_url, start_server_process
+from tests.conftest import ServerProcess, free_port, start_server_process
+from tests.platform.databases import fresh_postgres_database
 
 pytestmark = pytest.mark.postgres
 
@@ -147,19 +144,8 @@ class ProbeServer:
 @pytest.fixture(scope="module")
 def postgres_database() -> Iterator[str]:
     """One fresh PostgreSQL database for the whole module (the server is shared by every case)."""
-    admin_url = postgres_admin_url()
-    if admin_url is None:
-        pytest.skip("CAVRA_TEST_POSTGRES_URL is not set")
-    name = f"cavra_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(Database(admin_url).url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(Database(admin_url).url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -145,3 +145,16 @@ def test_playbooks_list_by_provider_and_closures_across_playbooks(
         evidence_pb2.ListRecoveryClosuresRequest(playbook_id="-", provider="webhook")
     )
     assert [c.closure_id for c in every.closures] == ["c-b"]
+
+
+def test_a_page_size_above_the_maximum_is_clamped_to_1000(
+    stub: evidence_pb2_grpc.EvidenceServiceStub,
+) -> None:
+    records = [evidence_pb2.EvidenceRecord(retry_execution=build.retry_execution(i)) for i in range(1001)]
+    stub.BatchRecordEvidence(evidence_pb2.BatchRecordEvidenceRequest(records=records))
+    first = stub.ListRetryExecutions(evidence_pb2.ListRetryExecutionsRequest(page_size=5000))
+    assert len(first.retry_executions) == 1000 and first.total_size == 1001
+    rest = stub.ListRetryExecutions(
+        evidence_pb2.ListRetryExecutionsRequest(page_size=2**31 - 1, page_token=first.next_page_token)
+    )
+    assert [e.execution_id for e in rest.retry_executions] == ["exec-0000000"] and not rest.next_page_token

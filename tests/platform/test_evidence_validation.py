@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,24 +16,31 @@ from google.protobuf import timestamp_pb2
 from cavra.recovery.v1 import common_pb2, evidence_pb2, evidence_pb2_grpc
 from tests.conftest import start_server_process
 from tests.platform import evidence_builders as build
+from tests.platform.databases import fresh_postgres_database
 from tests.platform.rpc_status import rich_error
 
 Call = Callable[[evidence_pb2_grpc.EvidenceServiceStub], Any]
 
 
-@pytest.fixture(scope="module")
-def stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[evidence_pb2_grpc.EvidenceServiceStub]:
-    database = tmp_path_factory.mktemp("validation") / "cavra.db"
-    server = start_server_process(database_url=f"sqlite:///{database}", http=False)
-    try:
-        with grpc.insecure_channel(server.grpc_address) as channel:
-            stub = evidence_pb2_grpc.EvidenceServiceStub(channel)
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def stub(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[evidence_pb2_grpc.EvidenceServiceStub]:
+    """One real server per database for the whole table: SQLite file and PostgreSQL."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            database_url = f"sqlite:///{tmp_path_factory.mktemp('validation') / 'cavra.db'}"
+        else:
+            database_url = stack.enter_context(fresh_postgres_database())
+        server = start_server_process(database_url=database_url, http=False)
+        stack.callback(server.stop)
+        channel = stack.enter_context(grpc.insecure_channel(server.grpc_address))
+        stub = evidence_pb2_grpc.EvidenceServiceStub(channel)
+        for playbook_id in ("playbook-0", "playbook-1"):
             stub.RecordConnectorRecoveryPlaybook(
-                evidence_pb2.RecordConnectorRecoveryPlaybookRequest(playbook=build.playbook("playbook-1"))
+                evidence_pb2.RecordConnectorRecoveryPlaybookRequest(playbook=build.playbook(playbook_id))
             )
-            yield stub
-    finally:
-        server.stop()
+        yield stub
 
 
 def record_execution(**overrides: Any) -> Call:
@@ -85,6 +95,10 @@ def bad_status_code(message: evidence_pb2.ConnectorRecoveryPlaybook) -> None:
 
 def unknown_category(message: evidence_pb2.ConnectorRecoveryPlaybook) -> None:
     message.providers[0].category = 77  # type: ignore[assignment]
+
+
+def siem_category_for_slack(message: evidence_pb2.ConnectorRecoveryPlaybook) -> None:
+    message.providers[0].category = common_pb2.PROVIDER_CATEGORY_SIEM
 
 
 def no_providers(message: evidence_pb2.ConnectorRecoveryPlaybook) -> None:
@@ -150,6 +164,11 @@ CASES: list[tuple[str, Call, str]] = [
     ("negative lookback", record_playbook(negative_lookback), "playbook.lookback_hours"),
     ("bad status code", record_playbook(bad_status_code), "playbook.providers[0].status_codes[2]"),
     ("unknown category", record_playbook(unknown_category), "playbook.providers[0].category"),
+    (
+        "category other than the provider's",
+        record_playbook(siem_category_for_slack),
+        "playbook.providers[0].category",
+    ),
     ("closure for another playbook", record_closure(playbook_id="playbook-9"), "closure.playbook_id"),
     ("unspecified closure state", record_closure(closure_state=0), "closure.closure_state"),
     (
@@ -165,7 +184,6 @@ CASES: list[tuple[str, Call, str]] = [
     ("batch record of no kind", batch([*executions(1), evidence_pb2.EvidenceRecord()]), "records[1]"),
     ("batch id reused", batch(conflicting_ids_in_batch()), "records[1].retry_execution.execution_id"),
     ("negative page size", list_executions(page_size=-1), "page_size"),
-    ("page size over max", list_executions(page_size=1001), "page_size"),
     ("malformed page token", list_executions(page_token="not-a-token!"), "page_token"),
     ("empty window", list_executions(start_time=stamp(2026), end_time=stamp(2026)), "start_time"),
     ("unknown status filter", list_executions(execution_status=42), "execution_status"),
@@ -243,3 +261,84 @@ def test_unknown_enum_values_are_named_not_internal(stub: evidence_pb2_grpc.Evid
     with pytest.raises(grpc.RpcError) as caught:
         stub.ListRecoveryClosures(request)
     assert rich_error(caught.value).fields == ["closure_state"]  # type: ignore[arg-type]
+
+
+def test_the_providers_own_category_may_be_sent_explicitly(
+    stub: evidence_pb2_grpc.EvidenceServiceStub,
+) -> None:
+    message = build.playbook("playbook-explicit", ("slack", "splunk", "acme-hooks"))
+    for entry, category in zip(
+        message.providers,
+        (common_pb2.PROVIDER_CATEGORY_CHATOPS, common_pb2.PROVIDER_CATEGORY_SIEM, 0),
+        strict=True,
+    ):
+        entry.category = category
+    recorded = stub.RecordConnectorRecoveryPlaybook(
+        evidence_pb2.RecordConnectorRecoveryPlaybookRequest(playbook=message)
+    )
+    assert {p.provider: p.category for p in recorded.playbook.providers} == {
+        "slack": common_pb2.PROVIDER_CATEGORY_CHATOPS,
+        "splunk": common_pb2.PROVIDER_CATEGORY_SIEM,
+        "acme-hooks": common_pb2.PROVIDER_CATEGORY_WEBHOOK,
+    }
+
+
+def _forge(token: str, **changes: Any) -> str:
+    document = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    document.update(changes)
+    document = {key: value for key, value in document.items() if value is not _DROP}
+    return base64.urlsafe_b64encode(json.dumps(document).encode()).decode().rstrip("=")
+
+
+_DROP = object()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({"i": 10**30}, id="id-beyond-64-bits"),
+        pytest.param({"i": 2**63}, id="id-2**63"),
+        pytest.param({"i": -1}, id="negative-id"),
+        pytest.param({"i": True}, id="boolean-id"),
+        pytest.param({"i": 1.5}, id="fractional-id"),
+        pytest.param({"i": "7"}, id="string-id"),
+        pytest.param({"t": "0001-01-01T00:00:00+00:00"}, id="year-1"),
+        pytest.param({"t": "9999-12-31T23:59:59+00:00"}, id="year-9999"),
+        pytest.param({"t": "2026-03-01T12:00:00"}, id="naive-time"),
+        pytest.param({"t": 12}, id="numeric-time"),
+        pytest.param({"f": 12}, id="numeric-fingerprint"),
+        pytest.param({"x": 1}, id="extra-key"),
+        pytest.param({"i": _DROP}, id="missing-id"),
+    ],
+)
+def test_forged_page_tokens_are_invalid_argument(
+    stub: evidence_pb2_grpc.EvidenceServiceStub, changes: dict[str, Any]
+) -> None:
+    first = stub.ListConnectorRecoveryPlaybooks(
+        evidence_pb2.ListConnectorRecoveryPlaybooksRequest(page_size=1)
+    )
+    assert first.next_page_token
+    genuine = stub.ListConnectorRecoveryPlaybooks(
+        evidence_pb2.ListConnectorRecoveryPlaybooksRequest(
+            page_size=1, page_token=_forge(first.next_page_token)
+        )
+    )
+    assert len(genuine.playbooks) == 1
+    forged = _forge(first.next_page_token, **changes)
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.ListConnectorRecoveryPlaybooks(
+            evidence_pb2.ListConnectorRecoveryPlaybooksRequest(page_size=1, page_token=forged)
+        )
+    error = rich_error(caught.value)  # type: ignore[arg-type]
+    assert error.code == grpc.StatusCode.INVALID_ARGUMENT, error.message
+    assert error.fields == ["page_token"]
+
+
+def test_a_token_that_is_not_a_json_object_is_invalid_argument(
+    stub: evidence_pb2_grpc.EvidenceServiceStub,
+) -> None:
+    for document in ([1, 2, 3], "text", 10**30, None):
+        token = base64.urlsafe_b64encode(json.dumps(document).encode()).decode().rstrip("=")
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.ListRetryExecutions(evidence_pb2.ListRetryExecutionsRequest(page_token=token))
+        assert rich_error(caught.value).fields == ["page_token"]  # type: ignore[arg-type]
