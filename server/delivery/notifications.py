@@ -130,7 +130,3 @@ def notification_from_document(document: Mapping[str, Any]) -> Notification:
         total_route_count=int(document["total_route_count"]),
         action=str(document.get("action", "trigger")),
     )
-
-
-def document_route_count(document: Mapping[str, Any]) -> int:
-    return len(document.get("routes", []))

@@ -18,6 +18,7 @@ from server.delivery.notifications import escalation_document, report_document
 from server.domain.errors import FieldViolation, InvalidArgument
 from server.domain.escalation_plan import EscalationPlan
 from server.domain.executive_report import ExecutiveReport
+from server.domain.validation import Violations
 from server.storage import deliveries as store
 
 DEFAULT_RETRIES = 2
@@ -36,42 +37,48 @@ class DeliveryOptions:
     max_routes: int = DEFAULT_MAX_ROUTES
     dry_run: bool = False
     request_id: str | None = None
+    # SHA-256 of the whole request, stored with request_id: a reuse with other parameters is refused.
+    request_digest: str | None = None
 
 
 def delivery_options(
-    *, retries: int, timeout_seconds: int, max_routes: int, dry_run: bool, request_id: str
+    violations: Violations,
+    *,
+    retries: int,
+    timeout_seconds: int,
+    max_routes: int,
+    dry_run: bool,
+    request_id: str,
+    request_digest: str,
 ) -> DeliveryOptions:
-    """Defaults for zero values (retries 2, the receiver's timeout, 20 routes); InvalidArgument otherwise."""
-    violations = []
+    """Defaults for zero values (retries 2, the receiver's timeout, 20 routes); bad values go to
+    `violations` (the caller raises them together with its other fields')."""
     if not 0 <= retries <= MAX_RETRIES:
-        violations.append(FieldViolation("retries", f"must be between 0 and {MAX_RETRIES} (0 means 2)"))
+        violations.add("retries", f"must be between 0 and {MAX_RETRIES} (0 means 2)")
     if not 0 <= timeout_seconds <= MAX_TIMEOUT_SECONDS:
-        violations.append(
-            FieldViolation(
-                "timeout_seconds", f"must be between 0 and {MAX_TIMEOUT_SECONDS} (0: the receiver's own)"
-            )
+        violations.add(
+            "timeout_seconds", f"must be between 0 and {MAX_TIMEOUT_SECONDS} (0: the receiver's own)"
         )
     if not 0 <= max_routes <= MAX_MAX_ROUTES:
-        violations.append(
-            FieldViolation("max_routes", f"must be between 0 and {MAX_MAX_ROUTES} (0 means 20)")
-        )
-    if len(request_id) > 128:
-        violations.append(FieldViolation("request_id", "at most 128 characters"))
-    if violations:
-        raise InvalidArgument(violations)
+        violations.add("max_routes", f"must be between 0 and {MAX_MAX_ROUTES} (0 means 20)")
+    violations.check_id("request_id", request_id)
     return DeliveryOptions(
         max_attempts=(retries or DEFAULT_RETRIES) + 1,
         timeout_seconds=float(timeout_seconds) if timeout_seconds else None,
         max_routes=max_routes or DEFAULT_MAX_ROUTES,
         dry_run=dry_run,
         request_id=request_id or None,
+        request_digest=request_digest if request_id else None,
     )
 
 
 def check_receiver_names(
     config: ConnectorConfig, names: Sequence[str], *, field: str = "receivers"
 ) -> tuple[str, ...]:
-    """The names, each once, in order; an unknown name is InvalidArgument naming its index."""
+    """The names, each once, in order; an unknown name is InvalidArgument naming its index.
+
+    The caller has already checked each name's length and characters (Violations.check_name).
+    """
     known = set(config.receiver_names())
     violations = [
         FieldViolation(
@@ -156,6 +163,7 @@ def enqueue_escalation(
         session,
         delivery_evidence_id=evidence_id,
         request_id=request_id if request_id is not None else options.request_id,
+        request_digest=options.request_digest,
         plan_id=plan.plan_id,
         schedule_run_id=None,
         dry_run=options.dry_run,
@@ -221,6 +229,7 @@ def enqueue_report(
         session,
         delivery_evidence_id=evidence_id,
         request_id=options.request_id,
+        request_digest=options.request_digest,
         plan_id=None,
         schedule_run_id=schedule_run_id,
         dry_run=options.dry_run,

@@ -118,6 +118,8 @@ def _enqueue_plan_resolves(
             session,
             delivery_evidence_id=evidence_id,
             request_id=request_id,
+            # No client request has this digest: a caller reusing the derived id is refused, not replayed.
+            request_digest=hashlib.sha256(f"resolve\0{request_id}".encode()).hexdigest(),
             plan_id=plan_id,
             schedule_run_id=None,
             dry_run=False,

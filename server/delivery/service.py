@@ -44,7 +44,7 @@ class DeliveryService:
         self._progress = asyncio.Event()
         self._worker: DeliveryWorker | None = None
         self._resolve_since: datetime | None = None
-        if config is not None:
+        if config is not None and tuning.worker:
             self._worker = DeliveryWorker(
                 database=database,
                 config=config,
@@ -68,6 +68,10 @@ class DeliveryService:
             await self._worker.start()
             log.info(
                 "delivery worker started (%d receivers)", len(self._config.receivers) if self._config else 0
+            )
+        elif self._config is not None:
+            log.info(
+                "delivery worker off (CAVRA_DELIVERY_WORKER=off): deliveries wait for a replica with it on"
             )
 
     async def stop(self) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from server.settings import SettingsError
 
 _PREFIX = "CAVRA_DELIVERY_"
+_SWITCHES = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,15 +33,25 @@ class DeliveryTuning:
     concurrency: int = 32
     # How far back the worker looks for resolved closures to send PagerDuty resolve events for.
     resolve_lookback_seconds: float = 86_400.0
+    # CAVRA_DELIVERY_WORKER=off: this replica enqueues (and answers from the database) but never sends;
+    # replicas with the worker on, sharing the database, do the sending.
+    worker: bool = True
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> DeliveryTuning:
-        """`CAVRA_DELIVERY_BACKOFF_BASE_SECONDS=0.05` and so on, one variable per field."""
-        values: dict[str, float | int] = {}
+        """`CAVRA_DELIVERY_BACKOFF_BASE_SECONDS=0.05` and so on, one variable per field;
+        `CAVRA_DELIVERY_WORKER=on|off`."""
+        values: dict[str, float | int | bool] = {}
         for field in fields(cls):
             name = _PREFIX + field.name.upper()
             raw = environ.get(name)
             if raw is None or not raw.strip():
+                continue
+            if field.type == "bool":
+                switch = _SWITCHES.get(raw.strip().lower())
+                if switch is None:
+                    raise SettingsError(f"{name} must be on or off")
+                values[field.name] = switch
                 continue
             try:
                 value: float | int = int(raw) if field.type == "int" else float(raw)

@@ -86,6 +86,9 @@ class DeliveryWorker:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
+        # Claimed deliveries whose outcome is not yet being recorded, by id; and those whose send began.
+        self._unrecorded: dict[str, ClaimedDelivery] = {}
+        self._sends_started: set[str] = set()
         self._connectors: dict[tuple[str, float | None], Connector] = {}
         self._periodic: list[tuple[float, Callable[[], Any]]] = []
 
@@ -102,7 +105,8 @@ class DeliveryWorker:
         self._wake.set()
 
     async def stop(self, grace: float = 5.0) -> None:
-        """Stop claiming, give in-flight sends `grace` seconds, then cancel them (their leases expire)."""
+        """Stop claiming, give in-flight sends `grace` seconds, then cancel them and give their rows back
+        (due now), so another process sends them without waiting out the lease."""
         self._stopping = True
         self._wake.set()
         if self._task is not None:
@@ -113,8 +117,40 @@ class DeliveryWorker:
                 task.cancel()
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
+        await self._release_unsent()
         if self._transport is not None and self._owns_transport:
             await self._transport.aclose()
+
+    async def _release_unsent(self) -> None:
+        cut_short = [
+            (item, item.admitted and key in self._sends_started) for key, item in self._unrecorded.items()
+        ]
+        self._unrecorded.clear()
+        self._sends_started.clear()
+        if not cut_short:
+            return
+
+        def release(session: Session) -> int:
+            now = self._clock()
+            return sum(
+                store.release_claim(
+                    session,
+                    delivery_id=item.delivery.delivery_id,
+                    worker_id=self.worker_id,
+                    now=now,
+                    send_started=send_started,
+                )
+                for item, send_started in cut_short
+            )
+
+        try:
+            released = await self._database.run(release)
+        except Exception:
+            log.exception(
+                "giving back %d interrupted deliveries failed; their leases will expire", len(cut_short)
+            )
+            return
+        log.info("gave back %d deliveries interrupted by the stop, due now for another worker", released)
 
     async def _run(self) -> None:
         last_run = [0.0 for _ in self._periodic]
@@ -128,6 +164,7 @@ class DeliveryWorker:
                 except Exception:
                     log.exception("claiming due deliveries failed; retrying after the poll interval")
             for item in claimed:
+                self._unrecorded[item.delivery.delivery_id] = item
                 task = asyncio.create_task(self._attempt(item), name=f"delivery-{item.delivery.delivery_id}")
                 self._in_flight.add(task)
                 task.add_done_callback(self._finished)
@@ -268,7 +305,11 @@ class DeliveryWorker:
 
     async def _attempt(self, item: ClaimedDelivery) -> None:
         delivery = item.delivery
+        self._sends_started.add(delivery.delivery_id)
         result, started, finished, latency_ms = await self._send(item)
+        # From here the outcome is being recorded: a stop must not give the row back as well.
+        self._unrecorded.pop(delivery.delivery_id, None)
+        self._sends_started.discard(delivery.delivery_id)
         failure_reason = (
             CIRCUIT_OPEN if not item.admitted else (result.failure.value if result.failure else "")
         )

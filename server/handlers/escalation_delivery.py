@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import grpc
@@ -25,6 +25,8 @@ from server.delivery.service import DeliveryService
 from server.domain import retry_policy
 from server.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument
 from server.domain.escalation_plan import EscalationPlan
+from server.domain.slo_report import normalize_recovery_slo_minutes
+from server.domain.validation import Violations
 from server.handlers.delivery_mapping import (
     delivery_message,
     delivery_state_name,
@@ -43,8 +45,7 @@ MAX_ROUND_WAIT_SECONDS = 60.0
 # Answer this long before the client's deadline, so the response is not cut off.
 DEADLINE_MARGIN_SECONDS = 0.3
 DEFAULT_RETRY_WORKER_LIMIT = 50
-MAX_NAME_LENGTH = 128
-MAX_NOTE_LENGTH = 4000
+REQUEST_ID_REUSED = "REQUEST_ID_REUSED"
 _ACK_STATES = {
     common_pb2.ACKNOWLEDGEMENT_STATE_ACKNOWLEDGED: "acknowledged",
     common_pb2.ACKNOWLEDGEMENT_STATE_ACCEPTED: "accepted",
@@ -89,7 +90,33 @@ def from_document(document: Any, message: M) -> M:
 
 
 def request_digest(message: Message) -> str:
+    """SHA-256 of the request as sent: what a repeated request_id must match (AIP-155)."""
     return hashlib.sha256(message.SerializeToString(deterministic=True)).hexdigest()
+
+
+def request_id_reused() -> InvalidArgument:
+    return InvalidArgument(
+        [
+            FieldViolation(
+                "request_id", "was already used for a request with different parameters; use a new request_id"
+            )
+        ],
+        reason=REQUEST_ID_REUSED,
+    )
+
+
+def check_same_request(stored_digest: str | None, digest: str) -> None:
+    """A request_id reused with other parameters is refused, never answered with the first response.
+
+    Rows stored before digests were kept (None) are taken as matching.
+    """
+    if stored_digest is not None and stored_digest != digest:
+        raise request_id_reused()
+
+
+def check_receiver_fields(violations: Violations, names: Any) -> None:
+    for index, name in enumerate(names):
+        violations.check_name(f"receivers[{index}]", name)
 
 
 class EscalationDeliveryHandlers:
@@ -106,29 +133,44 @@ class EscalationDeliveryHandlers:
         request: escalation_pb2.DeliverRecoveryEscalationRequest,
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> escalation_pb2.DeliverRecoveryEscalationResponse:
+        violations = Violations()
         if not request.plan_id:
-            raise InvalidArgument([FieldViolation("plan_id", "required: a plan id or 'latest'")])
+            violations.add("plan_id", "is required: a plan id or 'latest'")
+        violations.check_id("plan_id", request.plan_id)
+        check_receiver_fields(violations, request.receivers)
         options = delivery_options(
+            violations,
             retries=request.retries,
             timeout_seconds=request.timeout_seconds,
             max_routes=request.max_routes,
             dry_run=request.dry_run,
             request_id=request.request_id,
+            request_digest=request_digest(request),
         )
+        violations.raise_if_any()
         config = require_config(self._deps.connector_config)
         receivers = check_receiver_names(config, list(request.receivers))
+        recovery_slo_minutes = normalize_recovery_slo_minutes(request.recovery_slo_minutes)
         now = self._deps.clock()
 
+        def replay(session: Session) -> store.StoredDeliveryRequest | None:
+            existing = store.find_delivery_request(session, request_id=str(options.request_id))
+            if existing is not None:
+                check_same_request(existing.request_digest, str(options.request_digest))
+            return existing
+
         def enqueue(session: Session) -> tuple[store.StoredDeliveryRequest, EscalationPlan | None]:
+            # The request_id is unique on delivery_requests, inserted with the outbox rows below: the key
+            # is reserved in the same transaction that enqueues, so only one of two racing calls enqueues.
             if options.request_id:
-                existing = store.find_delivery_request(session, request_id=options.request_id)
+                existing = replay(session)
                 if existing is not None:
                     return existing, None
             if request.plan_id == LATEST:
                 plan = create_escalation_plan(
                     session,
                     now=now,
-                    recovery_slo_minutes=request.recovery_slo_minutes,
+                    recovery_slo_minutes=recovery_slo_minutes,
                     generated_by="deliver",
                     connector_config=config,
                 )
@@ -152,9 +194,7 @@ class EscalationDeliveryHandlers:
             if not options.request_id:
                 raise
             # A concurrent call with the same request_id committed first: answer as its replay.
-            found = await self._deps.database.run(
-                lambda session: store.find_delivery_request(session, request_id=str(options.request_id))
-            )
+            found = await self._deps.database.run(replay)
             if found is None:
                 raise
             delivery_request, plan = found, None
@@ -162,6 +202,7 @@ class EscalationDeliveryHandlers:
             return from_document(
                 delivery_request.response_document, escalation_pb2.DeliverRecoveryEscalationResponse()
             )
+        # The outbox rows are committed; the sends happen outside any transaction (see docs/delivery.md).
         if not delivery_request.dry_run:
             self._delivery.wake()
             await self._delivery.wait_for_first_round(delivery_request.delivery_ids, round_deadline(context))
@@ -174,16 +215,18 @@ class EscalationDeliveryHandlers:
             deliveries = store.get_deliveries(
                 session, delivery_ids=delivery_request.delivery_ids, with_attempts=False
             )
+            results = [result_message(delivery) for delivery in deliveries]
             response = escalation_pb2.DeliverRecoveryEscalationResponse(
                 plan=plan_to_proto(stored_plan),
-                results=[result_message(delivery) for delivery in deliveries],
-                success=all(result.success for result in map(result_message, deliveries)),
+                results=results,
+                success=all(result.success for result in results),
                 delivery_evidence_id=delivery_request.delivery_evidence_id,
                 dry_run=delivery_request.dry_run,
             )
-            document = to_document(response)
             if not store.store_response_document(
-                session, delivery_evidence_id=delivery_request.delivery_evidence_id, document=document
+                session,
+                delivery_evidence_id=delivery_request.delivery_evidence_id,
+                document=to_document(response),
             ):
                 first = store.get_delivery_request(
                     session, delivery_evidence_id=delivery_request.delivery_evidence_id
@@ -202,30 +245,40 @@ class EscalationDeliveryHandlers:
         request: escalation_pb2.AcknowledgeRecoveryEscalationRequest,
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> escalation_pb2.AcknowledgeRecoveryEscalationResponse:
-        violations = []
-        if not request.plan_id:
-            violations.append(FieldViolation("plan_id", "required"))
-        if not request.provider:
-            violations.append(FieldViolation("provider", "required: a provider with a route in the plan"))
+        violations = Violations()
+        violations.require_id("plan_id", request.plan_id)
+        violations.require_provider("provider", request.provider)
         state = _ACK_STATES.get(request.state)
         if state is None:
-            violations.append(FieldViolation("state", "required: one of " + ", ".join(_ACK_STATES.values())))
-        if not request.acknowledged_by.strip():
-            violations.append(FieldViolation("acknowledged_by", "required"))
-        elif len(request.acknowledged_by) > MAX_NAME_LENGTH:
-            violations.append(FieldViolation("acknowledged_by", f"at most {MAX_NAME_LENGTH} characters"))
-        if len(request.note) > MAX_NOTE_LENGTH:
-            violations.append(FieldViolation("note", f"at most {MAX_NOTE_LENGTH} characters"))
-        if len(request.request_id) > MAX_NAME_LENGTH:
-            violations.append(FieldViolation("request_id", f"at most {MAX_NAME_LENGTH} characters"))
-        if violations:
-            raise InvalidArgument(violations)
+            violations.add("state", "is required: one of " + ", ".join(_ACK_STATES.values()))
+        acknowledged_by = request.acknowledged_by.strip()
+        if not acknowledged_by:
+            violations.add("acknowledged_by", "is required")
+        violations.check_name("acknowledged_by", request.acknowledged_by)
+        violations.check_text("note", request.note)
+        violations.check_id("request_id", request.request_id)
+        violations.raise_if_any()
         assert state is not None
         now = self._deps.clock()
 
+        def replay(session: Session) -> ack_store.StoredAcknowledgement | None:
+            existing = ack_store.find_acknowledgement(session, request_id=request.request_id)
+            if existing is not None:
+                stored = (
+                    existing.plan_id,
+                    existing.provider,
+                    existing.state,
+                    existing.acknowledged_by,
+                    existing.note,
+                )
+                # The acknowledgement row is the request's record: compare its fields instead of a digest.
+                if stored != (request.plan_id, request.provider, state, acknowledged_by, request.note):
+                    raise request_id_reused()
+            return existing
+
         def acknowledge(session: Session) -> ack_store.StoredAcknowledgement:
             if request.request_id:
-                existing = ack_store.find_acknowledgement(session, request_id=request.request_id)
+                existing = replay(session)
                 if existing is not None:
                     return existing
             plan = get_escalation_plan(session, plan_id=request.plan_id)
@@ -238,12 +291,13 @@ class EscalationDeliveryHandlers:
                     ],
                     reason="PROVIDER_NOT_IN_PLAN",
                 )
+            # The acknowledgement row carries the unique request_id: key and action commit together.
             return ack_store.add_acknowledgement(
                 session,
                 plan_id=plan.plan_id,
                 provider=request.provider,
                 state=state,
-                acknowledged_by=request.acknowledged_by.strip(),
+                acknowledged_by=acknowledged_by,
                 note=request.note,
                 request_id=request.request_id or None,
                 now=now,
@@ -252,10 +306,10 @@ class EscalationDeliveryHandlers:
         try:
             stored = await self._deps.database.run(acknowledge)
         except IntegrityError:
-            found = await self._deps.database.run(
-                lambda session: ack_store.find_acknowledgement(session, request_id=request.request_id)
-            )
-            if not request.request_id or found is None:
+            if not request.request_id:
+                raise
+            found = await self._deps.database.run(replay)
+            if found is None:
                 raise
             stored = found
         return escalation_pb2.AcknowledgeRecoveryEscalationResponse(
@@ -270,7 +324,10 @@ class EscalationDeliveryHandlers:
             )
         )
 
-    def _policy(self, policy: escalation_pb2.RetryPolicy) -> retry_policy.RetryPolicy:
+    @staticmethod
+    def _policy(
+        violations: Violations, policy: escalation_pb2.RetryPolicy
+    ) -> retry_policy.RetryPolicy | None:
         try:
             return retry_policy.retry_policy(
                 max_attempts=policy.max_attempts,
@@ -278,7 +335,8 @@ class EscalationDeliveryHandlers:
                 multiplier=policy.multiplier,
             )
         except retry_policy.RetryPolicyError as error:
-            raise InvalidArgument([FieldViolation(f"policy.{error.field}", error.problem)]) from None
+            violations.add(f"policy.{error.field}", error.problem)
+            return None
 
     def _decisions(
         self, session: Session, *, plan_id: str, policy: retry_policy.RetryPolicy
@@ -339,58 +397,96 @@ class EscalationDeliveryHandlers:
 
     async def _idempotent(
         self,
+        *,
         method: str,
         request: Message,
         request_id: str,
         response_type: Callable[[], M],
-        produce: Callable[[], Any],
+        act: Callable[[Session], tuple[Mapping[str, Any], M | None]],
+        finish: Callable[[Mapping[str, Any]], Awaitable[M]],
     ) -> M:
-        """Answer a repeated request_id with the first response (AIP-155)."""
-        if len(request_id) > MAX_NAME_LENGTH:
-            raise InvalidArgument([FieldViolation("request_id", f"at most {MAX_NAME_LENGTH} characters")])
-        if request_id:
-            first = await self._deps.database.run(
-                lambda session: store.find_idempotent_response(session, method=method, request_id=request_id)
+        """Act once per request_id (AIP-155), reserving the key in the action's own transaction.
+
+        `act(session)` does the work and returns what it did (an action document) and, when no waiting is
+        needed, the response itself. Otherwise `finish(action)` waits and builds the response after the
+        commit; the first response kept is the one every call with this request_id answers. A call that
+        finds the key held by another (committed) call finishes that call's action instead of acting again.
+        """
+        digest = request_digest(request)
+
+        def reserve_and_act(session: Session) -> tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]:
+            if request_id:
+                key = store.reserve_idempotency_key(
+                    session,
+                    method=method,
+                    request_id=request_id,
+                    request_digest=digest,
+                    now=self._deps.clock(),
+                )
+                if key is not None:
+                    check_same_request(key.request_digest, digest)
+                    return key.action_document, key.response_document
+            action, response = act(session)
+            document = None if response is None else to_document(response)
+            if request_id:
+                if document is not None:
+                    store.keep_idempotent_response(
+                        session, method=method, request_id=request_id, document=document
+                    )
+                else:
+                    store.record_idempotent_action(
+                        session, method=method, request_id=request_id, document=action
+                    )
+            return action, document
+
+        action, document = await self._deps.database.run(reserve_and_act)
+        if document is not None:
+            return from_document(document, response_type())
+        if action is None:
+            raise FailedPrecondition(
+                f"request_id {request_id!r} holds no recorded action; use a new request_id",
+                reason="REQUEST_ID_INCOMPLETE",
             )
-            if first is not None:
-                return from_document(first, response_type())
-        response: M = await produce()
-        if request_id:
-            document = to_document(response)
-            try:
-                await self._deps.database.run(
-                    lambda session: store.store_idempotent_response(
-                        session,
-                        method=method,
-                        request_id=request_id,
-                        request_digest=request_digest(request),
-                        document=document,
-                        now=self._deps.clock(),
-                    )
-                )
-            except IntegrityError:
-                first = await self._deps.database.run(
-                    lambda session: store.find_idempotent_response(
-                        session, method=method, request_id=request_id
-                    )
-                )
-                if first is not None:
-                    return from_document(first, response_type())
-        return response
+        response = await finish(action)
+        if not request_id:
+            return response
+        document = to_document(response)
+        kept = await self._deps.database.run(
+            lambda session: store.keep_idempotent_response(
+                session, method=method, request_id=request_id, document=document
+            )
+        )
+        return response if kept is document else from_document(kept, response_type())
+
+    async def _results_after_round(
+        self, baselines: Mapping[str, int], context: grpc.aio.ServicerContext[Any, Any]
+    ) -> list[store.StoredDelivery]:
+        """Wake the worker, wait (bounded) for one more attempt of each delivery, then read them."""
+        self._delivery.wake()
+        await self._delivery.wait_for_round(baselines, round_deadline(context))
+        return await self._deps.database.run(
+            lambda session: store.get_deliveries(session, delivery_ids=list(baselines), with_attempts=True)
+        )
 
     async def PlanRecoveryEscalationRetries(
         self,
         request: escalation_pb2.PlanRecoveryEscalationRetriesRequest,
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> escalation_pb2.PlanRecoveryEscalationRetriesResponse:
-        policy = self._policy(request.policy)
+        violations = Violations()
+        violations.check_id("plan_id", request.plan_id)
+        violations.check_id("request_id", request.request_id)
+        checked_policy = self._policy(violations, request.policy)
+        violations.raise_if_any()
+        assert checked_policy is not None
+        policy = checked_policy
 
-        async def produce() -> escalation_pb2.PlanRecoveryEscalationRetriesResponse:
+        def act(
+            session: Session,
+        ) -> tuple[Mapping[str, Any], escalation_pb2.PlanRecoveryEscalationRetriesResponse]:
             evaluated_at = self._deps.clock()
-            decisions = await self._deps.database.run(
-                lambda session: self._decisions(session, plan_id=request.plan_id, policy=policy)
-            )
-            return escalation_pb2.PlanRecoveryEscalationRetriesResponse(
+            decisions = self._decisions(session, plan_id=request.plan_id, policy=policy)
+            return {}, escalation_pb2.PlanRecoveryEscalationRetriesResponse(
                 evaluated_at=timestamp(evaluated_at),
                 policy=self._policy_message(policy),
                 decisions=[self._decision_message(decision) for decision in decisions],
@@ -399,12 +495,16 @@ class EscalationDeliveryHandlers:
                 suppress_count=sum(1 for d in decisions if d.decision is retry_policy.Decision.SUPPRESS),
             )
 
+        async def finish(action: Mapping[str, Any]) -> escalation_pb2.PlanRecoveryEscalationRetriesResponse:
+            raise AssertionError("retry planning answers inside its transaction")
+
         return await self._idempotent(
-            "PlanRecoveryEscalationRetries",
-            request,
-            request.request_id,
-            escalation_pb2.PlanRecoveryEscalationRetriesResponse,
-            produce,
+            method="PlanRecoveryEscalationRetries",
+            request=request,
+            request_id=request.request_id,
+            response_type=escalation_pb2.PlanRecoveryEscalationRetriesResponse,
+            act=act,
+            finish=finish,
         )
 
     async def RunRecoveryEscalationRetryWorker(
@@ -412,62 +512,65 @@ class EscalationDeliveryHandlers:
         request: escalation_pb2.RunRecoveryEscalationRetryWorkerRequest,
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> escalation_pb2.RunRecoveryEscalationRetryWorkerResponse:
-        policy = self._policy(request.policy)
-        dry_run = request.dry_run if request.HasField("dry_run") else True
+        violations = Violations()
+        violations.check_id("plan_id", request.plan_id)
+        violations.check_id("request_id", request.request_id)
+        checked_policy = self._policy(violations, request.policy)
         if request.limit < 0:
-            raise InvalidArgument([FieldViolation("limit", "must not be negative (0 means 50)")])
+            violations.add("limit", "must not be negative (0 means 50)")
+        violations.raise_if_any()
+        assert checked_policy is not None
+        policy = checked_policy
+        dry_run = request.dry_run if request.HasField("dry_run") else True
         limit = request.limit or DEFAULT_RETRY_WORKER_LIMIT
         if not dry_run:
             require_config(self._deps.connector_config)
 
-        async def produce() -> escalation_pb2.RunRecoveryEscalationRetryWorkerResponse:
+        def act(
+            session: Session,
+        ) -> tuple[Mapping[str, Any], escalation_pb2.RunRecoveryEscalationRetryWorkerResponse | None]:
             now = self._deps.clock()
-
-            def run(
-                session: Session,
-            ) -> tuple[list[retry_policy.RetryPlanDecision], list[store.StoredDelivery]]:
-                decisions = self._decisions(session, plan_id=request.plan_id, policy=policy)
-                retried: list[store.StoredDelivery] = []
-                if not dry_run:
-                    for decision in decisions:
-                        if decision.decision is retry_policy.Decision.RETRY and len(retried) < limit:
-                            retried.append(
-                                store.start_new_round(
-                                    session,
-                                    delivery_id=decision.delivery.delivery_id,
-                                    now=now,
-                                    allowed_states=(store.DEAD_LETTERED,),
-                                )
+            decisions = self._decisions(session, plan_id=request.plan_id, policy=policy)
+            retried: list[store.StoredDelivery] = []
+            if not dry_run:
+                for decision in decisions:
+                    if decision.decision is retry_policy.Decision.RETRY and len(retried) < limit:
+                        retried.append(
+                            store.start_new_round(
+                                session,
+                                delivery_id=decision.delivery.delivery_id,
+                                now=now,
+                                allowed_states=(store.DEAD_LETTERED,),
                             )
-                return decisions, retried
-
-            decisions, retried = await self._deps.database.run(run)
-            results: list[Any] = []
-            if retried:
-                self._delivery.wake()
-                await self._delivery.wait_for_round(
-                    {delivery.delivery_id: delivery.attempt_count for delivery in retried},
-                    round_deadline(context),
-                )
-                current = await self._deps.database.run(
-                    lambda session: store.get_deliveries(
-                        session, delivery_ids=[d.delivery_id for d in retried], with_attempts=False
-                    )
-                )
-                results = [result_message(delivery) for delivery in current]
-            return escalation_pb2.RunRecoveryEscalationRetryWorkerResponse(
+                        )
+            response = escalation_pb2.RunRecoveryEscalationRetryWorkerResponse(
                 dry_run=dry_run,
                 decisions=[self._decision_message(decision) for decision in decisions],
-                results=results,
                 retried_count=len(retried),
             )
+            if not retried:
+                return {}, response
+            baselines = {delivery.delivery_id: delivery.attempt_count for delivery in retried}
+            return {"response": to_document(response), "baselines": baselines}, None
+
+        async def finish(
+            action: Mapping[str, Any],
+        ) -> escalation_pb2.RunRecoveryEscalationRetryWorkerResponse:
+            response = from_document(
+                action["response"], escalation_pb2.RunRecoveryEscalationRetryWorkerResponse()
+            )
+            baselines = {str(key): int(value) for key, value in action["baselines"].items()}
+            current = await self._results_after_round(baselines, context)
+            response.results.extend(result_message(delivery) for delivery in current)
+            return response
 
         return await self._idempotent(
-            "RunRecoveryEscalationRetryWorker",
-            request,
-            request.request_id,
-            escalation_pb2.RunRecoveryEscalationRetryWorkerResponse,
-            produce,
+            method="RunRecoveryEscalationRetryWorker",
+            request=request,
+            request_id=request.request_id,
+            response_type=escalation_pb2.RunRecoveryEscalationRetryWorkerResponse,
+            act=act,
+            finish=finish,
         )
 
     async def GetRecoveryEscalationDelivery(
@@ -475,8 +578,9 @@ class EscalationDeliveryHandlers:
         request: escalation_pb2.GetRecoveryEscalationDeliveryRequest,
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> escalation_pb2.GetRecoveryEscalationDeliveryResponse:
-        if not request.delivery_id:
-            raise InvalidArgument([FieldViolation("delivery_id", "required")])
+        violations = Violations()
+        violations.require_id("delivery_id", request.delivery_id)
+        violations.raise_if_any()
         delivery = await self._deps.database.run(
             lambda session: store.get_delivery(session, delivery_id=request.delivery_id)
         )
@@ -487,8 +591,14 @@ class EscalationDeliveryHandlers:
         request: escalation_pb2.ListRecoveryEscalationDeliveriesRequest,
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> escalation_pb2.ListRecoveryEscalationDeliveriesResponse:
+        violations = Violations()
+        violations.check_id("plan_id", request.plan_id)
+        violations.check_name("receiver", request.receiver)
+        if request.page_size < 0:
+            violations.add("page_size", "must not be negative")
         if request.state not in common_pb2.DeliveryState.values():
-            raise InvalidArgument([FieldViolation("state", "unknown delivery state")])
+            violations.add("state", "unknown delivery state")
+        violations.raise_if_any()
         state = (
             ""
             if request.state == common_pb2.DELIVERY_STATE_UNSPECIFIED
@@ -515,32 +625,35 @@ class EscalationDeliveryHandlers:
         request: escalation_pb2.ReplayRecoveryEscalationDeliveryRequest,
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> escalation_pb2.ReplayRecoveryEscalationDeliveryResponse:
-        if not request.delivery_id:
-            raise InvalidArgument([FieldViolation("delivery_id", "required")])
+        violations = Violations()
+        violations.require_id("delivery_id", request.delivery_id)
+        violations.check_id("request_id", request.request_id)
+        violations.raise_if_any()
         require_config(self._deps.connector_config)
 
-        async def produce() -> escalation_pb2.ReplayRecoveryEscalationDeliveryResponse:
-            now = self._deps.clock()
-            replayed = await self._deps.database.run(
-                lambda session: store.start_new_round(
-                    session, delivery_id=request.delivery_id, now=now, allowed_states=(store.DEAD_LETTERED,)
-                )
+        def act(session: Session) -> tuple[Mapping[str, Any], None]:
+            replayed = store.start_new_round(
+                session,
+                delivery_id=request.delivery_id,
+                now=self._deps.clock(),
+                allowed_states=(store.DEAD_LETTERED,),
             )
-            self._delivery.wake()
-            await self._delivery.wait_for_round(
-                {replayed.delivery_id: replayed.attempt_count}, round_deadline(context)
-            )
-            delivery = await self._deps.database.run(
-                lambda session: store.get_delivery(session, delivery_id=request.delivery_id)
-            )
+            return {"baselines": {replayed.delivery_id: replayed.attempt_count}}, None
+
+        async def finish(
+            action: Mapping[str, Any],
+        ) -> escalation_pb2.ReplayRecoveryEscalationDeliveryResponse:
+            baselines = {str(key): int(value) for key, value in action["baselines"].items()}
+            (delivery,) = await self._results_after_round(baselines, context)
             return escalation_pb2.ReplayRecoveryEscalationDeliveryResponse(
                 delivery=delivery_message(delivery)
             )
 
         return await self._idempotent(
-            "ReplayRecoveryEscalationDelivery",
-            request,
-            request.request_id,
-            escalation_pb2.ReplayRecoveryEscalationDeliveryResponse,
-            produce,
+            method="ReplayRecoveryEscalationDelivery",
+            request=request,
+            request_id=request.request_id,
+            response_type=escalation_pb2.ReplayRecoveryEscalationDeliveryResponse,
+            act=act,
+            finish=finish,
         )

@@ -11,11 +11,19 @@ from sqlalchemy.orm import Session
 from cavra.recovery.v1 import report_pb2
 from server.delivery.outbox import check_receiver_names, delivery_options, enqueue_report, report_for_delivery
 from server.delivery.service import DeliveryService
-from server.domain.errors import FieldViolation, InvalidArgument
 from server.domain.executive_report import ScheduleRun
 from server.domain.rendering import render_markdown
+from server.domain.validation import Violations
 from server.handlers.delivery_mapping import result_message
-from server.handlers.escalation_delivery import from_document, require_config, round_deadline, to_document
+from server.handlers.escalation_delivery import (
+    check_receiver_fields,
+    check_same_request,
+    from_document,
+    request_digest,
+    require_config,
+    round_deadline,
+    to_document,
+)
 from server.handlers.escalation_plans import timestamp
 from server.services import ServiceDependencies
 from server.storage import deliveries as store
@@ -43,23 +51,34 @@ class ReportDeliveryHandlers:
         request: report_pb2.DeliverExecutiveReportScheduleRunRequest,
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> report_pb2.DeliverExecutiveReportScheduleRunResponse:
-        if not request.run_id:
-            raise InvalidArgument([FieldViolation("run_id", "required")])
+        violations = Violations()
+        violations.require_id("run_id", request.run_id)
+        check_receiver_fields(violations, request.receivers)
         options = delivery_options(
+            violations,
             retries=request.retries,
             timeout_seconds=request.timeout_seconds,
             max_routes=0,
             dry_run=request.dry_run,
             request_id=request.request_id,
+            request_digest=request_digest(request),
         )
+        violations.raise_if_any()
         config = require_config(self._deps.connector_config)
         receivers = check_receiver_names(config, list(request.receivers))
         delivery: DeliveryService = self._deps.delivery
         now = self._deps.clock()
 
+        def replay(session: Session) -> store.StoredDeliveryRequest | None:
+            existing = store.find_delivery_request(session, request_id=str(options.request_id))
+            if existing is not None:
+                check_same_request(existing.request_digest, str(options.request_digest))
+            return existing
+
         def enqueue(session: Session) -> store.StoredDeliveryRequest:
+            # The unique request_id goes in with the outbox rows: key and action commit together.
             if options.request_id:
-                existing = store.find_delivery_request(session, request_id=options.request_id)
+                existing = replay(session)
                 if existing is not None:
                     return existing
             run = schedule_storage.get_schedule_run(session, run_id=request.run_id)
@@ -78,11 +97,7 @@ class ReportDeliveryHandlers:
         try:
             delivery_request = await self._deps.database.run(enqueue)
         except IntegrityError:
-            found = None
-            if options.request_id:
-                found = await self._deps.database.run(
-                    lambda session: store.find_delivery_request(session, request_id=str(options.request_id))
-                )
+            found = await self._deps.database.run(replay) if options.request_id else None
             if found is None:
                 raise
             delivery_request = found

@@ -7,6 +7,7 @@ finish steps inside its own transactions; handlers enqueue inside the RPC's tran
 from __future__ import annotations
 
 import base64
+import binascii
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +38,8 @@ FINAL_STATES = (DELIVERED, DEAD_LETTERED, DRY_RUN)
 INTERRUPTED_ERROR = "attempt interrupted before its outcome was recorded (worker stopped or lease expired)"
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+PAGE_TOKEN_MAX_LENGTH = 64
+ROW_ID_LIMIT = 2**63
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,7 @@ class StoredDeliveryRequest:
     created_at: datetime
     response_document: Mapping[str, Any] | None
     delivery_ids: tuple[str, ...]
+    request_digest: str | None = None
 
 
 def _attempt(record: DeliveryAttemptRecord) -> StoredAttempt:
@@ -181,6 +185,7 @@ def _request(session: Session, record: DeliveryRequestRecord) -> StoredDeliveryR
         created_at=record.created_at,
         response_document=record.response_document,
         delivery_ids=tuple(ids),
+        request_digest=record.request_digest,
     )
 
 
@@ -193,11 +198,13 @@ def add_delivery_request(
     schedule_run_id: str | None,
     dry_run: bool,
     now: datetime,
+    request_digest: str | None = None,
 ) -> None:
     session.add(
         DeliveryRequestRecord(
             delivery_evidence_id=delivery_evidence_id,
             request_id=request_id,
+            request_digest=request_digest,
             plan_id=plan_id,
             schedule_run_id=schedule_run_id,
             dry_run=dry_run,
@@ -418,20 +425,45 @@ def finish_attempt(
     return bool(getattr(result, "rowcount", 0))
 
 
-def release_claim(session: Session, *, delivery_id: str, worker_id: str, now: datetime) -> None:
-    """Give a row back undone (graceful stop before the send): the attempt it counted is uncounted."""
+def release_claim(
+    session: Session, *, delivery_id: str, worker_id: str, now: datetime, send_started: bool
+) -> bool:
+    """Give a claimed row back on a graceful stop, due now, so another worker need not wait out the lease.
+
+    A send that never started is uncounted (its attempt row deleted). A send cut short may have reached
+    the receiver, so its attempt stays counted and on record as interrupted. False if the lease was
+    already gone (the outcome was recorded, or another worker owns the row).
+    """
+    values: dict[str, Any] = {
+        "claimed_by": None,
+        "claimed_until": None,
+        "next_attempt_at": now,
+        "updated_at": now,
+    }
+    if not send_started:
+        values["attempt_count"] = DeliveryRecord.attempt_count - 1
     result = session.execute(
         update(DeliveryRecord)
-        .where(DeliveryRecord.delivery_id == delivery_id, DeliveryRecord.claimed_by == worker_id)
-        .values(
-            claimed_by=None,
-            claimed_until=None,
-            attempt_count=DeliveryRecord.attempt_count - 1,
-            updated_at=now,
+        .where(
+            DeliveryRecord.delivery_id == delivery_id,
+            DeliveryRecord.claimed_by == worker_id,
+            DeliveryRecord.state.in_(DUE_STATES),
         )
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if getattr(result, "rowcount", 0):
+    released = bool(getattr(result, "rowcount", 0))
+    if released and send_started:
+        session.execute(
+            update(DeliveryAttemptRecord)
+            .where(
+                DeliveryAttemptRecord.delivery_id == delivery_id,
+                DeliveryAttemptRecord.error == INTERRUPTED_ERROR,
+            )
+            .values(finished_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    elif released:
         record = session.scalars(
             select(DeliveryRecord).where(DeliveryRecord.delivery_id == delivery_id)
         ).one()
@@ -443,6 +475,7 @@ def release_claim(session: Session, *, delivery_id: str, worker_id: str, now: da
             )
             .execution_options(synchronize_session=False)
         )
+    return released
 
 
 def next_due_at(session: Session) -> datetime | None:
@@ -542,11 +575,14 @@ def _page_token(key: int) -> str:
 
 def _page_key(token: str) -> int:
     try:
+        if len(token) > PAGE_TOKEN_MAX_LENGTH:
+            raise ValueError("too long")
         kind, _, key = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        if kind != "d":
+        # Digits only, within a 64-bit key: a forged key would otherwise overflow the driver (INTERNAL).
+        if kind != "d" or not key.isascii() or not key.isdigit() or not 0 < int(key) < ROW_ID_LIMIT:
             raise ValueError(kind)
         return int(key)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeError, binascii.Error):
         raise InvalidArgument([FieldViolation("page_token", "not a token this service returned")]) from None
 
 
@@ -632,35 +668,81 @@ def delivery_counts(session: Session) -> dict[str, int]:
     return counts
 
 
-def find_idempotent_response(session: Session, *, method: str, request_id: str) -> Mapping[str, Any] | None:
-    """The first response of `method` for `request_id` (AIP-155), or None."""
-    document = session.scalar(
+@dataclass(frozen=True, slots=True)
+class IdempotencyKey:
+    """A request_id already reserved for a method: by an earlier call, or a concurrent one now committed."""
+
+    request_digest: str
+    action_document: Mapping[str, Any] | None
+    response_document: Mapping[str, Any] | None
+
+
+def reserve_idempotency_key(
+    session: Session, *, method: str, request_id: str, request_digest: str, now: datetime
+) -> IdempotencyKey | None:
+    """Reserve `request_id` for `method` in the caller's transaction, before it acts (AIP-155).
+
+    None: this transaction holds the key and should act; the key commits or rolls back with the action.
+    Otherwise the key as another call left it. On PostgreSQL the insert waits for a concurrent holder's
+    transaction to end; on SQLite writers are serialised; either way only one transaction acts.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = session.execute(
+        insert(IdempotencyRecord)
+        .values(method=method, request_id=request_id, request_digest=request_digest, created_at=now)
+        .on_conflict_do_nothing(index_elements=["method", "request_id"])
+    )
+    if getattr(result, "rowcount", 0):
+        return None
+    row = session.execute(
+        select(
+            IdempotencyRecord.request_digest,
+            IdempotencyRecord.action_document,
+            IdempotencyRecord.response_document,
+        ).where(IdempotencyRecord.method == method, IdempotencyRecord.request_id == request_id)
+    ).one()
+    return IdempotencyKey(
+        request_digest=str(row[0]),
+        action_document=None if row[1] is None else dict(row[1]),
+        response_document=None if row[2] is None else dict(row[2]),
+    )
+
+
+def record_idempotent_action(
+    session: Session, *, method: str, request_id: str, document: Mapping[str, Any]
+) -> None:
+    """What the key's holder did, so a replay arriving before the response can finish the same answer."""
+    session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.method == method, IdempotencyRecord.request_id == request_id)
+        .values(action_document=dict(document))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def keep_idempotent_response(
+    session: Session, *, method: str, request_id: str, document: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """Keep `document` as the key's response unless one is kept already; returns the kept response."""
+    result = session.execute(
+        update(IdempotencyRecord)
+        .where(
+            IdempotencyRecord.method == method,
+            IdempotencyRecord.request_id == request_id,
+            IdempotencyRecord.response_document.is_(None),
+        )
+        .values(response_document=dict(document))
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0):
+        return document
+    kept = session.scalar(
         select(IdempotencyRecord.response_document).where(
             IdempotencyRecord.method == method, IdempotencyRecord.request_id == request_id
         )
     )
-    return None if document is None else dict(document)
-
-
-def store_idempotent_response(
-    session: Session,
-    *,
-    method: str,
-    request_id: str,
-    request_digest: str,
-    document: Mapping[str, Any],
-    now: datetime,
-) -> None:
-    session.add(
-        IdempotencyRecord(
-            method=method,
-            request_id=request_id,
-            request_digest=request_digest,
-            response_document=dict(document),
-            created_at=now,
-        )
-    )
-    session.flush()
+    return document if kept is None else dict(kept)
 
 
 def failed_escalation_deliveries(

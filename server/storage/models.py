@@ -252,7 +252,10 @@ class DeliveryRequestRecord(Base):
     schedule_run_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
-    response_document: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # SHA-256 of the request: the same request_id with other parameters is refused (AIP-155).
+    request_digest: Mapped[str | None] = mapped_column(String(64))
+    # none_as_null: "no response kept yet" must be SQL NULL, which the conditional UPDATE tests for.
+    response_document: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class DeliveryRecord(Base):
@@ -357,7 +360,10 @@ class IdempotencyRecord(Base):
     method: Mapped[str] = mapped_column(String(128))
     request_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     request_digest: Mapped[str] = mapped_column(String(64))
-    response_document: Mapped[dict[str, Any]]
+    # NULL while the call that reserved the key is still working (the key is reserved with its action).
+    response_document: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # What the reserving call did (e.g. the deliveries it put back in the outbox), for a replay to finish.
+    action_document: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("method", "request_id"),)
