@@ -259,7 +259,23 @@ def timed(label: str, call: Callable[[], object], reference: float) -> None:
     started = time.perf_counter()
     call()
     elapsed = time.perf_counter() - started
-    print(f"  {label:<42} {elapsed * 1000:9.1f} ms   {elapsed / reference:6.1f}x baseline")
+    print(f"  {label:<46} {elapsed * 1000:9.1f} ms   {elapsed / reference:6.1f}x baseline")
+
+
+def page_all_routes(plans: escalation_pb2_grpc.EscalationServiceStub, plan_id: str) -> int:
+    """Every route of the plan through ListRecoveryEscalationRoutes, 1,000 a page; returns the count."""
+    count, token = 0, ""
+    while True:
+        page = plans.ListRecoveryEscalationRoutes(
+            escalation_pb2.ListRecoveryEscalationRoutesRequest(
+                plan_id=plan_id, page_size=1000, page_token=token
+            ),
+            timeout=600,
+        )
+        count += len(page.routes)
+        token = page.next_page_token
+        if not token:
+            return count
 
 
 def main() -> None:
@@ -272,9 +288,9 @@ def main() -> None:
         process, address = start_server(database)
         try:
             print(f"server: real cavra-recovery process (pid {process.pid}) over gRPC")
-            with grpc.insecure_channel(
-                address, options=[("grpc.max_receive_message_length", 256 * 1024 * 1024)]
-            ) as channel:
+            # Default client options (4 MB receive limit): plan responses are bounded by route_limit and
+            # the routes are paged, so no call may need a raised limit.
+            with grpc.insecure_channel(address) as channel:
                 reports = report_pb2_grpc.ReportServiceStub(channel)
                 plans = escalation_pb2_grpc.EscalationServiceStub(channel)
                 timed(
@@ -302,7 +318,36 @@ def main() -> None:
                     ),
                     reference,
                 )
-                print(f"  plan routes: {created[0].escalation_count:,}")
+                plan = created[0]
+                timed(
+                    "GetRecoveryEscalationPlan (route_limit 10000)",
+                    lambda: plans.GetRecoveryEscalationPlan(
+                        escalation_pb2.GetRecoveryEscalationPlanRequest(
+                            plan_id=plan.plan_id, route_limit=10_000
+                        ),
+                        timeout=600,
+                    ),
+                    reference,
+                )
+                timed(
+                    "ListRecoveryEscalationPlans",
+                    lambda: plans.ListRecoveryEscalationPlans(
+                        escalation_pb2.ListRecoveryEscalationPlansRequest(page_size=100), timeout=600
+                    ),
+                    reference,
+                )
+                paged: list[int] = []
+                timed(
+                    "ListRecoveryEscalationRoutes (every page)",
+                    lambda: paged.append(page_all_routes(plans, plan.plan_id)),
+                    reference,
+                )
+                print(
+                    f"  plan routes: {plan.escalation_count:,}, listed in the response:"
+                    f" {len(plan.escalation_routes):,}, paged: {paged[0]:,}"
+                )
+                if paged[0] != plan.escalation_count:
+                    raise SystemExit(f"paged {paged[0]:,} routes, the plan holds {plan.escalation_count:,}")
             peak = peak_rss_mb(process.pid)
             verdict = "within" if peak < RSS_BUDGET_MB else "OVER"
             print(f"  server peak RSS: {peak:.0f} MB ({verdict} the {RSS_BUDGET_MB} MB budget)")
