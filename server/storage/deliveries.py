@@ -688,12 +688,13 @@ def reserve_idempotency_key(
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(
+    inserted = session.execute(
         insert(IdempotencyRecord)
         .values(method=method, request_id=request_id, request_digest=request_digest, created_at=now)
         .on_conflict_do_nothing(index_elements=["method", "request_id"])
-    )
-    if getattr(result, "rowcount", 0):
+        .returning(IdempotencyRecord.id)
+    ).scalar_one_or_none()
+    if inserted is not None:
         return None
     row = session.execute(
         select(

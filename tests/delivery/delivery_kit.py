@@ -22,6 +22,8 @@ from typing import Any
 import grpc
 import yaml
 from google.protobuf.timestamp_pb2 import Timestamp
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 from cavra.recovery.v1 import (
     common_pb2,
@@ -263,3 +265,36 @@ def wait_for_delivery(
         if time.monotonic() > deadline:
             raise AssertionError(f"delivery {delivery_id} did not settle: {delivery}")
         time.sleep(0.1)
+
+
+@dataclass(frozen=True)
+class RpcFailure:
+    """A failed call's status code with its decoded google.rpc details."""
+
+    code: grpc.StatusCode
+    reason: str
+    fields: tuple[str, ...]
+
+
+def rpc_failure(error: grpc.RpcError) -> RpcFailure:
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    reason, fields = "", list[str]()
+    for detail in status.details if status is not None else ():
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            reason = info.reason
+        elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            fields.extend(violation.field for violation in bad.field_violations)
+    return RpcFailure(error.code(), reason, tuple(fields))
+
+
+def failure_of(call: Callable[[], Any]) -> RpcFailure:
+    """Run `call`, which must fail, and decode its status."""
+    try:
+        call()
+    except grpc.RpcError as error:
+        return rpc_failure(error)
+    raise AssertionError("the call succeeded")
