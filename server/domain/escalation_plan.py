@@ -31,7 +31,6 @@ from server.domain.slo_report import (
     ratio,
 )
 
-
 # Routes a plan response lists at most: a plan holds every route, responses page through them.
 DEFAULT_ROUTE_LIMIT = 1000
 MAX_ROUTE_LIMIT = 10_000
