@@ -97,6 +97,7 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
     "/cavra.recovery.v1.EscalationService/CreateRecoveryEscalationPlan": _OPERATOR,
     "/cavra.recovery.v1.EscalationService/GetRecoveryEscalationPlan": _READERS,
     "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationPlans": _READERS,
+    "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationRoutes": _READERS,
     "/cavra.recovery.v1.EscalationService/DeliverRecoveryEscalation": _OPERATOR,
     "/cavra.recovery.v1.EscalationService/AcknowledgeRecoveryEscalation": _OPERATOR,
     "/cavra.recovery.v1.EscalationService/PlanRecoveryEscalationRetries": _OPERATOR,

@@ -187,7 +187,8 @@ def test_an_invalid_auth_config_stops_start_up_naming_file_and_field(sqlite_url:
     config.write_text(f"tokens:\n  - {{name: go-backend, sha256: {sha('x')}, roles: [root]}}\n")
     listen = ["--grpc-listen", f"127.0.0.1:{free_port()}", "--http-listen", "off"]
     completed = subprocess.run(
-        [*SERVER_COMMAND, *listen, "--database-url", sqlite_url, "--auth-config", str(config)],
+        # --migrate: start-up checks the schema before it reads the auth config.
+        [*SERVER_COMMAND, *listen, "--database-url", sqlite_url, "--migrate", "--auth-config", str(config)],
         capture_output=True,
         text=True,
         timeout=60,
