@@ -12,9 +12,11 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
+from sqlalchemy.orm import Session
 
 from cavra.recovery.v1 import common_pb2, escalation_pb2
 from server.delivery.tuning import DeliveryTuning
@@ -23,6 +25,7 @@ from server.storage import deliveries as store
 from server.storage.database import Database
 from tests.conftest import ServerProcess
 from tests.delivery.delivery_kit import (
+    Clients,
     LocalReceiver,
     Reply,
     clients,
@@ -82,15 +85,15 @@ def test_killed_between_outbox_commit_and_send_then_another_server_sends_exactly
     assert after.attempt_count == 1
 
 
-def _wait_for_committed_delivery(api: object, within: float = 30) -> escalation_pb2.Delivery:
+def _wait_for_committed_delivery(api: Clients, within: float = 30) -> Any:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        listed = api.escalation.ListRecoveryEscalationDeliveries(  # type: ignore[attr-defined]
+        listed = api.escalation.ListRecoveryEscalationDeliveries(
             escalation_pb2.ListRecoveryEscalationDeliveriesRequest(), timeout=10
         )
         if listed.deliveries:
             (delivery,) = listed.deliveries
-            return delivery  # type: ignore[no-any-return]
+            return delivery
         time.sleep(0.05)
     raise AssertionError("the deliver call never committed its outbox row")
 
@@ -132,10 +135,10 @@ def outbox(database: Database) -> Iterator[tuple[Database, str]]:
     now = datetime.now(UTC)
     delivery_id = f"dlv_{uuid.uuid4().hex}"
 
-    def enqueue(session: object) -> None:
+    def enqueue(session: Session) -> None:
         evidence_id = f"dle_{uuid.uuid4().hex}"
         store.add_delivery_request(
-            session,  # type: ignore[arg-type]
+            session,
             delivery_evidence_id=evidence_id,
             request_id=None,
             plan_id=None,
@@ -144,7 +147,7 @@ def outbox(database: Database) -> Iterator[tuple[Database, str]]:
             now=now,
         )
         store.add_delivery(
-            session,  # type: ignore[arg-type]
+            session,
             delivery_id=delivery_id,
             delivery_evidence_id=evidence_id,
             plan_id=None,

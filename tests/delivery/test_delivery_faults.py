@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -28,7 +29,7 @@ ServerFactory = Callable[..., ServerProcess]
 
 
 def start(
-    server_factory: ServerFactory, database_url: str, tmp_path: Path, *receivers: dict
+    server_factory: ServerFactory, database_url: str, tmp_path: Path, *receivers: dict[str, Any]
 ) -> ServerProcess:
     path = write_connector_file(tmp_path, list(receivers))
     return server_factory(

@@ -173,7 +173,7 @@ def test_repeated_request_id_returns_the_first_response_without_sending_again(
 def _bad_request_fields(error: grpc.RpcError) -> list[str]:
     status = rpc_status.from_call(error)  # type: ignore[arg-type]
     assert status is not None
-    fields = []
+    fields: list[str] = []
     for detail in status.details:
         if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad = error_details_pb2.BadRequest()

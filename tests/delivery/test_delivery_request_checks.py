@@ -211,11 +211,13 @@ def test_deliver_latest_normalizes_the_slo_like_create_plan(api: Clients) -> Non
         ).plan.recovery_slo_minutes
         for slo in slos
     ]
-    delivered = [
-        deliver(api, dry_run=True, recovery_slo_minutes=slo).plan.recovery_slo_minutes for slo in slos
-    ]
+    plans = [deliver(api, dry_run=True, recovery_slo_minutes=slo).plan for slo in slos]
+    delivered = [plan.recovery_slo_minutes for plan in plans]
 
     assert delivered == created
+    # The response's plan follows the plan contract: every route listed here, so none truncated.
+    assert all(len(plan.escalation_routes) == plan.escalation_count > 0 for plan in plans)
+    assert not any(plan.routes_truncated for plan in plans)
     assert delivered[:4] == [1, 240, 1, 500]
     # Whatever the upper bound is, it is the one CreateRecoveryEscalationPlan applies, and it applies.
     assert 1 <= delivered[4] < 2**31 - 1
