@@ -182,21 +182,22 @@ def probe(postgres_database: str, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 METHODS = [method for service in SERVICES for method in service.methods]
+METHODS_WITH_STRINGS = [method for method in METHODS if string_paths(method)]
 
 
 def test_every_rpc_of_every_service_is_probed() -> None:
     names = {method.containing_service.name for method in METHODS}
     assert names == {"EvidenceService", "EscalationService", "ReportService"}
     assert all(not m.client_streaming and not m.server_streaming for m in METHODS), "probe streams too"
+    # An RPC without any string field has nothing to probe; a new one shows up here to be looked at.
+    assert {m.name for m in METHODS} - {m.name for m in METHODS_WITH_STRINGS} == {"GetRollbackDrillDashboard"}
 
 
 @pytest.mark.parametrize(
-    "method", [pytest.param(m, id=f"{m.containing_service.name}.{m.name}") for m in METHODS]
+    "method", [pytest.param(m, id=f"{m.containing_service.name}.{m.name}") for m in METHODS_WITH_STRINGS]
 )
 def test_bad_strings_never_answer_internal_or_unknown(probe: ProbeServer, method: MethodDescriptor) -> None:
     paths = string_paths(method)
-    if not paths:
-        pytest.skip(f"{method.name} has no string field")
     failures: list[str] = []
     for kind, bad in BAD_STRINGS.items():
         for target in [*paths, ALL_FIELDS]:
