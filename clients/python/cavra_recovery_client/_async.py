@@ -220,6 +220,12 @@ class AsyncRecoveryClient:
     ) -> esc.ListRecoveryEscalationPlansResponse:
         return await self._call(m.LIST_PLANS, request or esc.ListRecoveryEscalationPlansRequest(), timeout)
 
+    async def list_recovery_escalation_routes(
+        self, request: esc.ListRecoveryEscalationRoutesRequest, *, timeout: float | None = None
+    ) -> esc.ListRecoveryEscalationRoutesResponse:
+        """One page of a plan's routes (plans list at most route_limit routes themselves)."""
+        return await self._call(m.LIST_ROUTES, request, timeout)
+
     async def deliver_recovery_escalation(
         self,
         plan_id: str,

@@ -77,6 +77,12 @@ LIST_PLANS = method(
     esc.ListRecoveryEscalationPlansRequest,
     esc.ListRecoveryEscalationPlansResponse,
 )
+LIST_ROUTES = method(
+    "EscalationService",
+    "ListRecoveryEscalationRoutes",
+    esc.ListRecoveryEscalationRoutesRequest,
+    esc.ListRecoveryEscalationRoutesResponse,
+)
 DELIVER = method(
     "EscalationService",
     "DeliverRecoveryEscalation",

@@ -210,6 +210,12 @@ class RecoveryClient:
     ) -> esc.ListRecoveryEscalationPlansResponse:
         return self._call(m.LIST_PLANS, request or esc.ListRecoveryEscalationPlansRequest(), timeout)
 
+    def list_recovery_escalation_routes(
+        self, request: esc.ListRecoveryEscalationRoutesRequest, *, timeout: float | None = None
+    ) -> esc.ListRecoveryEscalationRoutesResponse:
+        """One page of a plan's routes (plans list at most route_limit routes themselves)."""
+        return self._call(m.LIST_ROUTES, request, timeout)
+
     def deliver_recovery_escalation(
         self,
         plan_id: str,
