@@ -110,10 +110,11 @@ def build_dependencies(settings: Settings, environ: Mapping[str, str]) -> Servic
 
 async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer:
     """Migrate (when asked), start gRPC, the gateway and the worker; log one line per listener."""
+    # Configuration files first: their errors are the cheapest to report and to fix.
+    dependencies = build_dependencies(settings, environ)
     if settings.migrate:
         await asyncio.to_thread(migrate, settings.database_url)
     await asyncio.to_thread(check_schema_is_current, settings.database_url)
-    dependencies = build_dependencies(settings, environ)
 
     install_log_context()
     # Outermost first: request id and metrics see every call, auth runs before any handler code, and

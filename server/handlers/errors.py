@@ -41,23 +41,35 @@ def _pack(message: Any) -> any_pb2.Any:
     return packed
 
 
+# Error text echoes caller input; capped so a 10,000-character id cannot overflow the trailers.
+MAX_MESSAGE_CHARS = 1024
+MAX_DETAIL_CHARS = 256
+
+
+def _capped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def status_for(error: DomainError) -> status_pb2.Status:
     code = next((c for cls, c in _CODES.items() if isinstance(error, cls)), code_pb2.UNKNOWN)
-    details = [
-        _pack(error_details_pb2.ErrorInfo(reason=error.reason, domain=ERROR_DOMAIN, metadata=error.metadata))
-    ]
+    metadata = {key: _capped(value, MAX_DETAIL_CHARS) for key, value in error.metadata.items()}
+    info = error_details_pb2.ErrorInfo(reason=error.reason, domain=ERROR_DOMAIN, metadata=metadata)
+    details = [_pack(info)]
     if isinstance(error, InvalidArgument):
         details.append(
             _pack(
                 error_details_pb2.BadRequest(
                     field_violations=[
-                        error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                        error_details_pb2.BadRequest.FieldViolation(
+                            field=_capped(v.field, MAX_DETAIL_CHARS),
+                            description=_capped(v.description, MAX_DETAIL_CHARS),
+                        )
                         for v in error.violations
                     ]
                 )
             )
         )
-    return status_pb2.Status(code=code, message=error.message, details=details)
+    return status_pb2.Status(code=code, message=_capped(error.message, MAX_MESSAGE_CHARS), details=details)
 
 
 def simple_status(code: int, message: str, reason: str) -> status_pb2.Status:
