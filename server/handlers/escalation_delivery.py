@@ -89,6 +89,16 @@ def from_document(document: Any, message: M) -> M:
     return message
 
 
+def keep_first_response(session: Session, *, delivery_evidence_id: str, response: M) -> M:
+    """Store `response` as the deliver call's first response, or return the one a racing call stored."""
+    if store.store_response_document(
+        session, delivery_evidence_id=delivery_evidence_id, document=to_document(response)
+    ):
+        return response
+    first = store.get_delivery_request(session, delivery_evidence_id=delivery_evidence_id).response_document
+    return response if first is None else from_document(first, type(response)())
+
+
 def request_digest(message: Message) -> str:
     """SHA-256 of the request as sent: what a repeated request_id must match (AIP-155)."""
     return hashlib.sha256(message.SerializeToString(deterministic=True)).hexdigest()
@@ -223,17 +233,9 @@ class EscalationDeliveryHandlers:
                 delivery_evidence_id=delivery_request.delivery_evidence_id,
                 dry_run=delivery_request.dry_run,
             )
-            if not store.store_response_document(
-                session,
-                delivery_evidence_id=delivery_request.delivery_evidence_id,
-                document=to_document(response),
-            ):
-                first = store.get_delivery_request(
-                    session, delivery_evidence_id=delivery_request.delivery_evidence_id
-                ).response_document
-                if first is not None:
-                    return from_document(first, escalation_pb2.DeliverRecoveryEscalationResponse())
-            return response
+            return keep_first_response(
+                session, delivery_evidence_id=delivery_request.delivery_evidence_id, response=response
+            )
 
         response = await self._deps.database.run(answer)
         if delivery_request.dry_run and plan is not None:

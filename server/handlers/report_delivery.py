@@ -19,10 +19,10 @@ from server.handlers.escalation_delivery import (
     check_receiver_fields,
     check_same_request,
     from_document,
+    keep_first_response,
     request_digest,
     require_config,
     round_deadline,
-    to_document,
 )
 from server.handlers.escalation_plans import timestamp
 from server.services import ServiceDependencies
@@ -122,16 +122,8 @@ class ReportDeliveryHandlers:
                 success=all(result.success for result in results),
                 delivery_evidence_id=delivery_request.delivery_evidence_id,
             )
-            if not store.store_response_document(
-                session,
-                delivery_evidence_id=delivery_request.delivery_evidence_id,
-                document=to_document(response),
-            ):
-                first = store.get_delivery_request(
-                    session, delivery_evidence_id=delivery_request.delivery_evidence_id
-                ).response_document
-                if first is not None:
-                    return from_document(first, report_pb2.DeliverExecutiveReportScheduleRunResponse())
-            return response
+            return keep_first_response(
+                session, delivery_evidence_id=delivery_request.delivery_evidence_id, response=response
+            )
 
         return await self._deps.database.run(answer)
