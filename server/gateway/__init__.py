@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 OPENAPI_PATHS = ("/openapi.json", "/swagger.json")
 OPENAPI_DOCUMENT = Path(__file__).resolve().parents[2] / "generated" / "openapi" / "recovery.swagger.json"
 CLOSE_GRACE_SECONDS = 5.0
+# Go's http.Server reads up to 1 MiB of request line and headers (DefaultMaxHeaderBytes); aiohttp's
+# default of 8190 bytes a line would refuse long filter queries grpc-gateway serves.
+MAX_HEADER_BYTES = 1 << 20
+MAX_HEADER_COUNT = 1000
 
 
 def gateway_services() -> tuple[ServiceDescriptor, ...]:
@@ -84,7 +88,14 @@ async def start_gateway(
     proxy = GatewayProxy(
         services=gateway_services(), channel=channel, documents=documents, metrics_renderer=metrics_renderer
     )
-    runner = web.AppRunner(proxy.application(), access_log=None, handle_signals=False)
+    runner = web.AppRunner(
+        proxy.application(),
+        access_log=None,
+        handle_signals=False,
+        max_line_size=MAX_HEADER_BYTES,
+        max_field_size=MAX_HEADER_BYTES,
+        max_headers=MAX_HEADER_COUNT,
+    )
     await runner.setup()
     site = web.TCPSite(runner, host=host, port=port, reuse_port=reuse_port or None)
     try:

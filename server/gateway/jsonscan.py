@@ -16,6 +16,8 @@ _DIGITS = b"0123456789"
 _HEX = b"0123456789abcdefABCDEF"
 _ESCAPES = b'bfnrt\\/"'
 _LITERALS = {ord("t"): b"true", ord("f"): b"false", ord("n"): b"null"}
+# encoding/json and protojson both stop at 10,000 levels of nesting.
+GO_MAX_DEPTH = 10000
 
 
 class _Syntax(Exception):
@@ -58,7 +60,7 @@ def _scan_value(data: bytes, index: int, depth: int) -> int:
     index = _skip(data, index)
     byte = data[index]
     if byte == ord("{"):
-        if depth >= 10000:
+        if depth >= GO_MAX_DEPTH:
             raise _Syntax("exceeded max depth")
         index = _skip(data, index + 1)
         if data[index] == ord("}"):
@@ -79,7 +81,7 @@ def _scan_value(data: bytes, index: int, depth: int) -> int:
                 return index + 1
             raise _invalid(data[index], "after object key:value pair")
     if byte == ord("["):
-        if depth >= 10000:
+        if depth >= GO_MAX_DEPTH:
             raise _Syntax("exceeded max depth")
         index = _skip(data, index + 1)
         if data[index] == ord("]"):
@@ -229,3 +231,44 @@ def key_positions(text: str) -> Iterator[ObjectKey]:
             index = end
         else:
             _, index = decoder.raw_decode(text, index)
+
+
+@dataclass(frozen=True)
+class Nesting:
+    """How deep the brackets of a body go, read without recursion (so any depth is safe to measure)."""
+
+    depth: int
+    balanced: bool
+    exceeded_at: int | None
+
+
+def nesting(text: str, limit: int = GO_MAX_DEPTH) -> Nesting:
+    """The bracket depth of `text`, whether every bracket closes, and the byte that passed `limit`."""
+    data = text.encode("utf-8", "surrogatepass")
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == ord("\\"):
+                escaped = True
+            elif byte == ord('"'):
+                in_string = False
+        elif byte == ord('"'):
+            in_string = True
+        elif byte in b"[{":
+            depth += 1
+            if depth > limit:
+                return Nesting(depth=depth, balanced=False, exceeded_at=byte)
+            deepest = max(deepest, depth)
+        elif byte in b"]}":
+            depth -= 1
+            if depth == 0:
+                break
+    return Nesting(depth=deepest, balanced=depth == 0 and not in_string, exceeded_at=None)
+
+
+def go_depth_error(byte: int) -> str:
+    """Go's json.Decoder once a value nests past its 10,000 levels."""
+    return f"invalid character {_quote_char(byte)} exceeded max depth"

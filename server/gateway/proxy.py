@@ -63,6 +63,9 @@ _PERMANENT_HEADERS = frozenset(
     )
 )
 _TIMEOUT_UNITS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
+_INT64_MAX = 2**63 - 1
+# The largest timeout the gRPC wire format carries in seconds (eight digits).
+MAX_DEADLINE_SECONDS = 99_999_999.0
 
 
 @dataclass(frozen=True)
@@ -94,12 +97,21 @@ def error_response(
     )
 
 
-def parse_grpc_timeout(value: str) -> float:
-    """grpc-gateway's timeoutDecode: digits and one unit (H M S m u n); seconds."""
+def parse_grpc_timeout(value: str) -> float | None:
+    """grpc-gateway's timeoutDecode: digits and one unit (H M S m u n); seconds, None for no deadline.
+
+    Like grpc-gateway, 0 means no deadline and the digits must fit an int64; a longer timeout than
+    gRPC Python can carry is capped (a few billion seconds overflow its deadline, which expires at once).
+    """
     digits, unit = value[:-1], value[-1:]
     if not digits or unit not in _TIMEOUT_UNITS or not (digits.isascii() and digits.isdigit()):
         raise GatewayRejection(400, code_pb2.INVALID_ARGUMENT, f"invalid grpc-timeout: {value}")
-    return int(digits) * _TIMEOUT_UNITS[unit]
+    amount = int(digits)
+    if amount > _INT64_MAX:
+        raise GatewayRejection(400, code_pb2.INVALID_ARGUMENT, f"invalid grpc-timeout: {value}")
+    if amount == 0:
+        return None
+    return min(amount * _TIMEOUT_UNITS[unit], MAX_DEADLINE_SECONDS)
 
 
 def _media_type(request: web.Request) -> str:

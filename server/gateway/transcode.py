@@ -25,7 +25,7 @@ from google.protobuf.message import Message
 
 from server.gateway import goparse
 from server.gateway.goparse import GoParseError, go_quote
-from server.gateway.jsonscan import go_json_error, key_positions
+from server.gateway.jsonscan import Nesting, go_depth_error, go_json_error, key_positions, nesting
 from server.gateway.routes import HttpRoute
 
 # protobuf's upb and pure-Python descriptor classes are different types to mypy.
@@ -40,6 +40,8 @@ class TranscodeError(ValueError):
 _MAP_KEY = re.compile(r"^(.*)\[(.*)\]$")
 _HEX = "0123456789abcdefABCDEF"
 _JSON_WHITESPACE = " \t\r\n"
+# Deeper bodies never reach the recursive parsers (Python's json, protobuf's ParseDict, our scanners).
+MAX_DECODED_DEPTH = 200
 # Well-known types protojson reads from a JSON string or a special form: their keys are not fields.
 _OPAQUE_JSON_TYPES = frozenset(
     {
@@ -367,6 +369,10 @@ def decode_json_body(raw: bytes, target: Message) -> bool:
     text = text.lstrip(_JSON_WHITESPACE)
     if not text:
         return False
+    if text[0] in "[{":
+        shape = nesting(text)
+        if shape.exceeded_at is not None or shape.depth > MAX_DECODED_DEPTH:
+            raise TranscodeError(_deep_body_error(text, shape))
     duplicates = _Duplicates()
     try:
         # Like Go's json.Decoder, read one value and ignore whatever follows it.
@@ -374,6 +380,8 @@ def decode_json_body(raw: bytes, target: Message) -> bool:
         value, end = decoder.raw_decode(text)
     except ValueError:
         raise TranscodeError(go_json_error(text)) from None
+    except RecursionError:
+        raise TranscodeError(f"request body nests JSON deeper than {MAX_DECODED_DEPTH} levels") from None
     value_text = text[:end]
     if duplicates.found or _has_unknown_field(value, target.DESCRIPTOR):
         problem = _first_field_problem(value_text, target.DESCRIPTOR)
@@ -388,6 +396,18 @@ def decode_json_body(raw: bytes, target: Message) -> bool:
     except (json_format.ParseError, ValueError, TypeError) as error:
         raise TranscodeError(f"proto: {error}") from None
     return True
+
+
+def _deep_body_error(text: str, shape: Nesting) -> str:
+    """grpc-gateway's answer to a deeply nested body where it is known, else one naming our limit."""
+    if shape.exceeded_at is not None:
+        return go_depth_error(shape.exceeded_at)
+    if not shape.balanced:
+        return "unexpected EOF"
+    if text[0] == "[":
+        # protojson wants an object for the request message, whatever the array holds.
+        return "proto: syntax error (line 1:1): unexpected token ["
+    return f"request body nests JSON deeper than {MAX_DECODED_DEPTH} levels"
 
 
 def _has_unknown_field(value: Any, descriptor: Descriptor) -> bool:

@@ -4,7 +4,7 @@ the same status code and the same JSON for the same request.
 Only values that differ by nature are left out of a comparison, each case naming them: the time a
 dashboard is computed. Error messages written by protojson get one normalisation: protojson puts a
 randomly chosen space or no-break space after "proto:" (on purpose, so nobody parses its messages).
-Deliberate differences (405 instead of 501, 415, 413) are asserted in test_gateway_differences.py.
+Deliberate differences (405 instead of 501, 415, 413) are asserted in test_gateway_behaviour.py.
 """
 
 from __future__ import annotations
@@ -375,6 +375,55 @@ CASES = [
         status=400,
     ),
     Case("generous grpc-timeout header", "GET", f"{P}/retry-executions", headers={"Grpc-Timeout": "30S"}),
+    Case("zero grpc-timeout is no deadline", "GET", f"{P}/retry-executions", headers={"Grpc-Timeout": "0S"}),
+    Case("zero nanosecond grpc-timeout", "GET", f"{P}/retry-executions", headers={"Grpc-Timeout": "0n"}),
+    Case(
+        "largest grpc-timeout the gRPC spec allows",
+        "GET",
+        f"{P}/retry-executions",
+        headers={"Grpc-Timeout": "99999999H"},
+    ),
+    Case(
+        "grpc-timeout past Go's duration range",
+        "GET",
+        f"{P}/retry-executions",
+        headers={"Grpc-Timeout": "9999999999999H"},
+    ),
+    Case(
+        "grpc-timeout digits past int64",
+        "GET",
+        f"{P}/retry-executions",
+        headers={"Grpc-Timeout": "99999999999999999999H"},
+        status=400,
+    ),
+    Case(
+        "array body nested 1000 deep",
+        "POST",
+        f"{P}/connector-recovery-playbooks",
+        content=b"[" * 1000 + b"]" * 1000,
+        status=400,
+    ),
+    Case(
+        "body nested past Go's 10000 levels",
+        "POST",
+        f"{P}/connector-recovery-playbooks",
+        content=b"[" * 10001 + b"]" * 10001,
+        status=400,
+    ),
+    Case(
+        "deep body cut short",
+        "POST",
+        f"{P}/connector-recovery-playbooks",
+        content=b'{"providers": ' + b"[" * 1000,
+        status=400,
+    ),
+    Case("request line over 8 KiB", "GET", f"{P}/retry-executions?provider=" + "a" * 9000, status=400),
+    Case(
+        "header over 8 KiB",
+        "GET",
+        f"{P}/retry-executions/ex-1",
+        headers={"X-Padding": "b" * 9000},
+    ),
 ]
 
 

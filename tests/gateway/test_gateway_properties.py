@@ -1,5 +1,5 @@
-"""Property-based: generated paths, query strings and bodies on every route never yield a 5xx (except
-501 UNIMPLEMENTED from the server for an RPC not written yet), and every error is a google.rpc.Status."""
+"""Property-based: generated paths, query strings and bodies (including bodies nested thousands of levels
+deep) on every route never yield a 5xx, and every error is a google.rpc.Status."""
 
 from __future__ import annotations
 
@@ -65,8 +65,20 @@ json_values = st.recursive(
     lambda children: (
         st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
     ),
-    max_leaves=8,
+    max_leaves=24,
 )
+
+
+@st.composite
+def deep_bodies(draw: st.DrawFn) -> bytes:
+    """Brackets nested up to past Go's 10,000 levels, closed or cut short, at the top or under a key."""
+    depth = draw(st.one_of(st.integers(1, 300), st.integers(900, 1100), st.integers(9990, 10010)))
+    opener, closer = draw(st.sampled_from([(b"[", b"]"), (b'{"a":', b"}"), (b'[{"x":', b"}]")]))
+    inner = draw(st.sampled_from([b"", b"1", b'"s"', b"null", b"{}"]))
+    closing = closer * draw(st.sampled_from([depth, depth, depth // 2]))
+    prefix = draw(st.sampled_from([b"", b'{"providers": ', b'{"records": ', b'{"policy": ']))
+    suffix = b"}" if prefix else b""
+    return prefix + opener * depth + inner + closing + suffix
 
 
 @st.composite
@@ -100,7 +112,7 @@ def requests(draw: st.DrawFn, route: HttpRoute) -> tuple[str, str, dict[str, Any
                 json_values,
             )
         )
-        raw = draw(st.one_of(st.just(json.dumps(document).encode()), st.binary(max_size=40)))
+        raw = draw(st.one_of(st.just(json.dumps(document).encode()), st.binary(max_size=40), deep_bodies()))
         kwargs["content"] = raw
         kwargs["headers"] = {"Content-Type": draw(st.sampled_from(["application/json", "", "text/plain"]))}
     return method, path, kwargs
@@ -114,12 +126,7 @@ def test_generated_requests_never_answer_5xx(client: httpx.Client, route: HttpRo
         method, path, kwargs = request
         response = client.request(method, path, **kwargs)
         content_type = response.headers.get("content-type", "")
-        if response.status_code >= 500:
-            assert response.status_code == 501 and response.json()["code"] == 12, (
-                method,
-                path,
-                response.text,
-            )
+        assert response.status_code < 500, (method, path, response.status_code, response.text[:300])
         if response.status_code >= 400:
             assert content_type == "application/json", (method, path, response.status_code)
             document = response.json()
