@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,9 +30,12 @@ type Client struct {
 // package documentation. It does not block: the connection is made by the first call.
 func Dial(ctx context.Context, target string, opts ...Option) (*Client, error) {
 	_ = ctx // kept for API stability: a future blocking dial or resolver may need it
-	s := settings{timeout: DefaultTimeout, keepalive: DefaultKeepalive, serviceConfig: DefaultServiceConfig()}
+	s := settings{timeout: DefaultTimeout, keepalive: DefaultKeepalive, retry: DefaultRetryPolicy, waitForReady: true}
 	for _, opt := range opts {
 		opt(&s)
+	}
+	if s.serviceConfig == "" {
+		s.serviceConfig = ReadServiceConfig(s.retry, s.waitForReady)
 	}
 	if s.keepalive.Time < minKeepaliveTime {
 		s.keepalive.Time = minKeepaliveTime
@@ -154,8 +158,13 @@ func ReadMethods() []string {
 }
 
 // DefaultServiceConfig is the service config Dial uses: read RPCs wait for a ready connection (up to
-// their deadline) and are retried on UNAVAILABLE with exponential backoff; writes are never retried.
-func DefaultServiceConfig() string {
+// their deadline) and are retried on UNAVAILABLE with DefaultRetryPolicy; writes are never retried.
+func DefaultServiceConfig() string { return ReadServiceConfig(DefaultRetryPolicy, true) }
+
+// ReadServiceConfig is a service config with one methodConfig for ReadMethods: waitForReady as
+// given and, when policy allows more than one attempt, a retryPolicy on UNAVAILABLE. gRPC rejects a
+// retryPolicy with maxAttempts below 2 and caps it at 5 (grpc.WithMaxCallAttempts raises the cap).
+func ReadServiceConfig(policy RetryPolicy, waitForReady bool) string {
 	type name struct {
 		Service string `json:"service"`
 		Method  string `json:"method"`
@@ -165,22 +174,24 @@ func DefaultServiceConfig() string {
 		service, method, _ := strings.Cut(strings.TrimPrefix(full, "/"), "/")
 		names = append(names, name{Service: service, Method: method})
 	}
-	config := map[string]any{
-		"methodConfig": []any{map[string]any{
-			"name":         names,
-			"waitForReady": true,
-			"retryPolicy": map[string]any{
-				"maxAttempts":          5,
-				"initialBackoff":       "0.2s",
-				"maxBackoff":           "5s",
-				"backoffMultiplier":    2,
-				"retryableStatusCodes": []string{"UNAVAILABLE"},
-			},
-		}},
+	methodConfig := map[string]any{"name": names, "waitForReady": waitForReady}
+	if policy.MaxAttempts > 1 {
+		methodConfig["retryPolicy"] = map[string]any{
+			"maxAttempts":          policy.MaxAttempts,
+			"initialBackoff":       seconds(policy.InitialBackoff),
+			"maxBackoff":           seconds(policy.MaxBackoff),
+			"backoffMultiplier":    policy.BackoffMultiplier,
+			"retryableStatusCodes": []string{"UNAVAILABLE"},
+		}
 	}
-	out, err := json.Marshal(config)
+	out, err := json.Marshal(map[string]any{"methodConfig": []any{methodConfig}})
 	if err != nil {
 		panic(err) // a static map of strings and numbers always marshals
 	}
 	return string(out)
+}
+
+// seconds formats d as a protobuf JSON Duration ("1.5s").
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
 }

@@ -22,6 +22,25 @@ var DefaultKeepalive = keepalive.ClientParameters{
 // minKeepaliveTime keeps user settings at twice the server's 10 s minimum ping interval.
 const minKeepaliveTime = 20 * time.Second
 
+// RetryPolicy is how read RPCs are retried on UNAVAILABLE (the gRPC service-config retryPolicy): the
+// n-th retry waits min(InitialBackoff*BackoffMultiplier^(n-1), MaxBackoff), jittered by +/-20%, all
+// within the call's deadline. MaxAttempts counts the first attempt; 1 disables retries.
+type RetryPolicy struct {
+	MaxAttempts       int
+	InitialBackoff    time.Duration
+	MaxBackoff        time.Duration
+	BackoffMultiplier float64
+}
+
+// DefaultRetryPolicy makes 5 attempts (gRPC's cap) waiting about 1, 2, 4 and 5 s between them: some
+// 12 s (at least 9.6 s after jitter), enough to ride out a server restart within the 30 s deadline.
+var DefaultRetryPolicy = RetryPolicy{
+	MaxAttempts:       5,
+	InitialBackoff:    time.Second,
+	MaxBackoff:        5 * time.Second,
+	BackoffMultiplier: 2,
+}
+
 type settings struct {
 	plaintext     bool
 	tlsConfig     *tls.Config
@@ -30,6 +49,8 @@ type settings struct {
 	timeout       time.Duration
 	keepalive     keepalive.ClientParameters
 	serviceConfig string
+	retry         RetryPolicy
+	waitForReady  bool
 	userAgent     string
 	dialOptions   []grpc.DialOption
 }
@@ -61,7 +82,15 @@ func WithKeepalive(params keepalive.ClientParameters) Option {
 	return func(s *settings) { s.keepalive = params }
 }
 
-// WithServiceConfig replaces the default service config JSON (retry policy for reads).
+// WithReadRetry replaces DefaultRetryPolicy for read RPCs (MaxAttempts 1: no retries).
+func WithReadRetry(policy RetryPolicy) Option { return func(s *settings) { s.retry = policy } }
+
+// WithWaitForReady sets whether read RPCs wait for a ready connection (the default, true) or fail
+// fast with UNAVAILABLE while the server is unreachable, leaving recovery to the retry policy.
+func WithWaitForReady(wait bool) Option { return func(s *settings) { s.waitForReady = wait } }
+
+// WithServiceConfig replaces the whole service config JSON; WithReadRetry and WithWaitForReady are
+// then ignored.
 func WithServiceConfig(json string) Option { return func(s *settings) { s.serviceConfig = json } }
 
 // WithUserAgent prefixes the gRPC user agent.
