@@ -35,6 +35,22 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help="HTTP listen address (CAVRA_HTTP_LISTEN; default %(default)s)",
     )
+    gateway.add_argument(
+        "--upstream-enforces-auth",
+        action="store_true",
+        help="the gRPC server checks bearer tokens (--auth-config): allow a non-loopback --http-listen",
+    )
+    gateway.add_argument("--grpc-tls", action="store_true", help="connect to the gRPC server over TLS")
+    gateway.add_argument(
+        "--grpc-ca-file",
+        metavar="PATH",
+        help="PEM CA bundle to verify the gRPC server with (implies --grpc-tls; default: system roots)",
+    )
+    gateway.add_argument(
+        "--grpc-server-name",
+        metavar="NAME",
+        help="name to verify in the server certificate instead of the target host (implies --grpc-tls)",
+    )
     add_log_level_argument(gateway, environ)
     return parser
 
@@ -61,11 +77,25 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return 0
     if arguments.command == "gateway":
         import asyncio
+        from pathlib import Path
 
-        from server.gateway import serve_gateway
+        from server.gateway import UpstreamTls, serve_gateway
 
+        upstream_tls = None
+        if arguments.grpc_tls or arguments.grpc_ca_file or arguments.grpc_server_name:
+            upstream_tls = UpstreamTls(
+                ca_file=Path(arguments.grpc_ca_file) if arguments.grpc_ca_file else None,
+                server_name=arguments.grpc_server_name,
+            )
         try:
-            asyncio.run(serve_gateway(listen=arguments.http_listen, grpc_target=arguments.grpc_target))
+            asyncio.run(
+                serve_gateway(
+                    listen=arguments.http_listen,
+                    grpc_target=arguments.grpc_target,
+                    upstream_enforces_auth=arguments.upstream_enforces_auth,
+                    upstream_tls=upstream_tls,
+                )
+            )
         except SettingsError as error:
             log.error("%s", error)
             return 2

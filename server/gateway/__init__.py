@@ -26,9 +26,17 @@ from server.gateway.proxy import (
     StaticDocument,
     load_openapi_document,
 )
-from server.settings import SettingsError, split_host_port
+from server.settings import SettingsError, is_loopback_host, split_host_port
 
-__all__ = ["OPENAPI_PATHS", "RunningGateway", "gateway_services", "serve_gateway", "start_gateway"]
+__all__ = [
+    "OPENAPI_PATHS",
+    "RunningGateway",
+    "UpstreamTls",
+    "check_gateway_listen",
+    "gateway_services",
+    "serve_gateway",
+    "start_gateway",
+]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +55,35 @@ def gateway_services() -> tuple[ServiceDescriptor, ...]:
         escalation_pb2.DESCRIPTOR.services_by_name["EscalationService"],
         report_pb2.DESCRIPTOR.services_by_name["ReportService"],
     )
+
+
+@dataclass(frozen=True)
+class UpstreamTls:
+    """TLS to the gRPC server: the CA bundle to trust (None: the system roots) and a name override."""
+
+    ca_file: Path | None = None
+    server_name: str | None = None
+
+    def credentials(self) -> grpc.ChannelCredentials:
+        if self.ca_file is None:
+            return grpc.ssl_channel_credentials()
+        try:
+            return grpc.ssl_channel_credentials(root_certificates=self.ca_file.read_bytes())
+        except OSError as error:
+            raise SettingsError(f"cannot read --grpc-ca-file {self.ca_file}: {error.strerror}") from None
+
+
+def check_gateway_listen(listen: str, *, upstream_enforces_auth: bool) -> None:
+    """`serve`'s rule for the standalone gateway: an open service stays on loopback.
+
+    The gateway itself checks no token; only the operator knows whether the upstream does.
+    """
+    host, _ = split_host_port(listen)
+    if not upstream_enforces_auth and not is_loopback_host(host):
+        raise SettingsError(
+            f"refusing to listen on {listen} without --upstream-enforces-auth: "
+            "a gateway in front of an open service stays on loopback"
+        )
 
 
 @dataclass
@@ -69,16 +106,20 @@ async def start_gateway(
     grpc_target: str,
     reuse_port: bool = False,
     metrics_renderer: Callable[[], tuple[bytes, str]] | None = None,
+    upstream_tls: UpstreamTls | None = None,
 ) -> RunningGateway:
     """Bind `listen` (port 0 picks a free one) and forward to the gRPC server at `grpc_target`."""
     host, port = split_host_port(listen)
-    channel = grpc.aio.insecure_channel(
-        grpc_target,
-        options=[
-            ("grpc.max_receive_message_length", MAX_GRPC_MESSAGE_BYTES),
-            ("grpc.max_send_message_length", MAX_GRPC_MESSAGE_BYTES),
-        ],
-    )
+    options: list[tuple[str, int | str]] = [
+        ("grpc.max_receive_message_length", MAX_GRPC_MESSAGE_BYTES),
+        ("grpc.max_send_message_length", MAX_GRPC_MESSAGE_BYTES),
+    ]
+    if upstream_tls is None:
+        channel = grpc.aio.insecure_channel(grpc_target, options=options)
+    else:
+        if upstream_tls.server_name:
+            options.append(("grpc.ssl_target_name_override", upstream_tls.server_name))
+        channel = grpc.aio.secure_channel(grpc_target, upstream_tls.credentials(), options=options)
     documents: dict[str, StaticDocument] = {}
     openapi = load_openapi_document(OPENAPI_DOCUMENT)
     if openapi is None:
@@ -118,13 +159,30 @@ def _bound_address(runner: web.AppRunner, host: str) -> str:
     raise SettingsError(f"gateway on {host} has no listening socket ({server!r})")
 
 
-async def serve_gateway(*, listen: str, grpc_target: str) -> None:
+async def serve_gateway(
+    *,
+    listen: str,
+    grpc_target: str,
+    upstream_enforces_auth: bool = False,
+    upstream_tls: UpstreamTls | None = None,
+) -> None:
     """`cavra-recovery gateway`: run the gateway alone in front of `grpc_target` until SIGTERM/SIGINT."""
     import asyncio
     import signal
 
-    gateway = await start_gateway(listen=listen, grpc_target=grpc_target)
-    log.info("http listening on %s (forwarding to %s)", gateway.address, grpc_target)
+    check_gateway_listen(listen, upstream_enforces_auth=upstream_enforces_auth)
+    target_host, _ = split_host_port(grpc_target)
+    if upstream_tls is None and not is_loopback_host(target_host):
+        log.warning(
+            "forwarding to %s without --grpc-tls: Authorization headers travel in clear text", grpc_target
+        )
+    gateway = await start_gateway(listen=listen, grpc_target=grpc_target, upstream_tls=upstream_tls)
+    log.info(
+        "http listening on %s (forwarding to %s over %s)",
+        gateway.address,
+        grpc_target,
+        "TLS" if upstream_tls is not None else "plaintext",
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
