@@ -30,14 +30,15 @@ from cavra_recovery_client._channel import (
     channel_settings,
     fill_request_id,
 )
-from cavra_recovery_client._errors import error_from_rpc
+from cavra_recovery_client._errors import RecoveryError, StatusCode, closed_client_error, error_from_rpc
 
 
 class AsyncRecoveryClient:
     """An asyncio client for the recovery service, with the same defaults as RecoveryClient.
 
-    Every call has a deadline (`timeout`, default 30 s), read calls wait for a ready connection and
-    are retried on UNAVAILABLE with backoff, mutating calls get a UUID request_id when they have none,
+    Every call has a deadline (`timeout`, default 30 s), read calls wait for a ready connection
+    (unless `wait_for_ready=False`: then they fail fast while the server is unreachable) and are
+    retried on UNAVAILABLE with backoff, mutating calls get a UUID request_id when they have none,
     and every failure is raised as RecoveryError. Use it as an async context manager or await close().
     """
 
@@ -53,6 +54,7 @@ class AsyncRecoveryClient:
         allow_insecure_token: bool = False,
         timeout: float | None = DEFAULT_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
+        wait_for_ready: bool = True,
         options: Sequence[tuple[str, Any]] = (),
     ) -> None:
         self._settings = channel_settings(
@@ -65,8 +67,10 @@ class AsyncRecoveryClient:
             allow_insecure_token=allow_insecure_token,
             timeout=timeout,
             retry=retry,
+            wait_for_ready=wait_for_ready,
             options=options,
         )
+        self._closed = False
         if self._settings.credentials is None:
             self._channel = grpc.aio.insecure_channel(target, options=self._settings.options)
         else:
@@ -86,11 +90,15 @@ class AsyncRecoveryClient:
         await self.close()
 
     async def close(self) -> None:
+        """Close the channel; later calls raise RecoveryError(CANCELLED, "client is closed")."""
+        self._closed = True
         await self._channel.close(None)
 
     async def _call(
         self, method: UnaryMethod[Request, Response], request: Request, timeout: float | None
     ) -> Response:
+        if self._closed:
+            raise closed_client_error(method.name)
         fill_request_id(request)
         budget = timeout if timeout is not None else self._settings.timeout
         deadline = None if budget is None else time.monotonic() + budget
@@ -108,11 +116,16 @@ class AsyncRecoveryClient:
                     request,
                     timeout=remaining,
                     metadata=self._settings.call_metadata,
-                    wait_for_ready=method.is_read,
+                    wait_for_ready=method.is_read and self._settings.wait_for_ready,
                 )
                 return response
             except grpc.RpcError as error:
                 failure = error_from_rpc(error, method.name)
+            except (grpc.aio.UsageError, ValueError) as error:
+                # grpc's exception for a call on a closed channel: close() raced with this call.
+                if self._closed:
+                    raise closed_client_error(method.name) from None
+                raise RecoveryError(StatusCode.INTERNAL, str(error), method=method.name) from error
             delay = self._settings.retry.backoff(attempt)
             retryable = method.is_read and failure.code == "UNAVAILABLE"
             if (

@@ -87,6 +87,11 @@ class RecoveryError(Exception):
         )
 
 
+def closed_client_error(method: str) -> RecoveryError:
+    """The error of a call made on (or racing with) a closed client, instead of grpc's own exception."""
+    return RecoveryError(StatusCode.CANCELLED, "client is closed", method=method)
+
+
 def error_from_rpc(error: grpc.RpcError, method: str) -> RecoveryError:
     """Decode a grpc (sync or asyncio) failure into RecoveryError."""
     call: Any = error
