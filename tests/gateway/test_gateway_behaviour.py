@@ -49,6 +49,27 @@ def test_non_json_content_type_is_415_where_grpc_gateway_decodes_it_anyway(gatew
     assert "text/xml" in ours.json()["message"]
 
 
+@pytest.mark.go
+def test_headers_over_a_mebibyte_are_plain_text_refusals_on_both(gateway_pair: GatewayPair) -> None:
+    """The documented difference: the same 1 MiB limit, Go answers 431 and aiohttp 400, neither as JSON."""
+    under, over = {"X-Padding": "b" * 900_000}, {"X-Padding": "b" * 1_100_000}
+    ours, go = gateway_pair.both("GET", f"{PREFIX}/retry-executions", headers=under)
+    assert (ours.status, go.status) == (200, 200)
+    ours, go = gateway_pair.both("GET", f"{PREFIX}/retry-executions", headers=over)
+    assert (ours.status, go.status) == (400, 431)
+    assert ours.headers["content-type"].startswith("text/plain")
+    assert go.headers["content-type"].startswith("text/plain")
+
+
+@pytest.mark.go
+def test_deep_object_body_is_400_naming_the_depth_limit(gateway_pair: GatewayPair) -> None:
+    body = b'{"providers": ' + b"[" * 1000 + b"]" * 1000 + b"}"
+    ours, go = gateway_pair.both("POST", f"{PREFIX}/connector-recovery-playbooks", content=body)
+    assert (ours.status, go.status) == (400, 400)
+    assert ours.json() == {"code": 3, "message": "request body nests JSON deeper than 200 levels"}
+    assert go.json()["code"] == 3
+
+
 def test_json_bodies_are_accepted_with_curls_default_content_type(server: ServerProcess) -> None:
     response = httpx.post(
         f"http://{server.http_address}{PREFIX}/retry-executions",
