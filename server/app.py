@@ -77,8 +77,7 @@ class RunningServer:
         if self.gateway is not None:
             await self.gateway.close()
         await self.server.stop(grace)
-        if self.dependencies.delivery is not None:
-            await self.dependencies.delivery.stop()
+        await self.dependencies.delivery.stop()
         self.dependencies.database.dispose()
 
 

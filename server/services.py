@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from server.settings import Settings
 from server.storage.database import Database
 
 if TYPE_CHECKING:
+    from connectors.config import ConnectorConfig
     from server.auth import AuthConfig
+    from server.delivery import DeliveryService
     from server.metrics import ServiceMetrics
 
 
@@ -23,11 +25,11 @@ def utc_now() -> datetime:
 class ServiceDependencies:
     settings: Settings
     database: Database
+    # The outbox worker handlers wake and wait on.
+    delivery: DeliveryService
     clock: Callable[[], datetime] = utc_now
-    # connectors.config.ConnectorConfig when --connectors is given; None answers FAILED_PRECONDITION.
-    connector_config: Any = None
-    # server.delivery: the outbox worker handlers wake and wait on.
-    delivery: Any = None
+    # From --connectors; None: delivery answers FAILED_PRECONDITION.
+    connector_config: ConnectorConfig | None = None
     # This server's Prometheus registry and metrics (the gateway serves them at /metrics).
     metrics: ServiceMetrics | None = None
     # Tokens and roles from --auth-config; None: the service is open (loopback only).

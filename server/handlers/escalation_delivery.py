@@ -135,8 +135,7 @@ class EscalationDeliveryHandlers:
 
     @property
     def _delivery(self) -> DeliveryService:
-        delivery: DeliveryService = self._deps.delivery
-        return delivery
+        return self._deps.delivery
 
     async def DeliverRecoveryEscalation(
         self,

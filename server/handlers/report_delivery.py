@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from cavra.recovery.v1 import report_pb2
 from server.delivery.outbox import check_receiver_names, delivery_options, enqueue_report, report_for_delivery
-from server.delivery.service import DeliveryService
 from server.domain.executive_report import ScheduleRun
 from server.domain.rendering import render_markdown
 from server.domain.validation import Violations
@@ -66,7 +65,7 @@ class ReportDeliveryHandlers:
         violations.raise_if_any()
         config = require_config(self._deps.connector_config)
         receivers = check_receiver_names(config, list(request.receivers))
-        delivery: DeliveryService = self._deps.delivery
+        delivery = self._deps.delivery
         now = self._deps.clock()
 
         def replay(session: Session) -> store.StoredDeliveryRequest | None:
