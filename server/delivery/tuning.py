@@ -6,6 +6,7 @@ defaults suit production, and tests shrink the delays through the same variables
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
@@ -57,7 +58,7 @@ class DeliveryTuning:
                 value: float | int = int(raw) if field.type == "int" else float(raw)
             except ValueError:
                 raise SettingsError(f"{name} must be a number") from None
-            if value < 0 or (field.type == "int" and value < 1):
-                raise SettingsError(f"{name} must be positive")
+            if not math.isfinite(value) or value < 0 or (field.type == "int" and value < 1):
+                raise SettingsError(f"{name} must be a finite, positive number")
             values[field.name] = value
         return cls(**values)  # type: ignore[arg-type]

@@ -64,8 +64,9 @@ def test_tuning_reads_its_environment_variables_and_rejects_bad_values() -> None
         {"CAVRA_DELIVERY_BACKOFF_BASE_SECONDS": "0.5", "CAVRA_DELIVERY_BREAKER_THRESHOLD": "7"}
     )
     assert tuning.backoff_base_seconds == 0.5 and tuning.breaker_threshold == 7
-    with pytest.raises(SettingsError):
-        DeliveryTuning.from_environ({"CAVRA_DELIVERY_POLL_SECONDS": "soon"})
+    for bad in ("soon", "nan", "inf", "-1"):
+        with pytest.raises(SettingsError):
+            DeliveryTuning.from_environ({"CAVRA_DELIVERY_POLL_SECONDS": bad})
 
 
 def failed(**changes: object) -> FailedDelivery:
