@@ -14,8 +14,6 @@ from typing import Any
 EVENT_TYPE = "cavra.go_backend.rollback_drill.acknowledgement_audit_delivery.recovery_escalation"
 REPORT_EVENT_TYPE = "cavra.go_backend.rollback_drill.recovery_executive_report"
 
-SEVERITIES = ("critical", "warning")
-ALERT_LEVELS = ("healthy", "warning", "critical")
 ACTIONS = ("trigger", "resolve")
 
 

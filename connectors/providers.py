@@ -10,7 +10,7 @@ from connectors.datadog import DatadogConnector
 from connectors.email import EmailConnector
 from connectors.jira import JiraConnector
 from connectors.pagerduty import PagerDutyConnector
-from connectors.receiver import ProviderSpec, Receiver
+from connectors.receiver import Receiver
 from connectors.sentinel import SentinelConnector
 from connectors.servicenow import ServiceNowConnector
 from connectors.slack import SlackConnector
@@ -31,10 +31,6 @@ PROVIDERS: dict[str, type[HttpConnector]] = {
     "sentinel": SentinelConnector,
     "datadog": DatadogConnector,
 }
-
-
-def provider_spec(provider: str) -> ProviderSpec:
-    return PROVIDERS[provider].spec
 
 
 def build_connector(

@@ -164,9 +164,6 @@ class ConnectorRecoveryPlaybook:
     def record_id(self) -> str:
         return self.playbook_id
 
-    def provider_names(self) -> frozenset[str]:
-        return frozenset(p.provider for p in self.providers)
-
     def content_digest(self) -> str:
         return _digest(
             EvidenceKind.CONNECTOR_RECOVERY_PLAYBOOK,

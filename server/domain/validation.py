@@ -126,15 +126,6 @@ class Violations:
             self.add(field, f"must be at most {maximum}")
         return value
 
-    def check_time(self, field: str, value: datetime | None, *, required: bool) -> datetime | None:
-        if value is None:
-            if required:
-                self.add(field, "is required")
-            return None
-        if not EARLIEST_TIME <= value < LATEST_TIME:
-            self.add(field, f"must be between {EARLIEST_TIME:%Y-%m-%d} and {LATEST_TIME:%Y-%m-%d} (UTC)")
-        return value
-
     def check_time_range(
         self, start_field: str, start: datetime | None, end_field: str, end: datetime | None
     ) -> None:

@@ -16,8 +16,6 @@ from google.api import annotations_pb2, http_pb2, httpbody_pb2
 from google.protobuf import message_factory
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 
-HTTP_METHODS = ("get", "put", "post", "delete", "patch")
-
 
 class TemplateError(ValueError):
     """An HttpRule path template that does not follow the google.api.http grammar."""

@@ -32,10 +32,6 @@ def timestamp(value: datetime) -> timestamp_pb2.Timestamp:
     return stamp
 
 
-def from_timestamp(value: timestamp_pb2.Timestamp) -> datetime:
-    return value.ToDatetime(tzinfo=UTC)
-
-
 def alert_level_value(level: str) -> int:
     return int(common_pb2.AlertLevel.Value(f"ALERT_LEVEL_{level.upper()}"))
 

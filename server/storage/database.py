@@ -48,14 +48,6 @@ class Database:
         self.engine = create_database_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
-    @property
-    def is_postgresql(self) -> bool:
-        return self.engine.dialect.name == "postgresql"
-
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
