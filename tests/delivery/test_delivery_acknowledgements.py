@@ -123,9 +123,7 @@ def test_open_circuit_stops_sending_to_a_failing_receiver(
         with clients(server.grpc_address) as api:
             seed_open_recovery(api)
             (result,) = deliver(api, retries=3).results
-            delivery = wait_for_delivery(
-                api, result.delivery_id, until=lambda found: len(found.attempts) >= 3
-            )
+            delivery = wait_for_delivery(api, result.delivery_id, until=third_attempt_recorded)
 
     first, second, third = delivery.attempts[:3]
     assert [first.http_status, second.http_status] == [500, 500]
