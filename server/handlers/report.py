@@ -7,7 +7,7 @@ from typing import Any
 from google.api import httpbody_pb2
 
 from cavra.recovery.v1 import common_pb2, report_pb2, report_pb2_grpc
-from server.domain.executive_report import ExecutiveReport, ScheduleRun, normalize_schedule_interval
+from server.domain.executive_report import ExecutiveReport, normalize_schedule_interval
 from server.domain.rendering import render_html, render_markdown
 from server.domain.slo_report import (
     ClosureTrendDay,
@@ -20,7 +20,7 @@ from server.domain.slo_report import (
 )
 from server.domain.validation import Violations
 from server.handlers.escalation_plans import alert_level_value, checked_limit, checked_page_token, timestamp
-from server.handlers.report_delivery import ReportDeliveryHandlers
+from server.handlers.report_delivery import ReportDeliveryHandlers, schedule_run_to_proto
 from server.services import ServiceDependencies
 from server.storage import dashboard as dashboard_storage
 from server.storage import reports as report_storage
@@ -170,17 +170,6 @@ def executive_report_to_proto(report: ExecutiveReport) -> report_pb2.RecoveryExe
         if change.slo_attainment_delta is not None:
             message.change.slo_attainment_delta = change.slo_attainment_delta
     return message
-
-
-def schedule_run_to_proto(run: ScheduleRun) -> report_pb2.ExecutiveReportScheduleRun:
-    return report_pb2.ExecutiveReportScheduleRun(
-        run_id=run.run_id,
-        window_start=timestamp(run.window_start),
-        window_end=timestamp(run.window_end),
-        interval_minutes=run.interval_minutes,
-        report_id=run.report_id,
-        created_at=timestamp(run.created_at),
-    )
 
 
 class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceServicer):

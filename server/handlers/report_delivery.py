@@ -30,7 +30,7 @@ from server.storage import reports as report_storage
 from server.storage import schedule as schedule_storage
 
 
-def schedule_run_message(run: ScheduleRun) -> report_pb2.ExecutiveReportScheduleRun:
+def schedule_run_to_proto(run: ScheduleRun) -> report_pb2.ExecutiveReportScheduleRun:
     return report_pb2.ExecutiveReportScheduleRun(
         run_id=run.run_id,
         window_start=timestamp(run.window_start),
@@ -116,7 +116,7 @@ class ReportDeliveryHandlers:
             )
             results = [result_message(found) for found in deliveries]
             response = report_pb2.DeliverExecutiveReportScheduleRunResponse(
-                run=schedule_run_message(run),
+                run=schedule_run_to_proto(run),
                 results=results,
                 success=all(result.success for result in results),
                 delivery_evidence_id=delivery_request.delivery_evidence_id,

@@ -31,8 +31,7 @@ from cavra.recovery.v1 import (
     report_pb2,
     report_pb2_grpc,
 )
-from tests.conftest import ServerProcess, free_port, start_server_process
-from tests.platform.databases import fresh_postgres_database
+from tests.conftest import ServerProcess, free_port, fresh_postgres_database, start_server_process
 
 pytestmark = pytest.mark.postgres
 

@@ -14,9 +14,8 @@ import pytest
 from google.protobuf import timestamp_pb2
 
 from cavra.recovery.v1 import common_pb2, evidence_pb2, evidence_pb2_grpc
-from tests.conftest import start_server_process
+from tests.conftest import fresh_postgres_database, start_server_process
 from tests.platform import evidence_builders as build
-from tests.platform.databases import fresh_postgres_database
 from tests.platform.rpc_status import rich_error
 
 Call = Callable[[evidence_pb2_grpc.EvidenceServiceStub], Any]
