@@ -36,9 +36,6 @@ class DeliveryOptions:
     timeout_seconds: float | None = None  # None: each receiver's own
     max_routes: int = DEFAULT_MAX_ROUTES
     dry_run: bool = False
-    request_id: str | None = None
-    # SHA-256 of the whole request, stored with request_id: a reuse with other parameters is refused.
-    request_digest: str | None = None
 
 
 def delivery_options(
@@ -49,7 +46,6 @@ def delivery_options(
     max_routes: int,
     dry_run: bool,
     request_id: str,
-    request_digest: str,
 ) -> DeliveryOptions:
     """Defaults for zero values (retries 2, the receiver's timeout, 20 routes); bad values go to
     `violations` (the caller raises them together with its other fields')."""
@@ -67,8 +63,6 @@ def delivery_options(
         timeout_seconds=float(timeout_seconds) if timeout_seconds else None,
         max_routes=max_routes or DEFAULT_MAX_ROUTES,
         dry_run=dry_run,
-        request_id=request_id or None,
-        request_digest=request_digest if request_id else None,
     )
 
 
@@ -154,16 +148,13 @@ def enqueue_escalation(
     options: DeliveryOptions,
     now: datetime,
     action: str = "trigger",
-    request_id: str | None = None,
 ) -> EnqueuedRequest:
-    """One delivery request and one outbox row per receiver for `plan` (raises IntegrityError when a
-    concurrent call already holds the same request_id: the caller replays that one)."""
+    """One delivery request and one outbox row per receiver for `plan`."""
     evidence_id = new_delivery_evidence_id()
     store.add_delivery_request(
         session,
         delivery_evidence_id=evidence_id,
-        request_id=request_id if request_id is not None else options.request_id,
-        request_digest=options.request_digest,
+        request_id=None,
         plan_id=plan.plan_id,
         schedule_run_id=None,
         dry_run=options.dry_run,
@@ -228,8 +219,7 @@ def enqueue_report(
     store.add_delivery_request(
         session,
         delivery_evidence_id=evidence_id,
-        request_id=options.request_id,
-        request_digest=options.request_digest,
+        request_id=None,
         plan_id=None,
         schedule_run_id=schedule_run_id,
         dry_run=options.dry_run,

@@ -22,6 +22,8 @@ from server.domain.escalation_plan import (
 )
 from server.domain.slo_report import AlertLevel, normalize_recovery_slo_minutes
 from server.domain.validation import EARLIEST_TIME, LATEST_TIME, PAGE_TOKEN_MAX_LENGTH, Violations
+from server.operations.idempotency import request_key
+from server.operations.plans import create_plan_once
 from server.services import ServiceDependencies
 from server.storage import plans as plan_storage
 
@@ -149,22 +151,21 @@ class EscalationPlanHandlers:
     ) -> escalation_pb2.CreateRecoveryEscalationPlanResponse:
         checks = Violations()
         generated_by = checks.check_name("generated_by", request.generated_by)
-        request_id = checks.check_id("request_id", request.request_id)
+        checks.check_id("request_id", request.request_id)
         route_limit = checked_route_limit(checks, request.route_limit)
         checks.raise_if_any()
-        now = self._deps.clock()
-        slo = normalize_recovery_slo_minutes(request.recovery_slo_minutes)
-        plan = await self._deps.database.run(
-            lambda session: plan_storage.create_escalation_plan(
-                session,
-                now=now,
-                recovery_slo_minutes=slo,
-                generated_by=generated_by,
-                request_id=request_id or None,
-                connector_config=self._deps.connector_config,
-            )
+        return await create_plan_once(
+            self._deps.database,
+            request_key("CreateRecoveryEscalationPlan", request),
+            escalation_pb2.CreateRecoveryEscalationPlanResponse,
+            now=self._deps.clock(),
+            recovery_slo_minutes=normalize_recovery_slo_minutes(request.recovery_slo_minutes),
+            generated_by=generated_by,
+            routing=self._deps.connector_config,
+            respond=lambda plan: escalation_pb2.CreateRecoveryEscalationPlanResponse(
+                plan=plan_to_proto(plan, route_limit)
+            ),
         )
-        return escalation_pb2.CreateRecoveryEscalationPlanResponse(plan=plan_to_proto(plan, route_limit))
 
     async def GetRecoveryEscalationPlan(
         self, request: escalation_pb2.GetRecoveryEscalationPlanRequest, context: Any

@@ -8,8 +8,10 @@ from typing import Any
 import grpc
 
 from cavra.recovery.v1 import evidence_pb2, evidence_pb2_grpc
-from server.domain.evidence import EvidenceKind
+from server.domain.evidence import BatchOutcome, EvidenceKind, RecordOutcome
 from server.handlers import evidence_mapping as mapping
+from server.operations import evidence
+from server.operations.idempotency import request_key
 from server.services import ServiceDependencies
 from server.storage import evidence as storage
 
@@ -30,14 +32,21 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
         self, request: evidence_pb2.RecordRetryExecutionRequest, context: Context
     ) -> evidence_pb2.RecordRetryExecutionResponse:
         execution = mapping.retry_execution_from_request(request)
-        now = self._deps.clock()
-        outcome = await self._deps.database.run(
-            lambda session: storage.record_retry_execution(session, execution=execution, now=now)
-        )
-        self._count(EvidenceKind.RETRY_EXECUTION, int(outcome.created), int(not outcome.created))
-        assert isinstance(outcome.record, type(execution))
-        return evidence_pb2.RecordRetryExecutionResponse(
-            retry_execution=mapping.retry_execution_to_proto(outcome.record), created=outcome.created
+
+        def respond(outcome: RecordOutcome) -> evidence_pb2.RecordRetryExecutionResponse:
+            self._count(EvidenceKind.RETRY_EXECUTION, int(outcome.created), int(not outcome.created))
+            assert isinstance(outcome.record, type(execution))
+            return evidence_pb2.RecordRetryExecutionResponse(
+                retry_execution=mapping.retry_execution_to_proto(outcome.record), created=outcome.created
+            )
+
+        return await evidence.record_retry_execution(
+            self._deps.database,
+            request_key("RecordRetryExecution", request),
+            evidence_pb2.RecordRetryExecutionResponse,
+            now=self._deps.clock(),
+            execution=execution,
+            respond=respond,
         )
 
     async def GetRetryExecution(
@@ -68,14 +77,22 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
         self, request: evidence_pb2.RecordConnectorRecoveryPlaybookRequest, context: Context
     ) -> evidence_pb2.RecordConnectorRecoveryPlaybookResponse:
         playbook = mapping.playbook_from_request(request)
-        now = self._deps.clock()
-        outcome = await self._deps.database.run(
-            lambda session: storage.record_playbook(session, playbook=playbook, now=now)
-        )
-        self._count(EvidenceKind.CONNECTOR_RECOVERY_PLAYBOOK, int(outcome.created), int(not outcome.created))
-        assert isinstance(outcome.record, type(playbook))
-        return evidence_pb2.RecordConnectorRecoveryPlaybookResponse(
-            playbook=mapping.playbook_to_proto(outcome.record), created=outcome.created
+
+        def respond(outcome: RecordOutcome) -> evidence_pb2.RecordConnectorRecoveryPlaybookResponse:
+            kind = EvidenceKind.CONNECTOR_RECOVERY_PLAYBOOK
+            self._count(kind, int(outcome.created), int(not outcome.created))
+            assert isinstance(outcome.record, type(playbook))
+            return evidence_pb2.RecordConnectorRecoveryPlaybookResponse(
+                playbook=mapping.playbook_to_proto(outcome.record), created=outcome.created
+            )
+
+        return await evidence.record_playbook(
+            self._deps.database,
+            request_key("RecordConnectorRecoveryPlaybook", request),
+            evidence_pb2.RecordConnectorRecoveryPlaybookResponse,
+            now=self._deps.clock(),
+            playbook=playbook,
+            respond=respond,
         )
 
     async def GetConnectorRecoveryPlaybook(
@@ -104,14 +121,21 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
         self, request: evidence_pb2.RecordRecoveryClosureRequest, context: Context
     ) -> evidence_pb2.RecordRecoveryClosureResponse:
         closure = mapping.closure_from_request(request)
-        now = self._deps.clock()
-        outcome = await self._deps.database.run(
-            lambda session: storage.record_closure(session, closure=closure, now=now)
-        )
-        self._count(EvidenceKind.RECOVERY_CLOSURE, int(outcome.created), int(not outcome.created))
-        assert isinstance(outcome.record, type(closure))
-        return evidence_pb2.RecordRecoveryClosureResponse(
-            closure=mapping.closure_to_proto(outcome.record), created=outcome.created
+
+        def respond(outcome: RecordOutcome) -> evidence_pb2.RecordRecoveryClosureResponse:
+            self._count(EvidenceKind.RECOVERY_CLOSURE, int(outcome.created), int(not outcome.created))
+            assert isinstance(outcome.record, type(closure))
+            return evidence_pb2.RecordRecoveryClosureResponse(
+                closure=mapping.closure_to_proto(outcome.record), created=outcome.created
+            )
+
+        return await evidence.record_closure(
+            self._deps.database,
+            request_key("RecordRecoveryClosure", request),
+            evidence_pb2.RecordRecoveryClosureResponse,
+            now=self._deps.clock(),
+            closure=closure,
+            respond=respond,
         )
 
     async def ListRecoveryClosures(
@@ -132,14 +156,20 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
     ) -> evidence_pb2.BatchRecordEvidenceResponse:
         # Validating 5,000 records takes a while: keep the event loop serving other calls meanwhile.
         batch = await asyncio.to_thread(mapping.batch_from_request, request)
-        now = self._deps.clock()
-        outcome = await self._deps.database.run(
-            lambda session: storage.record_evidence_batch(
-                session, records=batch.records, paths=batch.paths, now=now
+
+        def respond(outcome: BatchOutcome) -> evidence_pb2.BatchRecordEvidenceResponse:
+            for kind, created, unchanged in outcome.per_kind:
+                self._count(kind, created, unchanged)
+            return evidence_pb2.BatchRecordEvidenceResponse(
+                created_count=outcome.created_count, unchanged_count=outcome.unchanged_count
             )
-        )
-        for kind, created, unchanged in outcome.per_kind:
-            self._count(kind, created, unchanged)
-        return evidence_pb2.BatchRecordEvidenceResponse(
-            created_count=outcome.created_count, unchanged_count=outcome.unchanged_count
+
+        return await evidence.record_batch(
+            self._deps.database,
+            request_key("BatchRecordEvidence", request),
+            evidence_pb2.BatchRecordEvidenceResponse,
+            now=self._deps.clock(),
+            records=batch.records,
+            paths=batch.paths,
+            respond=respond,
         )

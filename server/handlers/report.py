@@ -21,6 +21,10 @@ from server.domain.slo_report import (
 from server.domain.validation import Violations
 from server.handlers.escalation_plans import alert_level_value, checked_limit, checked_page_token, timestamp
 from server.handlers.report_delivery import ReportDeliveryHandlers, schedule_run_to_proto
+from server.operations.executive_reports import executive_report
+from server.operations.idempotency import request_key
+from server.operations.reports import slo_report
+from server.operations.schedule import run_schedule
 from server.services import ServiceDependencies
 from server.storage import dashboard as dashboard_storage
 from server.storage import reports as report_storage
@@ -192,9 +196,7 @@ class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceService
             now = self._deps.clock()
             slo = normalize_recovery_slo_minutes(request.recovery_slo_minutes)
             report = await self._deps.database.run(
-                lambda session: report_storage.build_retry_recovery_report(
-                    session, now=now, recovery_slo_minutes=slo, row_limit=row_limit
-                )
+                lambda session: slo_report(session, now=now, recovery_slo_minutes=slo, row_limit=row_limit)
             )
         return report_pb2.GetRetryRecoveryReportResponse(report=retry_recovery_report_to_proto(report))
 
@@ -212,12 +214,12 @@ class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceService
         now = self._deps.clock()
         slo = normalize_recovery_slo_minutes(slo_minutes)
         return await self._deps.database.run(
-            lambda session: report_storage.build_executive_report(
+            lambda session: executive_report(
                 session,
                 now=now,
                 recovery_slo_minutes=slo,
                 generated_by=generated_by,
-                connector_config=self._deps.connector_config,
+                routing=self._deps.connector_config,
             )
         )
 
@@ -280,24 +282,20 @@ class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceService
         checks = Violations()
         checks.check_count("interval_minutes", request.interval_minutes, MAX_SCHEDULE_INTERVAL_MINUTES)
         generated_by = checks.check_name("generated_by", request.generated_by)
-        request_id = checks.check_id("request_id", request.request_id)
+        checks.check_id("request_id", request.request_id)
         checks.raise_if_any()
-        now = self._deps.clock()
-        interval = normalize_schedule_interval(request.interval_minutes)
-        slo = normalize_recovery_slo_minutes(request.recovery_slo_minutes)
-        outcome = await self._deps.database.run(
-            lambda session: schedule_storage.run_executive_report_schedule(
-                session,
-                now=now,
-                interval_minutes=interval,
-                recovery_slo_minutes=slo,
-                generated_by=generated_by,
-                request_id=request_id,
-                connector_config=self._deps.connector_config,
-            )
-        )
-        return report_pb2.RunExecutiveReportScheduleResponse(
-            run=schedule_run_to_proto(outcome.run), created=outcome.created
+        return await run_schedule(
+            self._deps.database,
+            request_key("RunExecutiveReportSchedule", request),
+            report_pb2.RunExecutiveReportScheduleResponse,
+            now=self._deps.clock(),
+            interval_minutes=normalize_schedule_interval(request.interval_minutes),
+            recovery_slo_minutes=normalize_recovery_slo_minutes(request.recovery_slo_minutes),
+            generated_by=generated_by,
+            routing=self._deps.connector_config,
+            respond=lambda outcome: report_pb2.RunExecutiveReportScheduleResponse(
+                run=schedule_run_to_proto(outcome.run), created=outcome.created
+            ),
         )
 
     async def ListExecutiveReportScheduleRuns(

@@ -36,13 +36,6 @@ def _stored(record: AcknowledgementRecord) -> StoredAcknowledgement:
     )
 
 
-def find_acknowledgement(session: Session, *, request_id: str) -> StoredAcknowledgement | None:
-    record = session.scalars(
-        select(AcknowledgementRecord).where(AcknowledgementRecord.request_id == request_id)
-    ).one_or_none()
-    return None if record is None else _stored(record)
-
-
 def add_acknowledgement(
     session: Session,
     *,
@@ -51,12 +44,11 @@ def add_acknowledgement(
     state: str,
     acknowledged_by: str,
     note: str,
-    request_id: str | None,
     now: datetime,
 ) -> StoredAcknowledgement:
     record = AcknowledgementRecord(
         acknowledgement_id=f"ack_{uuid.uuid4().hex}",
-        request_id=request_id,
+        request_id=None,
         plan_id=plan_id,
         provider=provider,
         state=state,

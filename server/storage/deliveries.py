@@ -22,7 +22,6 @@ from server.storage.models import (
     DeliveryAttemptRecord,
     DeliveryRecord,
     DeliveryRequestRecord,
-    IdempotencyRecord,
     ReceiverCircuitRecord,
 )
 
@@ -152,13 +151,6 @@ def _delivery(record: DeliveryRecord, attempts: Sequence[DeliveryAttemptRecord] 
     )
 
 
-def find_delivery_request(session: Session, *, request_id: str) -> StoredDeliveryRequest | None:
-    record = session.scalars(
-        select(DeliveryRequestRecord).where(DeliveryRequestRecord.request_id == request_id)
-    ).one_or_none()
-    return None if record is None else _request(session, record)
-
-
 def get_delivery_request(session: Session, *, delivery_evidence_id: str) -> StoredDeliveryRequest:
     record = session.scalars(
         select(DeliveryRequestRecord).where(
@@ -259,22 +251,6 @@ def add_delivery(
             updated_at=now,
         )
     )
-
-
-def store_response_document(
-    session: Session, *, delivery_evidence_id: str, document: Mapping[str, Any]
-) -> bool:
-    """Keep the first response of a deliver request (request_id replays return it); False if one was kept."""
-    result = session.execute(
-        update(DeliveryRequestRecord)
-        .where(
-            DeliveryRequestRecord.delivery_evidence_id == delivery_evidence_id,
-            DeliveryRequestRecord.response_document.is_(None),
-        )
-        .values(response_document=dict(document))
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
 
 
 def _due_condition(now: datetime) -> Any:
@@ -666,84 +642,6 @@ def delivery_counts(session: Session) -> dict[str, int]:
     counts = dict.fromkeys(DELIVERY_STATES, 0)
     counts.update({str(state): int(count) for state, count in rows})
     return counts
-
-
-@dataclass(frozen=True, slots=True)
-class IdempotencyKey:
-    """A request_id already reserved for a method: by an earlier call, or a concurrent one now committed."""
-
-    request_digest: str
-    action_document: Mapping[str, Any] | None
-    response_document: Mapping[str, Any] | None
-
-
-def reserve_idempotency_key(
-    session: Session, *, method: str, request_id: str, request_digest: str, now: datetime
-) -> IdempotencyKey | None:
-    """Reserve `request_id` for `method` in the caller's transaction, before it acts (AIP-155).
-
-    None: this transaction holds the key and should act; the key commits or rolls back with the action.
-    Otherwise the key as another call left it. On PostgreSQL the insert waits for a concurrent holder's
-    transaction to end; on SQLite writers are serialised; either way only one transaction acts.
-    """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    inserted = session.execute(
-        insert(IdempotencyRecord)
-        .values(method=method, request_id=request_id, request_digest=request_digest, created_at=now)
-        .on_conflict_do_nothing(index_elements=["method", "request_id"])
-        .returning(IdempotencyRecord.id)
-    ).scalar_one_or_none()
-    if inserted is not None:
-        return None
-    row = session.execute(
-        select(
-            IdempotencyRecord.request_digest,
-            IdempotencyRecord.action_document,
-            IdempotencyRecord.response_document,
-        ).where(IdempotencyRecord.method == method, IdempotencyRecord.request_id == request_id)
-    ).one()
-    return IdempotencyKey(
-        request_digest=str(row[0]),
-        action_document=None if row[1] is None else dict(row[1]),
-        response_document=None if row[2] is None else dict(row[2]),
-    )
-
-
-def record_idempotent_action(
-    session: Session, *, method: str, request_id: str, document: Mapping[str, Any]
-) -> None:
-    """What the key's holder did, so a replay arriving before the response can finish the same answer."""
-    session.execute(
-        update(IdempotencyRecord)
-        .where(IdempotencyRecord.method == method, IdempotencyRecord.request_id == request_id)
-        .values(action_document=dict(document))
-        .execution_options(synchronize_session=False)
-    )
-
-
-def keep_idempotent_response(
-    session: Session, *, method: str, request_id: str, document: Mapping[str, Any]
-) -> Mapping[str, Any]:
-    """Keep `document` as the key's response unless one is kept already; returns the kept response."""
-    result = session.execute(
-        update(IdempotencyRecord)
-        .where(
-            IdempotencyRecord.method == method,
-            IdempotencyRecord.request_id == request_id,
-            IdempotencyRecord.response_document.is_(None),
-        )
-        .values(response_document=dict(document))
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 0):
-        return document
-    kept = session.scalar(
-        select(IdempotencyRecord.response_document).where(
-            IdempotencyRecord.method == method, IdempotencyRecord.request_id == request_id
-        )
-    )
-    return document if kept is None else dict(kept)
 
 
 def failed_escalation_deliveries(

@@ -13,31 +13,21 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.domain.errors import FieldViolation, InvalidArgument, NotFound
 from server.domain.escalation_plan import (
     EscalationPlan,
     EscalationRoute,
-    ReceiverSelector,
     RouteSeverity,
-    build_escalation_plan,
-    no_receivers,
-    ordered_routes,
-    plan_content_digest,
     plan_document,
     plan_from_document,
-    retry_execution_routes,
-    route_for_row,
     stored_route,
 )
-from server.domain.slo_report import AlertLevel, RetryRecoveryReport
-from server.storage import reports as report_storage
+from server.domain.slo_report import AlertLevel
 from server.storage.models import EscalationPlanRecord, EscalationRouteRecord
 
 DEFAULT_PAGE_SIZE = 20
@@ -48,110 +38,38 @@ PAGE_TOKEN_MAX_LENGTH = 512
 # Surrogate ids and route positions are BIGINT/INTEGER: a token naming anything outside is forged.
 _MAX_TOKEN_ID = 2**63
 _ROUTE_INSERT_BATCH = 2000
+# Rows fetched per round trip when streaming a plan's routes.
+STREAM_BATCH_ROWS = 2000
 
 
-def receiver_selector(connector_config: Any) -> ReceiverSelector:
-    """Routing policy lookups for routes (cached: many routes share severity, category and provider)."""
-    if connector_config is None:
-        return no_receivers
-
-    @lru_cache(maxsize=4096)
-    def select_receivers(severity: str, category: str, provider: str) -> tuple[str, ...]:
-        return tuple(
-            connector_config.receivers_for_route(severity=severity, category=category, provider=provider)
-        )
-
-    return select_receivers
+def latest_plan_digest(session: Session, *, recovery_slo_minutes: int) -> tuple[str, str | None] | None:
+    """The newest stored plan for an SLO: its id and content digest (None when no plan is stored)."""
+    latest = session.execute(
+        select(EscalationPlanRecord.plan_id, EscalationPlanRecord.document)
+        .where(EscalationPlanRecord.recovery_slo_minutes == recovery_slo_minutes)
+        .order_by(EscalationPlanRecord.id.desc())
+        .limit(1)
+    ).first()
+    return None if latest is None else (str(latest.plan_id), latest.document.get("content_digest"))
 
 
-def create_escalation_plan(
-    session: Session,
-    *,
-    now: datetime,
-    recovery_slo_minutes: int,
-    generated_by: str,
-    request_id: str | None = None,
-    connector_config: Any = None,
-) -> EscalationPlan:
-    """Build and store the plan of `now` and its SLO report; a repeated `request_id` gives the first plan."""
-    request_id = request_id or None
-    if request_id is not None:
-        existing = _plan_id_for_request(session, request_id)
-        if existing is not None:
-            return get_escalation_plan(session, plan_id=existing)
-    report = report_storage.build_retry_recovery_report(
-        session, now=now, recovery_slo_minutes=recovery_slo_minutes
-    )
-    return create_plan_for_report(
-        session,
-        report=report,
-        now=now,
-        generated_by=generated_by,
-        connector_config=connector_config,
-        request_id=request_id,
-    )
-
-
-def create_plan_for_report(
-    session: Session,
-    *,
-    report: RetryRecoveryReport,
-    now: datetime,
-    generated_by: str,
-    connector_config: Any = None,
-    request_id: str | None = None,
-    reuse_unchanged: bool = False,
-) -> EscalationPlan:
-    """Store the plan built from the stored `report` at instant `now`.
-
-    With `reuse_unchanged` (executive reports), the latest stored plan for the same SLO is returned
-    instead when its content is the same (`plan_content_digest`), so reports do not pile up plans.
-    """
-    plan_id = report_storage.new_id("plan")
-    receivers = receiver_selector(connector_config)
-    row_routes = (
-        route_for_row(row, plan_id=plan_id, receivers=receivers)
-        for row in report_storage.stream_escalating_rows(
-            session, now=now, recovery_slo_minutes=report.recovery_slo_minutes
+def store_escalation_plan(session: Session, plan: EscalationPlan, *, content_digest: str) -> None:
+    """Insert the plan and every route, in plan order."""
+    session.add(
+        EscalationPlanRecord(
+            plan_id=plan.plan_id,
+            request_id=None,
+            generated_at=plan.generated_at,
+            generated_by=plan.generated_by,
+            alert_level=plan.alert_level.value,
+            recovery_slo_minutes=plan.recovery_slo_minutes,
+            recovery_report_id=plan.recovery_report_id,
+            escalation_count=plan.escalation_count,
+            document={**plan_document(plan), "content_digest": content_digest},
         )
     )
-    routes = ordered_routes(row_routes, retry_execution_routes(report, plan_id=plan_id, receivers=receivers))
-    plan = build_escalation_plan(report, routes, plan_id=plan_id, generated_at=now, generated_by=generated_by)
-    digest = plan_content_digest(plan)
-    if reuse_unchanged:
-        latest = session.execute(
-            select(EscalationPlanRecord.plan_id, EscalationPlanRecord.document)
-            .where(EscalationPlanRecord.recovery_slo_minutes == plan.recovery_slo_minutes)
-            .order_by(EscalationPlanRecord.id.desc())
-            .limit(1)
-        ).first()
-        if latest is not None and latest.document.get("content_digest") == digest:
-            return get_escalation_plan(session, plan_id=latest.plan_id)
-    record = EscalationPlanRecord(
-        plan_id=plan.plan_id,
-        request_id=request_id,
-        generated_at=plan.generated_at,
-        generated_by=plan.generated_by,
-        alert_level=plan.alert_level.value,
-        recovery_slo_minutes=plan.recovery_slo_minutes,
-        recovery_report_id=plan.recovery_report_id,
-        escalation_count=plan.escalation_count,
-        document={**plan_document(plan), "content_digest": digest},
-    )
-    try:
-        with session.begin_nested():
-            session.add(record)
-            session.flush()
-    except IntegrityError:
-        # Another call with the same request_id committed first: its plan is the answer.
-        if request_id is None:
-            raise
-        existing = _plan_id_for_request(session, request_id)
-        if existing is None:
-            raise
-        return get_escalation_plan(session, plan_id=existing)
+    session.flush()
     _insert_routes(session, plan.plan_id, plan.routes)
-    return plan
 
 
 def _insert_routes(session: Session, plan_id: str, routes: Sequence[EscalationRoute]) -> None:
@@ -175,12 +93,6 @@ def _insert_routes(session: Session, plan_id: str, routes: Sequence[EscalationRo
                 for position, route in enumerate(routes[start : start + _ROUTE_INSERT_BATCH], start=start)
             ],
         )
-
-
-def _plan_id_for_request(session: Session, request_id: str) -> str | None:
-    return session.scalars(
-        select(EscalationPlanRecord.plan_id).where(EscalationPlanRecord.request_id == request_id)
-    ).first()
 
 
 def _route_columns() -> tuple[Any, ...]:
@@ -236,7 +148,7 @@ def get_escalation_plan(session: Session, *, plan_id: str, route_limit: int | No
     )
     if route_limit is not None:
         statement = statement.limit(route_limit)
-    records = session.execute(statement.execution_options(yield_per=report_storage.STREAM_BATCH_ROWS))
+    records = session.execute(statement.execution_options(yield_per=STREAM_BATCH_ROWS))
     return plan_from_document(document, (_stored_route(record) for record in records))
 
 

@@ -13,7 +13,6 @@ and `code_point_order` (byte-wise ordering on PostgreSQL, SQLite's default).
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -41,13 +40,10 @@ from server.domain.errors import NotFound
 from server.domain.evidence import ClosureState, ExecutionStatus, category_for_provider
 from server.domain.executive_report import (
     ExecutiveReport,
-    PlanCounts,
-    executive_report_digest,
     executive_report_document,
     executive_report_from_document,
-    plan_counts_for,
 )
-from server.domain.executive_report import build_executive_report as build_executive_report_content
+from server.domain.ids import new_id
 from server.domain.slo_report import (
     DEFAULT_ROW_LIMIT,
     P90_RANK_DENOMINATOR,
@@ -66,7 +62,6 @@ from server.domain.slo_report import (
     report_level,
     whole_minutes,
 )
-from server.storage import plans as plan_storage
 from server.storage.models import (
     ExecutiveReportRecord,
     PlaybookProviderRecord,
@@ -363,7 +358,7 @@ def compute_retry_recovery_report(
     row_limit: int = DEFAULT_ROW_LIMIT,
     report_id: str | None = None,
 ) -> RetryRecoveryReport:
-    """The SLO report of `now` over all stored evidence, not stored (see `build_retry_recovery_report`)."""
+    """The SLO report of `now` over all stored evidence, not stored (see `store_retry_recovery_report`)."""
     slo = recovery_slo_minutes
     rows = recovery_rows_cte(now=now, recovery_slo_minutes=slo)
     row_aggregates, overall_p90 = _row_aggregates(session, rows, slo)
@@ -421,10 +416,6 @@ def compute_retry_recovery_report(
     )
 
 
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex}"
-
-
 def store_retry_recovery_report(session: Session, report: RetryRecoveryReport) -> RetryRecoveryReport:
     """Store `report`, unless the latest stored report for the same SLO has the same content.
 
@@ -455,16 +446,6 @@ def store_retry_recovery_report(session: Session, report: RetryRecoveryReport) -
     return report
 
 
-def build_retry_recovery_report(
-    session: Session, *, now: datetime, recovery_slo_minutes: int, row_limit: int = DEFAULT_ROW_LIMIT
-) -> RetryRecoveryReport:
-    """The SLO report of `now`, stored (or the stored one when unchanged)."""
-    report = compute_retry_recovery_report(
-        session, now=now, recovery_slo_minutes=recovery_slo_minutes, row_limit=row_limit
-    )
-    return store_retry_recovery_report(session, report)
-
-
 def get_retry_recovery_report(session: Session, *, report_id: str) -> RetryRecoveryReport:
     record = session.scalars(
         select(RetryRecoveryReportRecord).where(RetryRecoveryReportRecord.report_id == report_id)
@@ -474,61 +455,22 @@ def get_retry_recovery_report(session: Session, *, report_id: str) -> RetryRecov
     return report_from_document(record.document)
 
 
-def _latest_executive_record(session: Session, recovery_slo_minutes: int) -> ExecutiveReportRecord | None:
-    return session.scalars(
+def latest_executive_report(
+    session: Session, *, recovery_slo_minutes: int
+) -> tuple[ExecutiveReport, str] | None:
+    """The newest stored executive report for an SLO and its stored content digest, or None."""
+    record = session.scalars(
         select(ExecutiveReportRecord)
         .where(ExecutiveReportRecord.recovery_slo_minutes == recovery_slo_minutes)
         .order_by(ExecutiveReportRecord.id.desc())
         .limit(1)
     ).first()
+    return (
+        None if record is None else (executive_report_from_document(record.document), record.content_digest)
+    )
 
 
-def build_executive_report(
-    session: Session,
-    *,
-    now: datetime,
-    recovery_slo_minutes: int,
-    generated_by: str,
-    connector_config: Any = None,
-) -> ExecutiveReport:
-    """The executive report of `now` with its SLO report and plan, all stored.
-
-    When the latest stored executive report for the same SLO has the same content (see
-    `executive_report_digest`), that report is returned and nothing new is stored. Likewise the SLO
-    report and the plan it links to are the latest stored ones when their content is unchanged.
-    """
-    report = build_retry_recovery_report(session, now=now, recovery_slo_minutes=recovery_slo_minutes)
-    latest = _latest_executive_record(session, report.recovery_slo_minutes)
-    previous = None if latest is None else executive_report_from_document(latest.document)
-    candidate = build_executive_report_content(
-        report,
-        plan_counts_for(report),
-        report_id=new_id("exr"),
-        generated_at=now,
-        generated_by=generated_by,
-        escalation_plan_id="",
-        previous=previous,
-    )
-    digest = executive_report_digest(candidate)
-    if latest is not None and previous is not None and latest.content_digest == digest:
-        return previous
-    plan = plan_storage.create_plan_for_report(
-        session,
-        report=report,
-        now=now,
-        generated_by=generated_by,
-        connector_config=connector_config,
-        reuse_unchanged=True,
-    )
-    executive = build_executive_report_content(
-        report,
-        PlanCounts(plan.alert_level, plan.escalation_count, plan.critical_escalation_count),
-        report_id=candidate.report_id,
-        generated_at=now,
-        generated_by=generated_by,
-        escalation_plan_id=plan.plan_id,
-        previous=previous,
-    )
+def store_executive_report(session: Session, executive: ExecutiveReport, *, content_digest: str) -> None:
     session.add(
         ExecutiveReportRecord(
             report_id=executive.report_id,
@@ -538,12 +480,11 @@ def build_executive_report(
             recovery_slo_minutes=executive.recovery_slo_minutes,
             recovery_report_id=executive.recovery_report_id,
             escalation_plan_id=executive.escalation_plan_id,
-            content_digest=executive_report_digest(executive),
+            content_digest=content_digest,
             document=executive_report_document(executive),
         )
     )
     session.flush()
-    return executive
 
 
 def get_executive_report(session: Session, *, report_id: str) -> ExecutiveReport:

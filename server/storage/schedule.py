@@ -7,22 +7,17 @@ answer `created = false`.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.domain.errors import NotFound
-from server.domain.executive_report import ScheduleRun, schedule_window
-from server.storage import reports as report_storage
-from server.storage.models import IdempotencyRecord, ScheduleRunRecord
+from server.domain.executive_report import ScheduleRun
+from server.storage.models import ScheduleRunRecord
 from server.storage.plans import decode_page_token, encode_page_token, normalize_page_size
-
-RUN_METHOD = "ReportService.RunExecutiveReportSchedule"
 
 
 def _run(record: ScheduleRunRecord) -> ScheduleRun:
@@ -36,42 +31,14 @@ def _run(record: ScheduleRunRecord) -> ScheduleRun:
     )
 
 
-def _run_in_window(
-    session: Session, interval_minutes: int, window_start: datetime
-) -> ScheduleRunRecord | None:
-    return session.scalars(
+def run_in_window(session: Session, *, interval_minutes: int, window_start: datetime) -> ScheduleRun | None:
+    record = session.scalars(
         select(ScheduleRunRecord).where(
             ScheduleRunRecord.interval_minutes == interval_minutes,
             ScheduleRunRecord.window_start == window_start,
         )
     ).first()
-
-
-def _run_for_request(session: Session, request_id: str) -> ScheduleRun | None:
-    document = session.scalars(
-        select(IdempotencyRecord.response_document).where(
-            IdempotencyRecord.method == RUN_METHOD, IdempotencyRecord.request_id == request_id
-        )
-    ).first()
-    return None if document is None else get_schedule_run(session, run_id=document["run_id"])
-
-
-def _remember_request(session: Session, request_id: str, run: ScheduleRun, now: datetime) -> None:
-    try:
-        with session.begin_nested():
-            session.add(
-                IdempotencyRecord(
-                    method=RUN_METHOD,
-                    request_id=request_id,
-                    request_digest=hashlib.sha256(request_id.encode()).hexdigest(),
-                    response_document={"run_id": run.run_id},
-                    created_at=now,
-                )
-            )
-            session.flush()
-    except IntegrityError:
-        # The same request_id raced in from another replica; whichever run it recorded is the same window's.
-        pass
+    return None if record is None else _run(record)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,53 +47,26 @@ class ScheduleRunOutcome:
     created: bool
 
 
-def run_executive_report_schedule(
-    session: Session,
-    *,
-    now: datetime,
-    interval_minutes: int,
-    recovery_slo_minutes: int,
-    generated_by: str,
-    request_id: str = "",
-    connector_config: Any = None,
-) -> ScheduleRunOutcome:
-    """The run of the window holding `now`: created with a fresh executive report, or the existing one."""
-    if request_id:
-        remembered = _run_for_request(session, request_id)
-        if remembered is not None:
-            return ScheduleRunOutcome(remembered, created=False)
-    window_start, window_end = schedule_window(now, interval_minutes)
-    existing = _run_in_window(session, interval_minutes, window_start)
-    if existing is not None:
-        return ScheduleRunOutcome(_run(existing), created=False)
-    report = report_storage.build_executive_report(
-        session,
-        now=now,
-        recovery_slo_minutes=recovery_slo_minutes,
-        generated_by=generated_by,
-        connector_config=connector_config,
-    )
+def claim_window(session: Session, run: ScheduleRun) -> ScheduleRunOutcome:
+    """Insert `run` for its window, or return the run another replica stored first (`created` False)."""
     record = ScheduleRunRecord(
-        run_id=report_storage.new_id("run"),
-        interval_minutes=interval_minutes,
-        window_start=window_start,
-        window_end=window_end,
-        report_id=report.report_id,
-        created_at=now,
+        run_id=run.run_id,
+        interval_minutes=run.interval_minutes,
+        window_start=run.window_start,
+        window_end=run.window_end,
+        report_id=run.report_id,
+        created_at=run.created_at,
     )
     try:
         with session.begin_nested():
             session.add(record)
             session.flush()
-        outcome = ScheduleRunOutcome(_run(record), created=True)
+        return ScheduleRunOutcome(_run(record), created=True)
     except IntegrityError:
-        winner = _run_in_window(session, interval_minutes, window_start)
+        winner = run_in_window(session, interval_minutes=run.interval_minutes, window_start=run.window_start)
         if winner is None:
             raise
-        outcome = ScheduleRunOutcome(_run(winner), created=False)
-    if request_id:
-        _remember_request(session, request_id, outcome.run, now)
-    return outcome
+        return ScheduleRunOutcome(winner, created=False)
 
 
 def get_schedule_run(session: Session, *, run_id: str) -> ScheduleRun:

@@ -22,8 +22,8 @@ from sqlalchemy import func, insert, select
 
 from cavra.recovery.v1 import common_pb2, escalation_pb2, escalation_pb2_grpc, report_pb2, report_pb2_grpc
 from server.domain.slo_report import MAX_RECOVERY_SLO_MINUTES
+from server.operations.reports import slo_report
 from server.storage import plans as plan_storage
-from server.storage import reports as report_storage
 from server.storage.database import Database
 from server.storage.migrate import migrate
 from server.storage.models import (
@@ -537,9 +537,7 @@ def test_unchanged_slo_report_answers_fresh_ages_under_the_stored_id(
         )
         # The stored snapshot, built 30 minutes ago: age 10, open under the default 240-minute SLO.
         snapshot = database.run_sync(
-            lambda session: report_storage.build_retry_recovery_report(
-                session, now=earlier, recovery_slo_minutes=240
-            )
+            lambda session: slo_report(session, now=earlier, recovery_slo_minutes=240)
         )
         assert [row.age_minutes for row in snapshot.rows] == [10]
 

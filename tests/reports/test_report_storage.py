@@ -23,6 +23,10 @@ from connectors.config import parse_connector_config
 from server.domain.errors import InvalidArgument, NotFound
 from server.domain.escalation_plan import plan_from_rows
 from server.domain.slo_report import AlertLevel, RetryRecoveryReport, RowStatus, compute_retry_recovery_report
+from server.operations import plans as plan_operations
+from server.operations import reports as report_operations
+from server.operations.executive_reports import executive_report
+from server.operations.schedule import run_schedule_window
 from server.storage import dashboard, plans, reports, schedule
 from server.storage.database import Database
 from server.storage.models import (
@@ -128,7 +132,7 @@ def test_sql_plan_routes_equal_the_reference_plan(database: Database) -> None:
     run(database, lambda s: seed_random_evidence(s, 7))
 
     def compare(session: Session) -> None:
-        plan = plans.create_escalation_plan(session, now=NOW, recovery_slo_minutes=60, generated_by="ops")
+        plan = plan_operations.create_plan(session, now=NOW, recovery_slo_minutes=60, generated_by="ops")
         stored_report = reports.get_retry_recovery_report(session, report_id=plan.recovery_report_id)
         everything = reference(session, slo=60, row_limit=1_000_000)
         expected = plan_from_rows(
@@ -153,7 +157,7 @@ def test_plan_includes_a_route_for_every_open_row_beyond_the_row_limit(database:
     run(database, seed)
     plan = run(
         database,
-        lambda s: plans.create_escalation_plan(s, now=NOW, recovery_slo_minutes=100, generated_by=""),
+        lambda s: plan_operations.create_plan(s, now=NOW, recovery_slo_minutes=100, generated_by=""),
     )
     assert plan.escalation_count == len(plan.routes) == 1200
     report = run(database, lambda s: reports.get_retry_recovery_report(s, report_id=plan.recovery_report_id))
@@ -164,11 +168,9 @@ def test_plan_includes_a_route_for_every_open_row_beyond_the_row_limit(database:
 
 def test_unchanged_slo_report_links_the_stored_id_but_answers_fresh_ages(database: Database) -> None:
     run(database, lambda s: add_playbook(s, "pb", NOW - timedelta(minutes=10), [("slack", 1)]))
-    first = run(database, lambda s: reports.build_retry_recovery_report(s, now=NOW, recovery_slo_minutes=60))
+    first = run(database, lambda s: report_operations.slo_report(s, now=NOW, recovery_slo_minutes=60))
     later = NOW + timedelta(minutes=30)
-    again = run(
-        database, lambda s: reports.build_retry_recovery_report(s, now=later, recovery_slo_minutes=60)
-    )
+    again = run(database, lambda s: report_operations.slo_report(s, now=later, recovery_slo_minutes=60))
     assert again.report_id == first.report_id
     assert again.generated_at == later
     assert [row.age_minutes for row in again.rows] == [40]
@@ -177,9 +179,7 @@ def test_unchanged_slo_report_links_the_stored_id_but_answers_fresh_ages(databas
     assert run(database, lambda s: s.scalar(select(func.count()).select_from(RetryRecoveryReportRecord))) == 1
     breached = run(
         database,
-        lambda s: reports.build_retry_recovery_report(
-            s, now=NOW + timedelta(hours=2), recovery_slo_minutes=60
-        ),
+        lambda s: report_operations.slo_report(s, now=NOW + timedelta(hours=2), recovery_slo_minutes=60),
     )
     assert breached.report_id != first.report_id
     assert breached.totals.breached == 1
@@ -194,9 +194,7 @@ def test_executive_report_is_stored_once_until_something_changes(database: Datab
     def build(now: datetime) -> Any:
         return run(
             database,
-            lambda s: reports.build_executive_report(
-                s, now=now, recovery_slo_minutes=60, generated_by="exec"
-            ),
+            lambda s: executive_report(s, now=now, recovery_slo_minutes=60, generated_by="exec"),
         )
 
     first = build(NOW)
@@ -230,7 +228,7 @@ def test_mttr_and_attainment_delta_against_the_previous_report(database: Databas
     run(database, seed)
     build = lambda: run(  # noqa: E731
         database,
-        lambda s: reports.build_executive_report(s, now=NOW, recovery_slo_minutes=60, generated_by=""),
+        lambda s: executive_report(s, now=NOW, recovery_slo_minutes=60, generated_by=""),
     )
     first = build()
     assert (first.totals.mean_minutes_to_close, first.totals.slo_attainment) == (30.0, 1.0)
@@ -247,50 +245,9 @@ def test_mttr_and_attainment_delta_against_the_previous_report(database: Databas
     assert second.change.open_delta == -1
 
 
-def test_repeated_request_id_returns_the_first_plan(database: Database) -> None:
-    run(database, lambda s: add_playbook(s, "pb", NOW - timedelta(minutes=10), [("webhook", 1)]))
-    first = run(
-        database,
-        lambda s: plans.create_escalation_plan(
-            s, now=NOW, recovery_slo_minutes=60, generated_by="a", request_id="req-1"
-        ),
-    )
-    run(database, lambda s: add_execution(s, "x", "slack", "failed", NOW))
-    again = run(
-        database,
-        lambda s: plans.create_escalation_plan(
-            s, now=NOW + timedelta(minutes=5), recovery_slo_minutes=1, generated_by="b", request_id="req-1"
-        ),
-    )
-    assert again == first
-    other = run(
-        database,
-        lambda s: plans.create_escalation_plan(
-            s, now=NOW, recovery_slo_minutes=60, generated_by="a", request_id="req-2"
-        ),
-    )
-    assert other.plan_id != first.plan_id
+def test_an_unknown_plan_is_not_found(database: Database) -> None:
     with pytest.raises(NotFound):
         run(database, lambda s: plans.get_escalation_plan(s, plan_id="plan_missing"))
-
-
-def test_concurrent_requests_with_one_request_id_store_one_plan(database: Database) -> None:
-    run(database, lambda s: add_playbook(s, "pb", NOW - timedelta(minutes=10), [("webhook", 1)]))
-
-    def create(_: int) -> str:
-        return run(
-            database,
-            lambda s: (
-                plans.create_escalation_plan(
-                    s, now=NOW, recovery_slo_minutes=60, generated_by="", request_id="same"
-                ).plan_id
-            ),
-        )
-
-    with ThreadPoolExecutor(4) as pool:
-        plan_ids = set(pool.map(create, range(8)))
-    assert len(plan_ids) == 1
-    assert run(database, lambda s: s.query(EscalationPlanRecord).count()) == 1
 
 
 def test_routes_get_receivers_from_the_routing_policy(database: Database) -> None:
@@ -325,8 +282,8 @@ def test_routes_get_receivers_from_the_routing_policy(database: Database) -> Non
     run(database, seed)
     plan = run(
         database,
-        lambda s: plans.create_escalation_plan(
-            s, now=NOW, recovery_slo_minutes=60, generated_by="", connector_config=config
+        lambda s: plan_operations.create_plan(
+            s, now=NOW, recovery_slo_minutes=60, generated_by="", routing=config
         ),
     )
     receivers = {(r.playbook_id, r.provider): r.receivers for r in plan.routes}
@@ -345,7 +302,7 @@ def test_list_plans_pages_newest_first_and_filters(database: Database) -> None:
         created.append(
             run(
                 database,
-                lambda s, i=i: plans.create_escalation_plan(
+                lambda s, i=i: plan_operations.create_plan(
                     s, now=NOW + timedelta(hours=i), recovery_slo_minutes=60, generated_by=""
                 ),
             )
@@ -353,7 +310,7 @@ def test_list_plans_pages_newest_first_and_filters(database: Database) -> None:
     run(database, lambda s: add_execution(s, "x", "slack", "skipped", NOW))
     critical = run(
         database,
-        lambda s: plans.create_escalation_plan(
+        lambda s: plan_operations.create_plan(
             s, now=NOW + timedelta(hours=9), recovery_slo_minutes=600, generated_by=""
         ),
     )
@@ -399,7 +356,7 @@ def test_schedule_runs_once_per_window_even_when_replicas_race(database: Databas
     def run_schedule(now: datetime) -> schedule.ScheduleRunOutcome:
         return run(
             database,
-            lambda s: schedule.run_executive_report_schedule(
+            lambda s: run_schedule_window(
                 s, now=now, interval_minutes=1440, recovery_slo_minutes=60, generated_by="scheduler"
             ),
         )
@@ -426,28 +383,6 @@ def test_schedule_runs_once_per_window_even_when_replicas_race(database: Databas
     assert [r.run_id for r in rest.runs] == [run_.run_id]
 
 
-def test_schedule_request_id_returns_the_first_run(database: Database) -> None:
-    first = run(
-        database,
-        lambda s: schedule.run_executive_report_schedule(
-            s, now=NOW, interval_minutes=60, recovery_slo_minutes=240, generated_by="", request_id="r"
-        ),
-    )
-    again = run(
-        database,
-        lambda s: schedule.run_executive_report_schedule(
-            s,
-            now=NOW + timedelta(hours=5),
-            interval_minutes=60,
-            recovery_slo_minutes=240,
-            generated_by="",
-            request_id="r",
-        ),
-    )
-    assert first.created and not again.created
-    assert again.run == first.run
-
-
 def test_dashboard_counts_everything(database: Database) -> None:
     def seed(session: Session) -> None:
         add_playbook(session, "pb", NOW - timedelta(minutes=500), [("jira", 1), ("slack", 2)])
@@ -458,7 +393,7 @@ def test_dashboard_counts_everything(database: Database) -> None:
 
     run(database, seed)
     plan = run(
-        database, lambda s: plans.create_escalation_plan(s, now=NOW, recovery_slo_minutes=60, generated_by="")
+        database, lambda s: plan_operations.create_plan(s, now=NOW, recovery_slo_minutes=60, generated_by="")
     )
 
     def deliveries(session: Session) -> None:
@@ -494,11 +429,11 @@ def test_stored_documents_hold_no_free_text(database: Database) -> None:
     run(database, lambda s: seed_random_evidence(s, 11, playbooks=20))
     run(
         database,
-        lambda s: reports.build_executive_report(s, now=NOW, recovery_slo_minutes=60, generated_by="exec"),
+        lambda s: executive_report(s, now=NOW, recovery_slo_minutes=60, generated_by="exec"),
     )
     run(
         database,
-        lambda s: schedule.run_executive_report_schedule(
+        lambda s: run_schedule_window(
             s, now=NOW + timedelta(days=2), interval_minutes=1440, recovery_slo_minutes=60, generated_by=""
         ),
     )
@@ -526,7 +461,7 @@ def test_rows_listed_in_status_order(database: Database) -> None:
         add_playbook(session, "breached", NOW - timedelta(minutes=300), [("jira", 1)])
 
     run(database, seed)
-    report = run(database, lambda s: reports.build_retry_recovery_report(s, now=NOW, recovery_slo_minutes=60))
+    report = run(database, lambda s: report_operations.slo_report(s, now=NOW, recovery_slo_minutes=60))
     assert [(r.playbook_id, r.status) for r in report.rows] == [
         ("breached", RowStatus.BREACHED),
         ("open", RowStatus.OPEN),
@@ -539,11 +474,11 @@ def test_executive_report_links_the_unchanged_plan_instead_of_storing_another(da
     run(database, lambda s: add_playbook(s, "pb", NOW - timedelta(minutes=5), [("webhook", 1)]))
     plan = run(
         database,
-        lambda s: plans.create_escalation_plan(s, now=NOW, recovery_slo_minutes=1, generated_by="rm"),
+        lambda s: plan_operations.create_plan(s, now=NOW, recovery_slo_minutes=1, generated_by="rm"),
     )
     executive = run(
         database,
-        lambda s: reports.build_executive_report(
+        lambda s: executive_report(
             s, now=NOW + timedelta(seconds=20), recovery_slo_minutes=1, generated_by="exec"
         ),
     )

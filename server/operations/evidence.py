@@ -1,0 +1,101 @@
+"""Evidence intake: each record is idempotent by its own id and content; a request_id makes the whole
+call idempotent too (the first response, `created` flags included, answers every retry)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from google.protobuf.message import Message
+
+from server.domain.evidence import (
+    BatchOutcome,
+    ConnectorRecoveryPlaybook,
+    EvidenceRecord,
+    RecordOutcome,
+    RecoveryClosure,
+    RetryExecution,
+)
+from server.operations.idempotency import RequestKey, run_once
+from server.storage import evidence as evidence_store
+from server.storage.database import Database
+
+M = TypeVar("M", bound=Message)
+
+
+async def record_retry_execution(
+    database: Database,
+    key: RequestKey | None,
+    response_type: type[M],
+    *,
+    now: datetime,
+    execution: RetryExecution,
+    respond: Callable[[RecordOutcome], M],
+) -> M:
+    return await run_once(
+        database,
+        key,
+        response_type,
+        now=now,
+        act=lambda session: respond(
+            evidence_store.record_retry_execution(session, execution=execution, now=now)
+        ),
+    )
+
+
+async def record_playbook(
+    database: Database,
+    key: RequestKey | None,
+    response_type: type[M],
+    *,
+    now: datetime,
+    playbook: ConnectorRecoveryPlaybook,
+    respond: Callable[[RecordOutcome], M],
+) -> M:
+    return await run_once(
+        database,
+        key,
+        response_type,
+        now=now,
+        act=lambda session: respond(evidence_store.record_playbook(session, playbook=playbook, now=now)),
+    )
+
+
+async def record_closure(
+    database: Database,
+    key: RequestKey | None,
+    response_type: type[M],
+    *,
+    now: datetime,
+    closure: RecoveryClosure,
+    respond: Callable[[RecordOutcome], M],
+) -> M:
+    return await run_once(
+        database,
+        key,
+        response_type,
+        now=now,
+        act=lambda session: respond(evidence_store.record_closure(session, closure=closure, now=now)),
+    )
+
+
+async def record_batch(
+    database: Database,
+    key: RequestKey | None,
+    response_type: type[M],
+    *,
+    now: datetime,
+    records: Sequence[EvidenceRecord],
+    paths: Sequence[str],
+    respond: Callable[[BatchOutcome], M],
+) -> M:
+    return await run_once(
+        database,
+        key,
+        response_type,
+        now=now,
+        act=lambda session: respond(
+            evidence_store.record_evidence_batch(session, records=records, paths=paths, now=now)
+        ),
+    )

@@ -1,0 +1,117 @@
+"""Delivery retry planning and the retry worker: retry / wait / suppress decisions for failed deliveries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from google.protobuf.message import Message
+from sqlalchemy.orm import Session
+
+from server.domain import retry_policy
+from server.operations.delivery import DeliveryCall, deliveries_after_round
+from server.operations.idempotency import Pending, RequestKey, decoded, encoded, run_once
+from server.storage import acknowledgements as acknowledgement_store
+from server.storage import deliveries as delivery_store
+from server.storage.database import Database
+from server.storage.deliveries import StoredDelivery
+
+M = TypeVar("M", bound=Message)
+
+
+def retry_decisions(
+    session: Session, *, plan_id: str, policy: retry_policy.RetryPolicy, now: datetime
+) -> list[retry_policy.RetryPlanDecision]:
+    """A decision per failed escalation delivery (of one plan, or all), given its latest acknowledgement."""
+    failed = delivery_store.failed_escalation_deliveries(session, plan_id=plan_id)
+    acknowledgements = acknowledgement_store.latest_acknowledgement_states(
+        session, plan_ids=[delivery.plan_id for delivery in failed if delivery.plan_id]
+    )
+    candidates = []
+    for delivery in failed:
+        assert delivery.plan_id is not None
+        providers = {route.get("provider") for route in delivery.notification.get("routes", [])}
+        latest = [
+            acknowledgements[(delivery.plan_id, provider)]
+            for provider in providers
+            if isinstance(provider, str) and (delivery.plan_id, provider) in acknowledgements
+        ]
+        acknowledged = max(latest, key=lambda item: item[1])[0] if latest else None
+        candidates.append(
+            retry_policy.FailedDelivery(
+                delivery_id=delivery.delivery_id,
+                plan_id=delivery.plan_id,
+                receiver=delivery.receiver,
+                provider=delivery.provider,
+                state=delivery.state,
+                rounds=delivery.round_count,
+                attempt_count=delivery.attempt_count,
+                last_failure_reason=delivery.last_failure_reason,
+                last_failed_at=delivery.updated_at,
+                acknowledgement_state=acknowledged,
+            )
+        )
+    return retry_policy.plan_retries(candidates, policy, now)
+
+
+async def plan_retries(
+    database: Database,
+    key: RequestKey | None,
+    response_type: type[M],
+    *,
+    now: datetime,
+    plan_id: str,
+    policy: retry_policy.RetryPolicy,
+    respond: Callable[[Sequence[retry_policy.RetryPlanDecision]], M],
+) -> M:
+    """Decide, without acting, which failed deliveries to retry now, later, or never."""
+    return await run_once(
+        database,
+        key,
+        response_type,
+        now=now,
+        act=lambda session: respond(retry_decisions(session, plan_id=plan_id, policy=policy, now=now)),
+    )
+
+
+async def run_retry_worker(
+    call: DeliveryCall,
+    response_type: type[M],
+    *,
+    plan_id: str,
+    policy: retry_policy.RetryPolicy,
+    dry_run: bool,
+    limit: int,
+    respond: Callable[[Sequence[retry_policy.RetryPlanDecision], int], M],
+    with_results: Callable[[M, Sequence[StoredDelivery]], M],
+) -> M:
+    """Put up to `limit` deliveries the policy says to retry back in the outbox (unless a dry run), and
+    answer with the decisions and, after one more attempt of each, the retried deliveries."""
+
+    def act(session: Session) -> M | Pending:
+        decisions = retry_decisions(session, plan_id=plan_id, policy=policy, now=call.now)
+        retried: list[StoredDelivery] = []
+        if not dry_run:
+            for decision in decisions:
+                if decision.decision is retry_policy.Decision.RETRY and len(retried) < limit:
+                    retried.append(
+                        delivery_store.start_new_round(
+                            session,
+                            delivery_id=decision.delivery.delivery_id,
+                            now=call.now,
+                            allowed_states=(delivery_store.DEAD_LETTERED,),
+                        )
+                    )
+        response = respond(decisions, len(retried))
+        if not retried:
+            return response
+        baselines = {delivery.delivery_id: delivery.attempt_count for delivery in retried}
+        return Pending({"response": encoded(response), "baselines": baselines})
+
+    async def finish(action: Mapping[str, Any]) -> M:
+        response = decoded(action["response"], response_type)
+        baselines = {str(key): int(value) for key, value in action["baselines"].items()}
+        return with_results(response, await deliveries_after_round(call, baselines))
+
+    return await run_once(call.database, call.key, response_type, now=call.now, act=act, finish=finish)
