@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +40,9 @@ from server.domain.slo_report import AlertLevel, RetryRecoveryReport
 from server.storage import reports as report_storage
 from server.storage.models import EscalationPlanRecord, EscalationRouteRecord
 
+if TYPE_CHECKING:
+    from connectors.config import ConnectorConfig
+
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 DEFAULT_ROUTE_PAGE_SIZE = 100
@@ -50,7 +53,7 @@ _MAX_TOKEN_ID = 2**63
 _ROUTE_INSERT_BATCH = 2000
 
 
-def receiver_selector(connector_config: Any) -> ReceiverSelector:
+def receiver_selector(connector_config: ConnectorConfig | None) -> ReceiverSelector:
     """Routing policy lookups for routes (cached: many routes share severity, category and provider)."""
     if connector_config is None:
         return no_receivers

@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -74,6 +74,9 @@ from server.storage.models import (
     RetryExecutionRecord,
     RetryRecoveryReportRecord,
 )
+
+if TYPE_CHECKING:
+    from connectors.config import ConnectorConfig
 
 _MICROSECONDS_PER_MINUTE = 60_000_000
 _CLOSING = [ClosureState.RESOLVED.value, ClosureState.MITIGATED.value]
@@ -489,7 +492,7 @@ def build_executive_report(
     now: datetime,
     recovery_slo_minutes: int,
     generated_by: str,
-    connector_config: Any = None,
+    connector_config: ConnectorConfig | None = None,
 ) -> ExecutiveReport:
     """The executive report of `now` with its SLO report and plan, all stored.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +21,9 @@ from server.domain.executive_report import ScheduleRun, schedule_window
 from server.storage import reports as report_storage
 from server.storage.models import IdempotencyRecord, ScheduleRunRecord
 from server.storage.plans import decode_page_token, encode_page_token, normalize_page_size
+
+if TYPE_CHECKING:
+    from connectors.config import ConnectorConfig
 
 RUN_METHOD = "ReportService.RunExecutiveReportSchedule"
 
@@ -88,7 +91,7 @@ def run_executive_report_schedule(
     recovery_slo_minutes: int,
     generated_by: str,
     request_id: str = "",
-    connector_config: Any = None,
+    connector_config: ConnectorConfig | None = None,
 ) -> ScheduleRunOutcome:
     """The run of the window holding `now`: created with a fresh executive report, or the existing one."""
     if request_id:
