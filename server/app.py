@@ -25,15 +25,15 @@ from cavra.recovery.v1 import (
 )
 from server.auth import AuthInterceptor, load_auth_config
 from server.delivery import DeliveryService, DeliveryTuning
-from server.handlers.errors import DomainErrorInterceptor
 from server.handlers.escalation import EscalationHandler
 from server.handlers.evidence import EvidenceHandler
 from server.handlers.report import ReportHandler
 from server.metrics import create_metrics
 from server.reflection import enable_reflection
 from server.request_context import RequestContextInterceptor, install_log_context
+from server.rpc_status import DomainErrorInterceptor
 from server.services import ServiceDependencies, utc_now
-from server.settings import Settings, SettingsError, split_host_port
+from server.settings import Settings, SettingsError, configure_logging, split_host_port
 from server.storage.database import Database
 from server.storage.migrate import check_schema_is_current, migrate
 
@@ -181,8 +181,6 @@ async def serve(settings: Settings, environ: Mapping[str, str]) -> None:
 
 
 def _serve_process(settings: Settings, environ: dict[str, str], log_level: str) -> None:
-    from server.cli import configure_logging
-
     configure_logging(log_level)
     asyncio.run(serve(settings, environ))
 

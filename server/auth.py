@@ -33,8 +33,8 @@ import yaml
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
-from server.handlers.errors import ERROR_DOMAIN, abort_with
 from server.request_context import principal_var
+from server.rpc_status import ERROR_DOMAIN, abort_with
 from server.settings import SettingsError
 
 log = logging.getLogger("cavra-recovery.auth")

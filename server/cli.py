@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
 from collections.abc import Mapping, Sequence
 
 from server.settings import (
@@ -14,6 +13,7 @@ from server.settings import (
     add_database_argument,
     add_log_level_argument,
     add_serve_arguments,
+    configure_logging,
     redact_database_url,
     settings_from_arguments,
 )
@@ -53,15 +53,6 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     )
     add_log_level_argument(gateway, environ)
     return parser
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import logging
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,6 +175,16 @@ def add_log_level_argument(parser: argparse.ArgumentParser, environ: Mapping[str
         metavar="LEVEL",
         help="DEBUG, INFO, WARNING or ERROR (CAVRA_LOG_LEVEL; default %(default)s)",
     )
+
+
+def configure_logging(level: str) -> None:
+    """Apply `--log-level` to this process (each `--workers` process calls it once)."""
+    logging.basicConfig(
+        level=level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 def settings_from_arguments(arguments: argparse.Namespace) -> Settings:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from connectors import ConnectorConfigError, Secret, load_connector_config
-from server.domain.routing import RouteMatch, RoutingRule
+from connectors.routing import RouteMatch, RoutingRule
 from tests.connectors.connector_testkit import JIRA_API_TOKEN, PD_ROUTING_KEY, WEBHOOK_SECRET
 
 ENVIRON = {
