@@ -27,6 +27,7 @@ from server.operations.reports import slo_report
 from server.operations.schedule import run_schedule
 from server.services import ServiceDependencies
 from server.storage import dashboard as dashboard_storage
+from server.storage import executive_reports as executive_storage
 from server.storage import reports as report_storage
 from server.storage import schedule as schedule_storage
 
@@ -209,7 +210,7 @@ class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceService
         checks.raise_if_any()
         if report_id:
             return await self._deps.database.run(
-                lambda session: report_storage.get_executive_report(session, report_id=report_id)
+                lambda session: executive_storage.get_executive_report(session, report_id=report_id)
             )
         now = self._deps.clock()
         slo = normalize_recovery_slo_minutes(slo_minutes)

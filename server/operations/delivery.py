@@ -34,8 +34,8 @@ from server.domain.rendering import render_markdown
 from server.operations.idempotency import Pending, RequestKey, run_once
 from server.operations.plans import create_plan
 from server.storage import deliveries as delivery_store
+from server.storage import executive_reports as executive_store
 from server.storage import plans as plan_store
-from server.storage import reports as report_store
 from server.storage import schedule as schedule_store
 from server.storage.database import Database
 from server.storage.deliveries import StoredDelivery
@@ -178,7 +178,7 @@ async def deliver_schedule_run(
 
     def enqueue(session: Session) -> tuple[EnqueuedRequest, ScheduleRun]:
         run = schedule_store.get_schedule_run(session, run_id=run_id)
-        report = report_store.get_executive_report(session, report_id=run.report_id)
+        report = executive_store.get_executive_report(session, report_id=run.report_id)
         enqueued = enqueue_report(
             session,
             schedule_run_id=run.run_id,

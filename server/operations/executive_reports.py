@@ -17,7 +17,7 @@ from server.domain.executive_report import (
 from server.domain.ids import new_id
 from server.operations.plans import plan_for_report
 from server.operations.reports import slo_report
-from server.storage import reports as report_store
+from server.storage import executive_reports as executive_store
 
 
 def executive_report(
@@ -35,7 +35,9 @@ def executive_report(
     report and the plan it links to are the latest stored ones when their content is unchanged.
     """
     report = slo_report(session, now=now, recovery_slo_minutes=recovery_slo_minutes)
-    latest = report_store.latest_executive_report(session, recovery_slo_minutes=report.recovery_slo_minutes)
+    latest = executive_store.latest_executive_report(
+        session, recovery_slo_minutes=report.recovery_slo_minutes
+    )
     previous = None if latest is None else latest[0]
     candidate = build_executive_report(
         report,
@@ -60,5 +62,7 @@ def executive_report(
         escalation_plan_id=plan.plan_id,
         previous=previous,
     )
-    report_store.store_executive_report(session, executive, content_digest=executive_report_digest(executive))
+    executive_store.store_executive_report(
+        session, executive, content_digest=executive_report_digest(executive)
+    )
     return executive

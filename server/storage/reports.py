@@ -20,29 +20,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Select,
-    String,
     and_,
     case,
     func,
-    literal,
     select,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.selectable import CTE
 
 from server.domain.errors import NotFound
 from server.domain.evidence import ClosureState, ExecutionStatus, category_for_provider
-from server.domain.executive_report import (
-    ExecutiveReport,
-    executive_report_document,
-    executive_report_from_document,
-)
 from server.domain.ids import new_id
 from server.domain.slo_report import (
     DEFAULT_ROW_LIMIT,
@@ -63,77 +52,17 @@ from server.domain.slo_report import (
     whole_minutes,
 )
 from server.storage.models import (
-    ExecutiveReportRecord,
     PlaybookProviderRecord,
     RecoveryClosureRecord,
     RetryExecutionRecord,
     RetryRecoveryReportRecord,
 )
+from server.storage.sql_functions import code_point_order, minutes_between, utc_day
 
 _MICROSECONDS_PER_MINUTE = 60_000_000
 _CLOSING = [ClosureState.RESOLVED.value, ClosureState.MITIGATED.value]
 # Rows are fetched from the database in batches of this size when streamed.
 STREAM_BATCH_ROWS = 2000
-
-
-class epoch_microseconds(FunctionElement[int]):
-    """Integer microseconds since the Unix epoch of a naive-UTC timestamp."""
-
-    type = BigInteger()
-    inherit_cache = True
-
-
-@compiles(epoch_microseconds, "sqlite")
-def _epoch_microseconds_sqlite(element: epoch_microseconds, compiler: SQLCompiler, **kw: Any) -> str:
-    # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff'; characters 21-26 are microseconds.
-    value = compiler.process(next(iter(element.clauses)), **kw)
-    return f"(CAST(strftime('%s', {value}) AS INTEGER) * 1000000 + CAST(substr({value}, 21, 6) AS INTEGER))"
-
-
-@compiles(epoch_microseconds, "postgresql")
-def _epoch_microseconds_postgresql(element: epoch_microseconds, compiler: SQLCompiler, **kw: Any) -> str:
-    value = compiler.process(next(iter(element.clauses)), **kw)
-    return f"CAST(EXTRACT(EPOCH FROM {value}) * 1000000 AS BIGINT)"
-
-
-class utc_day(FunctionElement[str]):
-    """'YYYY-MM-DD' of a naive-UTC timestamp."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(utc_day, "sqlite")
-def _utc_day_sqlite(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"substr({compiler.process(next(iter(element.clauses)), **kw)}, 1, 10)"
-
-
-@compiles(utc_day, "postgresql")
-def _utc_day_postgresql(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"to_char({compiler.process(next(iter(element.clauses)), **kw)}, 'YYYY-MM-DD')"
-
-
-class code_point_order(FunctionElement[str]):
-    """A string ordered by code point (as Python orders str), whatever the database's collation."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(code_point_order, "sqlite")
-def _code_point_order_sqlite(element: code_point_order, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(next(iter(element.clauses)), **kw)
-
-
-@compiles(code_point_order, "postgresql")
-def _code_point_order_postgresql(element: code_point_order, compiler: SQLCompiler, **kw: Any) -> str:
-    return f'({compiler.process(next(iter(element.clauses)), **kw)} COLLATE "C")'
-
-
-def minutes_between(start: Any, end: Any) -> ColumnElement[int]:
-    """Whole minutes from start to end, rounded down; negative spans count as 0 (as `whole_minutes`)."""
-    span = epoch_microseconds(end) - epoch_microseconds(start)
-    return case((span < 0, literal(0, BigInteger())), else_=span // _MICROSECONDS_PER_MINUTE)
 
 
 def recovery_rows_cte(*, now: datetime, recovery_slo_minutes: int) -> CTE:
@@ -453,44 +382,3 @@ def get_retry_recovery_report(session: Session, *, report_id: str) -> RetryRecov
     if record is None:
         raise NotFound(f"retry recovery report {report_id!r} not found", metadata={"report_id": report_id})
     return report_from_document(record.document)
-
-
-def latest_executive_report(
-    session: Session, *, recovery_slo_minutes: int
-) -> tuple[ExecutiveReport, str] | None:
-    """The newest stored executive report for an SLO and its stored content digest, or None."""
-    record = session.scalars(
-        select(ExecutiveReportRecord)
-        .where(ExecutiveReportRecord.recovery_slo_minutes == recovery_slo_minutes)
-        .order_by(ExecutiveReportRecord.id.desc())
-        .limit(1)
-    ).first()
-    return (
-        None if record is None else (executive_report_from_document(record.document), record.content_digest)
-    )
-
-
-def store_executive_report(session: Session, executive: ExecutiveReport, *, content_digest: str) -> None:
-    session.add(
-        ExecutiveReportRecord(
-            report_id=executive.report_id,
-            generated_at=executive.generated_at,
-            generated_by=executive.generated_by,
-            status=executive.status.value,
-            recovery_slo_minutes=executive.recovery_slo_minutes,
-            recovery_report_id=executive.recovery_report_id,
-            escalation_plan_id=executive.escalation_plan_id,
-            content_digest=content_digest,
-            document=executive_report_document(executive),
-        )
-    )
-    session.flush()
-
-
-def get_executive_report(session: Session, *, report_id: str) -> ExecutiveReport:
-    record = session.scalars(
-        select(ExecutiveReportRecord).where(ExecutiveReportRecord.report_id == report_id)
-    ).first()
-    if record is None:
-        raise NotFound(f"executive report {report_id!r} not found", metadata={"report_id": report_id})
-    return executive_report_from_document(record.document)

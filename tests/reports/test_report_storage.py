@@ -27,7 +27,7 @@ from server.operations import plans as plan_operations
 from server.operations import reports as report_operations
 from server.operations.executive_reports import executive_report
 from server.operations.schedule import run_schedule_window
-from server.storage import dashboard, plans, reports, schedule
+from server.storage import dashboard, executive_reports, plans, reports, schedule
 from server.storage.database import Database
 from server.storage.models import (
     DeliveryRecord,
@@ -216,7 +216,10 @@ def test_executive_report_is_stored_once_until_something_changes(database: Datab
     assert plan.recovery_report_id == second.recovery_report_id
     assert plan.escalation_count == second.escalation_count == 2
     run(database, lambda s: reports.get_retry_recovery_report(s, report_id=second.recovery_report_id))
-    assert run(database, lambda s: reports.get_executive_report(s, report_id=second.report_id)) == second
+    assert (
+        run(database, lambda s: executive_reports.get_executive_report(s, report_id=second.report_id))
+        == second
+    )
 
 
 def test_mttr_and_attainment_delta_against_the_previous_report(database: Database) -> None:
@@ -370,7 +373,7 @@ def test_schedule_runs_once_per_window_even_when_replicas_race(database: Databas
         datetime(2026, 3, 10, tzinfo=UTC),
         datetime(2026, 3, 11, tzinfo=UTC),
     )
-    run(database, lambda s: reports.get_executive_report(s, report_id=run_.report_id))
+    run(database, lambda s: executive_reports.get_executive_report(s, report_id=run_.report_id))
 
     tomorrow = run_schedule(NOW + timedelta(days=1))
     assert tomorrow.created
