@@ -80,10 +80,11 @@ generate: $(BIN)/.installed tools third_party ## regenerate generated/ (Python, 
 	PATH=$(TOOLS):$$PATH $(BIN)/buf generate --template buf.gen.yaml -o $(GEN_ROOT)
 
 .PHONY: lint
-lint: $(BIN)/.installed third_party ## ruff, mypy (server, connectors, Python SDK), buf lint
+lint: $(BIN)/.installed third_party ## ruff, mypy (server, connectors, Python SDK), import-linter layering, buf lint
 	$(BIN)/ruff check server connectors clients/python tests bench
 	$(BIN)/ruff format --check server connectors clients/python tests bench
 	$(BIN)/mypy server connectors clients/python/cavra_recovery_client
+	$(BIN)/lint-imports
 	$(BIN)/buf lint
 
 .PHONY: test
