@@ -255,34 +255,6 @@ def build_escalation_plan(
     )
 
 
-def plan_from_rows(
-    report: RetryRecoveryReport,
-    rows: Iterable[RecoveryRow],
-    *,
-    plan_id: str,
-    generated_at: datetime,
-    generated_by: str,
-    receivers: ReceiverSelector = no_receivers,
-) -> EscalationPlan:
-    """The plan of in-memory rows in any order (the storage layer streams them in order instead)."""
-    row_routes = sorted(
-        (
-            route_for_row(r, plan_id=plan_id, receivers=receivers)
-            for r in rows
-            if r.status is not RowStatus.CLOSED
-        ),
-        key=route_order_key,
-    )
-    retry = retry_execution_routes(report, plan_id=plan_id, receivers=receivers)
-    return build_escalation_plan(
-        report,
-        ordered_routes(row_routes, retry),
-        plan_id=plan_id,
-        generated_at=generated_at,
-        generated_by=generated_by,
-    )
-
-
 def plan_content_digest(plan: EscalationPlan) -> str:
     """What "the same plan" means: equal SLO, level, counts, summary and routes.
 

@@ -279,16 +279,3 @@ class Page(Generic[T]):
     # None when this is the last page.
     next_cursor: PageCursor | None
     total_size: int
-
-
-@dataclass(frozen=True, slots=True)
-class EvidenceCounts:
-    """Counts the dashboard shows."""
-
-    retry_executions: int
-    delivered_executions: int
-    failed_executions: int
-    skipped_executions: int
-    playbooks: int
-    recovery_rows: int
-    closures: int

@@ -20,9 +20,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from server.domain.closure_trends import ClosureTrendDay, trend_document, trend_from_document
 from server.domain.slo_report import (
     AlertLevel,
-    ClosureTrendDay,
     ProviderRecoverySummary,
     RecoveryTotals,
     RetryRecoveryReport,
@@ -31,8 +31,6 @@ from server.domain.slo_report import (
     summary_from_document,
     totals_document,
     totals_from_document,
-    trend_document,
-    trend_from_document,
 )
 
 IMPACT_ATTENTION = "Connector recovery requires leadership attention"

@@ -18,23 +18,23 @@ The rules, in one place:
 - Level: `critical` if anything is breached or any execution failed or was skipped; else `warning`
   if anything is open; else `healthy`.
 
-`compute_retry_recovery_report` applies these rules to evidence held in memory. The service never
-loads all evidence: `server.storage.reports` computes the same report with SQL aggregation, and the
-tests hold the two to identical results.
+The service never loads all evidence: `server.storage.reports` applies these rules with SQL
+aggregation, and the tests hold it to an in-memory reference of the same rules
+(`tests/reports/slo_oracle.py`). Closure trends live in `server.domain.closure_trends`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from server.domain.evidence import ClosureState, ExecutionStatus, category_for_provider
+from server.domain.closure_trends import ClosureTrendDay, trend_document, trend_from_document
+from server.domain.evidence import ClosureState
 
 DEFAULT_RECOVERY_SLO_MINUTES = 240
 # Ten years (3650 days) of minutes: longer SLOs would push the breach cutoff out of the date range.
@@ -56,9 +56,6 @@ class RowStatus(StrEnum):
     OPEN = "open"
     BREACHED = "breached"
     CLOSED = "closed"
-
-
-CLOSING_STATES = frozenset(state for state in ClosureState if state.closes_recovery)
 
 
 def normalize_recovery_slo_minutes(value: int | None) -> int:
@@ -85,38 +82,12 @@ def breach_cutoff(now: datetime, recovery_slo_minutes: int) -> datetime:
     return now - timedelta(minutes=recovery_slo_minutes + 1)
 
 
-def is_closing_state(state: str | None) -> bool:
-    return state in CLOSING_STATES
-
-
-def row_status(
-    *, generated_at: datetime, closure_state: str | None, now: datetime, slo_minutes: int
-) -> RowStatus:
-    if is_closing_state(closure_state):
-        return RowStatus.CLOSED
-    if whole_minutes(generated_at, now) > slo_minutes:
-        return RowStatus.BREACHED
-    return RowStatus.OPEN
-
-
 def alert_level(*, breached: int, failures: int, open_rows: int) -> AlertLevel:
     if breached > 0 or failures > 0:
         return AlertLevel.CRITICAL
     if open_rows > 0:
         return AlertLevel.WARNING
     return AlertLevel.HEALTHY
-
-
-def p90_rank(count: int) -> int:
-    """1-based nearest rank of the 90th percentile among `count` values: ceil(0.9 * count)."""
-    return (P90_RANK_NUMERATOR * count + P90_RANK_DENOMINATOR - 1) // P90_RANK_DENOMINATOR
-
-
-def p90_nearest_rank(values: Iterable[int]) -> float | None:
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    return float(ordered[p90_rank(len(ordered)) - 1])
 
 
 def ratio(numerator: int, denominator: int) -> float | None:
@@ -136,14 +107,6 @@ class RecoveryRow:
     closure_id: str | None = None
     closed_at: datetime | None = None
     closure_minutes: int | None = None
-
-
-STATUS_RANK = {RowStatus.BREACHED: 0, RowStatus.OPEN: 1, RowStatus.CLOSED: 2}
-
-
-def row_order_key(row: RecoveryRow) -> tuple[int, int, datetime, str, str]:
-    """Report order: breached, open, closed; then failure count and age descending; then ids."""
-    return (STATUS_RANK[row.status], -row.failure_count, row.generated_at, row.playbook_id, row.provider)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,14 +131,6 @@ class ProviderRecoverySummary:
     @property
     def failures(self) -> int:
         return self.failed + self.skipped
-
-
-@dataclass(frozen=True, slots=True)
-class ClosureTrendDay:
-    day: str
-    total: int
-    state_counts: tuple[tuple[str, int], ...]
-    provider_counts: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,18 +192,6 @@ class CloseStatistics:
         return ratio(self.within_slo, self.closed)
 
 
-def close_statistics(closure_minutes: Sequence[int], slo_minutes: int) -> CloseStatistics:
-    if not closure_minutes:
-        return CloseStatistics()
-    ordered = sorted(closure_minutes)
-    return CloseStatistics(
-        closed=len(ordered),
-        minutes_sum=sum(ordered),
-        p90_minutes=ordered[p90_rank(len(ordered)) - 1],
-        within_slo=sum(1 for m in ordered if m <= slo_minutes),
-    )
-
-
 def closure_state_counts(counts: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
     """Every closure state, in the SPEC's order, with its count (zeros included)."""
     return tuple((state.value, int(counts.get(state.value, 0))) for state in ClosureState)
@@ -280,163 +223,6 @@ def build_totals(
 
 def report_level(totals: RecoveryTotals) -> AlertLevel:
     return alert_level(breached=totals.breached, failures=totals.failures, open_rows=totals.open)
-
-
-@dataclass(frozen=True, slots=True)
-class ExecutionFact:
-    provider: str
-    execution_status: str
-    executed_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class PlaybookRowFact:
-    playbook_id: str
-    provider: str
-    category: str
-    generated_at: datetime
-    failure_count: int
-
-
-@dataclass(frozen=True, slots=True)
-class ClosureFact:
-    closure_id: str
-    playbook_id: str
-    provider: str
-    closure_state: str
-    closed_at: datetime
-    # Recording order: breaks ties between closures with the same closed_at (the later record wins).
-    sequence: int
-
-
-def compute_retry_recovery_report(
-    *,
-    report_id: str,
-    now: datetime,
-    recovery_slo_minutes: int,
-    executions: Iterable[ExecutionFact],
-    rows: Iterable[PlaybookRowFact],
-    closures: Iterable[ClosureFact],
-    row_limit: int = DEFAULT_ROW_LIMIT,
-) -> RetryRecoveryReport:
-    """The SLO report over evidence in memory: the rules stated plainly (the SQL must agree)."""
-    slo = recovery_slo_minutes
-    closures = list(closures)
-    latest: dict[tuple[str, str], ClosureFact] = {}
-    for closure in closures:
-        key = (closure.playbook_id, closure.provider)
-        current = latest.get(key)
-        if current is None or (closure.closed_at, closure.sequence) > (current.closed_at, current.sequence):
-            latest[key] = closure
-
-    recovery_rows: list[RecoveryRow] = []
-    for fact in rows:
-        row_closure = latest.get((fact.playbook_id, fact.provider))
-        state = row_closure.closure_state if row_closure else None
-        status = row_status(generated_at=fact.generated_at, closure_state=state, now=now, slo_minutes=slo)
-        recovery_rows.append(
-            RecoveryRow(
-                playbook_id=fact.playbook_id,
-                provider=fact.provider,
-                category=fact.category,
-                generated_at=fact.generated_at,
-                failure_count=fact.failure_count,
-                status=status,
-                age_minutes=whole_minutes(fact.generated_at, now),
-                closure_state=state,
-                closure_id=row_closure.closure_id if row_closure else None,
-                closed_at=row_closure.closed_at if row_closure else None,
-                closure_minutes=(
-                    whole_minutes(fact.generated_at, row_closure.closed_at)
-                    if row_closure and status is RowStatus.CLOSED
-                    else None
-                ),
-            )
-        )
-
-    execution_counts: dict[str, Counter[str]] = defaultdict(Counter)
-    latest_execution: dict[str, datetime] = {}
-    for execution in executions:
-        execution_counts[execution.provider][execution.execution_status] += 1
-        previous = latest_execution.get(execution.provider)
-        if previous is None or execution.executed_at > previous:
-            latest_execution[execution.provider] = execution.executed_at
-    closure_count: Counter[str] = Counter(c.provider for c in closures)
-    latest_closure: dict[str, datetime] = {}
-    for closure in closures:
-        previous = latest_closure.get(closure.provider)
-        if previous is None or closure.closed_at > previous:
-            latest_closure[closure.provider] = closure.closed_at
-    rows_by_provider: dict[str, list[RecoveryRow]] = defaultdict(list)
-    for row in recovery_rows:
-        rows_by_provider[row.provider].append(row)
-
-    providers = sorted(set(execution_counts) | set(rows_by_provider) | set(closure_count))
-    summaries = []
-    for provider in providers:
-        provider_rows = rows_by_provider.get(provider, [])
-        counts = execution_counts.get(provider, Counter())
-        stats = close_statistics(
-            [r.closure_minutes for r in provider_rows if r.closure_minutes is not None], slo
-        )
-        summaries.append(
-            ProviderRecoverySummary(
-                provider=provider,
-                category=min(
-                    (r.category for r in provider_rows), default=category_for_provider(provider).value
-                ),
-                executions=sum(counts.values()),
-                delivered=counts[ExecutionStatus.DELIVERED],
-                failed=counts[ExecutionStatus.FAILED],
-                skipped=counts[ExecutionStatus.SKIPPED],
-                playbook_rows=len(provider_rows),
-                closures=closure_count[provider],
-                open=sum(1 for r in provider_rows if r.status is not RowStatus.CLOSED),
-                breached=sum(1 for r in provider_rows if r.status is RowStatus.BREACHED),
-                closed=sum(1 for r in provider_rows if r.status is RowStatus.CLOSED),
-                latest_execution_at=latest_execution.get(provider),
-                latest_closure_at=latest_closure.get(provider),
-                mean_minutes_to_close=stats.mean,
-                p90_minutes_to_close=stats.p90,
-                slo_attainment=stats.attainment,
-            )
-        )
-    overall = close_statistics(
-        [r.closure_minutes for r in recovery_rows if r.closure_minutes is not None], slo
-    )
-    totals = build_totals(summaries, state_counts=Counter(c.closure_state for c in closures), overall=overall)
-
-    day_states: dict[str, Counter[str]] = defaultdict(Counter)
-    day_providers: dict[str, Counter[str]] = defaultdict(Counter)
-    for closure in closures:
-        day = closure.closed_at.astimezone(UTC).strftime("%Y-%m-%d")
-        day_states[day][closure.closure_state] += 1
-        day_providers[day][closure.provider] += 1
-    trends = tuple(
-        closure_trend_day(day, day_states[day], day_providers[day])
-        for day in sorted(day_states, reverse=True)
-    )
-    ordered_rows = sorted(recovery_rows, key=row_order_key)
-    return RetryRecoveryReport(
-        report_id=report_id,
-        generated_at=now,
-        recovery_slo_minutes=slo,
-        level=report_level(totals),
-        totals=totals,
-        provider_summaries=tuple(summaries),
-        rows=tuple(ordered_rows[:row_limit]),
-        rows_truncated=len(ordered_rows) > row_limit,
-        closure_trends=trends,
-    )
-
-
-def closure_trend_day(day: str, states: Mapping[str, int], providers: Mapping[str, int]) -> ClosureTrendDay:
-    return ClosureTrendDay(
-        day=day,
-        total=sum(states.values()),
-        state_counts=tuple((s.value, int(states[s.value])) for s in ClosureState if states.get(s.value)),
-        provider_counts=tuple(sorted((p, int(n)) for p, n in providers.items() if n)),
-    )
 
 
 def _time(value: datetime | None) -> str | None:
@@ -515,15 +301,6 @@ def summary_document(summary: ProviderRecoverySummary) -> dict[str, Any]:
     }
 
 
-def trend_document(trend: ClosureTrendDay) -> dict[str, Any]:
-    return {
-        "day": trend.day,
-        "total": trend.total,
-        "state_counts": [list(pair) for pair in trend.state_counts],
-        "provider_counts": [list(pair) for pair in trend.provider_counts],
-    }
-
-
 def totals_from_document(doc: Mapping[str, Any]) -> RecoveryTotals:
     return RecoveryTotals(
         executions=doc["executions"],
@@ -546,15 +323,6 @@ def summary_from_document(doc: Mapping[str, Any]) -> ProviderRecoverySummary:
     fields["latest_execution_at"] = _parse_time(doc["latest_execution_at"])
     fields["latest_closure_at"] = _parse_time(doc["latest_closure_at"])
     return ProviderRecoverySummary(**fields)
-
-
-def trend_from_document(doc: Mapping[str, Any]) -> ClosureTrendDay:
-    return ClosureTrendDay(
-        day=doc["day"],
-        total=doc["total"],
-        state_counts=tuple((s, n) for s, n in doc["state_counts"]),
-        provider_counts=tuple((p, n) for p, n in doc["provider_counts"]),
-    )
 
 
 def report_from_document(doc: Mapping[str, Any]) -> RetryRecoveryReport:

@@ -7,10 +7,10 @@ from typing import Any
 from google.api import httpbody_pb2
 
 from cavra.recovery.v1 import common_pb2, report_pb2, report_pb2_grpc
+from server.domain.closure_trends import ClosureTrendDay
 from server.domain.executive_report import ExecutiveReport, normalize_schedule_interval
 from server.domain.rendering import render_html, render_markdown
 from server.domain.slo_report import (
-    ClosureTrendDay,
     ProviderRecoverySummary,
     RecoveryRow,
     RecoveryTotals,

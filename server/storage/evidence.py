@@ -25,7 +25,6 @@ from server.domain.evidence import (
     ClosureFilter,
     ClosureState,
     ConnectorRecoveryPlaybook,
-    EvidenceCounts,
     EvidenceKind,
     EvidenceRecord,
     ExecutionStatus,
@@ -502,11 +501,6 @@ def list_retry_executions(
     return Page(tuple(_execution_from_row(row) for row in rows), next_cursor, total)
 
 
-def count_retry_executions(session: Session, *, where: RetryExecutionFilter) -> int:
-    statement = select(func.count()).select_from(RetryExecutionRecord).where(*_execution_conditions(where))
-    return int(session.execute(statement).scalar_one())
-
-
 def _playbook_conditions(where: PlaybookFilter) -> list[ColumnElement[bool]]:
     conditions = _time_conditions(PlaybookRecord.generated_at, where.generated)
     if where.provider:
@@ -554,24 +548,3 @@ def list_closures(session: Session, *, where: ClosureFilter, page: PageRequest) 
         session, RecoveryClosureRecord, RecoveryClosureRecord.closed_at, _closure_conditions(where), page
     )
     return Page(tuple(_closure_from_row(row) for row in rows), next_cursor, total)
-
-
-def evidence_counts(session: Session) -> EvidenceCounts:
-    """All stored evidence, counted in SQL (the dashboard's evidence figures)."""
-    statement = select(RetryExecutionRecord.execution_status, func.count()).group_by(
-        RetryExecutionRecord.execution_status
-    )
-    by_status: dict[str, int] = {status: int(count) for status, count in session.execute(statement)}
-
-    def count(model: type[Any]) -> int:
-        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
-
-    return EvidenceCounts(
-        retry_executions=sum(by_status.values()),
-        delivered_executions=by_status.get(ExecutionStatus.DELIVERED.value, 0),
-        failed_executions=by_status.get(ExecutionStatus.FAILED.value, 0),
-        skipped_executions=by_status.get(ExecutionStatus.SKIPPED.value, 0),
-        playbooks=count(PlaybookRecord),
-        recovery_rows=count(PlaybookProviderRecord),
-        closures=count(RecoveryClosureRecord),
-    )

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import CTE
 
+from server.domain.closure_trends import closure_trend_day
 from server.domain.errors import NotFound
 from server.domain.evidence import ClosureState, ExecutionStatus, category_for_provider
 from server.domain.ids import new_id
@@ -44,7 +45,6 @@ from server.domain.slo_report import (
     RowStatus,
     breach_cutoff,
     build_totals,
-    closure_trend_day,
     report_content_digest,
     report_document,
     report_from_document,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 import yaml
@@ -32,6 +32,7 @@ from cavra.recovery.v1 import (
     evidence_pb2,
     evidence_pb2_grpc,
 )
+from tests.conftest import ServerProcess
 
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"delivery-test-webhook-signing-key").decode()
 
@@ -173,6 +174,18 @@ def write_connector_file(
 
 def delivery_env(**extra: str) -> dict[str, str]:
     return {**FAST_DELIVERY_ENV, "DELIVERY_TEST_WEBHOOK_SECRET": WEBHOOK_SECRET, **extra}
+
+
+class DeliveryServerFactory(Protocol):
+    """The `delivery_server` fixture: a real server sending to `receivers`, as the tests start it.
+
+    gRPC only, with `delivery_env(**env)`; the receivers (and routing `rules`) are written to a
+    connector file passed with `--connectors`, and with no receivers the server has no connector file.
+    """
+
+    def __call__(
+        self, database_url: str, *receivers: dict[str, Any], rules: Sequence[dict[str, Any]] = (), **env: str
+    ) -> ServerProcess: ...
 
 
 def timestamp(moment: datetime) -> Timestamp:

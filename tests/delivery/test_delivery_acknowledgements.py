@@ -2,39 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 import grpc
 import pytest
 
 from cavra.recovery.v1 import common_pb2, delivery_pb2, escalation_pb2
-from tests.conftest import ServerProcess, free_port
+from tests.conftest import free_port
 from tests.delivery.delivery_kit import (
+    DeliveryServerFactory,
     LocalReceiver,
     Reply,
     clients,
     deliver,
-    delivery_env,
     local_receivers,
     seed_open_recovery,
     wait_for_delivery,
     webhook_receiver,
-    write_connector_file,
 )
-
-ServerFactory = Callable[..., ServerProcess]
 
 
 def test_acknowledged_dead_letter_waits_for_backoff_and_dry_run_sends_nothing(
-    server_factory: ServerFactory, sqlite_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, sqlite_url: str
 ) -> None:
-    connectors = write_connector_file(
-        tmp_path, [webhook_receiver("ops", f"http://127.0.0.1:{free_port()}/hook")]
-    )
-    server = server_factory(
-        database_url=sqlite_url, extra_args=["--connectors", str(connectors)], env=delivery_env(), http=False
-    )
+    server = delivery_server(sqlite_url, webhook_receiver("ops", f"http://127.0.0.1:{free_port()}/hook"))
     with clients(server.grpc_address) as api:
         seed_open_recovery(api, providers=("slack",))
         response = deliver(api, retries=1)
@@ -109,16 +98,15 @@ def third_attempt_recorded(delivery: delivery_pb2.Delivery) -> bool:
 
 
 def test_open_circuit_stops_sending_to_a_failing_receiver(
-    server_factory: ServerFactory, sqlite_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, sqlite_url: str
 ) -> None:
     failing = LocalReceiver(default=Reply(500))
     with local_receivers(failing):
-        connectors = write_connector_file(tmp_path, [webhook_receiver("ops", failing.url)])
-        env = delivery_env(
-            CAVRA_DELIVERY_BREAKER_THRESHOLD="2", CAVRA_DELIVERY_BREAKER_COOLDOWN_SECONDS="600"
-        )
-        server = server_factory(
-            database_url=sqlite_url, extra_args=["--connectors", str(connectors)], env=env, http=False
+        server = delivery_server(
+            sqlite_url,
+            webhook_receiver("ops", failing.url),
+            CAVRA_DELIVERY_BREAKER_THRESHOLD="2",
+            CAVRA_DELIVERY_BREAKER_COOLDOWN_SECONDS="600",
         )
         with clients(server.grpc_address) as api:
             seed_open_recovery(api)

@@ -3,9 +3,7 @@ an RPC response, a stored row outside the intake tables, a log line or an outgoi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from google.protobuf import json_format
@@ -19,21 +17,17 @@ from cavra.recovery.v1 import (
     report_pb2,
     report_pb2_grpc,
 )
-from tests.conftest import ServerProcess
 from tests.delivery.delivery_kit import (
+    DeliveryServerFactory,
     LocalReceiver,
     Reply,
     clients,
-    delivery_env,
     local_receivers,
     seed_open_recovery,
     timestamp,
     wait_for_delivery,
     webhook_receiver,
-    write_connector_file,
 )
-
-ServerFactory = Callable[..., ServerProcess]
 
 QUERY_CANARY = "CanaryQueryToken0000000001"
 SLACK_PATH_CANARY = "CanarySlackPathSecret0000001"
@@ -67,7 +61,7 @@ def message_text(message: Message) -> str:
 
 
 def test_no_canary_reaches_responses_stored_rows_logs_or_notification_bodies(
-    server_factory: ServerFactory, sqlite_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, sqlite_url: str
 ) -> None:
     ops, slack, teams, pagerduty = (
         LocalReceiver(),
@@ -77,44 +71,37 @@ def test_no_canary_reaches_responses_stored_rows_logs_or_notification_bodies(
     )
     with local_receivers(ops, slack, teams, pagerduty):
         base = ops.url.removesuffix("/hook")
-        env = delivery_env(
+        ops_receiver = webhook_receiver("ops", base)
+        del ops_receiver["url"]
+        server = delivery_server(
+            sqlite_url,
+            {**ops_receiver, "url_env": "CANARY_OPS_URL"},
+            {
+                "name": "chat",
+                "provider": "slack",
+                "url_env": "CANARY_SLACK_URL",
+                "allow_private_network": True,
+            },
+            {
+                "name": "teams",
+                "provider": "teams",
+                "url_env": "CANARY_TEAMS_URL",
+                "allow_private_network": True,
+            },
+            {
+                "name": "pager",
+                "provider": "pagerduty",
+                "url": pagerduty.url.removesuffix("/hook"),
+                "routing_key_env": "CANARY_PD_KEY",
+                "allow_private_network": True,
+            },
+            rules=[{"match": {"severity": "critical"}, "receivers": ["ops", "chat", "teams", "pager"]}],
             CANARY_OPS_URL=f"{ops.url}?token={QUERY_CANARY}",
             CANARY_SLACK_URL=f"{slack.url.removesuffix('/hook')}/services/T0CANARY/B0CANARY/{SLACK_PATH_CANARY}",
             CANARY_TEAMS_URL=(
                 f"{teams.url.removesuffix('/hook')}/webhookb2/group@tenant/IncomingWebhook/{TEAMS_PATH_CANARY}/owner"
             ),
             CANARY_PD_KEY=PD_KEY_CANARY,
-        )
-        ops_receiver = webhook_receiver("ops", base)
-        del ops_receiver["url"]
-        connectors = write_connector_file(
-            tmp_path,
-            [
-                {**ops_receiver, "url_env": "CANARY_OPS_URL"},
-                {
-                    "name": "chat",
-                    "provider": "slack",
-                    "url_env": "CANARY_SLACK_URL",
-                    "allow_private_network": True,
-                },
-                {
-                    "name": "teams",
-                    "provider": "teams",
-                    "url_env": "CANARY_TEAMS_URL",
-                    "allow_private_network": True,
-                },
-                {
-                    "name": "pager",
-                    "provider": "pagerduty",
-                    "url": pagerduty.url.removesuffix("/hook"),
-                    "routing_key_env": "CANARY_PD_KEY",
-                    "allow_private_network": True,
-                },
-            ],
-            rules=[{"match": {"severity": "critical"}, "receivers": ["ops", "chat", "teams", "pager"]}],
-        )
-        server = server_factory(
-            database_url=sqlite_url, extra_args=["--connectors", str(connectors)], env=env, http=False
         )
         responses: list[Message] = []
         with clients(server.grpc_address) as api:

@@ -8,10 +8,9 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -23,42 +22,29 @@ from server.delivery.tuning import DeliveryTuning
 from server.settings import SettingsError
 from server.storage import deliveries as store
 from server.storage.database import Database
-from tests.conftest import ServerProcess
 from tests.delivery.delivery_kit import (
     Clients,
+    DeliveryServerFactory,
     LocalReceiver,
     Reply,
     clients,
     deliver,
-    delivery_env,
     get_delivery,
     local_receivers,
     seed_open_recovery,
     wait_for_delivery,
     webhook_receiver,
-    write_connector_file,
 )
-
-ServerFactory = Callable[..., ServerProcess]
-
-
-def serve(server_factory: ServerFactory, database_url: str, connectors: Path, **env: str) -> ServerProcess:
-    return server_factory(
-        database_url=database_url,
-        extra_args=["--connectors", str(connectors)],
-        env=delivery_env(**env),
-        http=False,
-    )
 
 
 def test_killed_between_outbox_commit_and_send_then_another_server_sends_exactly_once(
-    server_factory: ServerFactory, database_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, database_url: str
 ) -> None:
     receiver = LocalReceiver()
     with local_receivers(receiver):
-        connectors = write_connector_file(tmp_path, [webhook_receiver("ops", receiver.url)])
+        ops = webhook_receiver("ops", receiver.url)
         # Server A commits the outbox but has no worker, so it cannot have sent anything when it dies.
-        enqueuing = serve(server_factory, database_url, connectors, CAVRA_DELIVERY_WORKER="off")
+        enqueuing = delivery_server(database_url, ops, CAVRA_DELIVERY_WORKER="off")
         with clients(enqueuing.grpc_address) as api, ThreadPoolExecutor(1) as pool:
             seed_open_recovery(api)
             pending_call = pool.submit(deliver, api, timeout=60)
@@ -70,7 +56,7 @@ def test_killed_between_outbox_commit_and_send_then_another_server_sends_exactly
         assert receiver.requests == []
         assert "delivery worker off" in enqueuing.log_text
 
-        sending = serve(server_factory, database_url, connectors)
+        sending = delivery_server(database_url, ops)
         with clients(sending.grpc_address) as api:
             delivered = wait_for_delivery(api, committed.delivery_id)
             # A few more poll cycles: nothing is sent again once delivered.
@@ -99,16 +85,14 @@ def _wait_for_committed_delivery(api: Clients, within: float = 30) -> Any:
 
 
 def test_graceful_stop_mid_send_gives_the_row_back_without_waiting_out_the_lease(
-    server_factory: ServerFactory, database_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, database_url: str
 ) -> None:
     held = threading.Event()
     receiver = LocalReceiver([Reply(200, hold=held)], default=Reply(200))
     with local_receivers(receiver):
         # A 60 s receiver timeout makes the lease over two minutes: only a released row is sent again soon.
-        connectors = write_connector_file(
-            tmp_path, [webhook_receiver("ops", receiver.url, timeout_seconds=60)]
-        )
-        first = serve(server_factory, database_url, connectors)
+        ops = webhook_receiver("ops", receiver.url, timeout_seconds=60)
+        first = delivery_server(database_url, ops)
         with clients(first.grpc_address) as api:
             seed_open_recovery(api)
             (result,) = deliver(api, timeout=2).results
@@ -116,7 +100,7 @@ def test_graceful_stop_mid_send_gives_the_row_back_without_waiting_out_the_lease
             assert first.stop(signal.SIGTERM) == 0
         assert "gave back 1 deliveries interrupted by the stop" in first.log_text
 
-        second = serve(server_factory, database_url, connectors)
+        second = delivery_server(database_url, ops)
         with clients(second.grpc_address) as api:
             delivered = wait_for_delivery(api, result.delivery_id, within=30)
 

@@ -2,47 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import grpc
 import pytest
 
 from cavra.recovery.v1 import common_pb2, escalation_pb2
-from tests.conftest import ServerProcess, free_port
+from tests.conftest import free_port
 from tests.delivery.delivery_kit import (
+    DeliveryServerFactory,
     LocalReceiver,
     Reply,
     clients,
     deliver,
-    delivery_env,
     local_receivers,
     seed_open_recovery,
     wait_for_delivery,
     webhook_receiver,
-    write_connector_file,
 )
-
-ServerFactory = Callable[..., ServerProcess]
-
-
-def start(
-    server_factory: ServerFactory, database_url: str, tmp_path: Path, *receivers: dict[str, Any]
-) -> ServerProcess:
-    path = write_connector_file(tmp_path, list(receivers))
-    return server_factory(
-        database_url=database_url, extra_args=["--connectors", str(path)], env=delivery_env(), http=False
-    )
 
 
 def test_server_errors_twice_then_ok_is_delivered_on_attempt_three(
-    server_factory: ServerFactory, sqlite_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, sqlite_url: str
 ) -> None:
     flaky = LocalReceiver([Reply(500), Reply(503)], default=Reply(200))
     with local_receivers(flaky):
-        server = start(server_factory, sqlite_url, tmp_path, webhook_receiver("ops", flaky.url))
+        server = delivery_server(sqlite_url, webhook_receiver("ops", flaky.url))
         with clients(server.grpc_address) as api:
             seed_open_recovery(api)
             response = deliver(api)
@@ -62,11 +47,11 @@ def test_server_errors_twice_then_ok_is_delivered_on_attempt_three(
 
 
 def test_rate_limited_with_retry_after_waits_at_least_that_long(
-    server_factory: ServerFactory, sqlite_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, sqlite_url: str
 ) -> None:
     limited = LocalReceiver([Reply(429, headers={"retry-after": "1"})], default=Reply(200))
     with local_receivers(limited):
-        server = start(server_factory, sqlite_url, tmp_path, webhook_receiver("ops", limited.url))
+        server = delivery_server(sqlite_url, webhook_receiver("ops", limited.url))
         with clients(server.grpc_address) as api:
             seed_open_recovery(api)
             (result,) = deliver(api).results
@@ -82,11 +67,11 @@ def test_rate_limited_with_retry_after_waits_at_least_that_long(
 
 
 def test_client_error_is_dead_lettered_without_retry(
-    server_factory: ServerFactory, sqlite_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, sqlite_url: str
 ) -> None:
     rejecting = LocalReceiver(default=Reply(400, body=b'{"error":"bad payload"}'))
     with local_receivers(rejecting):
-        server = start(server_factory, sqlite_url, tmp_path, webhook_receiver("ops", rejecting.url))
+        server = delivery_server(sqlite_url, webhook_receiver("ops", rejecting.url))
         with clients(server.grpc_address) as api:
             seed_open_recovery(api)
             response = deliver(api)
@@ -108,11 +93,11 @@ def test_client_error_is_dead_lettered_without_retry(
     "database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
 )
 def test_connection_refused_is_retried_dead_lettered_then_replayed(
-    server_factory: ServerFactory, database_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, database_url: str
 ) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
-    server = start(server_factory, database_url, tmp_path, webhook_receiver("ops", url))
+    server = delivery_server(database_url, webhook_receiver("ops", url))
     with clients(server.grpc_address) as api:
         seed_open_recovery(api)
         (result,) = deliver(api, retries=2).results
@@ -144,13 +129,11 @@ def test_connection_refused_is_retried_dead_lettered_then_replayed(
 
 
 def test_timeouts_are_retried_then_dead_lettered_and_replay_needs_a_dead_letter(
-    server_factory: ServerFactory, sqlite_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, sqlite_url: str
 ) -> None:
     slow = LocalReceiver(default=Reply(200, delay_seconds=3))
     with local_receivers(slow):
-        server = start(
-            server_factory, sqlite_url, tmp_path, webhook_receiver("ops", slow.url, timeout_seconds=1)
-        )
+        server = delivery_server(sqlite_url, webhook_receiver("ops", slow.url, timeout_seconds=1))
         with clients(server.grpc_address) as api:
             seed_open_recovery(api)
             (result,) = deliver(api, retries=1).results

@@ -6,9 +6,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import grpc
 import pytest
@@ -16,45 +14,28 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from cavra.recovery.v1 import common_pb2, escalation_pb2
-from tests.conftest import ServerProcess
 from tests.delivery.delivery_kit import (
+    DeliveryServerFactory,
     LocalReceiver,
     Reply,
     clients,
     deliver,
-    delivery_env,
     get_delivery,
     local_receivers,
     seed_open_recovery,
     wait_for_delivery,
     webhook_receiver,
-    write_connector_file,
 )
-
-ServerFactory = Callable[..., ServerProcess]
-
-
-def serve(server_factory: ServerFactory, database_url: str, connectors: Path | None) -> ServerProcess:
-    extra = ["--connectors", str(connectors)] if connectors is not None else []
-    return server_factory(database_url=database_url, extra_args=extra, env=delivery_env(), http=False)
-
-
-def one_webhook(directory: Path, receiver: LocalReceiver, *, timeout_seconds: float = 2.0) -> Path:
-    return write_connector_file(
-        directory, [webhook_receiver("ops", receiver.url, timeout_seconds=timeout_seconds)]
-    )
 
 
 def test_server_killed_after_commit_delivers_exactly_once_more_after_restart(
-    server_factory: ServerFactory, sqlite_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, sqlite_url: str
 ) -> None:
     held = threading.Event()
     receiver = LocalReceiver([Reply(200, hold=held)], default=Reply(200))
     with local_receivers(receiver):
-        connectors = write_connector_file(
-            tmp_path, [webhook_receiver("ops", receiver.url, timeout_seconds=2)]
-        )
-        first = serve(server_factory, sqlite_url, connectors)
+        ops = webhook_receiver("ops", receiver.url, timeout_seconds=2)
+        first = delivery_server(sqlite_url, ops)
         with clients(first.grpc_address) as api, ThreadPoolExecutor(1) as pool:
             seed_open_recovery(api)
             pending_call = pool.submit(deliver, api, timeout=30)
@@ -64,7 +45,7 @@ def test_server_killed_after_commit_delivers_exactly_once_more_after_restart(
             with pytest.raises(grpc.RpcError):
                 pending_call.result(timeout=30)
 
-        restarted = serve(server_factory, sqlite_url, connectors)
+        restarted = delivery_server(sqlite_url, ops)
         with clients(restarted.grpc_address) as api:
             listed = api.escalation.ListRecoveryEscalationDeliveries(
                 escalation_pb2.ListRecoveryEscalationDeliveriesRequest(), timeout=10
@@ -86,14 +67,12 @@ def test_server_killed_after_commit_delivers_exactly_once_more_after_restart(
 
 @pytest.mark.postgres
 def test_two_replicas_and_two_concurrent_calls_deliver_each_plan_receiver_once(
-    server_factory: ServerFactory, postgres_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, postgres_url: str
 ) -> None:
     one, two = LocalReceiver(), LocalReceiver()
     with local_receivers(one, two):
-        connectors = write_connector_file(
-            tmp_path, [webhook_receiver("ops-one", one.url), webhook_receiver("ops-two", two.url)]
-        )
-        replicas = [serve(server_factory, postgres_url, connectors) for _ in range(2)]
+        receivers = [webhook_receiver("ops-one", one.url), webhook_receiver("ops-two", two.url)]
+        replicas = [delivery_server(postgres_url, *receivers) for _ in range(2)]
         with clients(replicas[0].grpc_address) as api_a, clients(replicas[1].grpc_address) as api_b:
             seed_open_recovery(api_a)
             plan = api_a.escalation.CreateRecoveryEscalationPlan(
@@ -126,15 +105,11 @@ def test_two_replicas_and_two_concurrent_calls_deliver_each_plan_receiver_once(
 
 
 def test_dry_run_records_what_would_be_sent_and_sends_nothing(
-    server_factory: ServerFactory, sqlite_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, sqlite_url: str
 ) -> None:
     receiver = LocalReceiver()
     with local_receivers(receiver):
-        server = serve(
-            server_factory,
-            sqlite_url,
-            write_connector_file(tmp_path, [webhook_receiver("ops", receiver.url)]),
-        )
+        server = delivery_server(sqlite_url, webhook_receiver("ops", receiver.url))
         with clients(server.grpc_address) as api:
             seed_open_recovery(api, providers=("slack", "jira"))
             response = deliver(api, dry_run=True, max_routes=1)
@@ -151,15 +126,11 @@ def test_dry_run_records_what_would_be_sent_and_sends_nothing(
 
 
 def test_repeated_request_id_returns_the_first_response_without_sending_again(
-    server_factory: ServerFactory, sqlite_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, sqlite_url: str
 ) -> None:
     receiver = LocalReceiver()
     with local_receivers(receiver):
-        server = serve(
-            server_factory,
-            sqlite_url,
-            write_connector_file(tmp_path, [webhook_receiver("ops", receiver.url)]),
-        )
+        server = delivery_server(sqlite_url, webhook_receiver("ops", receiver.url))
         with clients(server.grpc_address) as api:
             seed_open_recovery(api)
             first = deliver(api, request_id="deliver-once")
@@ -183,20 +154,16 @@ def _bad_request_fields(error: grpc.RpcError) -> list[str]:
 
 
 def test_deliver_answers_failed_precondition_not_found_and_invalid_argument(
-    server_factory: ServerFactory, sqlite_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, sqlite_url: str
 ) -> None:
-    unconfigured = serve(server_factory, sqlite_url, None)
+    unconfigured = delivery_server(sqlite_url)
     with clients(unconfigured.grpc_address) as api, pytest.raises(grpc.RpcError) as no_config:
         deliver(api)
     unconfigured.stop()
 
     receiver = LocalReceiver()
     with local_receivers(receiver):
-        server = serve(
-            server_factory,
-            sqlite_url,
-            write_connector_file(tmp_path, [webhook_receiver("ops", receiver.url)]),
-        )
+        server = delivery_server(sqlite_url, webhook_receiver("ops", receiver.url))
         with clients(server.grpc_address) as api:
             with pytest.raises(grpc.RpcError) as unknown_plan:
                 deliver(api, plan_id="plan-does-not-exist")

@@ -5,10 +5,9 @@ like CreateRecoveryEscalationPlan, and request_id (AIP-155) acting once and refu
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -19,43 +18,31 @@ from sqlalchemy.orm import Session
 from cavra.recovery.v1 import common_pb2, escalation_pb2, report_pb2, report_pb2_grpc
 from server.storage.database import Database
 from server.storage.models import DeliveryRecord
-from tests.conftest import ServerProcess, free_port
+from tests.conftest import free_port
 from tests.delivery.delivery_kit import (
     Clients,
+    DeliveryServerFactory,
     LocalReceiver,
     Reply,
     clients,
     deliver,
-    delivery_env,
     failure_of,
     local_receivers,
     seed_open_recovery,
     wait_for_delivery,
     webhook_receiver,
-    write_connector_file,
 )
 
-ServerFactory = Callable[..., ServerProcess]
 E = escalation_pb2
 NUL = "probe\x00one"
 ESCAPE = "probe\x1b[31mone"
 TOO_LONG = "a" * 10_000
 
 
-def serve(server_factory: ServerFactory, database_url: str, tmp_path: Path, url: str) -> ServerProcess:
-    connectors = write_connector_file(tmp_path, [webhook_receiver("ops", url)])
-    return server_factory(
-        database_url=database_url,
-        extra_args=["--connectors", str(connectors)],
-        env=delivery_env(),
-        http=False,
-    )
-
-
 @pytest.fixture
-def api(server_factory: ServerFactory, database_url: str, tmp_path: Path) -> Iterator[Clients]:
+def api(delivery_server: DeliveryServerFactory, database_url: str) -> Iterator[Clients]:
     """A server whose only receiver refuses connections: nothing here needs a send to succeed."""
-    server = serve(server_factory, database_url, tmp_path, f"http://127.0.0.1:{free_port()}/hook")
+    server = delivery_server(database_url, webhook_receiver("ops", f"http://127.0.0.1:{free_port()}/hook"))
     with clients(server.grpc_address) as connected:
         yield connected
 
@@ -339,11 +326,11 @@ def _dead_letter(api: Clients) -> str:
 
 
 def test_repeated_deliver_request_id_answers_the_first_response_not_the_current_state(
-    server_factory: ServerFactory, database_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, database_url: str
 ) -> None:
     flaky = LocalReceiver([Reply(503)], default=Reply(200))
     with local_receivers(flaky):
-        server = serve(server_factory, database_url, tmp_path, flaky.url)
+        server = delivery_server(database_url, webhook_receiver("ops", flaky.url))
         with clients(server.grpc_address) as api:
             seed_open_recovery(api)
             first = deliver(api, request_id="deliver-first")
@@ -359,10 +346,10 @@ def test_repeated_deliver_request_id_answers_the_first_response_not_the_current_
 
 
 def test_concurrent_replays_with_one_request_id_start_one_round(
-    server_factory: ServerFactory, database_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, database_url: str
 ) -> None:
     port = free_port()
-    server = serve(server_factory, database_url, tmp_path, f"http://127.0.0.1:{port}/hook")
+    server = delivery_server(database_url, webhook_receiver("ops", f"http://127.0.0.1:{port}/hook"))
     with clients(server.grpc_address) as api:
         seed_open_recovery(api)
         dead = _dead_letter(api)
@@ -382,10 +369,10 @@ def test_concurrent_replays_with_one_request_id_start_one_round(
 
 
 def test_concurrent_live_retry_worker_runs_with_one_request_id_retry_once(
-    server_factory: ServerFactory, database_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, database_url: str
 ) -> None:
     port = free_port()
-    server = serve(server_factory, database_url, tmp_path, f"http://127.0.0.1:{port}/hook")
+    server = delivery_server(database_url, webhook_receiver("ops", f"http://127.0.0.1:{port}/hook"))
     with clients(server.grpc_address) as api:
         seed_open_recovery(api)
         first = deliver(api, retries=1)

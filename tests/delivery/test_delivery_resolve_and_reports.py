@@ -3,56 +3,44 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from cavra.recovery.v1 import common_pb2, evidence_pb2, report_pb2, report_pb2_grpc
-from tests.conftest import ServerProcess
 from tests.delivery.delivery_kit import (
+    DeliveryServerFactory,
     LocalReceiver,
     Reply,
     clients,
     deliver,
-    delivery_env,
     local_receivers,
     seed_open_recovery,
     timestamp,
     wait_for_delivery,
     webhook_receiver,
-    write_connector_file,
 )
 
-ServerFactory = Callable[..., ServerProcess]
 PD_ROUTING_KEY = "delivery-test-routing-key-000000001"
 
 
 def test_closing_a_recovery_resolves_the_pagerduty_alert_it_triggered(
-    server_factory: ServerFactory, sqlite_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, sqlite_url: str
 ) -> None:
     pagerduty = LocalReceiver(default=Reply(202, body=b'{"status":"success","message":"Event processed"}'))
     webhook = LocalReceiver()
     with local_receivers(pagerduty, webhook):
         base_url = pagerduty.url.removesuffix("/hook")
-        connectors = write_connector_file(
-            tmp_path,
-            [
-                webhook_receiver("ops", webhook.url),
-                {
-                    "name": "release-pagerduty",
-                    "provider": "pagerduty",
-                    "url": base_url,
-                    "routing_key_env": "DELIVERY_TEST_PD_KEY",
-                    "allow_private_network": True,
-                },
-            ],
+        server = delivery_server(
+            sqlite_url,
+            webhook_receiver("ops", webhook.url),
+            {
+                "name": "release-pagerduty",
+                "provider": "pagerduty",
+                "url": base_url,
+                "routing_key_env": "DELIVERY_TEST_PD_KEY",
+                "allow_private_network": True,
+            },
             rules=[{"match": {"severity": "critical"}, "receivers": ["release-pagerduty", "ops"]}],
-        )
-        server = server_factory(
-            database_url=sqlite_url,
-            extra_args=["--connectors", str(connectors)],
-            env=delivery_env(DELIVERY_TEST_PD_KEY=PD_ROUTING_KEY),
-            http=False,
+            DELIVERY_TEST_PD_KEY=PD_ROUTING_KEY,
         )
         with clients(server.grpc_address) as api:
             seed_open_recovery(api, playbook_id="pb-pd", providers=("slack",))
@@ -91,17 +79,11 @@ def test_closing_a_recovery_resolves_the_pagerduty_alert_it_triggered(
 
 
 def test_schedule_run_report_is_delivered_as_markdown_to_the_default_receiver(
-    server_factory: ServerFactory, sqlite_url: str, tmp_path: Path
+    delivery_server: DeliveryServerFactory, sqlite_url: str
 ) -> None:
     webhook = LocalReceiver()
     with local_receivers(webhook):
-        connectors = write_connector_file(tmp_path, [webhook_receiver("ops", webhook.url)])
-        server = server_factory(
-            database_url=sqlite_url,
-            extra_args=["--connectors", str(connectors)],
-            env=delivery_env(),
-            http=False,
-        )
+        server = delivery_server(sqlite_url, webhook_receiver("ops", webhook.url))
         with clients(server.grpc_address) as api:
             seed_open_recovery(api)
             reports = report_pb2_grpc.ReportServiceStub(api.channel)

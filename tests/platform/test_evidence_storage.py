@@ -27,7 +27,12 @@ from server.domain.evidence import (
 )
 from server.storage import evidence as storage
 from server.storage.database import Database
-from server.storage.models import PlaybookProviderRecord, RecoveryClosureRecord, RetryExecutionRecord
+from server.storage.models import (
+    PlaybookProviderRecord,
+    PlaybookRecord,
+    RecoveryClosureRecord,
+    RetryExecutionRecord,
+)
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 BASE = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -231,7 +236,7 @@ def test_filters_by_status_and_half_open_time_window(database: Database) -> None
         "exec-000013",
         "exec-000010",
     ]
-    assert database.run_sync(lambda s: storage.count_retry_executions(s, where=where)) == 4
+    assert result.total_size == 4
 
 
 def test_playbook_and_closure_listings_filter_by_provider_and_state(database: Database) -> None:
@@ -265,5 +270,8 @@ def test_playbook_and_closure_listings_filter_by_provider_and_state(database: Da
                 s, where=ClosureFilter(playbook_id="pb-404"), page=PageRequest(10)
             )
         )
-    counts = database.run_sync(storage.evidence_counts)
-    assert (counts.playbooks, counts.recovery_rows, counts.closures, counts.retry_executions) == (2, 3, 3, 0)
+    counts = tuple(
+        count_rows(database, model)
+        for model in (PlaybookRecord, PlaybookProviderRecord, RecoveryClosureRecord, RetryExecutionRecord)
+    )
+    assert counts == (2, 3, 3, 0)

@@ -8,13 +8,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.domain.slo_report import ClosureFact, ExecutionFact, PlaybookRowFact, category_for_provider
+from server.domain.evidence import category_for_provider
 from server.storage.models import (
     PlaybookProviderRecord,
     PlaybookRecord,
     RecoveryClosureRecord,
     RetryExecutionRecord,
 )
+from tests.reports.slo_oracle import ClosureFact, ExecutionFact, PlaybookRowFact
 
 CANARY = "CANARY-free-text-7f3a9c"
 

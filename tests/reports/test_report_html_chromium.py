@@ -14,13 +14,13 @@ import pytest
 
 from server.domain.executive_report import build_executive_report, plan_counts_for
 from server.domain.rendering import render_html
-from server.domain.slo_report import (
+from tests.conftest import in_ci
+from tests.reports.slo_oracle import (
     ClosureFact,
     ExecutionFact,
     PlaybookRowFact,
     compute_retry_recovery_report,
 )
-from tests.conftest import in_ci
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -14,8 +14,8 @@ from server.domain.escalation_plan import (
     RouteSeverity,
     RouteStatus,
     dedup_key,
-    plan_from_rows,
 )
+from server.domain.evidence import category_for_provider
 from server.domain.executive_report import (
     ACTION_DELIVER,
     ACTION_MONITOR,
@@ -31,19 +31,21 @@ from server.domain.executive_report import (
 )
 from server.domain.slo_report import (
     AlertLevel,
-    ClosureFact,
-    ExecutionFact,
-    PlaybookRowFact,
     RetryRecoveryReport,
     RowStatus,
     breach_cutoff,
-    category_for_provider,
-    compute_retry_recovery_report,
     normalize_recovery_slo_minutes,
     normalize_row_limit,
-    p90_nearest_rank,
     report_content_digest,
     whole_minutes,
+)
+from tests.reports.slo_oracle import (
+    ClosureFact,
+    ExecutionFact,
+    PlaybookRowFact,
+    compute_retry_recovery_report,
+    p90_nearest_rank,
+    plan_from_rows,
 )
 
 NOW = datetime(2026, 3, 10, 12, 0, 30, 250_000, tzinfo=UTC)

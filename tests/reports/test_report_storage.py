@@ -1,7 +1,7 @@
 """SLO report, plans, executive reports, schedule runs and dashboard through SQL, on SQLite and PostgreSQL.
 
 Every test runs on both databases (the `database` fixture); the SQL results are held to the in-memory
-reference (`compute_retry_recovery_report`), so both databases give identical results.
+reference (`tests.reports.slo_oracle`), so both databases give identical results.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 
 from connectors.config import parse_connector_config
 from server.domain.errors import InvalidArgument, NotFound
-from server.domain.escalation_plan import plan_from_rows
-from server.domain.slo_report import AlertLevel, RetryRecoveryReport, RowStatus, compute_retry_recovery_report
+from server.domain.slo_report import AlertLevel, RetryRecoveryReport, RowStatus
 from server.operations import plans as plan_operations
 from server.operations import reports as report_operations
 from server.operations.executive_reports import executive_report
@@ -38,6 +37,7 @@ from server.storage.models import (
     RetryRecoveryReportRecord,
 )
 from tests.reports.evidence_rows import CANARY, add_closure, add_execution, add_playbook, evidence_facts
+from tests.reports.slo_oracle import compute_retry_recovery_report, plan_from_rows
 
 NOW = datetime(2026, 3, 10, 12, 0, 30, 250_000, tzinfo=UTC)
 PROVIDERS = ["slack", "jira", "webhook", "pagerduty", "splunk", "custom-hook", "Zeta", "émail"]
