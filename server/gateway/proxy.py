@@ -19,9 +19,11 @@ from aiohttp import web
 from google.protobuf.descriptor import ServiceDescriptor
 from google.rpc import code_pb2, status_pb2
 
+from server.gateway.errors import TranscodeError
+from server.gateway.query import go_unescape, parse_query
 from server.gateway.routes import HttpRoute, RouteMatch, RouteTable, routes_for_services
 from server.gateway.status import http_status_from_code, status_body, status_from_rpc_error
-from server.gateway.transcode import TranscodeError, build_request, go_unescape, message_json, parse_query
+from server.gateway.transcode import build_request, message_json
 
 log = logging.getLogger(__name__)
 
