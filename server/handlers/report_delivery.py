@@ -23,7 +23,7 @@ from server.handlers.escalation_delivery import (
     require_config,
     round_deadline,
 )
-from server.handlers.escalation_plans import timestamp
+from server.handlers.timestamps import to_timestamp
 from server.services import ServiceDependencies
 from server.storage import deliveries as store
 from server.storage import reports as report_storage
@@ -33,11 +33,11 @@ from server.storage import schedule as schedule_storage
 def schedule_run_to_proto(run: ScheduleRun) -> report_pb2.ExecutiveReportScheduleRun:
     return report_pb2.ExecutiveReportScheduleRun(
         run_id=run.run_id,
-        window_start=timestamp(run.window_start),
-        window_end=timestamp(run.window_end),
+        window_start=to_timestamp(run.window_start),
+        window_end=to_timestamp(run.window_end),
         interval_minutes=run.interval_minutes,
         report_id=run.report_id,
-        created_at=timestamp(run.created_at),
+        created_at=to_timestamp(run.created_at),
     )
 
 
