@@ -25,6 +25,7 @@ from server.delivery.service import DeliveryService
 from server.domain import retry_policy
 from server.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument
 from server.domain.escalation_plan import EscalationPlan
+from server.domain.reasons import Reason
 from server.domain.slo_report import normalize_recovery_slo_minutes
 from server.domain.validation import Violations
 from server.handlers.delivery_mapping import (
@@ -45,7 +46,6 @@ MAX_ROUND_WAIT_SECONDS = 60.0
 # Answer this long before the client's deadline, so the response is not cut off.
 DEADLINE_MARGIN_SECONDS = 0.3
 DEFAULT_RETRY_WORKER_LIMIT = 50
-REQUEST_ID_REUSED = "REQUEST_ID_REUSED"
 _ACK_STATES = {
     common_pb2.ACKNOWLEDGEMENT_STATE_ACKNOWLEDGED: "acknowledged",
     common_pb2.ACKNOWLEDGEMENT_STATE_ACCEPTED: "accepted",
@@ -68,7 +68,7 @@ def require_config(config: ConnectorConfig | None) -> ConnectorConfig:
     if config is None:
         raise FailedPrecondition(
             "no connector configuration: start the server with --connectors (CAVRA_CONNECTORS) to deliver",
-            reason="CONNECTORS_NOT_CONFIGURED",
+            reason=Reason.CONNECTORS_NOT_CONFIGURED,
         )
     return config
 
@@ -111,7 +111,7 @@ def request_id_reused() -> InvalidArgument:
                 "request_id", "was already used for a request with different parameters; use a new request_id"
             )
         ],
-        reason=REQUEST_ID_REUSED,
+        reason=Reason.REQUEST_ID_REUSED,
     )
 
 
@@ -290,7 +290,7 @@ class EscalationDeliveryHandlers:
                             "provider", f"plan {plan.plan_id!r} has no route about {request.provider!r}"
                         )
                     ],
-                    reason="PROVIDER_NOT_IN_PLAN",
+                    reason=Reason.PROVIDER_NOT_IN_PLAN,
                 )
             # The acknowledgement row carries the unique request_id: key and action commit together.
             return ack_store.add_acknowledgement(
@@ -446,7 +446,7 @@ class EscalationDeliveryHandlers:
         if action is None:
             raise FailedPrecondition(
                 f"request_id {request_id!r} holds no recorded action; use a new request_id",
-                reason="REQUEST_ID_INCOMPLETE",
+                reason=Reason.REQUEST_ID_INCOMPLETE,
             )
         response = await finish(action)
         if not request_id:

@@ -48,6 +48,7 @@ from server.domain.executive_report import (
     plan_counts_for,
 )
 from server.domain.executive_report import build_executive_report as build_executive_report_content
+from server.domain.reasons import Resource
 from server.domain.slo_report import (
     DEFAULT_ROW_LIMIT,
     P90_RANK_DENOMINATOR,
@@ -470,7 +471,7 @@ def get_retry_recovery_report(session: Session, *, report_id: str) -> RetryRecov
         select(RetryRecoveryReportRecord).where(RetryRecoveryReportRecord.report_id == report_id)
     ).first()
     if record is None:
-        raise NotFound(f"retry recovery report {report_id!r} not found", metadata={"report_id": report_id})
+        raise NotFound(Resource.RETRY_RECOVERY_REPORT, report_id)
     return report_from_document(record.document)
 
 
@@ -551,5 +552,5 @@ def get_executive_report(session: Session, *, report_id: str) -> ExecutiveReport
         select(ExecutiveReportRecord).where(ExecutiveReportRecord.report_id == report_id)
     ).first()
     if record is None:
-        raise NotFound(f"executive report {report_id!r} not found", metadata={"report_id": report_id})
+        raise NotFound(Resource.EXECUTIVE_REPORT, report_id)
     return executive_report_from_document(record.document)
