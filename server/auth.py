@@ -33,8 +33,9 @@ import yaml
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
+from server.domain.reasons import ERROR_DOMAIN, Reason
 from server.request_context import principal_var
-from server.rpc_status import ERROR_DOMAIN, abort_with
+from server.rpc_status import abort_with
 from server.settings import SettingsError
 
 log = logging.getLogger("cavra-recovery.auth")
@@ -204,7 +205,7 @@ def load_auth_config(path: Path) -> AuthConfig:
     return AuthConfig(tuple(_grant(path, i, entry, names, digests) for i, entry in enumerate(entries)))
 
 
-def _denial(code: int, message: str, reason: str, metadata: Mapping[str, str]) -> status_pb2.Status:
+def _denial(code: int, message: str, reason: Reason, metadata: Mapping[str, str]) -> status_pb2.Status:
     info = any_pb2.Any()
     info.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN, metadata=dict(metadata)))
     return status_pb2.Status(code=code, message=message, details=[info])
@@ -228,7 +229,7 @@ def authorize(
         return _denial(
             code_pb2.UNAUTHENTICATED,
             "missing bearer token (metadata `authorization: Bearer <token>`)",
-            "CREDENTIALS_MISSING",
+            Reason.CREDENTIALS_MISSING,
             {"method": short_method},
         )
     scheme, _, token = header.strip().partition(" ")
@@ -236,20 +237,23 @@ def authorize(
         return _denial(
             code_pb2.UNAUTHENTICATED,
             "authorization metadata must be `Bearer <token>`",
-            "CREDENTIALS_MALFORMED",
+            Reason.CREDENTIALS_MALFORMED,
             {"method": short_method},
         )
     grant = config.authenticate(token.strip())
     if grant is None:
         return _denial(
-            code_pb2.UNAUTHENTICATED, "unknown bearer token", "CREDENTIALS_INVALID", {"method": short_method}
+            code_pb2.UNAUTHENTICATED,
+            "unknown bearer token",
+            Reason.CREDENTIALS_INVALID,
+            {"method": short_method},
         )
     allowed = METHOD_ROLES.get(method, frozenset())
     if not allowed & grant.roles:
         return _denial(
             code_pb2.PERMISSION_DENIED,
             f"token {grant.name!r} lacks a role allowed to call {short_method}",
-            "ROLE_REQUIRED",
+            Reason.ROLE_REQUIRED,
             {
                 "method": short_method,
                 "principal": grant.name,

@@ -24,8 +24,7 @@ from server.domain.errors import (
     InvalidArgument,
     NotFound,
 )
-
-ERROR_DOMAIN = "recovery.cavra.dev"
+from server.domain.reasons import ERROR_DOMAIN, Reason
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +73,7 @@ def status_for(error: DomainError) -> status_pb2.Status:
     return status_pb2.Status(code=code, message=_capped(error.message, MAX_MESSAGE_CHARS), details=details)
 
 
-def simple_status(code: int, message: str, reason: str) -> status_pb2.Status:
+def simple_status(code: int, message: str, reason: Reason) -> status_pb2.Status:
     info = error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN)
     return status_pb2.Status(code=code, message=message, details=[_pack(info)])
 
@@ -98,11 +97,11 @@ def _guard(behavior: Behavior, method: str) -> Behavior:
         except NotImplementedError:
             # The generated servicer base raises this for an RPC this build does not serve.
             await abort_with(
-                context, simple_status(code_pb2.UNIMPLEMENTED, "method not implemented", "UNIMPLEMENTED")
+                context, simple_status(code_pb2.UNIMPLEMENTED, "method not implemented", Reason.UNIMPLEMENTED)
             )
         except Exception:
             log.exception("unhandled error in %s", method)
-            await abort_with(context, simple_status(code_pb2.INTERNAL, "internal error", "INTERNAL"))
+            await abort_with(context, simple_status(code_pb2.INTERNAL, "internal error", Reason.INTERNAL))
         raise AssertionError("unreachable: abort raises")
 
     return guarded

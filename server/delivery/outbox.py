@@ -18,6 +18,7 @@ from server.delivery.notifications import escalation_document, report_document
 from server.domain.errors import FieldViolation, InvalidArgument
 from server.domain.escalation_plan import EscalationPlan
 from server.domain.executive_report import ExecutiveReport
+from server.domain.reasons import Reason
 from server.domain.validation import Violations
 from server.storage import deliveries as store
 
@@ -82,7 +83,7 @@ def check_receiver_names(
         if name not in known
     ]
     if violations:
-        raise InvalidArgument(violations, reason="UNKNOWN_RECEIVER")
+        raise InvalidArgument(violations, reason=Reason.UNKNOWN_RECEIVER)
     return tuple(dict.fromkeys(names))
 
 

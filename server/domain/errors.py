@@ -1,16 +1,19 @@
 """Errors the domain and storage raise; the transport maps each to one gRPC status with rich details.
 
-DomainError                       reason -> google.rpc.ErrorInfo.reason
-├── InvalidArgument               INVALID_ARGUMENT + google.rpc.BadRequest field violations
-├── NotFound                      NOT_FOUND
-├── AlreadyExists                 ALREADY_EXISTS
-└── FailedPrecondition            FAILED_PRECONDITION
+DomainError                       reason (server.domain.reasons.Reason) -> google.rpc.ErrorInfo.reason
+├── InvalidArgument               INVALID_ARGUMENT + google.rpc.BadRequest field violations;
+│                                 reason INVALID_ARGUMENT unless the raise names a narrower one
+├── NotFound                      NOT_FOUND, reason `<RESOURCE>_NOT_FOUND` from the resource looked up
+├── AlreadyExists                 ALREADY_EXISTS, reason named by the raise
+└── FailedPrecondition            FAILED_PRECONDITION, reason named by the raise
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+from server.domain.reasons import Reason, Resource
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,25 +25,20 @@ class FieldViolation:
 
 
 class DomainError(Exception):
-    reason = "ERROR"
-
-    def __init__(self, message: str, *, reason: str | None = None, metadata: Mapping[str, str] | None = None):
+    def __init__(self, message: str, *, reason: Reason, metadata: Mapping[str, str] | None = None):
         super().__init__(message)
         self.message = message
-        if reason is not None:
-            self.reason = reason
+        self.reason = reason
         self.metadata: dict[str, str] = dict(metadata or {})
 
 
 class InvalidArgument(DomainError):
-    reason = "INVALID_ARGUMENT"
-
     def __init__(
         self,
         violations: Iterable[FieldViolation],
         *,
         message: str | None = None,
-        reason: str | None = None,
+        reason: Reason = Reason.INVALID_ARGUMENT,
         metadata: Mapping[str, str] | None = None,
     ):
         self.violations = tuple(violations)
@@ -50,12 +48,19 @@ class InvalidArgument(DomainError):
 
 
 class NotFound(DomainError):
-    reason = "NOT_FOUND"
+    """`resource` `resource_id` is not stored; the id is in the metadata under the resource's id key."""
+
+    def __init__(self, resource: Resource, resource_id: str, *, metadata: Mapping[str, str] | None = None):
+        super().__init__(
+            f"{resource.noun} {resource_id!r} not found",
+            reason=resource.not_found,
+            metadata={resource.id_key: resource_id, **(metadata or {})},
+        )
 
 
 class AlreadyExists(DomainError):
-    reason = "ALREADY_EXISTS"
+    pass
 
 
 class FailedPrecondition(DomainError):
-    reason = "FAILED_PRECONDITION"
+    pass

@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from cavra.recovery.v1 import common_pb2, delivery_pb2
+from server.handlers.timestamps import to_optional_timestamp, to_timestamp
 from server.storage.deliveries import StoredAttempt, StoredDelivery
-
-
-def timestamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 def delivery_state(state: str) -> int:
@@ -50,8 +40,8 @@ def _request_message(request: Mapping[str, Any]) -> delivery_pb2.RedactedRequest
 def attempt_message(attempt: StoredAttempt) -> delivery_pb2.DeliveryAttempt:
     return delivery_pb2.DeliveryAttempt(
         attempt_number=attempt.attempt_number,
-        started_at=timestamp(attempt.started_at),
-        finished_at=timestamp(attempt.finished_at),
+        started_at=to_timestamp(attempt.started_at),
+        finished_at=to_timestamp(attempt.finished_at),
         success=attempt.success,
         http_status=attempt.http_status,
         failure_reason=failure_reason(attempt.failure_reason),
@@ -73,9 +63,9 @@ def delivery_message(delivery: StoredDelivery) -> delivery_pb2.Delivery:
         state=delivery_state(delivery.state),
         attempt_count=delivery.attempt_count,
         max_attempts=delivery.max_attempts,
-        next_attempt_at=timestamp(delivery.next_attempt_at),
-        created_at=timestamp(delivery.created_at),
-        updated_at=timestamp(delivery.updated_at),
+        next_attempt_at=to_optional_timestamp(delivery.next_attempt_at),
+        created_at=to_timestamp(delivery.created_at),
+        updated_at=to_timestamp(delivery.updated_at),
         route_count=delivery.route_count,
         external_reference=delivery.external_reference,
         attempts=[attempt_message(attempt) for attempt in delivery.attempts],

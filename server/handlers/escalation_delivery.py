@@ -16,9 +16,9 @@ from server.handlers.delivery_mapping import (
     delivery_message,
     delivery_state_name,
     result_message,
-    timestamp,
 )
 from server.handlers.escalation_plans import plan_to_proto
+from server.handlers.timestamps import to_optional_timestamp, to_timestamp
 from server.operations import delivery as delivery_operations
 from server.operations import retries
 from server.operations.acknowledgements import acknowledge
@@ -60,7 +60,7 @@ def acknowledgement_message(
         provider=stored.provider,
         state=_ACK_VALUES[stored.state],
         acknowledged_by=stored.acknowledged_by,
-        acknowledged_at=timestamp(stored.acknowledged_at),
+        acknowledged_at=to_timestamp(stored.acknowledged_at),
         note=stored.note,
     )
 
@@ -179,7 +179,7 @@ class EscalationDeliveryHandlers:
             decision=_DECISIONS[decision.decision],
             reason=decision.reason,
             attempt_count=delivery.attempt_count,
-            next_attempt_at=timestamp(decision.next_attempt_at),
+            next_attempt_at=to_optional_timestamp(decision.next_attempt_at),
             acknowledgement_state=_ACK_VALUES.get(
                 delivery.acknowledgement_state or "", common_pb2.ACKNOWLEDGEMENT_STATE_UNSPECIFIED
             ),
@@ -208,7 +208,7 @@ class EscalationDeliveryHandlers:
             decisions: Sequence[retry_policy.RetryPlanDecision],
         ) -> escalation_pb2.PlanRecoveryEscalationRetriesResponse:
             return escalation_pb2.PlanRecoveryEscalationRetriesResponse(
-                evaluated_at=timestamp(now),
+                evaluated_at=to_timestamp(now),
                 policy=self._policy_message(policy),
                 decisions=[self._decision_message(decision) for decision in decisions],
                 retry_count=sum(1 for d in decisions if d.decision is retry_policy.Decision.RETRY),

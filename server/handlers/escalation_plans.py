@@ -22,16 +22,11 @@ from server.domain.escalation_plan import (
 )
 from server.domain.slo_report import AlertLevel, normalize_recovery_slo_minutes
 from server.domain.validation import EARLIEST_TIME, LATEST_TIME, PAGE_TOKEN_MAX_LENGTH, Violations
+from server.handlers.timestamps import to_timestamp
 from server.operations.idempotency import request_key
 from server.operations.plans import create_plan_once
 from server.services import ServiceDependencies
 from server.storage import plans as plan_storage
-
-
-def timestamp(value: datetime) -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value.astimezone(UTC))
-    return stamp
 
 
 def alert_level_value(level: str) -> int:
@@ -85,7 +80,7 @@ def plan_to_proto(
         executive_summary.closure_rate = summary.closure_rate
     return escalation_pb2.RecoveryEscalationPlan(
         plan_id=plan.plan_id,
-        generated_at=timestamp(plan.generated_at),
+        generated_at=to_timestamp(plan.generated_at),
         generated_by=plan.generated_by,
         alert_level=alert_level_value(plan.alert_level.value),
         recovery_slo_minutes=plan.recovery_slo_minutes,

@@ -48,6 +48,7 @@ from server.domain.validation import (
     encode_page_token,
     filter_fingerprint,
 )
+from server.handlers.timestamps import to_timestamp
 
 # Violations reported per error: a 5,000-record batch of garbage must still fit in gRPC trailers.
 MAX_REPORTED_VIOLATIONS = 25
@@ -437,18 +438,12 @@ def next_page_token(cursor: PageCursor | None, fingerprint: str) -> str:
     return "" if cursor is None else encode_page_token(cursor, fingerprint)
 
 
-def _timestamp(value: datetime) -> timestamp_pb2.Timestamp:
-    utc = value.astimezone(UTC)
-    seconds = int((utc - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(seconds=1))
-    return timestamp_pb2.Timestamp(seconds=seconds, nanos=utc.microsecond * 1000)
-
-
 def retry_execution_to_proto(execution: RetryExecution) -> evidence_pb2.RetryExecution:
     message = evidence_pb2.RetryExecution(
         execution_id=execution.execution_id,
         provider=execution.provider,
         execution_status=EXECUTION_STATUS_TO_PROTO[execution.execution_status],
-        executed_at=_timestamp(execution.executed_at),
+        executed_at=to_timestamp(execution.executed_at),
         run_id=execution.run_id,
         retry_plan_id=execution.retry_plan_id,
         approval_decision_id=execution.approval_decision_id,
@@ -458,14 +453,14 @@ def retry_execution_to_proto(execution: RetryExecution) -> evidence_pb2.RetryExe
         skipped_reason=execution.skipped_reason,
     )
     if execution.recorded_at is not None:
-        message.recorded_at.CopyFrom(_timestamp(execution.recorded_at))
+        message.recorded_at.CopyFrom(to_timestamp(execution.recorded_at))
     return message
 
 
 def playbook_to_proto(playbook: ConnectorRecoveryPlaybook) -> evidence_pb2.ConnectorRecoveryPlaybook:
     message = evidence_pb2.ConnectorRecoveryPlaybook(
         playbook_id=playbook.playbook_id,
-        generated_at=_timestamp(playbook.generated_at),
+        generated_at=to_timestamp(playbook.generated_at),
         lookback_hours=playbook.lookback_hours,
         min_failure_count=playbook.min_failure_count,
     )
@@ -477,9 +472,9 @@ def playbook_to_proto(playbook: ConnectorRecoveryPlaybook) -> evidence_pb2.Conne
             status_codes=entry.status_codes,
         )
         if entry.latest_failure_at is not None:
-            provider.latest_failure_at.CopyFrom(_timestamp(entry.latest_failure_at))
+            provider.latest_failure_at.CopyFrom(to_timestamp(entry.latest_failure_at))
     if playbook.recorded_at is not None:
-        message.recorded_at.CopyFrom(_timestamp(playbook.recorded_at))
+        message.recorded_at.CopyFrom(to_timestamp(playbook.recorded_at))
     return message
 
 
@@ -490,11 +485,11 @@ def closure_to_proto(closure: RecoveryClosure) -> evidence_pb2.RecoveryClosure:
         provider=closure.provider,
         closure_state=CLOSURE_STATE_TO_PROTO[closure.closure_state],
         closed_by=closure.closed_by,
-        closed_at=_timestamp(closure.closed_at),
+        closed_at=to_timestamp(closure.closed_at),
         external_ref=closure.external_ref,
         notes=closure.notes,
         verification_refs=closure.verification_refs,
     )
     if closure.recorded_at is not None:
-        message.recorded_at.CopyFrom(_timestamp(closure.recorded_at))
+        message.recorded_at.CopyFrom(to_timestamp(closure.recorded_at))
     return message

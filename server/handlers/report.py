@@ -19,8 +19,9 @@ from server.domain.slo_report import (
     normalize_row_limit,
 )
 from server.domain.validation import Violations
-from server.handlers.escalation_plans import alert_level_value, checked_limit, checked_page_token, timestamp
+from server.handlers.escalation_plans import alert_level_value, checked_limit, checked_page_token
 from server.handlers.report_delivery import ReportDeliveryHandlers, schedule_run_to_proto
+from server.handlers.timestamps import to_timestamp
 from server.operations.executive_reports import executive_report
 from server.operations.idempotency import request_key
 from server.operations.reports import slo_report
@@ -83,9 +84,9 @@ def summary_to_proto(summary: ProviderRecoverySummary) -> report_pb2.ProviderRec
         closed=summary.closed,
     )
     if summary.latest_execution_at is not None:
-        message.latest_execution_at.CopyFrom(timestamp(summary.latest_execution_at))
+        message.latest_execution_at.CopyFrom(to_timestamp(summary.latest_execution_at))
     if summary.latest_closure_at is not None:
-        message.latest_closure_at.CopyFrom(timestamp(summary.latest_closure_at))
+        message.latest_closure_at.CopyFrom(to_timestamp(summary.latest_closure_at))
     for name in ("mean_minutes_to_close", "p90_minutes_to_close", "slo_attainment"):
         value = getattr(summary, name)
         if value is not None:
@@ -107,7 +108,7 @@ def row_to_proto(row: RecoveryRow) -> report_pb2.RecoveryRow:
         playbook_id=row.playbook_id,
         provider=row.provider,
         category=_enum(common_pb2.ProviderCategory, "PROVIDER_CATEGORY_", row.category),
-        generated_at=timestamp(row.generated_at),
+        generated_at=to_timestamp(row.generated_at),
         failure_count=row.failure_count,
         status=_enum(common_pb2.RecoveryRowStatus, "RECOVERY_ROW_STATUS_", row.status.value),
         age_minutes=row.age_minutes,
@@ -116,7 +117,7 @@ def row_to_proto(row: RecoveryRow) -> report_pb2.RecoveryRow:
     if row.closure_state is not None:
         message.closure_state = _enum(common_pb2.ClosureState, "CLOSURE_STATE_", row.closure_state)
     if row.closed_at is not None:
-        message.closed_at.CopyFrom(timestamp(row.closed_at))
+        message.closed_at.CopyFrom(to_timestamp(row.closed_at))
     if row.closure_minutes is not None:
         message.closure_minutes = row.closure_minutes
     return message
@@ -125,7 +126,7 @@ def row_to_proto(row: RecoveryRow) -> report_pb2.RecoveryRow:
 def retry_recovery_report_to_proto(report: RetryRecoveryReport) -> report_pb2.RetryRecoveryReport:
     return report_pb2.RetryRecoveryReport(
         report_id=report.report_id,
-        generated_at=timestamp(report.generated_at),
+        generated_at=to_timestamp(report.generated_at),
         recovery_slo_minutes=report.recovery_slo_minutes,
         level=alert_level_value(report.level.value),
         totals=totals_to_proto(report.totals),
@@ -139,7 +140,7 @@ def retry_recovery_report_to_proto(report: RetryRecoveryReport) -> report_pb2.Re
 def executive_report_to_proto(report: ExecutiveReport) -> report_pb2.RecoveryExecutiveReport:
     message = report_pb2.RecoveryExecutiveReport(
         report_id=report.report_id,
-        generated_at=timestamp(report.generated_at),
+        generated_at=to_timestamp(report.generated_at),
         generated_by=report.generated_by,
         status=alert_level_value(report.status.value),
         business_impact=report.business_impact,
@@ -261,7 +262,7 @@ class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceService
             lambda session: dashboard_storage.rollback_drill_dashboard(session, now=now)
         )
         return report_pb2.GetRollbackDrillDashboardResponse(
-            generated_at=timestamp(dashboard.generated_at),
+            generated_at=to_timestamp(dashboard.generated_at),
             escalation_plans=dashboard.escalation_plans,
             escalation_routes=dashboard.escalation_routes,
             executive_reports=dashboard.executive_reports,

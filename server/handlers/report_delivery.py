@@ -12,7 +12,7 @@ from server.domain.executive_report import ScheduleRun
 from server.domain.validation import Violations
 from server.handlers.delivery_mapping import result_message
 from server.handlers.escalation_delivery import check_receiver_fields
-from server.handlers.escalation_plans import timestamp
+from server.handlers.timestamps import to_timestamp
 from server.operations.delivery import DeliveryCall, DeliveryRound, deliver_schedule_run, require_routing
 from server.operations.idempotency import request_key
 from server.services import ServiceDependencies
@@ -21,11 +21,11 @@ from server.services import ServiceDependencies
 def schedule_run_to_proto(run: ScheduleRun) -> report_pb2.ExecutiveReportScheduleRun:
     return report_pb2.ExecutiveReportScheduleRun(
         run_id=run.run_id,
-        window_start=timestamp(run.window_start),
-        window_end=timestamp(run.window_end),
+        window_start=to_timestamp(run.window_start),
+        window_end=to_timestamp(run.window_end),
         interval_minutes=run.interval_minutes,
         report_id=run.report_id,
-        created_at=timestamp(run.created_at),
+        created_at=to_timestamp(run.created_at),
     )
 
 

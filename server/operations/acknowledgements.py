@@ -10,6 +10,7 @@ from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
 from server.domain.errors import FieldViolation, InvalidArgument
+from server.domain.reasons import Reason
 from server.operations.idempotency import RequestKey, run_once
 from server.storage import acknowledgements as acknowledgement_store
 from server.storage import plans as plan_store
@@ -37,7 +38,7 @@ async def acknowledge(
         if provider not in {route.provider for route in plan.routes}:
             raise InvalidArgument(
                 [FieldViolation("provider", f"plan {plan.plan_id!r} has no route about {provider!r}")],
-                reason="PROVIDER_NOT_IN_PLAN",
+                reason=Reason.PROVIDER_NOT_IN_PLAN,
             )
         stored = acknowledgement_store.add_acknowledgement(
             session,

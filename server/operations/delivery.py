@@ -30,6 +30,7 @@ from server.delivery.service import DeliveryService
 from server.domain.errors import FailedPrecondition
 from server.domain.escalation_plan import EscalationPlan
 from server.domain.executive_report import ScheduleRun
+from server.domain.reasons import Reason
 from server.domain.rendering import render_markdown
 from server.operations.idempotency import Pending, RequestKey, run_once
 from server.operations.plans import create_plan
@@ -54,7 +55,7 @@ def require_routing(routing: ConnectorConfig | None) -> ConnectorConfig:
     if routing is None:
         raise FailedPrecondition(
             "no connector configuration: start the server with --connectors (CAVRA_CONNECTORS) to deliver",
-            reason="CONNECTORS_NOT_CONFIGURED",
+            reason=Reason.CONNECTORS_NOT_CONFIGURED,
         )
     return routing
 

@@ -26,11 +26,9 @@ from google.protobuf.message import DecodeError, Message
 from sqlalchemy.orm import Session
 
 from server.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument
+from server.domain.reasons import Reason
 from server.storage import idempotency as keys
 from server.storage.database import Database
-
-REQUEST_ID_REUSED = "REQUEST_ID_REUSED"
-REQUEST_ID_INCOMPLETE = "REQUEST_ID_INCOMPLETE"
 
 M = TypeVar("M", bound=Message)
 
@@ -68,7 +66,7 @@ def request_id_reused() -> InvalidArgument:
                 "request_id", "was already used for a request with different parameters; use a new request_id"
             )
         ],
-        reason=REQUEST_ID_REUSED,
+        reason=Reason.REQUEST_ID_REUSED,
     )
 
 
@@ -112,7 +110,7 @@ async def run_once(
                     return Pending(held.action_document)
                 raise FailedPrecondition(
                     f"request_id {key.request_id!r} holds no recorded action; use a new request_id",
-                    reason=REQUEST_ID_INCOMPLETE,
+                    reason=Reason.REQUEST_ID_INCOMPLETE,
                 )
         step = act(session)
         if key is not None:

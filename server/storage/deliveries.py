@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from server.domain.reasons import Reason, Resource
 from server.storage.models import (
     DeliveryAttemptRecord,
     DeliveryRecord,
@@ -158,7 +159,7 @@ def get_delivery_request(session: Session, *, delivery_evidence_id: str) -> Stor
         )
     ).one_or_none()
     if record is None:
-        raise NotFound(f"delivery evidence {delivery_evidence_id!r} not found")
+        raise NotFound(Resource.DELIVERY_EVIDENCE, delivery_evidence_id)
     return _request(session, record)
 
 
@@ -528,7 +529,7 @@ def get_deliveries(
 def get_delivery(session: Session, *, delivery_id: str) -> StoredDelivery:
     found = get_deliveries(session, delivery_ids=[delivery_id], with_attempts=True)
     if not found:
-        raise NotFound(f"delivery {delivery_id!r} not found", metadata={"delivery_id": delivery_id})
+        raise NotFound(Resource.DELIVERY, delivery_id)
     return found[0]
 
 
@@ -617,12 +618,12 @@ def start_new_round(
         select(DeliveryRecord).where(DeliveryRecord.delivery_id == delivery_id).with_for_update()
     ).one_or_none()
     if record is None:
-        raise NotFound(f"delivery {delivery_id!r} not found", metadata={"delivery_id": delivery_id})
+        raise NotFound(Resource.DELIVERY, delivery_id)
     if record.state not in allowed_states:
         raise FailedPrecondition(
             f"delivery {delivery_id!r} is {record.state}; "
             f"only {', '.join(allowed_states)} deliveries can be replayed",
-            reason="DELIVERY_NOT_REPLAYABLE",
+            reason=Reason.DELIVERY_NOT_REPLAYABLE,
             metadata={"delivery_id": delivery_id, "state": record.state},
         )
     record.state = PENDING

@@ -39,6 +39,7 @@ from server.domain.evidence import (
     RetryExecutionFilter,
     TimeRange,
 )
+from server.domain.reasons import Reason, Resource
 from server.domain.validation import PageCursor
 from server.storage.models import (
     PlaybookProviderRecord,
@@ -111,13 +112,13 @@ def _settle(
             # ON CONFLICT skipped it yet it is gone: evidence is never deleted, so this is not expected.
             raise AlreadyExists(
                 f"{kind.value.replace('_', ' ')} {record_id!r} is being recorded concurrently; retry",
-                reason="EVIDENCE_RACE",
+                reason=Reason.EVIDENCE_RACE,
                 metadata={"kind": kind.value, key_name: record_id},
             )
         if digest != item.record.content_digest():
             raise AlreadyExists(
                 f"{kind.value.replace('_', ' ')} {record_id!r} already exists with different content",
-                reason="EVIDENCE_CONFLICT",
+                reason=Reason.EVIDENCE_CONFLICT,
                 metadata={"kind": kind.value, key_name: record_id, "field": f"{item.path}.{key_name}"},
             )
     return len(others)
@@ -241,18 +242,14 @@ def _store_closures(session: Session, pending: Sequence[_Pending], now: datetime
         providers = known.get(closure.playbook_id)
         if providers is None:
             raise NotFound(
-                f"connector recovery playbook {closure.playbook_id!r} not found",
-                reason="PLAYBOOK_NOT_FOUND",
-                metadata={
-                    "playbook_id": closure.playbook_id,
-                    "closure_id": closure.closure_id,
-                    "field": path,
-                },
+                Resource.PLAYBOOK,
+                closure.playbook_id,
+                metadata={"closure_id": closure.closure_id, "field": path},
             )
         if closure.provider not in providers:
             raise FailedPrecondition(
                 f"playbook {closure.playbook_id!r} has no entry for provider {closure.provider!r}",
-                reason="PROVIDER_NOT_IN_PLAYBOOK",
+                reason=Reason.PROVIDER_NOT_IN_PLAYBOOK,
                 metadata={
                     "playbook_id": closure.playbook_id,
                     "provider": closure.provider,
@@ -408,22 +405,14 @@ def get_retry_execution(session: Session, *, execution_id: str) -> RetryExecutio
         select(RetryExecutionRecord).where(RetryExecutionRecord.execution_id == execution_id)
     ).first()
     if row is None:
-        raise NotFound(
-            f"retry execution {execution_id!r} not found",
-            reason="RETRY_EXECUTION_NOT_FOUND",
-            metadata={"execution_id": execution_id},
-        )
+        raise NotFound(Resource.RETRY_EXECUTION, execution_id)
     return _execution_from_row(row)
 
 
 def get_playbook(session: Session, *, playbook_id: str) -> ConnectorRecoveryPlaybook:
     row = session.scalars(select(PlaybookRecord).where(PlaybookRecord.playbook_id == playbook_id)).first()
     if row is None:
-        raise NotFound(
-            f"connector recovery playbook {playbook_id!r} not found",
-            reason="PLAYBOOK_NOT_FOUND",
-            metadata={"playbook_id": playbook_id},
-        )
+        raise NotFound(Resource.PLAYBOOK, playbook_id)
     return _playbooks_from_rows(session, [row])[0]
 
 
@@ -432,11 +421,7 @@ def get_closure(session: Session, *, closure_id: str) -> RecoveryClosure:
         select(RecoveryClosureRecord).where(RecoveryClosureRecord.closure_id == closure_id)
     ).first()
     if row is None:
-        raise NotFound(
-            f"recovery closure {closure_id!r} not found",
-            reason="RECOVERY_CLOSURE_NOT_FOUND",
-            metadata={"closure_id": closure_id},
-        )
+        raise NotFound(Resource.RECOVERY_CLOSURE, closure_id)
     return _closure_from_row(row)
 
 
@@ -539,11 +524,7 @@ def list_closures(session: Session, *, where: ClosureFilter, page: PageRequest) 
             select(PlaybookRecord.id).where(PlaybookRecord.playbook_id == where.playbook_id)
         ).first()
         if exists is None:
-            raise NotFound(
-                f"connector recovery playbook {where.playbook_id!r} not found",
-                reason="PLAYBOOK_NOT_FOUND",
-                metadata={"playbook_id": where.playbook_id},
-            )
+            raise NotFound(Resource.PLAYBOOK, where.playbook_id)
     rows, next_cursor, total = _page(
         session, RecoveryClosureRecord, RecoveryClosureRecord.closed_at, _closure_conditions(where), page
     )

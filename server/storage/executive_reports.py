@@ -11,6 +11,7 @@ from server.domain.executive_report import (
     executive_report_document,
     executive_report_from_document,
 )
+from server.domain.reasons import Resource
 from server.storage.models import ExecutiveReportRecord
 
 
@@ -51,5 +52,5 @@ def get_executive_report(session: Session, *, report_id: str) -> ExecutiveReport
         select(ExecutiveReportRecord).where(ExecutiveReportRecord.report_id == report_id)
     ).first()
     if record is None:
-        raise NotFound(f"executive report {report_id!r} not found", metadata={"report_id": report_id})
+        raise NotFound(Resource.EXECUTIVE_REPORT, report_id)
     return executive_report_from_document(record.document)

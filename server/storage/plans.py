@@ -27,6 +27,7 @@ from server.domain.escalation_plan import (
     plan_from_document,
     stored_route,
 )
+from server.domain.reasons import Resource
 from server.domain.slo_report import AlertLevel
 from server.storage.models import EscalationPlanRecord, EscalationRouteRecord
 
@@ -130,7 +131,7 @@ def _plan_document(session: Session, plan_id: str) -> dict[str, Any]:
         select(EscalationPlanRecord.document).where(EscalationPlanRecord.plan_id == plan_id)
     ).first()
     if document is None:
-        raise NotFound(f"escalation plan {plan_id!r} not found", metadata={"plan_id": plan_id})
+        raise NotFound(Resource.ESCALATION_PLAN, plan_id)
     return dict(document)
 
 

@@ -34,6 +34,7 @@ from server.domain.closure_trends import closure_trend_day
 from server.domain.errors import NotFound
 from server.domain.evidence import ClosureState, ExecutionStatus, category_for_provider
 from server.domain.ids import new_id
+from server.domain.reasons import Resource
 from server.domain.slo_report import (
     DEFAULT_ROW_LIMIT,
     P90_RANK_DENOMINATOR,
@@ -380,5 +381,5 @@ def get_retry_recovery_report(session: Session, *, report_id: str) -> RetryRecov
         select(RetryRecoveryReportRecord).where(RetryRecoveryReportRecord.report_id == report_id)
     ).first()
     if record is None:
-        raise NotFound(f"retry recovery report {report_id!r} not found", metadata={"report_id": report_id})
+        raise NotFound(Resource.RETRY_RECOVERY_REPORT, report_id)
     return report_from_document(record.document)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from server.domain.errors import NotFound
 from server.domain.executive_report import ScheduleRun
+from server.domain.reasons import Resource
 from server.storage.models import ScheduleRunRecord
 from server.storage.plans import decode_page_token, encode_page_token, normalize_page_size
 
@@ -72,7 +73,7 @@ def claim_window(session: Session, run: ScheduleRun) -> ScheduleRunOutcome:
 def get_schedule_run(session: Session, *, run_id: str) -> ScheduleRun:
     record = session.scalars(select(ScheduleRunRecord).where(ScheduleRunRecord.run_id == run_id)).first()
     if record is None:
-        raise NotFound(f"schedule run {run_id!r} not found", metadata={"run_id": run_id})
+        raise NotFound(Resource.SCHEDULE_RUN, run_id)
     return _run(record)
 
 
