@@ -40,12 +40,12 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
                 retry_execution=mapping.retry_execution_to_proto(outcome.record), created=outcome.created
             )
 
-        return await evidence.record_retry_execution(
+        return await evidence.record(
             self._deps.database,
             request_key("RecordRetryExecution", request),
             evidence_pb2.RecordRetryExecutionResponse,
             now=self._deps.clock(),
-            execution=execution,
+            evidence=execution,
             respond=respond,
         )
 
@@ -86,12 +86,12 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
                 playbook=mapping.playbook_to_proto(outcome.record), created=outcome.created
             )
 
-        return await evidence.record_playbook(
+        return await evidence.record(
             self._deps.database,
             request_key("RecordConnectorRecoveryPlaybook", request),
             evidence_pb2.RecordConnectorRecoveryPlaybookResponse,
             now=self._deps.clock(),
-            playbook=playbook,
+            evidence=playbook,
             respond=respond,
         )
 
@@ -129,12 +129,12 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
                 closure=mapping.closure_to_proto(outcome.record), created=outcome.created
             )
 
-        return await evidence.record_closure(
+        return await evidence.record(
             self._deps.database,
             request_key("RecordRecoveryClosure", request),
             evidence_pb2.RecordRecoveryClosureResponse,
             now=self._deps.clock(),
-            closure=closure,
+            evidence=closure,
             respond=respond,
         )
 

@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import TypeVar
 
 from google.protobuf.message import Message
+from sqlalchemy.orm import Session
 
 from server.domain.evidence import (
     BatchOutcome,
     ConnectorRecoveryPlaybook,
     EvidenceRecord,
     RecordOutcome,
-    RecoveryClosure,
     RetryExecution,
 )
 from server.operations.idempotency import RequestKey, run_once
@@ -24,59 +24,26 @@ from server.storage.database import Database
 M = TypeVar("M", bound=Message)
 
 
-async def record_retry_execution(
+def _store(session: Session, record: EvidenceRecord, now: datetime) -> RecordOutcome:
+    if isinstance(record, RetryExecution):
+        return evidence_store.record_retry_execution(session, execution=record, now=now)
+    if isinstance(record, ConnectorRecoveryPlaybook):
+        return evidence_store.record_playbook(session, playbook=record, now=now)
+    return evidence_store.record_closure(session, closure=record, now=now)
+
+
+async def record(
     database: Database,
     key: RequestKey | None,
     response_type: type[M],
     *,
     now: datetime,
-    execution: RetryExecution,
+    evidence: EvidenceRecord,
     respond: Callable[[RecordOutcome], M],
 ) -> M:
+    """Record one retry execution, playbook or closure."""
     return await run_once(
-        database,
-        key,
-        response_type,
-        now=now,
-        act=lambda session: respond(
-            evidence_store.record_retry_execution(session, execution=execution, now=now)
-        ),
-    )
-
-
-async def record_playbook(
-    database: Database,
-    key: RequestKey | None,
-    response_type: type[M],
-    *,
-    now: datetime,
-    playbook: ConnectorRecoveryPlaybook,
-    respond: Callable[[RecordOutcome], M],
-) -> M:
-    return await run_once(
-        database,
-        key,
-        response_type,
-        now=now,
-        act=lambda session: respond(evidence_store.record_playbook(session, playbook=playbook, now=now)),
-    )
-
-
-async def record_closure(
-    database: Database,
-    key: RequestKey | None,
-    response_type: type[M],
-    *,
-    now: datetime,
-    closure: RecoveryClosure,
-    respond: Callable[[RecordOutcome], M],
-) -> M:
-    return await run_once(
-        database,
-        key,
-        response_type,
-        now=now,
-        act=lambda session: respond(evidence_store.record_closure(session, closure=closure, now=now)),
+        database, key, response_type, now=now, act=lambda session: respond(_store(session, evidence, now))
     )
 
 
