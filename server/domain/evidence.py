@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from server.domain.validation import PageCursor
+from server.domain.paging import PageCursor
 
 
 class ExecutionStatus(StrEnum):
@@ -263,14 +263,6 @@ class ClosureFilter:
     provider: str | None = None
     closure_state: ClosureState | None = None
     closed: TimeRange = TimeRange()
-
-
-@dataclass(frozen=True, slots=True)
-class PageRequest:
-    """Keyset page request: how many, and the decoded position after which to continue."""
-
-    page_size: int
-    after: PageCursor | None = None
 
 
 @dataclass(frozen=True, slots=True)

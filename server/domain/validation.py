@@ -7,12 +7,7 @@ them into one `InvalidArgument` (google.rpc.BadRequest on the wire).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from server.domain.errors import FieldViolation, InvalidArgument
@@ -28,11 +23,6 @@ STATUS_CODES_MAX = 50
 COUNT_MAX = 1_000_000_000
 LOOKBACK_HOURS_MAX = 24 * 366
 BATCH_MAX_RECORDS = 5_000
-DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 1_000
-PAGE_TOKEN_MAX_LENGTH = 512
-# Surrogate row ids are 64-bit signed integers on both databases.
-ROW_ID_LIMIT = 2**63
 # Evidence times outside this window are typos or unset clocks, not history; the window is fixed (not
 # relative to now) so that re-sending a record can never change whether it is valid.
 EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
@@ -42,14 +32,6 @@ LATEST_TIME = datetime(2100, 1, 1, tzinfo=UTC)
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@+~=-]*")
 PROVIDER_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-@dataclass(frozen=True, slots=True)
-class PageCursor:
-    """Position in a newest-first listing: the last row's sort time and surrogate id."""
-
-    sort_time: datetime
-    row_id: int
 
 
 class Violations:
@@ -131,58 +113,3 @@ class Violations:
     ) -> None:
         if start is not None and end is not None and start >= end:
             self.add(start_field, f"must be before {end_field}")
-
-    def check_page_size(self, field: str, value: int) -> int:
-        """0 means the default (100); above 1,000 is clamped to 1,000 (AIP-158); negative is a violation."""
-        if value < 0:
-            self.add(field, "must not be negative")
-            return DEFAULT_PAGE_SIZE
-        return min(value, MAX_PAGE_SIZE) or DEFAULT_PAGE_SIZE
-
-
-def filter_fingerprint(*parts: object) -> str:
-    """A short digest of a list request's filters, bound into its page tokens."""
-    return hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).hexdigest()[:16]
-
-
-def encode_page_token(cursor: PageCursor, fingerprint: str) -> str:
-    """Opaque keyset token: the last row's (sort time, id) plus the filters it belongs to."""
-    document = {"t": cursor.sort_time.astimezone(UTC).isoformat(), "i": cursor.row_id, "f": fingerprint}
-    raw = json.dumps(document, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_page_token(violations: Violations, field: str, token: str, fingerprint: str) -> PageCursor | None:
-    """The (sort time, id) a token continues after; None for an empty token or a violation."""
-    if not token:
-        return None
-    if len(token) > PAGE_TOKEN_MAX_LENGTH:
-        violations.add(field, "is not a page token this service issued")
-        return None
-    # Tokens are not signed, so everything in one is checked as strictly as the request's own fields: a
-    # forged id beyond a 64-bit key would overflow the database driver (INTERNAL) instead of failing here.
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        document = json.loads(raw)
-        if not isinstance(document, dict) or document.keys() != {"t", "i", "f"}:
-            raise ValueError("unexpected token shape")
-        sort_time = datetime.fromisoformat(document["t"])
-        row_id = document["i"]
-        token_fingerprint = document["f"]
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
-        violations.add(field, "is not a page token this service issued")
-        return None
-    if (
-        sort_time.tzinfo is None
-        or not EARLIEST_TIME <= sort_time < LATEST_TIME
-        or not isinstance(row_id, int)
-        or isinstance(row_id, bool)
-        or not 0 <= row_id < ROW_ID_LIMIT
-        or not isinstance(token_fingerprint, str)
-    ):
-        violations.add(field, "is not a page token this service issued")
-        return None
-    if token_fingerprint != fingerprint:
-        violations.add(field, "belongs to a listing with different filters")
-        return None
-    return PageCursor(sort_time, row_id)

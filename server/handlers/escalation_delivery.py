@@ -10,6 +10,7 @@ import grpc
 from cavra.recovery.v1 import common_pb2, escalation_pb2
 from server.delivery.outbox import check_receiver_names, delivery_options
 from server.domain import retry_policy
+from server.domain.paging import Listing, next_page_token, page_request
 from server.domain.slo_report import normalize_recovery_slo_minutes
 from server.domain.validation import Violations
 from server.handlers.delivery_mapping import (
@@ -30,6 +31,7 @@ from server.storage.acknowledgements import StoredAcknowledgement
 from server.storage.deliveries import StoredDelivery
 
 DEFAULT_RETRY_WORKER_LIMIT = 50
+DELIVERIES = Listing("EscalationService.ListRecoveryEscalationDeliveries")
 _ACK_STATES = {
     common_pb2.ACKNOWLEDGEMENT_STATE_ACKNOWLEDGED: "acknowledged",
     common_pb2.ACKNOWLEDGEMENT_STATE_ACCEPTED: "accepted",
@@ -294,30 +296,30 @@ class EscalationDeliveryHandlers:
         violations = Violations()
         violations.check_id("plan_id", request.plan_id)
         violations.check_name("receiver", request.receiver)
-        if request.page_size < 0:
-            violations.add("page_size", "must not be negative")
         if request.state not in common_pb2.DeliveryState.values():
             violations.add("state", "unknown delivery state")
+        page = page_request(
+            violations,
+            DELIVERIES,
+            page_size=request.page_size,
+            page_token=request.page_token,
+            filters=(request.plan_id, request.receiver, request.state),
+        )
         violations.raise_if_any()
         state = (
             ""
             if request.state == common_pb2.DELIVERY_STATE_UNSPECIFIED
             else delivery_state_name(request.state)
         )
-        page = await self._deps.database.run(
+        result = await self._deps.database.run(
             lambda session: store.list_deliveries(
-                session,
-                page_size=request.page_size,
-                page_token=request.page_token,
-                plan_id=request.plan_id,
-                receiver=request.receiver,
-                state=state,
+                session, page=page, plan_id=request.plan_id, receiver=request.receiver, state=state
             )
         )
         return escalation_pb2.ListRecoveryEscalationDeliveriesResponse(
-            deliveries=[delivery_message(delivery) for delivery in page.deliveries],
-            next_page_token=page.next_page_token,
-            total_size=page.total_size,
+            deliveries=[delivery_message(delivery) for delivery in result.deliveries],
+            next_page_token=next_page_token(page, result.next_cursor),
+            total_size=result.total_size,
         )
 
     async def ReplayRecoveryEscalationDelivery(

@@ -20,13 +20,17 @@ from server.domain.escalation_plan import (
     RouteSeverity,
     normalize_route_limit,
 )
+from server.domain.paging import Listing, next_page_token, page_request
 from server.domain.slo_report import AlertLevel, normalize_recovery_slo_minutes
-from server.domain.validation import EARLIEST_TIME, LATEST_TIME, PAGE_TOKEN_MAX_LENGTH, Violations
+from server.domain.validation import EARLIEST_TIME, LATEST_TIME, Violations
 from server.handlers.timestamps import to_timestamp
 from server.operations.idempotency import request_key
 from server.operations.plans import create_plan_once
 from server.services import ServiceDependencies
 from server.storage import plans as plan_storage
+
+PLANS = Listing("EscalationService.ListRecoveryEscalationPlans")
+ROUTES = Listing("EscalationService.ListRecoveryEscalationRoutes")
 
 
 def alert_level_value(level: str) -> int:
@@ -120,16 +124,10 @@ def checked_alert_level(checks: Violations, field: str, value: int) -> AlertLeve
 
 
 def checked_limit(checks: Violations, field: str, value: int) -> int:
-    """A response size (route_limit, row_limit, page_size): 0 means the default; negative is a violation."""
+    """A response size (route_limit, row_limit): 0 means the default; negative is a violation."""
     if value < 0:
         checks.add(field, "must not be negative")
         return 0
-    return value
-
-
-def checked_page_token(checks: Violations, field: str, value: str) -> str:
-    if len(value) > PAGE_TOKEN_MAX_LENGTH:
-        checks.add(field, "is not a page token this service issued")
     return value
 
 
@@ -180,26 +178,25 @@ class EscalationPlanHandlers:
         self, request: escalation_pb2.ListRecoveryEscalationPlansRequest, context: Any
     ) -> escalation_pb2.ListRecoveryEscalationPlansResponse:
         checks = Violations()
-        page_size = checked_limit(checks, "page_size", request.page_size)
-        page_token = checked_page_token(checks, "page_token", request.page_token)
         alert_level = checked_alert_level(checks, "alert_level", request.alert_level)
         provider = checks.check_provider("provider", request.provider)
         start = checked_timestamp(checks, "start_time", request)
         end = checked_timestamp(checks, "end_time", request)
         checks.check_time_range("start_time", start, "end_time", end)
-        checks.raise_if_any()
         filters = plan_storage.PlanFilter(
             alert_level=alert_level, provider=provider or None, start_time=start, end_time=end
         )
-        page = await self._deps.database.run(
-            lambda session: plan_storage.list_escalation_plans(
-                session, page_size=page_size, page_token=page_token, filters=filters
-            )
+        page = page_request(
+            checks, PLANS, page_size=request.page_size, page_token=request.page_token, filters=(filters,)
+        )
+        checks.raise_if_any()
+        result = await self._deps.database.run(
+            lambda session: plan_storage.list_escalation_plans(session, page=page, filters=filters)
         )
         return escalation_pb2.ListRecoveryEscalationPlansResponse(
-            plans=[plan_to_proto(plan, route_limit=0) for plan in page.plans],
-            next_page_token=page.next_page_token,
-            total_size=page.total_size,
+            plans=[plan_to_proto(plan, route_limit=0) for plan in result.plans],
+            next_page_token=next_page_token(page, result.next_cursor),
+            total_size=result.total_size,
         )
 
     async def ListRecoveryEscalationRoutes(
@@ -207,23 +204,28 @@ class EscalationPlanHandlers:
     ) -> escalation_pb2.ListRecoveryEscalationRoutesResponse:
         checks = Violations()
         plan_id = checks.require_id("plan_id", request.plan_id)
-        page_size = checked_limit(checks, "page_size", request.page_size)
-        page_token = checked_page_token(checks, "page_token", request.page_token)
         severity = checked_alert_level(checks, "severity", request.severity)
         if severity is AlertLevel.HEALTHY:
             checks.add("severity", "routes are critical or warning")
         provider = checks.check_provider("provider", request.provider)
+        page = page_request(
+            checks,
+            ROUTES,
+            page_size=request.page_size,
+            page_token=request.page_token,
+            filters=(plan_id, severity, provider),
+        )
         checks.raise_if_any()
         filters = plan_storage.RouteFilter(
             severity=None if severity is None else RouteSeverity(severity.value), provider=provider or None
         )
-        page = await self._deps.database.run(
+        result = await self._deps.database.run(
             lambda session: plan_storage.list_escalation_routes(
-                session, plan_id=plan_id, page_size=page_size, page_token=page_token, filters=filters
+                session, plan_id=plan_id, page=page, filters=filters
             )
         )
         return escalation_pb2.ListRecoveryEscalationRoutesResponse(
-            routes=[route_to_proto(route) for route in page.routes],
-            next_page_token=page.next_page_token,
-            total_size=page.total_size,
+            routes=[route_to_proto(route) for route in result.routes],
+            next_page_token=next_page_token(page, result.next_cursor),
+            total_size=result.total_size,
         )

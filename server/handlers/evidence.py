@@ -9,6 +9,7 @@ import grpc
 
 from cavra.recovery.v1 import evidence_pb2, evidence_pb2_grpc
 from server.domain.evidence import BatchOutcome, EvidenceKind, RecordOutcome
+from server.domain.paging import next_page_token
 from server.handlers import evidence_mapping as mapping
 from server.operations import evidence
 from server.operations.idempotency import request_key
@@ -63,13 +64,13 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
     async def ListRetryExecutions(
         self, request: evidence_pb2.ListRetryExecutionsRequest, context: Context
     ) -> evidence_pb2.ListRetryExecutionsResponse:
-        where, page, fingerprint = mapping.retry_execution_query(request)
+        where, page = mapping.retry_execution_query(request)
         result = await self._deps.database.run(
             lambda session: storage.list_retry_executions(session, where=where, page=page)
         )
         return evidence_pb2.ListRetryExecutionsResponse(
             retry_executions=[mapping.retry_execution_to_proto(item) for item in result.items],
-            next_page_token=mapping.next_page_token(result.next_cursor, fingerprint),
+            next_page_token=next_page_token(page, result.next_cursor),
             total_size=result.total_size,
         )
 
@@ -107,13 +108,13 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
     async def ListConnectorRecoveryPlaybooks(
         self, request: evidence_pb2.ListConnectorRecoveryPlaybooksRequest, context: Context
     ) -> evidence_pb2.ListConnectorRecoveryPlaybooksResponse:
-        where, page, fingerprint = mapping.playbook_query(request)
+        where, page = mapping.playbook_query(request)
         result = await self._deps.database.run(
             lambda session: storage.list_playbooks(session, where=where, page=page)
         )
         return evidence_pb2.ListConnectorRecoveryPlaybooksResponse(
             playbooks=[mapping.playbook_to_proto(item) for item in result.items],
-            next_page_token=mapping.next_page_token(result.next_cursor, fingerprint),
+            next_page_token=next_page_token(page, result.next_cursor),
             total_size=result.total_size,
         )
 
@@ -141,13 +142,13 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
     async def ListRecoveryClosures(
         self, request: evidence_pb2.ListRecoveryClosuresRequest, context: Context
     ) -> evidence_pb2.ListRecoveryClosuresResponse:
-        where, page, fingerprint = mapping.closure_query(request)
+        where, page = mapping.closure_query(request)
         result = await self._deps.database.run(
             lambda session: storage.list_closures(session, where=where, page=page)
         )
         return evidence_pb2.ListRecoveryClosuresResponse(
             closures=[mapping.closure_to_proto(item) for item in result.items],
-            next_page_token=mapping.next_page_token(result.next_cursor, fingerprint),
+            next_page_token=next_page_token(page, result.next_cursor),
             total_size=result.total_size,
         )
 

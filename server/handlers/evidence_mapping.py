@@ -23,7 +23,6 @@ from server.domain.evidence import (
     ConnectorRecoveryPlaybook,
     EvidenceRecord,
     ExecutionStatus,
-    PageRequest,
     PlaybookFilter,
     PlaybookProvider,
     ProviderCategory,
@@ -33,6 +32,7 @@ from server.domain.evidence import (
     TimeRange,
     category_for_provider,
 )
+from server.domain.paging import Listing, PageRequest, page_request
 from server.domain.validation import (
     BATCH_MAX_RECORDS,
     EARLIEST_TIME,
@@ -42,11 +42,7 @@ from server.domain.validation import (
     STATUS_CODES_MAX,
     VERIFICATION_REF_MAX_LENGTH,
     VERIFICATION_REFS_MAX,
-    PageCursor,
     Violations,
-    decode_page_token,
-    encode_page_token,
-    filter_fingerprint,
 )
 from server.handlers.timestamps import to_timestamp
 
@@ -54,6 +50,9 @@ from server.handlers.timestamps import to_timestamp
 MAX_REPORTED_VIOLATIONS = 25
 ALL_PLAYBOOKS = "-"
 ID_FIELD = {"retry_execution": "execution_id", "playbook": "playbook_id", "closure": "closure_id"}
+RETRY_EXECUTIONS = Listing("EvidenceService.ListRetryExecutions", keyed_by_time=True)
+PLAYBOOKS = Listing("EvidenceService.ListConnectorRecoveryPlaybooks", keyed_by_time=True)
+CLOSURES = Listing("EvidenceService.ListRecoveryClosures", keyed_by_time=True)
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -370,12 +369,6 @@ def playbook_id_from_request(request: evidence_pb2.GetConnectorRecoveryPlaybookR
     return _id_from_get("playbook_id", request.playbook_id)
 
 
-def _page(checks: _Checks, page_size: int, page_token: str, fingerprint: str) -> PageRequest:
-    size = checks.check_page_size("page_size", page_size)
-    cursor = decode_page_token(checks, "page_token", page_token, fingerprint)
-    return PageRequest(page_size=size, after=cursor)
-
-
 def _window(checks: _Checks, request: object) -> TimeRange:
     start = checks.timestamp("start_time", request, "start_time", required=False)
     end = checks.timestamp("end_time", request, "end_time", required=False)
@@ -385,8 +378,7 @@ def _window(checks: _Checks, request: object) -> TimeRange:
 
 def retry_execution_query(
     request: evidence_pb2.ListRetryExecutionsRequest,
-) -> tuple[RetryExecutionFilter, PageRequest, str]:
-    """The filter, the page and the fingerprint its page tokens carry."""
+) -> tuple[RetryExecutionFilter, PageRequest]:
     checks = _Checks()
     checks.check_provider("provider", request.provider)
     status = checks.enum(
@@ -394,28 +386,30 @@ def retry_execution_query(
     )
     window = _window(checks, request)
     where = RetryExecutionFilter(provider=request.provider or None, execution_status=status, executed=window)
-    fingerprint = filter_fingerprint("retry_executions", where)
-    page = _page(checks, request.page_size, request.page_token, fingerprint)
+    page = page_request(
+        checks, RETRY_EXECUTIONS, page_size=request.page_size, page_token=request.page_token, filters=(where,)
+    )
     checks.raise_if_any()
-    return where, page, fingerprint
+    return where, page
 
 
 def playbook_query(
     request: evidence_pb2.ListConnectorRecoveryPlaybooksRequest,
-) -> tuple[PlaybookFilter, PageRequest, str]:
+) -> tuple[PlaybookFilter, PageRequest]:
     checks = _Checks()
     checks.check_provider("provider", request.provider)
     window = _window(checks, request)
     where = PlaybookFilter(provider=request.provider or None, generated=window)
-    fingerprint = filter_fingerprint("playbooks", where)
-    page = _page(checks, request.page_size, request.page_token, fingerprint)
+    page = page_request(
+        checks, PLAYBOOKS, page_size=request.page_size, page_token=request.page_token, filters=(where,)
+    )
     checks.raise_if_any()
-    return where, page, fingerprint
+    return where, page
 
 
 def closure_query(
     request: evidence_pb2.ListRecoveryClosuresRequest,
-) -> tuple[ClosureFilter, PageRequest, str]:
+) -> tuple[ClosureFilter, PageRequest]:
     checks = _Checks()
     if request.playbook_id != ALL_PLAYBOOKS:
         checks.require_id("playbook_id", request.playbook_id)
@@ -428,14 +422,11 @@ def closure_query(
         closure_state=state,
         closed=window,
     )
-    fingerprint = filter_fingerprint("closures", where)
-    page = _page(checks, request.page_size, request.page_token, fingerprint)
+    page = page_request(
+        checks, CLOSURES, page_size=request.page_size, page_token=request.page_token, filters=(where,)
+    )
     checks.raise_if_any()
-    return where, page, fingerprint
-
-
-def next_page_token(cursor: PageCursor | None, fingerprint: str) -> str:
-    return "" if cursor is None else encode_page_token(cursor, fingerprint)
+    return where, page
 
 
 def retry_execution_to_proto(execution: RetryExecution) -> evidence_pb2.RetryExecution:

@@ -9,6 +9,7 @@ from google.api import httpbody_pb2
 from cavra.recovery.v1 import common_pb2, report_pb2, report_pb2_grpc
 from server.domain.closure_trends import ClosureTrendDay
 from server.domain.executive_report import ExecutiveReport, normalize_schedule_interval
+from server.domain.paging import Listing, next_page_token, page_request
 from server.domain.rendering import render_html, render_markdown
 from server.domain.slo_report import (
     ProviderRecoverySummary,
@@ -19,7 +20,7 @@ from server.domain.slo_report import (
     normalize_row_limit,
 )
 from server.domain.validation import Violations
-from server.handlers.escalation_plans import alert_level_value, checked_limit, checked_page_token
+from server.handlers.escalation_plans import alert_level_value, checked_limit
 from server.handlers.report_delivery import ReportDeliveryHandlers, schedule_run_to_proto
 from server.handlers.timestamps import to_timestamp
 from server.operations.executive_reports import executive_report
@@ -36,6 +37,7 @@ from server.storage import schedule as schedule_storage
 MAX_SCHEDULE_INTERVAL_MINUTES = 3650 * 24 * 60
 MARKDOWN_CONTENT_TYPE = "text/markdown; charset=utf-8"
 HTML_CONTENT_TYPE = "text/html; charset=utf-8"
+SCHEDULE_RUNS = Listing("ReportService.ListExecutiveReportScheduleRuns")
 
 
 def _enum(enum_type: Any, prefix: str, value: str) -> int:
@@ -304,16 +306,13 @@ class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceService
         self, request: report_pb2.ListExecutiveReportScheduleRunsRequest, context: Any
     ) -> report_pb2.ListExecutiveReportScheduleRunsResponse:
         checks = Violations()
-        page_size = checked_limit(checks, "page_size", request.page_size)
-        page_token = checked_page_token(checks, "page_token", request.page_token)
+        page = page_request(checks, SCHEDULE_RUNS, page_size=request.page_size, page_token=request.page_token)
         checks.raise_if_any()
-        page = await self._deps.database.run(
-            lambda session: schedule_storage.list_schedule_runs(
-                session, page_size=page_size, page_token=page_token
-            )
+        result = await self._deps.database.run(
+            lambda session: schedule_storage.list_schedule_runs(session, page=page)
         )
         return report_pb2.ListExecutiveReportScheduleRunsResponse(
-            runs=[schedule_run_to_proto(run) for run in page.runs],
-            next_page_token=page.next_page_token,
-            total_size=page.total_size,
+            runs=[schedule_run_to_proto(run) for run in result.runs],
+            next_page_token=next_page_token(page, result.next_cursor),
+            total_size=result.total_size,
         )

@@ -6,8 +6,6 @@ finish steps inside its own transactions; handlers enqueue inside the RPC's tran
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +15,8 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from server.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from server.domain.errors import FailedPrecondition, NotFound
+from server.domain.paging import PageCursor, PageRequest
 from server.domain.reasons import Reason, Resource
 from server.storage.models import (
     DeliveryAttemptRecord,
@@ -36,10 +35,6 @@ DUE_STATES = (PENDING, RETRYING)
 FINAL_STATES = (DELIVERED, DEAD_LETTERED, DRY_RUN)
 
 INTERRUPTED_ERROR = "attempt interrupted before its outcome was recorded (worker stopped or lease expired)"
-MAX_PAGE_SIZE = 100
-DEFAULT_PAGE_SIZE = 20
-PAGE_TOKEN_MAX_LENGTH = 64
-ROW_ID_LIMIT = 2**63
 
 
 @dataclass(frozen=True, slots=True)
@@ -546,44 +541,24 @@ def _attempts_of(session: Session, delivery_ids: list[str]) -> dict[str, list[De
     return grouped
 
 
-def _page_token(key: int) -> str:
-    return base64.urlsafe_b64encode(f"d:{key}".encode()).decode()
-
-
-def _page_key(token: str) -> int:
-    try:
-        if len(token) > PAGE_TOKEN_MAX_LENGTH:
-            raise ValueError("too long")
-        kind, _, key = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        # Digits only, within a 64-bit key: a forged key would otherwise overflow the driver (INTERNAL).
-        if kind != "d" or not key.isascii() or not key.isdigit() or not 0 < int(key) < ROW_ID_LIMIT:
-            raise ValueError(kind)
-        return int(key)
-    except (ValueError, UnicodeError, binascii.Error):
-        raise InvalidArgument([FieldViolation("page_token", "not a token this service returned")]) from None
-
-
 @dataclass(frozen=True, slots=True)
 class DeliveryPage:
     deliveries: tuple[StoredDelivery, ...]
-    next_page_token: str
+    # None when this is the last page.
+    next_cursor: PageCursor | None
     total_size: int
 
 
 def list_deliveries(
     session: Session,
     *,
-    page_size: int,
-    page_token: str,
+    page: PageRequest,
     plan_id: str = "",
     receiver: str = "",
     state: str = "",
     schedule_runs: bool | None = None,
 ) -> DeliveryPage:
-    """Deliveries newest first, filtered, paged by a keyset token."""
-    if page_size < 0:
-        raise InvalidArgument([FieldViolation("page_size", "must not be negative")])
-    size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    """Deliveries newest first, filtered, keyset-paged on the surrogate id."""
     conditions: list[Any] = []
     if plan_id:
         conditions.append(DeliveryRecord.plan_id == plan_id)
@@ -597,15 +572,15 @@ def list_deliveries(
         conditions.append(DeliveryRecord.plan_id.is_not(None))
     total = int(session.scalar(select(func.count()).select_from(DeliveryRecord).where(*conditions)) or 0)
     query = select(DeliveryRecord).where(*conditions)
-    if page_token:
-        query = query.where(DeliveryRecord.id < _page_key(page_token))
-    records = list(session.scalars(query.order_by(DeliveryRecord.id.desc()).limit(size + 1)))
-    more = len(records) > size
-    records = records[:size]
+    if page.after is not None:
+        query = query.where(DeliveryRecord.id < page.after.row_id)
+    records = list(session.scalars(query.order_by(DeliveryRecord.id.desc()).limit(page.page_size + 1)))
+    more = len(records) > page.page_size
+    records = records[: page.page_size]
     attempts = _attempts_of(session, [record.delivery_id for record in records])
     return DeliveryPage(
         deliveries=tuple(_delivery(record, attempts.get(record.delivery_id, ())) for record in records),
-        next_page_token=_page_token(records[-1].id) if more and records else "",
+        next_cursor=PageCursor(records[-1].id) if more else None,
         total_size=total,
     )
 

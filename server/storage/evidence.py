@@ -29,7 +29,6 @@ from server.domain.evidence import (
     EvidenceRecord,
     ExecutionStatus,
     Page,
-    PageRequest,
     PlaybookFilter,
     PlaybookProvider,
     ProviderCategory,
@@ -39,8 +38,8 @@ from server.domain.evidence import (
     RetryExecutionFilter,
     TimeRange,
 )
+from server.domain.paging import PageCursor, PageRequest
 from server.domain.reasons import Reason, Resource
-from server.domain.validation import PageCursor
 from server.storage.models import (
     PlaybookProviderRecord,
     PlaybookRecord,
@@ -438,6 +437,8 @@ def _after(sort_column: Any, id_column: Any, cursor: PageCursor | None) -> list[
     """Keyset condition for newest-first order; the first conjunct keeps the time index usable."""
     if cursor is None:
         return []
+    if cursor.sort_time is None:
+        raise ValueError("evidence listings are keyed by time: decode their tokens with keyed_by_time=True")
     return [
         sort_column <= cursor.sort_time,
         or_(sort_column < cursor.sort_time, and_(sort_column == cursor.sort_time, id_column < cursor.row_id)),
@@ -463,7 +464,7 @@ def _page(
     if len(rows) > page.page_size:
         rows = rows[: page.page_size]
         last = rows[-1]
-        next_cursor = PageCursor(getattr(last, sort_column.key), last.id)
+        next_cursor = PageCursor(last.id, getattr(last, sort_column.key))
     return rows, next_cursor, int(total)
 
 

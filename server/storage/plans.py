@@ -6,10 +6,6 @@ database in route order, merged with the retry-execution routes, and inserted in
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from server.domain.errors import FieldViolation, InvalidArgument, NotFound
+from server.domain.errors import NotFound
 from server.domain.escalation_plan import (
     EscalationPlan,
     EscalationRoute,
@@ -27,17 +23,11 @@ from server.domain.escalation_plan import (
     plan_from_document,
     stored_route,
 )
+from server.domain.paging import PageCursor, PageRequest
 from server.domain.reasons import Resource
 from server.domain.slo_report import AlertLevel
 from server.storage.models import EscalationPlanRecord, EscalationRouteRecord
 
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
-DEFAULT_ROUTE_PAGE_SIZE = 100
-MAX_ROUTE_PAGE_SIZE = 1000
-PAGE_TOKEN_MAX_LENGTH = 512
-# Surrogate ids and route positions are BIGINT/INTEGER: a token naming anything outside is forged.
-_MAX_TOKEN_ID = 2**63
 _ROUTE_INSERT_BATCH = 2000
 # Rows fetched per round trip when streaming a plan's routes.
 STREAM_BATCH_ROWS = 2000
@@ -160,70 +150,23 @@ class PlanFilter:
     start_time: datetime | None = None
     end_time: datetime | None = None
 
-    def fingerprint(self) -> str:
-        material = json.dumps(
-            [
-                self.alert_level.value if self.alert_level else None,
-                self.provider,
-                self.start_time.isoformat() if self.start_time else None,
-                self.end_time.isoformat() if self.end_time else None,
-            ]
-        )
-        return hashlib.sha256(material.encode()).hexdigest()[:16]
-
 
 @dataclass(frozen=True, slots=True)
 class PlanPage:
     plans: tuple[EscalationPlan, ...]
-    next_page_token: str
+    # None when this is the last page.
+    next_cursor: PageCursor | None
     total_size: int
 
 
-def normalize_page_size(page_size: int | None) -> int:
-    if page_size is not None and page_size < 0:
-        raise InvalidArgument([FieldViolation("page_size", "must not be negative")])
-    if not page_size:
-        return DEFAULT_PAGE_SIZE
-    return min(page_size, MAX_PAGE_SIZE)
-
-
-def encode_page_token(last_id: int, fingerprint: str) -> str:
-    raw = json.dumps({"after": last_id, "filter": fingerprint}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_page_token(token: str, fingerprint: str) -> int | None:
-    """The id to continue after; None for the first page. Tokens are bound to their filters (AIP-158)."""
-    if not token:
-        return None
-    not_issued = InvalidArgument([FieldViolation("page_token", "not a page token from this list")])
-    if len(token) > PAGE_TOKEN_MAX_LENGTH:
-        raise not_issued
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        after = decoded["after"]
-        token_fingerprint = decoded["filter"]
-    except (ValueError, binascii.Error, KeyError, TypeError, UnicodeDecodeError):
-        raise not_issued from None
-    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after < _MAX_TOKEN_ID:
-        raise not_issued
-    if token_fingerprint != fingerprint:
-        raise InvalidArgument(
-            [FieldViolation("page_token", "the page token does not belong to these filters")]
-        )
-    return after
-
-
 def list_escalation_plans(
-    session: Session, *, page_size: int | None = None, page_token: str = "", filters: PlanFilter | None = None
+    session: Session, *, page: PageRequest, filters: PlanFilter | None = None
 ) -> PlanPage:
-    """Stored plans, newest first, WITHOUT routes (counts only), paged with a token bound to the filters.
+    """Stored plans, newest first, WITHOUT routes (counts only), keyset-paged on the surrogate id.
 
     A listing of 100 plans never reads 100 plans' routes: `list_escalation_routes` pages through them.
     """
     filters = filters or PlanFilter()
-    size = normalize_page_size(page_size)
-    after = decode_page_token(page_token, filters.fingerprint())
     plan = EscalationPlanRecord
     conditions: list[Any] = []
     if filters.alert_level is not None:
@@ -242,15 +185,16 @@ def list_escalation_plans(
     if filters.end_time is not None:
         conditions.append(plan.generated_at < filters.end_time)
     total = session.scalar(select(func.count()).select_from(plan).where(*conditions)) or 0
-    page_conditions = [*conditions, plan.id < after] if after is not None else conditions
+    if page.after is not None:
+        conditions.append(plan.id < page.after.row_id)
     records = session.execute(
-        select(plan.id, plan.document).where(*page_conditions).order_by(plan.id.desc()).limit(size + 1)
+        select(plan.id, plan.document).where(*conditions).order_by(plan.id.desc()).limit(page.page_size + 1)
     ).all()
-    has_more = len(records) > size
-    records = records[:size]
+    has_more = len(records) > page.page_size
+    records = records[: page.page_size]
     plans = tuple(plan_from_document(r.document, ()) for r in records)
-    token = encode_page_token(records[-1].id, filters.fingerprint()) if has_more else ""
-    return PlanPage(plans=plans, next_page_token=token, total_size=int(total))
+    next_cursor = PageCursor(records[-1].id) if has_more else None
+    return PlanPage(plans=plans, next_cursor=next_cursor, total_size=int(total))
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,40 +202,24 @@ class RouteFilter:
     severity: RouteSeverity | None = None
     provider: str | None = None
 
-    def fingerprint(self, plan_id: str) -> str:
-        material = json.dumps([plan_id, self.severity.value if self.severity else None, self.provider])
-        return hashlib.sha256(material.encode()).hexdigest()[:16]
-
 
 @dataclass(frozen=True, slots=True)
 class RoutePage:
     routes: tuple[EscalationRoute, ...]
-    next_page_token: str
+    # None when this is the last page.
+    next_cursor: PageCursor | None
     total_size: int
-
-
-def normalize_route_page_size(page_size: int | None) -> int:
-    """0 → 100, above 1000 → 1000 (AIP-158 clamps); negative is INVALID_ARGUMENT."""
-    if page_size is not None and page_size < 0:
-        raise InvalidArgument([FieldViolation("page_size", "must not be negative")])
-    if not page_size:
-        return DEFAULT_ROUTE_PAGE_SIZE
-    return min(page_size, MAX_ROUTE_PAGE_SIZE)
 
 
 def list_escalation_routes(
     session: Session,
     *,
     plan_id: str,
-    page_size: int | None = None,
-    page_token: str = "",
+    page: PageRequest,
     filters: RouteFilter | None = None,
 ) -> RoutePage:
     """A stored plan's routes in plan order, keyset-paged on the route position."""
     filters = filters or RouteFilter()
-    size = normalize_route_page_size(page_size)
-    fingerprint = filters.fingerprint(plan_id)
-    after = decode_page_token(page_token, fingerprint)
     _plan_document(session, plan_id)
     route = EscalationRouteRecord
     conditions: list[Any] = [route.plan_id == plan_id]
@@ -300,12 +228,12 @@ def list_escalation_routes(
     if filters.provider:
         conditions.append(route.provider == filters.provider)
     total = session.scalar(select(func.count()).select_from(route).where(*conditions)) or 0
-    if after is not None:
-        conditions.append(route.position > after)
+    if page.after is not None:
+        conditions.append(route.position > page.after.row_id)
     records = session.execute(
-        select(*_route_columns()).where(*conditions).order_by(route.position).limit(size + 1)
+        select(*_route_columns()).where(*conditions).order_by(route.position).limit(page.page_size + 1)
     ).all()
-    has_more = len(records) > size
-    records = records[:size]
-    token = encode_page_token(records[-1].position, fingerprint) if has_more else ""
-    return RoutePage(tuple(_stored_route(r) for r in records), token, int(total))
+    has_more = len(records) > page.page_size
+    records = records[: page.page_size]
+    next_cursor = PageCursor(records[-1].position) if has_more else None
+    return RoutePage(tuple(_stored_route(r) for r in records), next_cursor, int(total))

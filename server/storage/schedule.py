@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from server.domain.errors import NotFound
 from server.domain.executive_report import ScheduleRun
+from server.domain.paging import PageCursor, PageRequest
 from server.domain.reasons import Resource
 from server.storage.models import ScheduleRunRecord
-from server.storage.plans import decode_page_token, encode_page_token, normalize_page_size
 
 
 def _run(record: ScheduleRunRecord) -> ScheduleRun:
@@ -80,23 +80,20 @@ def get_schedule_run(session: Session, *, run_id: str) -> ScheduleRun:
 @dataclass(frozen=True, slots=True)
 class ScheduleRunPage:
     runs: tuple[ScheduleRun, ...]
-    next_page_token: str
+    # None when this is the last page.
+    next_cursor: PageCursor | None
     total_size: int
 
 
-def list_schedule_runs(
-    session: Session, *, page_size: int | None = None, page_token: str = ""
-) -> ScheduleRunPage:
-    """Runs, newest first."""
-    size = normalize_page_size(page_size)
-    after = decode_page_token(page_token, "schedule-runs")
+def list_schedule_runs(session: Session, *, page: PageRequest) -> ScheduleRunPage:
+    """Runs, newest first, keyset-paged on the surrogate id."""
     run = ScheduleRunRecord
     total = session.scalar(select(func.count()).select_from(run)) or 0
-    statement = select(run).order_by(run.id.desc()).limit(size + 1)
-    if after is not None:
-        statement = statement.where(run.id < after)
+    statement = select(run).order_by(run.id.desc()).limit(page.page_size + 1)
+    if page.after is not None:
+        statement = statement.where(run.id < page.after.row_id)
     records = list(session.scalars(statement))
-    has_more = len(records) > size
-    records = records[:size]
-    token = encode_page_token(records[-1].id, "schedule-runs") if has_more else ""
-    return ScheduleRunPage(tuple(_run(r) for r in records), token, int(total))
+    has_more = len(records) > page.page_size
+    records = records[: page.page_size]
+    next_cursor = PageCursor(records[-1].id) if has_more else None
+    return ScheduleRunPage(tuple(_run(r) for r in records), next_cursor, int(total))

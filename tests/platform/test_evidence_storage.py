@@ -16,7 +16,6 @@ from server.domain.evidence import (
     ConnectorRecoveryPlaybook,
     EvidenceRecord,
     ExecutionStatus,
-    PageRequest,
     PlaybookFilter,
     PlaybookProvider,
     ProviderCategory,
@@ -25,6 +24,7 @@ from server.domain.evidence import (
     RetryExecutionFilter,
     TimeRange,
 )
+from server.domain.paging import PageRequest
 from server.storage import evidence as storage
 from server.storage.database import Database
 from server.storage.models import (

@@ -21,7 +21,10 @@ from grpc_status import rpc_status
 from sqlalchemy import func, insert, select
 
 from cavra.recovery.v1 import common_pb2, escalation_pb2, escalation_pb2_grpc, report_pb2, report_pb2_grpc
+from server.domain.paging import filter_fingerprint
 from server.domain.slo_report import MAX_RECOVERY_SLO_MINUTES
+from server.handlers.escalation_plans import PLANS, ROUTES
+from server.handlers.report import SCHEDULE_RUNS
 from server.operations.reports import slo_report
 from server.storage import plans as plan_storage
 from server.storage.database import Database
@@ -113,7 +116,7 @@ def violated_fields(error: grpc.RpcError) -> list[str]:
 
 
 def forged_token(after: object, fingerprint: str) -> str:
-    raw = json.dumps({"after": after, "filter": fingerprint}, separators=(",", ":")).encode()
+    raw = json.dumps({"i": after, "f": fingerprint}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -398,8 +401,9 @@ def test_forged_page_tokens_and_out_of_range_times_are_invalid_argument(
     database_url: str, server_factory: Callable[..., ServerProcess]
 ) -> None:
     server = server_factory(database_url=database_url, http=False)
-    plan_fingerprint = plan_storage.PlanFilter().fingerprint()
-    route_fingerprint = plan_storage.RouteFilter().fingerprint("plan_x")
+    plan_fingerprint = filter_fingerprint(PLANS, plan_storage.PlanFilter())
+    route_fingerprint = filter_fingerprint(ROUTES, "plan_x", None, "")
+    runs_fingerprint = filter_fingerprint(SCHEDULE_RUNS)
     with grpc.insecure_channel(server.grpc_address) as channel:
         esc = escalation_pb2_grpc.EscalationServiceStub(channel)
         rep = report_pb2_grpc.ReportServiceStub(channel)
@@ -419,7 +423,7 @@ def test_forged_page_tokens_and_out_of_range_times_are_invalid_argument(
                 ),
                 lambda a=after: rep.ListExecutiveReportScheduleRuns(
                     report_pb2.ListExecutiveReportScheduleRunsRequest(
-                        page_token=forged_token(a, "schedule-runs")
+                        page_token=forged_token(a, runs_fingerprint)
                     ),
                     timeout=30,
                 ),
@@ -436,7 +440,7 @@ def test_forged_page_tokens_and_out_of_range_times_are_invalid_argument(
         )
         assert list(largest.plans) == [] and largest.total_size == 0
         runs = rep.ListExecutiveReportScheduleRuns(
-            report_pb2.ListExecutiveReportScheduleRunsRequest(page_token=forged_token(0, "schedule-runs")),
+            report_pb2.ListExecutiveReportScheduleRunsRequest(page_token=forged_token(0, runs_fingerprint)),
             timeout=30,
         )
         assert list(runs.runs) == []

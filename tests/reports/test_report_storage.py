@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connectors.config import parse_connector_config
-from server.domain.errors import InvalidArgument, NotFound
+from server.domain.errors import NotFound
+from server.domain.paging import DEFAULT_PAGE_SIZE, PageRequest
 from server.domain.slo_report import AlertLevel, RetryRecoveryReport, RowStatus
 from server.operations import plans as plan_operations
 from server.operations import reports as report_operations
@@ -42,6 +43,7 @@ from tests.reports.slo_oracle import compute_retry_recovery_report, plan_from_ro
 NOW = datetime(2026, 3, 10, 12, 0, 30, 250_000, tzinfo=UTC)
 PROVIDERS = ["slack", "jira", "webhook", "pagerduty", "splunk", "custom-hook", "Zeta", "émail"]
 STATES = ["resolved", "mitigated", "deferred", "escalated", "reopened"]
+FIRST_PAGE = PageRequest(DEFAULT_PAGE_SIZE)
 T = TypeVar("T")
 
 
@@ -317,18 +319,20 @@ def test_list_plans_pages_newest_first_and_filters(database: Database) -> None:
             s, now=NOW + timedelta(hours=9), recovery_slo_minutes=600, generated_by=""
         ),
     )
-    page1 = run(database, lambda s: plans.list_escalation_plans(s, page_size=4))
+    page1 = run(database, lambda s: plans.list_escalation_plans(s, page=PageRequest(4)))
     assert [p.plan_id for p in page1.plans] == [critical.plan_id, *[p.plan_id for p in reversed(created)][:3]]
     assert page1.total_size == 6
     page2 = run(
-        database, lambda s: plans.list_escalation_plans(s, page_size=4, page_token=page1.next_page_token)
+        database, lambda s: plans.list_escalation_plans(s, page=PageRequest(4, after=page1.next_cursor))
     )
     assert [p.plan_id for p in page2.plans] == [created[1].plan_id, created[0].plan_id]
-    assert page2.next_page_token == ""
+    assert page2.next_cursor is None
 
     by_level = run(
         database,
-        lambda s: plans.list_escalation_plans(s, filters=plans.PlanFilter(alert_level=AlertLevel.CRITICAL)),
+        lambda s: plans.list_escalation_plans(
+            s, page=FIRST_PAGE, filters=plans.PlanFilter(alert_level=AlertLevel.CRITICAL)
+        ),
     )
     # Only the first plan saw the jira row before it breached: it alone is a warning.
     assert [p.plan_id for p in by_level.plans] == [critical.plan_id] + [
@@ -336,21 +340,13 @@ def test_list_plans_pages_newest_first_and_filters(database: Database) -> None:
     ]
     assert all(p.alert_level is AlertLevel.CRITICAL for p in by_level.plans)
     by_provider = run(
-        database, lambda s: plans.list_escalation_plans(s, filters=plans.PlanFilter(provider="slack"))
+        database,
+        lambda s: plans.list_escalation_plans(s, page=FIRST_PAGE, filters=plans.PlanFilter(provider="slack")),
     )
     assert [p.plan_id for p in by_provider.plans] == [critical.plan_id]
     window = plans.PlanFilter(start_time=NOW + timedelta(hours=1), end_time=NOW + timedelta(hours=3))
-    by_time = run(database, lambda s: plans.list_escalation_plans(s, filters=window))
+    by_time = run(database, lambda s: plans.list_escalation_plans(s, page=FIRST_PAGE, filters=window))
     assert [p.plan_id for p in by_time.plans] == [created[2].plan_id, created[1].plan_id]
-    with pytest.raises(InvalidArgument):
-        run(
-            database,
-            lambda s: plans.list_escalation_plans(
-                s, page_token=page1.next_page_token, filters=plans.PlanFilter(provider="slack")
-            ),
-        )
-    with pytest.raises(InvalidArgument):
-        run(database, lambda s: plans.list_escalation_plans(s, page_token="not-a-token!"))
 
 
 def test_schedule_runs_once_per_window_even_when_replicas_race(database: Database) -> None:
@@ -377,11 +373,11 @@ def test_schedule_runs_once_per_window_even_when_replicas_race(database: Databas
 
     tomorrow = run_schedule(NOW + timedelta(days=1))
     assert tomorrow.created
-    page = run(database, lambda s: schedule.list_schedule_runs(s, page_size=1))
+    page = run(database, lambda s: schedule.list_schedule_runs(s, page=PageRequest(1)))
     assert [r.run_id for r in page.runs] == [tomorrow.run.run_id]
     assert page.total_size == 2
     rest = run(
-        database, lambda s: schedule.list_schedule_runs(s, page_size=1, page_token=page.next_page_token)
+        database, lambda s: schedule.list_schedule_runs(s, page=PageRequest(1, after=page.next_cursor))
     )
     assert [r.run_id for r in rest.runs] == [run_.run_id]
 
