@@ -1,0 +1,76 @@
+"""The delivery outbox and its evidence, split by what each module stores.
+
+rows       delivery states, the stored rows as dataclasses, reads with attempts
+outbox     deliver requests and their rows, due rows, claims (leases), new rounds, counts
+attempts   each send's outcome (the attempt row) and the delivery's next state
+circuits   per-receiver breaker state
+listing    ListRecoveryEscalationDeliveries pages
+"""
+
+from server.storage.deliveries.attempts import AttemptOutcome, finish_attempt
+from server.storage.deliveries.circuits import circuits, load_circuit, store_circuit
+from server.storage.deliveries.listing import DeliveryPage, list_deliveries
+from server.storage.deliveries.outbox import (
+    DueDelivery,
+    add_delivery,
+    add_delivery_request,
+    claim_delivery,
+    delivery_counts,
+    due_deliveries,
+    failed_escalation_deliveries,
+    next_due_at,
+    release_claim,
+    start_new_round,
+)
+from server.storage.deliveries.rows import (
+    DEAD_LETTERED,
+    DELIVERED,
+    DELIVERY_STATES,
+    DRY_RUN,
+    DUE_STATES,
+    FINAL_STATES,
+    INTERRUPTED_ERROR,
+    PENDING,
+    RETRYING,
+    StoredAttempt,
+    StoredDelivery,
+    StoredDeliveryRequest,
+    get_deliveries,
+    get_delivery,
+    get_delivery_request,
+)
+
+__all__ = [
+    "DEAD_LETTERED",
+    "DELIVERED",
+    "DELIVERY_STATES",
+    "DRY_RUN",
+    "DUE_STATES",
+    "FINAL_STATES",
+    "INTERRUPTED_ERROR",
+    "PENDING",
+    "RETRYING",
+    "AttemptOutcome",
+    "DeliveryPage",
+    "DueDelivery",
+    "StoredAttempt",
+    "StoredDelivery",
+    "StoredDeliveryRequest",
+    "add_delivery",
+    "add_delivery_request",
+    "circuits",
+    "claim_delivery",
+    "delivery_counts",
+    "due_deliveries",
+    "failed_escalation_deliveries",
+    "finish_attempt",
+    "get_deliveries",
+    "get_delivery",
+    "get_delivery_request",
+    "list_deliveries",
+    "load_circuit",
+    "next_due_at",
+    "release_claim",
+    "start_new_round",
+    "store_circuit",
+]
