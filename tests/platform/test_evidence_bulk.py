@@ -37,8 +37,13 @@ def test_a_backfill_of_100000_executions_is_listed_and_counted(
             created += response.created_count
         assert created == TOTAL
 
-        # Resending one batch in the middle changes nothing.
-        again = stub.BatchRecordEvidence(batch_request(50_000), timeout=120)
+        # Resending one batch in the middle changes nothing: under a new request_id every record is
+        # unchanged; under its first request_id the call answers its first response (docs/idempotency.md).
+        resent = batch_request(50_000)
+        first_answer = stub.BatchRecordEvidence(resent, timeout=120)
+        resent.request_id = "backfill-50000-resent"
+        again = stub.BatchRecordEvidence(resent, timeout=120)
+        assert (first_answer.created_count, first_answer.unchanged_count) == (BATCH, 0)
         assert (again.created_count, again.unchanged_count) == (0, BATCH)
 
         everything = stub.ListRetryExecutions(evidence_pb2.ListRetryExecutionsRequest(page_size=1000))

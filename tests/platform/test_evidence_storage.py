@@ -19,6 +19,7 @@ from server.domain.evidence import (
     PlaybookFilter,
     PlaybookProvider,
     ProviderCategory,
+    RecordOutcome,
     RecoveryClosure,
     RetryExecution,
     RetryExecutionFilter,
@@ -195,14 +196,14 @@ def _race(database: Database, records: list[RetryExecution]) -> list[object]:
 def test_concurrent_identical_records_both_succeed_one_created(database: Database) -> None:
     for attempt in range(5):
         results = _race(database, [execution(100 + attempt)] * 4)
-        assert all(isinstance(r, storage.RecordOutcome) for r in results), results
+        assert all(isinstance(r, RecordOutcome) for r in results), results
         assert sorted(r.created for r in results) == [False, False, False, True]  # type: ignore[attr-defined]
     assert count_rows(database, RetryExecutionRecord) == 5
 
 
 def test_concurrent_conflicting_records_store_one_and_refuse_the_other(database: Database) -> None:
     results = _race(database, [execution(200), execution(200, run_id="other")])
-    created = [r for r in results if isinstance(r, storage.RecordOutcome)]
+    created = [r for r in results if isinstance(r, RecordOutcome)]
     refused = [r for r in results if isinstance(r, AlreadyExists)]
     assert (len(created), len(refused)) == (1, 1), results
     assert count_rows(database, RetryExecutionRecord) == 1
