@@ -11,6 +11,7 @@ from cavra.recovery.v1 import evidence_pb2, evidence_pb2_grpc
 from server.domain.evidence import BatchOutcome, EvidenceKind, RecordOutcome
 from server.domain.paging import next_page_token
 from server.handlers import evidence_mapping as mapping
+from server.handlers import evidence_reads as reads
 from server.operations import evidence
 from server.operations.idempotency import request_key
 from server.services import ServiceDependencies
@@ -38,7 +39,7 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
             self._count(EvidenceKind.RETRY_EXECUTION, int(outcome.created), int(not outcome.created))
             assert isinstance(outcome.record, type(execution))
             return evidence_pb2.RecordRetryExecutionResponse(
-                retry_execution=mapping.retry_execution_to_proto(outcome.record), created=outcome.created
+                retry_execution=reads.retry_execution_to_proto(outcome.record), created=outcome.created
             )
 
         return await evidence.record(
@@ -53,23 +54,23 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
     async def GetRetryExecution(
         self, request: evidence_pb2.GetRetryExecutionRequest, context: Context
     ) -> evidence_pb2.GetRetryExecutionResponse:
-        execution_id = mapping.execution_id_from_request(request)
+        execution_id = reads.execution_id_from_request(request)
         execution = await self._deps.database.run(
             lambda session: storage.get_retry_execution(session, execution_id=execution_id)
         )
         return evidence_pb2.GetRetryExecutionResponse(
-            retry_execution=mapping.retry_execution_to_proto(execution)
+            retry_execution=reads.retry_execution_to_proto(execution)
         )
 
     async def ListRetryExecutions(
         self, request: evidence_pb2.ListRetryExecutionsRequest, context: Context
     ) -> evidence_pb2.ListRetryExecutionsResponse:
-        where, page = mapping.retry_execution_query(request)
+        where, page = reads.retry_execution_query(request)
         result = await self._deps.database.run(
             lambda session: storage.list_retry_executions(session, where=where, page=page)
         )
         return evidence_pb2.ListRetryExecutionsResponse(
-            retry_executions=[mapping.retry_execution_to_proto(item) for item in result.items],
+            retry_executions=[reads.retry_execution_to_proto(item) for item in result.items],
             next_page_token=next_page_token(page, result.next_cursor),
             total_size=result.total_size,
         )
@@ -84,7 +85,7 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
             self._count(kind, int(outcome.created), int(not outcome.created))
             assert isinstance(outcome.record, type(playbook))
             return evidence_pb2.RecordConnectorRecoveryPlaybookResponse(
-                playbook=mapping.playbook_to_proto(outcome.record), created=outcome.created
+                playbook=reads.playbook_to_proto(outcome.record), created=outcome.created
             )
 
         return await evidence.record(
@@ -99,21 +100,21 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
     async def GetConnectorRecoveryPlaybook(
         self, request: evidence_pb2.GetConnectorRecoveryPlaybookRequest, context: Context
     ) -> evidence_pb2.GetConnectorRecoveryPlaybookResponse:
-        playbook_id = mapping.playbook_id_from_request(request)
+        playbook_id = reads.playbook_id_from_request(request)
         playbook = await self._deps.database.run(
             lambda session: storage.get_playbook(session, playbook_id=playbook_id)
         )
-        return evidence_pb2.GetConnectorRecoveryPlaybookResponse(playbook=mapping.playbook_to_proto(playbook))
+        return evidence_pb2.GetConnectorRecoveryPlaybookResponse(playbook=reads.playbook_to_proto(playbook))
 
     async def ListConnectorRecoveryPlaybooks(
         self, request: evidence_pb2.ListConnectorRecoveryPlaybooksRequest, context: Context
     ) -> evidence_pb2.ListConnectorRecoveryPlaybooksResponse:
-        where, page = mapping.playbook_query(request)
+        where, page = reads.playbook_query(request)
         result = await self._deps.database.run(
             lambda session: storage.list_playbooks(session, where=where, page=page)
         )
         return evidence_pb2.ListConnectorRecoveryPlaybooksResponse(
-            playbooks=[mapping.playbook_to_proto(item) for item in result.items],
+            playbooks=[reads.playbook_to_proto(item) for item in result.items],
             next_page_token=next_page_token(page, result.next_cursor),
             total_size=result.total_size,
         )
@@ -127,7 +128,7 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
             self._count(EvidenceKind.RECOVERY_CLOSURE, int(outcome.created), int(not outcome.created))
             assert isinstance(outcome.record, type(closure))
             return evidence_pb2.RecordRecoveryClosureResponse(
-                closure=mapping.closure_to_proto(outcome.record), created=outcome.created
+                closure=reads.closure_to_proto(outcome.record), created=outcome.created
             )
 
         return await evidence.record(
@@ -142,12 +143,12 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
     async def ListRecoveryClosures(
         self, request: evidence_pb2.ListRecoveryClosuresRequest, context: Context
     ) -> evidence_pb2.ListRecoveryClosuresResponse:
-        where, page = mapping.closure_query(request)
+        where, page = reads.closure_query(request)
         result = await self._deps.database.run(
             lambda session: storage.list_closures(session, where=where, page=page)
         )
         return evidence_pb2.ListRecoveryClosuresResponse(
-            closures=[mapping.closure_to_proto(item) for item in result.items],
+            closures=[reads.closure_to_proto(item) for item in result.items],
             next_page_token=next_page_token(page, result.next_cursor),
             total_size=result.total_size,
         )

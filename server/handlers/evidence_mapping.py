@@ -18,21 +18,16 @@ from google.protobuf import timestamp_pb2
 from cavra.recovery.v1 import common_pb2, evidence_pb2
 from server.domain.errors import FieldViolation, InvalidArgument
 from server.domain.evidence import (
-    ClosureFilter,
     ClosureState,
     ConnectorRecoveryPlaybook,
     EvidenceRecord,
     ExecutionStatus,
-    PlaybookFilter,
     PlaybookProvider,
     ProviderCategory,
     RecoveryClosure,
     RetryExecution,
-    RetryExecutionFilter,
-    TimeRange,
     category_for_provider,
 )
-from server.domain.paging import Listing, PageRequest, page_request
 from server.domain.validation import (
     BATCH_MAX_RECORDS,
     EARLIEST_TIME,
@@ -44,15 +39,11 @@ from server.domain.validation import (
     VERIFICATION_REFS_MAX,
     Violations,
 )
-from server.handlers.timestamps import to_timestamp
 
 # Violations reported per error: a 5,000-record batch of garbage must still fit in gRPC trailers.
 MAX_REPORTED_VIOLATIONS = 25
 ALL_PLAYBOOKS = "-"
 ID_FIELD = {"retry_execution": "execution_id", "playbook": "playbook_id", "closure": "closure_id"}
-RETRY_EXECUTIONS = Listing("EvidenceService.ListRetryExecutions", keyed_by_time=True)
-PLAYBOOKS = Listing("EvidenceService.ListConnectorRecoveryPlaybooks", keyed_by_time=True)
-CLOSURES = Listing("EvidenceService.ListRecoveryClosures", keyed_by_time=True)
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -69,11 +60,11 @@ PROVIDER_CATEGORY_TO_PROTO = {member: value for value, member in PROVIDER_CATEGO
 CLOSURE_STATE_TO_PROTO = {member: value for value, member in CLOSURE_STATE_FROM_PROTO.items()}
 
 
-def _category_name(category: ProviderCategory) -> str:
+def category_name(category: ProviderCategory) -> str:
     return str(common_pb2.ProviderCategory.Name(PROVIDER_CATEGORY_TO_PROTO[category]))
 
 
-class _Checks(Violations):
+class EvidenceChecks(Violations):
     """Violations plus the proto-shaped checks (timestamps, enums) of this service."""
 
     def timestamp(self, field: str, message: object, name: str, *, required: bool) -> datetime | None:
@@ -118,7 +109,7 @@ class _Checks(Violations):
 
 
 def _retry_execution(
-    checks: _Checks, path: str, message: evidence_pb2.RetryExecution
+    checks: EvidenceChecks, path: str, message: evidence_pb2.RetryExecution
 ) -> RetryExecution | None:
     before = len(checks)
     execution_id = checks.require_id(f"{path}.execution_id", message.execution_id)
@@ -148,7 +139,7 @@ def _retry_execution(
 
 
 def _playbook_provider(
-    checks: _Checks, path: str, message: evidence_pb2.PlaybookProvider
+    checks: EvidenceChecks, path: str, message: evidence_pb2.PlaybookProvider
 ) -> PlaybookProvider | None:
     before = len(checks)
     provider = checks.require_provider(f"{path}.provider", message.provider)
@@ -169,7 +160,7 @@ def _playbook_provider(
     if category is not None and category is not derived:
         checks.add(
             f"{path}.category",
-            f"must be unspecified or {_category_name(derived)}: the category of provider {provider!r} is "
+            f"must be unspecified or {category_name(derived)}: the category of provider {provider!r} is "
             "derived from its name",
         )
         return None
@@ -183,7 +174,7 @@ def _playbook_provider(
 
 
 def _playbook(
-    checks: _Checks, path: str, message: evidence_pb2.ConnectorRecoveryPlaybook
+    checks: EvidenceChecks, path: str, message: evidence_pb2.ConnectorRecoveryPlaybook
 ) -> ConnectorRecoveryPlaybook | None:
     before = len(checks)
     playbook_id = checks.require_id(f"{path}.playbook_id", message.playbook_id)
@@ -221,7 +212,7 @@ def _playbook(
 
 
 def _closure(
-    checks: _Checks, path: str, message: evidence_pb2.RecoveryClosure, path_playbook_id: str | None
+    checks: EvidenceChecks, path: str, message: evidence_pb2.RecoveryClosure, path_playbook_id: str | None
 ) -> RecoveryClosure | None:
     """`path_playbook_id` is the playbook named by the request path (None inside a batch)."""
     before = len(checks)
@@ -263,12 +254,12 @@ def _closure(
     )
 
 
-def _request_id(checks: _Checks, value: str) -> None:
+def _request_id(checks: EvidenceChecks, value: str) -> None:
     checks.check_id("request_id", value)
 
 
 def retry_execution_from_request(request: evidence_pb2.RecordRetryExecutionRequest) -> RetryExecution:
-    checks = _Checks()
+    checks = EvidenceChecks()
     _request_id(checks, request.request_id)
     execution = None
     if not request.HasField("retry_execution"):
@@ -283,7 +274,7 @@ def retry_execution_from_request(request: evidence_pb2.RecordRetryExecutionReque
 def playbook_from_request(
     request: evidence_pb2.RecordConnectorRecoveryPlaybookRequest,
 ) -> ConnectorRecoveryPlaybook:
-    checks = _Checks()
+    checks = EvidenceChecks()
     _request_id(checks, request.request_id)
     playbook = None
     if not request.HasField("playbook"):
@@ -296,7 +287,7 @@ def playbook_from_request(
 
 
 def closure_from_request(request: evidence_pb2.RecordRecoveryClosureRequest) -> RecoveryClosure:
-    checks = _Checks()
+    checks = EvidenceChecks()
     _request_id(checks, request.request_id)
     checks.require_id("playbook_id", request.playbook_id)
     closure = None
@@ -317,7 +308,7 @@ class EvidenceBatch:
 
 
 def batch_from_request(request: evidence_pb2.BatchRecordEvidenceRequest) -> EvidenceBatch:
-    checks = _Checks()
+    checks = EvidenceChecks()
     _request_id(checks, request.request_id)
     if not request.records:
         checks.add("records", "must have at least one record")
@@ -352,135 +343,3 @@ def batch_from_request(request: evidence_pb2.BatchRecordEvidenceRequest) -> Evid
         paths.append(path)
     checks.raise_if_any()
     return EvidenceBatch(tuple(records), tuple(paths))
-
-
-def _id_from_get(field: str, value: str) -> str:
-    checks = _Checks()
-    checks.require_id(field, value)
-    checks.raise_if_any()
-    return value
-
-
-def execution_id_from_request(request: evidence_pb2.GetRetryExecutionRequest) -> str:
-    return _id_from_get("execution_id", request.execution_id)
-
-
-def playbook_id_from_request(request: evidence_pb2.GetConnectorRecoveryPlaybookRequest) -> str:
-    return _id_from_get("playbook_id", request.playbook_id)
-
-
-def _window(checks: _Checks, request: object) -> TimeRange:
-    start = checks.timestamp("start_time", request, "start_time", required=False)
-    end = checks.timestamp("end_time", request, "end_time", required=False)
-    checks.check_time_range("start_time", start, "end_time", end)
-    return TimeRange(start, end)
-
-
-def retry_execution_query(
-    request: evidence_pb2.ListRetryExecutionsRequest,
-) -> tuple[RetryExecutionFilter, PageRequest]:
-    checks = _Checks()
-    checks.check_provider("provider", request.provider)
-    status = checks.enum(
-        "execution_status", request.execution_status, EXECUTION_STATUS_FROM_PROTO, required=False
-    )
-    window = _window(checks, request)
-    where = RetryExecutionFilter(provider=request.provider or None, execution_status=status, executed=window)
-    page = page_request(
-        checks, RETRY_EXECUTIONS, page_size=request.page_size, page_token=request.page_token, filters=(where,)
-    )
-    checks.raise_if_any()
-    return where, page
-
-
-def playbook_query(
-    request: evidence_pb2.ListConnectorRecoveryPlaybooksRequest,
-) -> tuple[PlaybookFilter, PageRequest]:
-    checks = _Checks()
-    checks.check_provider("provider", request.provider)
-    window = _window(checks, request)
-    where = PlaybookFilter(provider=request.provider or None, generated=window)
-    page = page_request(
-        checks, PLAYBOOKS, page_size=request.page_size, page_token=request.page_token, filters=(where,)
-    )
-    checks.raise_if_any()
-    return where, page
-
-
-def closure_query(
-    request: evidence_pb2.ListRecoveryClosuresRequest,
-) -> tuple[ClosureFilter, PageRequest]:
-    checks = _Checks()
-    if request.playbook_id != ALL_PLAYBOOKS:
-        checks.require_id("playbook_id", request.playbook_id)
-    checks.check_provider("provider", request.provider)
-    state = checks.enum("closure_state", request.closure_state, CLOSURE_STATE_FROM_PROTO, required=False)
-    window = _window(checks, request)
-    where = ClosureFilter(
-        playbook_id=None if request.playbook_id == ALL_PLAYBOOKS else request.playbook_id,
-        provider=request.provider or None,
-        closure_state=state,
-        closed=window,
-    )
-    page = page_request(
-        checks, CLOSURES, page_size=request.page_size, page_token=request.page_token, filters=(where,)
-    )
-    checks.raise_if_any()
-    return where, page
-
-
-def retry_execution_to_proto(execution: RetryExecution) -> evidence_pb2.RetryExecution:
-    message = evidence_pb2.RetryExecution(
-        execution_id=execution.execution_id,
-        provider=execution.provider,
-        execution_status=EXECUTION_STATUS_TO_PROTO[execution.execution_status],
-        executed_at=to_timestamp(execution.executed_at),
-        run_id=execution.run_id,
-        retry_plan_id=execution.retry_plan_id,
-        approval_decision_id=execution.approval_decision_id,
-        delivery_id=execution.delivery_id,
-        audit_id=execution.audit_id,
-        delivery_success=execution.delivery_success,
-        skipped_reason=execution.skipped_reason,
-    )
-    if execution.recorded_at is not None:
-        message.recorded_at.CopyFrom(to_timestamp(execution.recorded_at))
-    return message
-
-
-def playbook_to_proto(playbook: ConnectorRecoveryPlaybook) -> evidence_pb2.ConnectorRecoveryPlaybook:
-    message = evidence_pb2.ConnectorRecoveryPlaybook(
-        playbook_id=playbook.playbook_id,
-        generated_at=to_timestamp(playbook.generated_at),
-        lookback_hours=playbook.lookback_hours,
-        min_failure_count=playbook.min_failure_count,
-    )
-    for entry in playbook.providers:
-        provider = message.providers.add(
-            provider=entry.provider,
-            category=PROVIDER_CATEGORY_TO_PROTO[entry.category],
-            failure_count=entry.failure_count,
-            status_codes=entry.status_codes,
-        )
-        if entry.latest_failure_at is not None:
-            provider.latest_failure_at.CopyFrom(to_timestamp(entry.latest_failure_at))
-    if playbook.recorded_at is not None:
-        message.recorded_at.CopyFrom(to_timestamp(playbook.recorded_at))
-    return message
-
-
-def closure_to_proto(closure: RecoveryClosure) -> evidence_pb2.RecoveryClosure:
-    message = evidence_pb2.RecoveryClosure(
-        closure_id=closure.closure_id,
-        playbook_id=closure.playbook_id,
-        provider=closure.provider,
-        closure_state=CLOSURE_STATE_TO_PROTO[closure.closure_state],
-        closed_by=closure.closed_by,
-        closed_at=to_timestamp(closure.closed_at),
-        external_ref=closure.external_ref,
-        notes=closure.notes,
-        verification_refs=closure.verification_refs,
-    )
-    if closure.recorded_at is not None:
-        message.recorded_at.CopyFrom(to_timestamp(closure.recorded_at))
-    return message
