@@ -24,7 +24,9 @@ from cavra.recovery.v1 import (
     report_pb2_grpc,
 )
 from server.auth import AuthInterceptor, load_auth_config
+from server.database_health import DatabaseHealth
 from server.delivery import DeliveryService, DeliveryTuning
+from server.domain.errors import Unavailable
 from server.handlers.escalation import EscalationHandler
 from server.handlers.evidence import EvidenceHandler
 from server.handlers.report import ReportHandler
@@ -70,10 +72,12 @@ class RunningServer:
     server: grpc.aio.Server
     health: health_aio.HealthServicer
     dependencies: ServiceDependencies
+    database_health: DatabaseHealth
     gateway: Any = None
 
     async def stop(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
         await self.health.enter_graceful_shutdown()
+        await self.database_health.stop()
         if self.gateway is not None:
             await self.gateway.close()
         await self.server.stop(grace)
@@ -84,7 +88,7 @@ class RunningServer:
 def build_dependencies(settings: Settings, environ: Mapping[str, str]) -> ServiceDependencies:
     auth_config = None if settings.auth_config_path is None else load_auth_config(settings.auth_config_path)
     metrics = create_metrics()
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, isolation=settings.database_isolation)
     connector_config = None
     if settings.connectors_path is not None:
         from connectors.config import load_connector_config
@@ -111,6 +115,8 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
     """Migrate (when asked), start gRPC, the gateway and the worker; log one line per listener."""
     # Configuration files first: their errors are the cheapest to report and to fix.
     dependencies = build_dependencies(settings, environ)
+    if settings.wait_for_database_seconds > 0:
+        await wait_for_database(dependencies.database, settings.wait_for_database_seconds)
     if settings.migrate:
         await asyncio.to_thread(migrate, settings.database_url)
     await asyncio.to_thread(check_schema_is_current, settings.database_url)
@@ -142,13 +148,32 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
         raise SettingsError(f"cannot listen on {settings.grpc_listen} for gRPC")
     grpc_address = f"{host}:{port}"
     await server.start()
-    for name in ("", *SERVICE_NAMES):
-        await health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    async def set_serving(serving: bool) -> None:
+        status = (
+            health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        for name in ("", *SERVICE_NAMES):
+            await health.set(name, status)
+
+    await set_serving(True)
+    database_health = DatabaseHealth(
+        dependencies.database,
+        interval_seconds=settings.database_check_seconds,
+        failures_to_fail=settings.database_check_failures,
+        set_serving=set_serving,
+    )
+    await database_health.start()
     log.info("grpc listening on %s", grpc_address)
     await dependencies.delivery.start()
 
     running = RunningServer(
-        grpc_address=grpc_address, http_address=None, server=server, health=health, dependencies=dependencies
+        grpc_address=grpc_address,
+        http_address=None,
+        server=server,
+        health=health,
+        dependencies=dependencies,
+        database_health=database_health,
     )
     if settings.http_listen is not None:
         from server.gateway import start_gateway
@@ -164,6 +189,30 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
         running.http_address = running.gateway.address
         log.info("http listening on %s", running.http_address)
     return running
+
+
+async def wait_for_database(database: Database, seconds: float) -> None:
+    """Wait up to `seconds` for the database, with a progress line every 5 s; then go on (and fail
+    at the schema check with the usual one-line error if it is still down)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    next_progress = loop.time()
+    while True:
+        try:
+            await asyncio.to_thread(database.ping_sync)
+            return
+        except Unavailable as error:
+            now = loop.time()
+            if now >= deadline:
+                return
+            if now >= next_progress:
+                log.info(
+                    "waiting for the database (%s); %.0f s left of --wait-for-database",
+                    error.metadata.get("cause", "unreachable"),
+                    deadline - now,
+                )
+                next_progress = now + 5
+        await asyncio.sleep(min(0.5, max(0.0, deadline - loop.time())))
 
 
 async def serve(settings: Settings, environ: Mapping[str, str]) -> None:

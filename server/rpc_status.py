@@ -9,11 +9,12 @@ ERROR_DOMAIN and `abort_with`; this module sits beside both, below neither.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -23,6 +24,7 @@ from server.domain.errors import (
     FailedPrecondition,
     InvalidArgument,
     NotFound,
+    Unavailable,
 )
 from server.domain.reasons import ERROR_DOMAIN, Reason
 
@@ -33,6 +35,7 @@ _CODES: dict[type[DomainError], int] = {
     NotFound: code_pb2.NOT_FOUND,
     AlreadyExists: code_pb2.ALREADY_EXISTS,
     FailedPrecondition: code_pb2.FAILED_PRECONDITION,
+    Unavailable: code_pb2.UNAVAILABLE,
 }
 
 
@@ -56,6 +59,10 @@ def status_for(error: DomainError) -> status_pb2.Status:
     metadata = {key: _capped(value, MAX_DETAIL_CHARS) for key, value in error.metadata.items()}
     info = error_details_pb2.ErrorInfo(reason=error.reason, domain=ERROR_DOMAIN, metadata=metadata)
     details = [_pack(info)]
+    if isinstance(error, Unavailable):
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(int(error.retry_after_seconds * 1e9))
+        details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))
     if isinstance(error, InvalidArgument):
         details.append(
             _pack(
@@ -84,6 +91,18 @@ async def abort_with(context: grpc.aio.ServicerContext[Any, Any], status: status
 
 
 Behavior = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
+# A bug hit by every call must not flood the log: one traceback per method per window, then one line each.
+TRACEBACK_WINDOW_SECONDS = 60.0
+_last_traceback: dict[str, float] = {}
+
+
+def _log_unhandled(method: str, error: Exception) -> None:
+    now = time.monotonic()
+    if now - _last_traceback.get(method, -TRACEBACK_WINDOW_SECONDS) >= TRACEBACK_WINDOW_SECONDS:
+        _last_traceback[method] = now
+        log.error("unhandled error in %s", method, exc_info=error)
+    else:
+        log.error("unhandled error in %s: %s (traceback logged once a minute)", method, type(error).__name__)
 
 
 def _guard(behavior: Behavior, method: str) -> Behavior:
@@ -99,8 +118,8 @@ def _guard(behavior: Behavior, method: str) -> Behavior:
             await abort_with(
                 context, simple_status(code_pb2.UNIMPLEMENTED, "method not implemented", Reason.UNIMPLEMENTED)
             )
-        except Exception:
-            log.exception("unhandled error in %s", method)
+        except Exception as error:
+            _log_unhandled(method, error)
             await abort_with(context, simple_status(code_pb2.INTERNAL, "internal error", Reason.INTERNAL))
         raise AssertionError("unreachable: abort raises")
 

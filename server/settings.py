@@ -30,6 +30,13 @@ class Settings:
     migrate: bool = False
     workers: int = 1
     log_level: str = "INFO"
+    # Seconds between background database checks; health turns NOT_SERVING after this many failures.
+    database_check_seconds: float = 2.0
+    database_check_failures: int = 2
+    # None: the database's default (READ COMMITTED on PostgreSQL).
+    database_isolation: str | None = None
+    # 0: a database that is down at start-up stops the server (exit 2); else wait this long for it.
+    wait_for_database_seconds: float = 0.0
 
     def __repr__(self) -> str:
         # The database URL may carry a password.
@@ -38,7 +45,10 @@ class Settings:
             f"database_url={redact_database_url(self.database_url)!r}, "
             f"connectors_path={self.connectors_path!r}, "
             f"auth_config_path={self.auth_config_path!r}, migrate={self.migrate}, workers={self.workers}, "
-            f"log_level={self.log_level!r})"
+            f"log_level={self.log_level!r}, database_check_seconds={self.database_check_seconds}, "
+            f"database_check_failures={self.database_check_failures}, "
+            f"database_isolation={self.database_isolation!r}, "
+            f"wait_for_database_seconds={self.wait_for_database_seconds})"
         )
 
 
@@ -154,7 +164,58 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
         metavar="N",
         help="server processes sharing the listen ports with SO_REUSEPORT (CAVRA_WORKERS; default 1)",
     )
+    parser.add_argument(
+        "--database-check-seconds",
+        default=environ.get("CAVRA_DATABASE_CHECK_SECONDS", "2"),
+        metavar="SECONDS",
+        help="interval of the background database check that drives health (CAVRA_DATABASE_CHECK_SECONDS; "
+        "default 2)",
+    )
+    parser.add_argument(
+        "--database-check-failures",
+        default=environ.get("CAVRA_DATABASE_CHECK_FAILURES", "2"),
+        metavar="N",
+        help="consecutive failed checks before health is NOT_SERVING "
+        "(CAVRA_DATABASE_CHECK_FAILURES; default 2)",
+    )
+    parser.add_argument(
+        "--database-isolation",
+        default=environ.get("CAVRA_DATABASE_ISOLATION") or None,
+        metavar="LEVEL",
+        help="PostgreSQL transaction isolation: read_committed, repeatable_read or serializable "
+        "(CAVRA_DATABASE_ISOLATION; default the database's own, READ COMMITTED)",
+    )
+    parser.add_argument(
+        "--wait-for-database",
+        default=environ.get("CAVRA_WAIT_FOR_DATABASE", "0"),
+        metavar="SECONDS",
+        help="at start-up, wait up to this long for the database instead of exiting "
+        "(CAVRA_WAIT_FOR_DATABASE; default 0)",
+    )
     add_log_level_argument(parser, environ)
+
+
+def parse_seconds(name: str, value: str, *, minimum: float, maximum: float) -> float:
+    """A number of seconds from a flag or an environment variable, within [minimum, maximum]."""
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds; got {_shown(value)}") from None
+    if not minimum <= seconds <= maximum:
+        raise SettingsError(f"{name} must be between {minimum:g} and {maximum:g} seconds; got {seconds:g}")
+    return seconds
+
+
+def parse_isolation(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    level = value.strip().lower().replace(" ", "_").replace("-", "_")
+    if level not in ("read_committed", "repeatable_read", "serializable"):
+        raise SettingsError(
+            "--database-isolation (CAVRA_DATABASE_ISOLATION) must be read_committed, repeatable_read or "
+            f"serializable; got {_shown(value)}"
+        )
+    return level
 
 
 def add_database_argument(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
@@ -198,6 +259,24 @@ def settings_from_arguments(arguments: argparse.Namespace) -> Settings:
         migrate=arguments.migrate is True or parse_flag("CAVRA_MIGRATE", str(arguments.migrate)),
         workers=parse_positive_int("--workers (CAVRA_WORKERS)", arguments.workers, maximum=MAX_WORKERS),
         log_level=arguments.log_level,
+        database_check_seconds=parse_seconds(
+            "--database-check-seconds (CAVRA_DATABASE_CHECK_SECONDS)",
+            str(arguments.database_check_seconds),
+            minimum=0.05,
+            maximum=3600,
+        ),
+        database_check_failures=parse_positive_int(
+            "--database-check-failures (CAVRA_DATABASE_CHECK_FAILURES)",
+            str(arguments.database_check_failures),
+            maximum=1000,
+        ),
+        database_isolation=parse_isolation(arguments.database_isolation),
+        wait_for_database_seconds=parse_seconds(
+            "--wait-for-database (CAVRA_WAIT_FOR_DATABASE)",
+            str(arguments.wait_for_database),
+            minimum=0,
+            maximum=86400,
+        ),
     )
     validate(settings)
     return settings

@@ -28,24 +28,20 @@ from connectors import (
     ConnectorConfig,
     FailureReason,
     HttpTransport,
-    RecordedRequest,
     SendResult,
     build_connector,
 )
-from server.delivery import backoff
+from server.delivery import backoff, outcomes
 from server.delivery.notifications import notification_from_document
 from server.delivery.tuning import DeliveryTuning
+from server.domain.errors import Unavailable
 from server.storage import deliveries as store
 from server.storage.database import Database
 
 log = logging.getLogger("cavra-recovery.delivery")
-
-CIRCUIT_OPEN = "circuit_open"
-_CIRCUIT_ERROR = "circuit open: recent attempts to this receiver kept failing; not sent"
-# Failures that say the endpoint is unhealthy, as opposed to a problem with what was sent.
-_RECEIVER_HEALTH_FAILURES = frozenset(
-    {FailureReason.TIMEOUT, FailureReason.NETWORK, FailureReason.SERVER_ERROR, FailureReason.RATE_LIMITED}
-)
+# While the database is unavailable the worker retries with backoff from/to these delays.
+DATABASE_RETRY_FIRST_SECONDS = 0.2
+DATABASE_RETRY_MAX_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +150,7 @@ class DeliveryWorker:
 
     async def _run(self) -> None:
         last_run = [0.0 for _ in self._periodic]
+        database_delay = DATABASE_RETRY_FIRST_SECONDS
         while not self._stopping:
             self._wake.clear()
             free = self._tuning.concurrency - len(self._in_flight)
@@ -161,6 +158,12 @@ class DeliveryWorker:
             if free > 0:
                 try:
                     claimed = await self._database.run(functools.partial(self._claim, limit=free))
+                    database_delay = DATABASE_RETRY_FIRST_SECONDS
+                except Unavailable:
+                    # Told once by the database health monitor; back off quietly until it is back.
+                    await asyncio.sleep(database_delay)
+                    database_delay = min(database_delay * 2, DATABASE_RETRY_MAX_SECONDS)
+                    continue
                 except Exception:
                     log.exception("claiming due deliveries failed; retrying after the poll interval")
             for item in claimed:
@@ -174,6 +177,8 @@ class DeliveryWorker:
                     last_run[index] = now_mono
                     try:
                         await job()
+                    except Unavailable:
+                        pass
                     except Exception:
                         log.exception("periodic delivery job failed")
             if claimed and len(claimed) == free:
@@ -209,10 +214,9 @@ class DeliveryWorker:
             receiver_timeout = self._config.receiver(receiver_name).timeout_seconds
         except KeyError:
             receiver_timeout = 10.0
-        per_request = timeout or receiver_timeout
-        requests = max(1, route_count) if delivery_provider == "pagerduty" else 1
-        # Token endpoints (Sentinel) and STARTTLS add round trips: budget two timeouts per request.
-        return per_request * requests * 2 + self._tuning.lease_grace_seconds
+        return outcomes.lease_seconds(
+            delivery_provider, route_count, timeout or receiver_timeout, self._tuning.lease_grace_seconds
+        )
 
     def _claim(self, session: Session, limit: int) -> list[ClaimedDelivery]:
         now = self._clock()
@@ -270,7 +274,7 @@ class DeliveryWorker:
         started = self._clock()
         began = time.perf_counter()
         if not item.admitted:
-            result = SendResult(ok=False, failure=None, retryable=True, error=_CIRCUIT_ERROR)
+            result = SendResult(ok=False, failure=None, retryable=True, error=outcomes.CIRCUIT_ERROR)
         else:
             try:
                 connector = self._connector(delivery.receiver, delivery.timeout_seconds)
@@ -292,16 +296,29 @@ class DeliveryWorker:
         finished = self._clock()
         return result, started, finished, int((time.perf_counter() - began) * 1000)
 
-    def _recorded(self, request: RecordedRequest) -> dict[str, Any]:
-        return {
-            "method": request.method,
-            "url": self._redactor.by_value(request.url),
-            "headers": [
-                {"name": name, "value": self._redactor.header_value(name, value)}
-                for name, value in request.headers
-            ],
-            "body_sha256": request.body_sha256,
-        }
+    async def _record_while_leased(
+        self, record: Callable[[Session], bool], item: ClaimedDelivery, attempt_number: int
+    ) -> bool | None:
+        """Record a sent attempt, retrying while the database is unavailable and the lease still holds:
+        an attempt left unrecorded past its lease would be sent again by another worker."""
+        deadline = time.monotonic() + item.lease_seconds
+        delay = DATABASE_RETRY_FIRST_SECONDS
+        while True:
+            try:
+                return await self._database.run(record)
+            except Unavailable:
+                if self._stopping or time.monotonic() + delay >= deadline:
+                    log.warning(
+                        "attempt %d of %s unrecorded: database unavailable",
+                        attempt_number,
+                        item.delivery.delivery_id,
+                    )
+                    return None
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, DATABASE_RETRY_MAX_SECONDS)
+            except Exception:
+                log.exception("recording attempt %d of %s failed", attempt_number, item.delivery.delivery_id)
+                return None
 
     async def _attempt(self, item: ClaimedDelivery) -> None:
         delivery = item.delivery
@@ -310,34 +327,23 @@ class DeliveryWorker:
         # From here the outcome is being recorded: a stop must not give the row back as well.
         self._unrecorded.pop(delivery.delivery_id, None)
         self._sends_started.discard(delivery.delivery_id)
-        failure_reason = (
-            CIRCUIT_OPEN if not item.admitted else (result.failure.value if result.failure else "")
-        )
-        outcome = store.AttemptOutcome(
-            started_at=started,
-            finished_at=finished,
-            success=result.ok,
-            http_status=result.http_status or 0,
-            failure_reason=failure_reason,
-            retryable=result.retryable,
+        outcome = outcomes.attempt_outcome(
+            result,
+            started=started,
+            finished=finished,
             latency_ms=latency_ms,
-            requests=tuple(self._recorded(request) for request in result.requests),
-            error=self._redactor.by_value(result.error)[:512],
-            external_reference=self._redactor.by_value(result.external_reference or ""),
+            admitted=item.admitted,
+            redactor=self._redactor,
         )
         attempt_number = delivery.attempt_count
-        if result.ok:
-            state, next_attempt_at = store.DELIVERED, None
-        elif result.retryable and attempt_number < delivery.max_attempts:
-            delay = backoff.retry_delay_seconds(
-                attempt_number, self._tuning, retry_after_seconds=result.retry_after_seconds
-            )
-            next_attempt_at = finished + timedelta(seconds=delay)
-            if not item.admitted and item.circuit_open_until is not None:
-                next_attempt_at = max(next_attempt_at, item.circuit_open_until)
-            state = store.RETRYING
-        else:
-            state, next_attempt_at = store.DEAD_LETTERED, None
+        state, next_attempt_at = outcomes.next_state(
+            result,
+            attempt_number=attempt_number,
+            max_attempts=delivery.max_attempts,
+            finished=finished,
+            tuning=self._tuning,
+            circuit_open_until=None if item.admitted else item.circuit_open_until,
+        )
 
         def record(session: Session) -> bool:
             now = self._clock()
@@ -359,7 +365,7 @@ class DeliveryWorker:
                 after = backoff.after_attempt(
                     before,
                     success=result.ok,
-                    counts_against_receiver=result.failure in _RECEIVER_HEALTH_FAILURES,
+                    counts_against_receiver=result.failure in outcomes.RECEIVER_HEALTH_FAILURES,
                     now=now,
                     tuning=self._tuning,
                 )
@@ -373,10 +379,8 @@ class DeliveryWorker:
                     )
             return owned
 
-        try:
-            owned = await self._database.run(record)
-        except Exception:
-            log.exception("recording attempt %d of delivery %s failed", attempt_number, delivery.delivery_id)
+        owned = await self._record_while_leased(record, item, attempt_number)
+        if owned is None:
             return
         if owned and self._on_outcome is not None:
             self._on_outcome(delivery, outcome, state)
@@ -386,6 +390,6 @@ class DeliveryWorker:
                 delivery.delivery_id,
                 delivery.receiver,
                 attempt_number,
-                failure_reason or "failed",
+                outcome.failure_reason or "failed",
             )
         self._on_progress()

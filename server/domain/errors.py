@@ -5,7 +5,8 @@ DomainError                       reason (server.domain.reasons.Reason) -> googl
 │                                 reason INVALID_ARGUMENT unless the raise names a narrower one
 ├── NotFound                      NOT_FOUND, reason `<RESOURCE>_NOT_FOUND` from the resource looked up
 ├── AlreadyExists                 ALREADY_EXISTS, reason named by the raise
-└── FailedPrecondition            FAILED_PRECONDITION, reason named by the raise
+├── FailedPrecondition            FAILED_PRECONDITION, reason named by the raise
+└── Unavailable                   UNAVAILABLE + google.rpc.RetryInfo: retry the same request later
 """
 
 from __future__ import annotations
@@ -64,3 +65,18 @@ class AlreadyExists(DomainError):
 
 class FailedPrecondition(DomainError):
     pass
+
+
+class Unavailable(DomainError):
+    """A dependency (the database) cannot be reached now; the same request may succeed after `retry_after`."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: Reason,
+        retry_after_seconds: float = 1.0,
+        metadata: Mapping[str, str] | None = None,
+    ):
+        super().__init__(message, reason=reason, metadata=metadata)
+        self.retry_after_seconds = retry_after_seconds

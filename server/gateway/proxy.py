@@ -18,6 +18,7 @@ import grpc
 from aiohttp import web
 from google.protobuf.descriptor import ServiceDescriptor
 from google.rpc import code_pb2, status_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from server.gateway.errors import TranscodeError
 from server.gateway.query import go_unescape, parse_query
@@ -25,6 +26,8 @@ from server.gateway.routes import HttpRoute, RouteMatch, RouteTable, routes_for_
 from server.gateway.status import http_status_from_code, status_body, status_from_rpc_error
 from server.gateway.transcode import build_request, message_json
 
+PROBE_PATHS = frozenset({"/livez", "/readyz"})
+PROBE_TIMEOUT_SECONDS = 2.0
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -178,6 +181,8 @@ class GatewayProxy:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         raw_path = request.rel_url.raw_path
+        if request.method in ("GET", "HEAD") and raw_path in PROBE_PATHS:
+            return await self._probe(raw_path)
         if request.method in ("GET", "HEAD"):
             served = self._serve_own_path(raw_path)
             if served is not None:
@@ -218,6 +223,22 @@ class GatewayProxy:
         if body is None:
             body = await self._read_body(request)
         return await self._forward(request, match, body, query, media_type)
+
+    async def _probe(self, raw_path: str) -> web.Response:
+        """/livez: this process answers. /readyz: the server's gRPC health is SERVING (it follows the
+        database), so an HTTP load balancer or a Kubernetes probe routes as a gRPC one would."""
+        if raw_path == "/livez":
+            return web.Response(text="ok\n", content_type="text/plain")
+        try:
+            reply = await health_pb2_grpc.HealthStub(self.channel).Check(
+                health_pb2.HealthCheckRequest(service=""), timeout=PROBE_TIMEOUT_SECONDS
+            )
+            ready = reply.status == health_pb2.HealthCheckResponse.SERVING
+        except grpc.RpcError:
+            ready = False
+        if ready:
+            return web.Response(text="ready\n", content_type="text/plain")
+        return web.Response(status=503, text="not ready\n", content_type="text/plain")
 
     def _serve_own_path(self, raw_path: str) -> web.Response | None:
         document = self.documents.get(raw_path)

@@ -1,17 +1,77 @@
-"""Engine and unit of work: every RPC runs one function inside one transaction, off the event loop."""
+"""Engine and unit of work: every RPC runs one function inside one transaction, off the event loop.
+
+Database faults are answered in one place (`Database.run`):
+- losing the database (connection refused or reset, server shutting down or not yet accepting
+  connections, pool timeout, SQLite locked after the busy timeout, disk full, read-only file) raises
+  `Unavailable` (gRPC UNAVAILABLE with RetryInfo), naming the cause class, never the URL;
+- a serialization failure or deadlock (PostgreSQL 40001 / 40P01) reruns the whole function in a new
+  transaction, a bounded number of times with jittered backoff: every unit of work here is one
+  transaction, or idempotent by request_id, so a rerun is safe.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from server.domain.errors import Unavailable
+from server.domain.reasons import Reason
+
 T = TypeVar("T")
+
+ISOLATION_LEVELS = {
+    "read_committed": "READ COMMITTED",
+    "repeatable_read": "REPEATABLE READ",
+    "serializable": "SERIALIZABLE",
+}
+SERIALIZATION_RETRIES = 5
+SERIALIZATION_BACKOFF_SECONDS = 0.02
+RETRY_AFTER_SECONDS = 1.0
+# How long a new PostgreSQL connection may take before the database counts as unreachable.
+CONNECT_TIMEOUT_SECONDS = 3
+_RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+# SQLSTATE → cause: connection exceptions (08), shutdown / not accepting connections (57P0x),
+# insufficient resources (53: disk full, out of memory, too many connections), read-only transaction.
+_UNAVAILABLE_SQLSTATES = {
+    "57P01": "server shutting down",
+    "57P02": "server crashed",
+    "57P03": "server not accepting connections yet",
+    "53100": "disk full",
+    "53200": "out of memory",
+    "53300": "too many connections",
+    "25006": "read-only database",
+}
+_SQLITE_CAUSES = {
+    "database is locked": "database is locked",
+    "readonly database": "read-only database",
+    "read-only file system": "read-only file system",
+    "disk i/o error": "disk I/O error",
+    "database or disk is full": "disk full",
+    "unable to open database file": "cannot open the database file",
+}
+_CONNECTION_WORDS = {
+    "connection refused": "connection refused",
+    "connection reset": "connection reset",
+    "server closed the connection": "connection closed by the server",
+    "terminating connection": "connection terminated by the server",
+    "timeout expired": "connection timed out",
+    "timed out": "connection timed out",
+    "could not connect": "cannot connect",
+    "no route to host": "no route to host",
+    "the database system is starting up": "server not accepting connections yet",
+    "the database system is shutting down": "server shutting down",
+    "ssl connection has been closed": "connection closed",
+    "consuming input failed": "connection lost",
+}
 
 
 def normalize_database_url(url: str) -> str:
@@ -22,13 +82,24 @@ def normalize_database_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_database_engine(url: str) -> Engine:
+def create_database_engine(url: str, *, isolation: str | None = None) -> Engine:
     url = normalize_database_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    options: dict[str, Any] = {}
+    if isolation is not None:
+        options["isolation_level"] = ISOLATION_LEVELS[isolation]
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=10,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+        **options,
+    )
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -40,13 +111,56 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlstate(error: BaseException) -> str | None:
+    original = getattr(error, "orig", None)
+    state = getattr(original, "sqlstate", None) or getattr(error, "sqlstate", None)
+    return str(state) if state else None
+
+
+def unavailable_cause(error: BaseException) -> str | None:
+    """The cause class when `error` means the database cannot be reached or written now; else None."""
+    if isinstance(error, sa_exc.TimeoutError):
+        return "connection pool exhausted"
+    if not isinstance(error, sa_exc.DBAPIError):
+        return None
+    state = _sqlstate(error)
+    if state is not None:
+        if state.startswith("08"):
+            return "connection failure"
+        return _UNAVAILABLE_SQLSTATES.get(state)
+    text_of_error = str(getattr(error, "orig", error)).lower()
+    for words, cause in (*_SQLITE_CAUSES.items(), *_CONNECTION_WORDS.items()):
+        if words in text_of_error:
+            return cause
+    if error.connection_invalidated:
+        return "connection lost"
+    if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError)) and _driver_of(error) == "psycopg":
+        # psycopg raises OperationalError without a SQLSTATE only for connection-level failures.
+        return "connection failure"
+    return None
+
+
+def _driver_of(error: BaseException) -> str:
+    return type(getattr(error, "orig", error)).__module__.split(".")[0]
+
+
+def is_retryable_conflict(error: BaseException) -> bool:
+    return isinstance(error, sa_exc.DBAPIError) and _sqlstate(error) in _RETRY_SQLSTATES
+
+
 class Database:
     """Owns the engine; the caller's function owns nothing but its session (one transaction)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, isolation: str | None = None) -> None:
         self.url = normalize_database_url(url)
-        self.engine = create_database_engine(self.url)
+        self.engine = create_database_engine(self.url, isolation=isolation)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Told the cause of every call that failed because the database was unavailable.
+        self.on_unavailable: Callable[[str], None] | None = None
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -54,12 +168,41 @@ class Database:
             yield session
 
     def run_sync(self, work: Callable[[Session], T]) -> T:
-        with self.transaction() as session:
-            return work(session)
+        """`work(session)` in one transaction; reruns it on a serialization failure or deadlock."""
+        for attempt in range(SERIALIZATION_RETRIES + 1):
+            try:
+                with self.transaction() as session:
+                    return work(session)
+            except (sa_exc.DBAPIError, sa_exc.TimeoutError) as error:
+                if is_retryable_conflict(error) and attempt < SERIALIZATION_RETRIES:
+                    time.sleep(random.uniform(0, SERIALIZATION_BACKOFF_SECONDS * 2**attempt))
+                    continue
+                unavailable = self._unavailable(error)
+                if unavailable is None:
+                    raise
+                raise unavailable from error
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _unavailable(self, error: BaseException) -> Unavailable | None:
+        cause = unavailable_cause(error)
+        if cause is None:
+            return None
+        if self.on_unavailable is not None:
+            self.on_unavailable(cause)
+        return Unavailable(
+            f"database unavailable: {cause}; retry the request",
+            reason=Reason.DATABASE_UNAVAILABLE,
+            retry_after_seconds=RETRY_AFTER_SECONDS,
+            metadata={"cause": cause},
+        )
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run `work(session)` in one transaction on a worker thread; commit on return, roll back on raise."""
         return await asyncio.to_thread(self.run_sync, work)
+
+    def ping_sync(self) -> None:
+        """One round trip to the database; raises what a call would (Unavailable when it is down)."""
+        self.run_sync(lambda session: session.execute(text("SELECT 1")))
 
     def dispose(self) -> None:
         self.engine.dispose()
