@@ -11,6 +11,9 @@ import pytest
 from server.settings import SettingsError, parse_flag, parse_positive_int
 from tests.conftest import SERVER_COMMAND
 
+CHECK_SECONDS = "CAVRA_DATABASE_CHECK_SECONDS"
+CHECK_FAILURES = "CAVRA_DATABASE_CHECK_FAILURES"
+
 
 def serve(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CAVRA_")}
@@ -47,6 +50,15 @@ def serve(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Complet
         pytest.param(
             {"CAVRA_DELIVERY_CONCURRENCY": "lots"}, ["--migrate"], "CAVRA_DELIVERY_CONCURRENCY", id="tuning"
         ),
+        pytest.param(
+            {"CAVRA_DATABASE_CHECK_SECONDS": "soon"}, [], "CAVRA_DATABASE_CHECK_SECONDS", id="check-s"
+        ),
+        pytest.param({}, ["--database-check-seconds", "0"], "--database-check-seconds", id="check-zero"),
+        pytest.param(
+            {"CAVRA_DATABASE_CHECK_FAILURES": "0"}, [], "CAVRA_DATABASE_CHECK_FAILURES", id="failures"
+        ),
+        pytest.param({"CAVRA_DATABASE_ISOLATION": "chaos"}, [], "CAVRA_DATABASE_ISOLATION", id="isolation"),
+        pytest.param({}, ["--wait-for-database", "-1"], "--wait-for-database", id="wait-negative"),
     ],
 )
 def test_a_bad_value_is_one_line_and_exit_status_2(
@@ -85,3 +97,27 @@ def test_parsers_accept_what_they_document() -> None:
             parse_positive_int("N", text)
     with pytest.raises(SettingsError, match="'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'"):
         parse_flag("F", "x" * 100)
+
+
+def test_wait_for_database_prints_progress_then_fails_with_one_error_line(tmp_path: Path) -> None:
+    # A SQLite file in a folder that never appears: the database stays unavailable for the whole wait.
+    result = subprocess.run(
+        [
+            *SERVER_COMMAND,
+            "--grpc-listen",
+            "127.0.0.1:0",
+            "--http-listen",
+            "off",
+            "--database-url",
+            f"sqlite:///{tmp_path / 'missing' / 'never.db'}",
+            "--wait-for-database",
+            "1.5",
+        ],
+        env={k: v for k, v in os.environ.items() if not k.startswith("CAVRA_")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "waiting for the database (cannot open the database file)" in result.stderr
