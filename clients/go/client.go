@@ -35,7 +35,7 @@ func Dial(ctx context.Context, target string, opts ...Option) (*Client, error) {
 		opt(&s)
 	}
 	if s.serviceConfig == "" {
-		s.serviceConfig = ReadServiceConfig(s.retry, s.waitForReady)
+		s.serviceConfig = ServiceConfig(s.retry, s.waitForReady)
 	}
 	if s.keepalive.Time < minKeepaliveTime {
 		s.keepalive.Time = minKeepaliveTime
@@ -47,6 +47,7 @@ func Dial(ctx context.Context, target string, opts ...Option) (*Client, error) {
 	dialOpts := []grpc.DialOption{
 		grpc.WithKeepaliveParams(s.keepalive),
 		grpc.WithDefaultServiceConfig(s.serviceConfig),
+		grpc.WithDefaultCallOptions(grpc.MaxRetryRPCBufferSize(maxRetryBuffer)),
 		grpc.WithChainUnaryInterceptor(unaryInterceptor(s.timeout)),
 	}
 	if s.plaintext {
@@ -88,8 +89,13 @@ func (c *Client) Escalation() recoveryv1.EscalationServiceClient { return c.esca
 // Reports is the generated ReportService client on this connection.
 func (c *Client) Reports() recoveryv1.ReportServiceClient { return c.reports }
 
+// maxRetryBuffer lets gRPC keep any request the server accepts (its 64 MiB message limit) for a
+// retry: past gRPC's default of 256 KiB a large BatchRecordEvidence would be sent once, never retried.
+const maxRetryBuffer = 64 << 20
+
 // unaryInterceptor applies the default deadline, fills request_id on mutating requests and turns
-// failures into *Error. It runs once per call, outside the retries of the service config.
+// failures into *Error. It runs once per call, outside the retries of the service config, so every
+// attempt of a write re-sends the same serialized request with the same request_id.
 func unaryInterceptor(timeout time.Duration) grpc.UnaryClientInterceptor {
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,
 		invoker grpc.UnaryInvoker, opts ...grpc.CallOption,
@@ -140,15 +146,22 @@ var services = []protoreflect.FileDescriptor{
 }
 
 // ReadMethods are the full method names ("/pkg.Service/Method") of the read RPCs: those whose
-// request has no request_id. Only these are retried on UNAVAILABLE; writes rely on request_id.
-func ReadMethods() []string {
+// request has no request_id.
+func ReadMethods() []string { return methodNames(false) }
+
+// WriteMethods are the full method names of the write RPCs: those whose request has a request_id,
+// which the server acts on at most once per request_id (docs/idempotency.md).
+func WriteMethods() []string { return methodNames(true) }
+
+// methodNames lists the methods of services whose request has (writes) or lacks (reads) a request_id.
+func methodNames(writes bool) []string {
 	var names []string
 	for _, file := range services {
 		for i := 0; i < file.Services().Len(); i++ {
 			svc := file.Services().Get(i)
 			for j := 0; j < svc.Methods().Len(); j++ {
 				m := svc.Methods().Get(j)
-				if m.Input().Fields().ByName(requestIDField) == nil {
+				if (m.Input().Fields().ByName(requestIDField) != nil) == writes {
 					names = append(names, fmt.Sprintf("/%s/%s", svc.FullName(), m.Name()))
 				}
 			}
@@ -157,20 +170,32 @@ func ReadMethods() []string {
 	return names
 }
 
-// DefaultServiceConfig is the service config Dial uses: read RPCs wait for a ready connection (up to
-// their deadline) and are retried on UNAVAILABLE with DefaultRetryPolicy; writes are never retried.
-func DefaultServiceConfig() string { return ReadServiceConfig(DefaultRetryPolicy, true) }
+// DefaultServiceConfig is the service config Dial uses: every RPC, read or write, waits for a ready
+// connection (up to its deadline) and is retried on UNAVAILABLE with DefaultRetryPolicy.
+func DefaultServiceConfig() string { return ServiceConfig(DefaultRetryPolicy, true) }
 
-// ReadServiceConfig is a service config with one methodConfig for ReadMethods: waitForReady as
-// given and, when policy allows more than one attempt, a retryPolicy on UNAVAILABLE. gRPC rejects a
-// retryPolicy with maxAttempts below 2 and caps it at 5 (grpc.WithMaxCallAttempts raises the cap).
+// ServiceConfig is a service config with one methodConfig for ReadMethods and WriteMethods:
+// waitForReady as given and, when policy allows more than one attempt, a retryPolicy on UNAVAILABLE.
+// gRPC rejects a retryPolicy with maxAttempts below 2 and caps it at 5 (grpc.WithMaxCallAttempts
+// raises the cap).
+func ServiceConfig(policy RetryPolicy, waitForReady bool) string {
+	return serviceConfig(append(ReadMethods(), WriteMethods()...), policy, waitForReady)
+}
+
+// ReadServiceConfig is the earlier default: the methodConfig of ServiceConfig for ReadMethods only,
+// so writes neither wait for a ready connection nor are retried. Pass it to WithServiceConfig to keep
+// that behaviour.
 func ReadServiceConfig(policy RetryPolicy, waitForReady bool) string {
+	return serviceConfig(ReadMethods(), policy, waitForReady)
+}
+
+func serviceConfig(methods []string, policy RetryPolicy, waitForReady bool) string {
 	type name struct {
 		Service string `json:"service"`
 		Method  string `json:"method"`
 	}
 	var names []name
-	for _, full := range ReadMethods() {
+	for _, full := range methods {
 		service, method, _ := strings.Cut(strings.TrimPrefix(full, "/"), "/")
 		names = append(names, name{Service: service, Method: method})
 	}

@@ -308,18 +308,47 @@ func TestReadIsRetriedWhileTheServerRestarts(t *testing.T) {
 	}
 }
 
-func TestWriteIsNotRetriedWhileTheServerIsDown(t *testing.T) {
+// With the defaults a write made while the server is down waits for the connection like a read, and
+// is stored once when the server is back.
+func TestWriteWaitsForTheServerWhileItRestarts(t *testing.T) {
 	t.Parallel()
-	server := startServer(t, "127.0.0.1:0", filepath.Join(t.TempDir(), "db.sqlite"), "")
-	client := dial(t, server.Address)
-	if _, err := client.Dashboard(context.Background()); err != nil {
+	dbPath := filepath.Join(t.TempDir(), "db.sqlite")
+	first := startServer(t, "127.0.0.1:0", dbPath, "")
+	issued := make(chan struct{}, 1)
+	signal := grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any,
+		cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption,
+	) error {
+		if strings.HasSuffix(method, "/CreateRecoveryEscalationPlan") {
+			issued <- struct{}{}
+		}
+		return invoker(ctx, method, req, reply, cc, opts...)
+	})
+	client := dial(t, first.Address, recovery.WithDialOptions(signal))
+	ctx := context.Background()
+	if _, err := client.Dashboard(ctx); err != nil {
 		t.Fatalf("Dashboard: %v", err)
 	}
-	server.Stop()
+	first.Stop()
 
-	_, err := client.CreatePlan(context.Background(), nil)
-	if !recovery.IsCode(err, codes.Unavailable) {
-		t.Fatalf("CreatePlan with the server down = %v, want UNAVAILABLE without waiting", err)
+	type outcome struct {
+		plan *recovery.RecoveryEscalationPlan
+		err  error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		plan, err := client.CreatePlan(ctx, &recovery.CreateRecoveryEscalationPlanRequest{GeneratedBy: "restart"})
+		done <- outcome{plan, err}
+	}()
+	<-issued // the write is in flight while nothing listens on the port
+	startServer(t, first.Address, dbPath, "")
+
+	got := <-done
+	if got.err != nil {
+		t.Fatalf("CreatePlan across the restart failed: %v", got.err)
+	}
+	plans, err := client.ListPlans(ctx, nil)
+	if err != nil || len(plans.GetPlans()) != 1 || plans.GetPlans()[0].GetPlanId() != got.plan.GetPlanId() {
+		t.Fatalf("ListPlans = %v, %v, want the one plan %s", plans, err, got.plan.GetPlanId())
 	}
 }
 

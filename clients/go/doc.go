@@ -1,8 +1,9 @@
 // Package recovery is the Go SDK for the CAVRA Recovery Escalation Service.
 //
 // Dial returns a Client over one gRPC connection with production defaults: a deadline on every
-// call, read RPCs retried on UNAVAILABLE (service config retryPolicy), keepalive pings the Python
-// server accepts, request_id filled with a UUID on mutating requests, and errors returned as *Error
+// call, request_id filled with a UUID on mutating requests, reads and writes retried on UNAVAILABLE
+// (service config retryPolicy; a write is re-sent with the same request_id, which the server answers
+// without acting twice), keepalive pings the Python server accepts, and errors returned as *Error
 // with the decoded google.rpc details:
 //
 //	client, err := recovery.Dial(ctx, "127.0.0.1:50051", recovery.WithPlaintext())

@@ -22,9 +22,14 @@ var DefaultKeepalive = keepalive.ClientParameters{
 // minKeepaliveTime keeps user settings at twice the server's 10 s minimum ping interval.
 const minKeepaliveTime = 20 * time.Second
 
-// RetryPolicy is how read RPCs are retried on UNAVAILABLE (the gRPC service-config retryPolicy): the
-// n-th retry waits min(InitialBackoff*BackoffMultiplier^(n-1), MaxBackoff), jittered by +/-20%, all
-// within the call's deadline. MaxAttempts counts the first attempt; 1 disables retries.
+// RetryPolicy is how RPCs, reads and writes alike, are retried on UNAVAILABLE (the gRPC service-config
+// retryPolicy): the n-th retry waits min(InitialBackoff*BackoffMultiplier^(n-1), MaxBackoff), jittered
+// by +/-20%, all within the call's deadline. MaxAttempts counts the first attempt; 1 disables retries.
+//
+// A write is safe to retry: gRPC re-sends the request serialized for the first attempt, with the
+// request_id the SDK filled once before it, and the server answers a repeated request_id with the
+// first response without acting again. No other code is retried: after DEADLINE_EXCEEDED the server
+// may have acted, and the caller may resend the same request (same request_id) safely.
 type RetryPolicy struct {
 	MaxAttempts       int
 	InitialBackoff    time.Duration
@@ -82,15 +87,22 @@ func WithKeepalive(params keepalive.ClientParameters) Option {
 	return func(s *settings) { s.keepalive = params }
 }
 
-// WithReadRetry replaces DefaultRetryPolicy for read RPCs (MaxAttempts 1: no retries).
-func WithReadRetry(policy RetryPolicy) Option { return func(s *settings) { s.retry = policy } }
+// WithRetry replaces DefaultRetryPolicy for every RPC, reads and writes (MaxAttempts 1: no retries).
+func WithRetry(policy RetryPolicy) Option { return func(s *settings) { s.retry = policy } }
 
-// WithWaitForReady sets whether read RPCs wait for a ready connection (the default, true) or fail
-// fast with UNAVAILABLE while the server is unreachable, leaving recovery to the retry policy.
+// WithReadRetry is WithRetry under its earlier name, from when only reads were retried; the policy
+// now applies to writes too.
+//
+// Deprecated: use WithRetry.
+func WithReadRetry(policy RetryPolicy) Option { return WithRetry(policy) }
+
+// WithWaitForReady sets whether RPCs wait for a ready connection (the default, true) or fail fast
+// with UNAVAILABLE while the server is unreachable, leaving recovery to the retry policy. Waiting is
+// safe for writes too: a call waiting for the connection has not been sent yet.
 func WithWaitForReady(wait bool) Option { return func(s *settings) { s.waitForReady = wait } }
 
-// WithServiceConfig replaces the whole service config JSON; WithReadRetry and WithWaitForReady are
-// then ignored.
+// WithServiceConfig replaces the whole service config JSON; WithRetry and WithWaitForReady are then
+// ignored. ReadServiceConfig builds the earlier default, which neither waits for nor retries writes.
 func WithServiceConfig(json string) Option { return func(s *settings) { s.serviceConfig = json } }
 
 // WithUserAgent prefixes the gRPC user agent.

@@ -7,45 +7,115 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	recoveryv1 "github.com/cavra/recovery/generated/go/cavra/recovery/v1"
 )
 
-func TestDefaultServiceConfigRetriesOnlyReads(t *testing.T) {
+// methodConfig is the part of a service config these tests read.
+type methodConfig struct {
+	Name         []map[string]string `json:"name"`
+	WaitForReady bool                `json:"waitForReady"`
+	RetryPolicy  *struct {
+		MaxAttempts          int      `json:"maxAttempts"`
+		RetryableStatusCodes []string `json:"retryableStatusCodes"`
+	} `json:"retryPolicy"`
+}
+
+func parseServiceConfig(t *testing.T, config string) []methodConfig {
+	t.Helper()
+	var parsed struct {
+		MethodConfig []methodConfig `json:"methodConfig"`
+	}
+	if err := json.Unmarshal([]byte(config), &parsed); err != nil {
+		t.Fatal(err)
+	}
+	return parsed.MethodConfig
+}
+
+func namedMethods(config methodConfig) []string {
+	var names []string
+	for _, name := range config.Name {
+		names = append(names, "/"+name["service"]+"/"+name["method"])
+	}
+	return names
+}
+
+func TestReadsAndWritesAreSplitByRequestID(t *testing.T) {
 	t.Parallel()
-	reads := ReadMethods()
+	reads, writes := ReadMethods(), WriteMethods()
 	for _, read := range []string{
 		"/cavra.recovery.v1.EscalationService/GetRecoveryEscalationPlan",
 		"/cavra.recovery.v1.EvidenceService/ListRetryExecutions",
 		"/cavra.recovery.v1.ReportService/GetRollbackDrillDashboard",
 	} {
-		if !slices.Contains(reads, read) {
-			t.Errorf("%s is not a read method", read)
+		if !slices.Contains(reads, read) || slices.Contains(writes, read) {
+			t.Errorf("%s is not a read method only", read)
 		}
 	}
 	for _, write := range []string{
 		"/cavra.recovery.v1.EscalationService/CreateRecoveryEscalationPlan",
 		"/cavra.recovery.v1.EscalationService/DeliverRecoveryEscalation",
 		"/cavra.recovery.v1.EvidenceService/RecordRetryExecution",
+		"/cavra.recovery.v1.EvidenceService/BatchRecordEvidence",
 	} {
-		if slices.Contains(reads, write) {
-			t.Errorf("%s is retried but is a write", write)
+		if !slices.Contains(writes, write) || slices.Contains(reads, write) {
+			t.Errorf("%s is not a write method only", write)
 		}
 	}
-	var config struct {
-		MethodConfig []struct {
-			Name        []map[string]string `json:"name"`
-			RetryPolicy struct {
-				RetryableStatusCodes []string `json:"retryableStatusCodes"`
-			} `json:"retryPolicy"`
-		} `json:"methodConfig"`
+	rpcs := 0
+	for _, file := range services {
+		for i := 0; i < file.Services().Len(); i++ {
+			rpcs += file.Services().Get(i).Methods().Len()
+		}
 	}
-	if err := json.Unmarshal([]byte(DefaultServiceConfig()), &config); err != nil {
-		t.Fatal(err)
+	if len(reads)+len(writes) != rpcs {
+		t.Errorf("%d reads + %d writes, want every one of the %d RPCs", len(reads), len(writes), rpcs)
 	}
-	if len(config.MethodConfig) != 1 || len(config.MethodConfig[0].Name) != len(reads) ||
-		!slices.Equal(config.MethodConfig[0].RetryPolicy.RetryableStatusCodes, []string{"UNAVAILABLE"}) {
+}
+
+func TestDefaultServiceConfigRetriesReadsAndWritesOnUnavailableOnly(t *testing.T) {
+	t.Parallel()
+	configs := parseServiceConfig(t, DefaultServiceConfig())
+	if len(configs) != 1 {
+		t.Fatalf("service config = %s, want one methodConfig", DefaultServiceConfig())
+	}
+	config := configs[0]
+	want := append(ReadMethods(), WriteMethods()...)
+	if got := namedMethods(config); !slices.Equal(got, want) {
+		t.Errorf("methodConfig names %v, want every read and write %v", got, want)
+	}
+	if !config.WaitForReady || config.RetryPolicy == nil ||
+		config.RetryPolicy.MaxAttempts != DefaultRetryPolicy.MaxAttempts ||
+		!slices.Equal(config.RetryPolicy.RetryableStatusCodes, []string{"UNAVAILABLE"}) {
 		t.Errorf("service config = %s", DefaultServiceConfig())
+	}
+}
+
+func TestReadServiceConfigStillCoversOnlyReads(t *testing.T) {
+	t.Parallel()
+	configs := parseServiceConfig(t, ReadServiceConfig(DefaultRetryPolicy, true))
+	if len(configs) != 1 || !slices.Equal(namedMethods(configs[0]), ReadMethods()) {
+		t.Errorf("ReadServiceConfig = %s, want the read methods only", ReadServiceConfig(DefaultRetryPolicy, true))
+	}
+}
+
+func TestWithReadRetryIsWithRetry(t *testing.T) {
+	t.Parallel()
+	policy := RetryPolicy{MaxAttempts: 3, InitialBackoff: time.Second, MaxBackoff: 2 * time.Second, BackoffMultiplier: 1.5}
+	var viaRetry, viaReadRetry settings
+	WithRetry(policy)(&viaRetry)
+	WithReadRetry(policy)(&viaReadRetry) //nolint:staticcheck // the deprecated alias is what is tested
+	if viaRetry.retry != policy || viaReadRetry.retry != policy {
+		t.Errorf("WithRetry gave %+v, WithReadRetry gave %+v, want %+v", viaRetry.retry, viaReadRetry.retry, policy)
+	}
+}
+
+func TestSingleAttemptPolicyHasNoRetryPolicy(t *testing.T) {
+	t.Parallel()
+	configs := parseServiceConfig(t, ServiceConfig(RetryPolicy{MaxAttempts: 1}, false))
+	if len(configs) != 1 || configs[0].RetryPolicy != nil || configs[0].WaitForReady {
+		t.Errorf("ServiceConfig(MaxAttempts 1, no wait) = %s", ServiceConfig(RetryPolicy{MaxAttempts: 1}, false))
 	}
 }
 

@@ -141,7 +141,7 @@ func TestFailFastReadIsRetriedByThePolicyUntilTheServerIsBack(t *testing.T) {
 // retry policy's doing. Once the new server is up, the same client reads again.
 func TestFailFastReadWithASingleAttemptFailsWhileTheServerIsDown(t *testing.T) {
 	t.Parallel()
-	first, dbPath, planID, client, counter := restartScenario(t, recovery.WithReadRetry(recovery.RetryPolicy{MaxAttempts: 1}))
+	first, dbPath, planID, client, counter := restartScenario(t, recovery.WithRetry(recovery.RetryPolicy{MaxAttempts: 1}))
 
 	_, err := client.GetPlan(context.Background(), planID)
 	if !recovery.IsCode(err, codes.Unavailable) {

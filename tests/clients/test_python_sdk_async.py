@@ -92,10 +92,18 @@ async def test_async_read_is_retried_while_the_server_restarts(
     assert fetched.plan_id == plan.plan_id
 
 
-async def test_async_write_is_not_retried_while_the_server_is_down(grpc_server: ServerProcess) -> None:
-    async with AsyncRecoveryClient(grpc_server.grpc_address, plaintext=True) as client:
+async def test_async_write_waits_for_the_server_while_it_restarts(
+    server_factory: ServerFactory, sqlite_url: str
+) -> None:
+    first = server_factory(database_url=sqlite_url, http=False)
+    port = int(first.grpc_address.rsplit(":", 1)[1])
+    async with AsyncRecoveryClient(first.grpc_address, plaintext=True) as client:
         await client.get_rollback_drill_dashboard()
-        await asyncio.to_thread(grpc_server.stop)
-        with pytest.raises(RecoveryError) as caught:
-            await client.create_recovery_escalation_plan()
-    assert caught.value.code is StatusCode.UNAVAILABLE
+        await asyncio.to_thread(first.stop)
+        write = asyncio.create_task(client.create_recovery_escalation_plan(generated_by="restart"))
+        await asyncio.sleep(0)  # one loop turn: the task has issued the call and awaits the channel
+        assert not write.done()
+        await asyncio.to_thread(server_factory, database_url=sqlite_url, http=False, grpc_port=port)
+        plan = await write
+        listed = (await client.list_recovery_escalation_plans()).plans
+    assert [p.plan_id for p in listed] == [plan.plan_id]

@@ -1,17 +1,22 @@
-"""The read retry policy of both Python clients against a real restart: with wait_for_ready=False a read
-issued while nothing listens fails with UNAVAILABLE and only the RetryPolicy carries it across."""
+"""The retry policy of both Python clients against a real restart: with wait_for_ready=False a read or
+a write issued while nothing listens fails with UNAVAILABLE and only the RetryPolicy carries it across;
+the retried write is stored once, under the request_id the SDK filled before the first attempt."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from cavra_recovery_client import AsyncRecoveryClient, RecoveryClient, RecoveryError, RetryPolicy, StatusCode
+from server.storage.database import normalize_database_url
+from tests.clients import sdk_evidence as sample
 from tests.conftest import ServerProcess
 
 ServerFactory = Callable[..., ServerProcess]
@@ -27,7 +32,8 @@ FAST_RECONNECT = (
 
 @dataclass(frozen=True)
 class CountingRetry(RetryPolicy):
-    """The given policy (by default the SDK's default), recording each backoff it hands out."""
+    """The given policy (by default the SDK's default), recording each backoff it hands out: the SDK
+    asks for one after every failed attempt, so `waits` counts the failed attempts."""
 
     waits: list[float] = field(default_factory=list)
     failed: threading.Event = field(default_factory=threading.Event)
@@ -147,3 +153,112 @@ async def test_async_fail_fast_read_with_a_single_attempt_fails_while_the_server
         else:
             pytest.fail("the client never read from the restarted server")
     assert fetched.plan_id == plan.plan_id
+
+
+def stored_request_ids(database_url: str, method: str) -> list[str]:
+    """The request_ids the server keeps for `method` (one row per request_id it acted on)."""
+    engine = create_engine(normalize_database_url(database_url))
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT request_id FROM idempotency_keys WHERE method = :method"), {"method": method}
+            )
+            return [str(row[0]) for row in rows]
+    finally:
+        engine.dispose()
+
+
+def test_sync_fail_fast_write_is_retried_until_the_server_is_back_and_stored_once(
+    server_factory: ServerFactory, database_url: str
+) -> None:
+    first = server_factory(database_url=database_url, http=False)
+    port = int(first.grpc_address.rsplit(":", 1)[1])
+    policy = CountingRetry()
+    execution = sample.failed_execution("write-retry")
+    with RecoveryClient(
+        first.grpc_address, plaintext=True, wait_for_ready=False, retry=policy, options=FAST_RECONNECT
+    ) as client:
+        client.get_rollback_drill_dashboard()
+        first.stop()
+
+        def restart() -> None:
+            policy.failed.wait(30)  # the first attempt has failed with UNAVAILABLE
+            server_factory(database_url=database_url, http=False, grpc_port=port)
+
+        restarter = threading.Thread(target=restart)
+        restarter.start()
+        try:
+            recorded = client.record_retry_execution(execution)
+        finally:
+            restarter.join()
+        assert recorded.created
+        assert 1 <= len(policy.waits) < policy.max_attempts
+
+        (request_id,) = stored_request_ids(database_url, "RecordRetryExecution")
+        assert uuid.UUID(request_id).version == 4
+        listed = client.list_retry_executions().retry_executions
+        assert [e.execution_id for e in listed] == [execution.execution_id]
+        # The SDK's request_id answers the first response (created); a new request_id acts again.
+        repeated = client.record_retry_execution(execution, request_id=request_id)
+        assert repeated.SerializeToString() == recorded.SerializeToString()
+        assert client.record_retry_execution(execution).created is False
+
+
+async def test_async_fail_fast_write_is_retried_until_the_server_is_back_and_stored_once(
+    server_factory: ServerFactory, database_url: str
+) -> None:
+    first = server_factory(database_url=database_url, http=False)
+    port = int(first.grpc_address.rsplit(":", 1)[1])
+    policy = CountingRetry()
+    execution = sample.failed_execution("write-retry")
+    async with AsyncRecoveryClient(
+        first.grpc_address, plaintext=True, wait_for_ready=False, retry=policy, options=FAST_RECONNECT
+    ) as client:
+        await client.get_rollback_drill_dashboard()
+        await asyncio.to_thread(first.stop)
+        write = asyncio.create_task(client.record_retry_execution(execution))
+        assert await asyncio.to_thread(policy.failed.wait, 30)  # the first attempt failed: UNAVAILABLE
+        await asyncio.to_thread(server_factory, database_url=database_url, http=False, grpc_port=port)
+        recorded = await write
+        assert recorded.created
+        assert 1 <= len(policy.waits) < policy.max_attempts
+
+        (request_id,) = await asyncio.to_thread(stored_request_ids, database_url, "RecordRetryExecution")
+        assert uuid.UUID(request_id).version == 4
+        listed = (await client.list_retry_executions()).retry_executions
+        assert [e.execution_id for e in listed] == [execution.execution_id]
+        repeated = await client.record_retry_execution(execution, request_id=request_id)
+        assert repeated.SerializeToString() == recorded.SerializeToString()
+        assert (await client.record_retry_execution(execution)).created is False
+
+
+def rejected_attempts(server: ServerProcess) -> int:
+    """RecordRetryExecution calls the server answered INVALID_ARGUMENT, from its DEBUG access log."""
+    return sum(
+        "rpc /cavra.recovery.v1.EvidenceService/RecordRetryExecution INVALID_ARGUMENT" in line
+        for line in server.log_lines
+    )
+
+
+def test_sync_write_rejected_with_invalid_argument_is_sent_once(
+    server_factory: ServerFactory, sqlite_url: str
+) -> None:
+    server = server_factory(database_url=sqlite_url, http=False, extra_args=["--log-level", "DEBUG"])
+    with RecoveryClient(server.grpc_address, plaintext=True) as client:
+        with pytest.raises(RecoveryError) as caught:
+            client.record_retry_execution(sample.execution_without_time())
+    assert caught.value.code is StatusCode.INVALID_ARGUMENT
+    server.stop()  # and read its log to the end
+    assert rejected_attempts(server) == 1
+
+
+async def test_async_write_rejected_with_invalid_argument_is_sent_once(
+    server_factory: ServerFactory, sqlite_url: str
+) -> None:
+    server = server_factory(database_url=sqlite_url, http=False, extra_args=["--log-level", "DEBUG"])
+    async with AsyncRecoveryClient(server.grpc_address, plaintext=True) as client:
+        with pytest.raises(RecoveryError) as caught:
+            await client.record_retry_execution(sample.execution_without_time())
+    assert caught.value.code is StatusCode.INVALID_ARGUMENT
+    await asyncio.to_thread(server.stop)
+    assert rejected_attempts(server) == 1

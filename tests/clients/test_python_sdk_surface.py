@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.resources
 import inspect
+import time
 import uuid
 
 import grpc
@@ -15,7 +16,7 @@ import cavra_recovery_client
 from cavra.recovery.v1 import escalation_pb2
 from cavra_recovery_client import AsyncRecoveryClient, RecoveryClient, RecoveryError, RetryPolicy, StatusCode
 from cavra_recovery_client import _methods as methods
-from cavra_recovery_client._channel import fill_request_id, is_loopback
+from cavra_recovery_client._channel import fill_request_id, is_loopback, retry_delay
 from cavra_recovery_client._errors import error_from_rpc
 
 PUBLIC_SURFACE = [
@@ -72,10 +73,24 @@ def test_package_is_typed() -> None:
     assert importlib.resources.files("cavra_recovery_client").joinpath("py.typed").is_file()
 
 
-def test_reads_are_the_rpcs_without_request_id() -> None:
-    assert methods.GET_PLAN.is_read and methods.LIST_PLANS.is_read and methods.GET_DASHBOARD.is_read
-    assert not methods.CREATE_PLAN.is_read and not methods.DELIVER.is_read
-    assert not methods.RECORD_RETRY_EXECUTION.is_read
+@pytest.mark.parametrize("code", [code for code in StatusCode if code is not StatusCode.UNAVAILABLE])
+def test_no_code_but_unavailable_is_retried(code: StatusCode) -> None:
+    assert retry_delay(RetryPolicy(), code, attempt=1, deadline=None) is None
+
+
+def test_unavailable_is_retried_until_the_attempts_are_spent() -> None:
+    policy = RetryPolicy(max_attempts=3, initial_backoff=0.1, max_backoff=1.0, multiplier=2.0)
+    delays = [retry_delay(policy, StatusCode.UNAVAILABLE, attempt, None) for attempt in (1, 2, 3)]
+    assert delays[0] is not None and 0.08 <= delays[0] <= 0.12
+    assert delays[1] is not None and 0.16 <= delays[1] <= 0.24
+    assert delays[2] is None
+
+
+def test_unavailable_is_not_retried_when_the_wait_would_reach_the_deadline() -> None:
+    policy = RetryPolicy(initial_backoff=1.0)
+    soon = time.monotonic() + 0.5
+    assert retry_delay(policy, StatusCode.UNAVAILABLE, 1, soon) is None
+    assert retry_delay(policy, StatusCode.UNAVAILABLE, 1, soon + 10) is not None
 
 
 def test_request_id_is_filled_only_when_empty() -> None:

@@ -127,13 +127,29 @@ def test_sync_read_is_retried_while_the_server_restarts(
     assert restarted and restarted[0].grpc_address == first.grpc_address
 
 
-def test_sync_write_is_not_retried_while_the_server_is_down(grpc_server: ServerProcess) -> None:
-    with RecoveryClient(grpc_server.grpc_address, plaintext=True) as client:
+def test_sync_write_waits_for_the_server_while_it_restarts(
+    server_factory: ServerFactory, sqlite_url: str
+) -> None:
+    first = server_factory(database_url=sqlite_url, http=False)
+    port = int(first.grpc_address.rsplit(":", 1)[1])
+    with RecoveryClient(first.grpc_address, plaintext=True) as client:
         client.get_rollback_drill_dashboard()
-        grpc_server.stop()
-        with pytest.raises(RecoveryError) as caught:
-            client.create_recovery_escalation_plan()
-    assert caught.value.code is StatusCode.UNAVAILABLE
+        first.stop()
+        issuing = threading.Event()
+
+        def restart() -> None:
+            issuing.wait()
+            server_factory(database_url=sqlite_url, http=False, grpc_port=port)
+
+        restarter = threading.Thread(target=restart)
+        restarter.start()
+        issuing.set()  # the new process needs far longer to boot than this call needs to be issued
+        try:
+            plan = client.create_recovery_escalation_plan(generated_by="restart")
+        finally:
+            restarter.join()
+        listed = client.list_recovery_escalation_plans().plans
+    assert [p.plan_id for p in listed] == [plan.plan_id]
 
 
 def test_sync_bearer_token_authenticates_and_roles_are_enforced(

@@ -6,8 +6,9 @@
         plan = client.create_recovery_escalation_plan(generated_by="release-bot")
 
 RecoveryClient (blocking) and AsyncRecoveryClient (asyncio) share the defaults: a deadline on every
-call, reads retried on UNAVAILABLE with backoff (RetryPolicy), a UUID request_id on mutating calls,
-keepalive pings the server accepts. Every failure raises RecoveryError (code: StatusCode, message,
+call, a UUID request_id on mutating calls, reads and writes retried on UNAVAILABLE with backoff
+(RetryPolicy; a write is resent with the same request_id, so the server acts once), keepalive pings
+the server accepts. Every failure raises RecoveryError (code: StatusCode, message,
 reason, domain, metadata, field_violations); callers never need to import grpc.
 
 The messages are the generated ones (package cavra.recovery.v1); the most used are re-exported here.

@@ -29,6 +29,7 @@ from cavra_recovery_client._channel import (
     UnaryMethod,
     channel_settings,
     fill_request_id,
+    retry_delay,
 )
 from cavra_recovery_client._errors import RecoveryError, StatusCode, closed_client_error, error_from_rpc
 
@@ -36,10 +37,11 @@ from cavra_recovery_client._errors import RecoveryError, StatusCode, closed_clie
 class AsyncRecoveryClient:
     """An asyncio client for the recovery service, with the same defaults as RecoveryClient.
 
-    Every call has a deadline (`timeout`, default 30 s), read calls wait for a ready connection
-    (unless `wait_for_ready=False`: then they fail fast while the server is unreachable) and are
-    retried on UNAVAILABLE with backoff, mutating calls get a UUID request_id when they have none,
-    and every failure is raised as RecoveryError. Use it as an async context manager or await close().
+    Every call has a deadline (`timeout`, default 30 s), mutating calls get a UUID request_id when
+    they have none, every call waits for a ready connection (unless `wait_for_ready=False`: then it
+    fails fast while the server is unreachable) and is retried on UNAVAILABLE with backoff (`retry`;
+    a write resends the same bytes, request_id included, so the server acts on it once), and every
+    failure is raised as RecoveryError. Use it as an async context manager or await close().
     """
 
     def __init__(
@@ -100,12 +102,12 @@ class AsyncRecoveryClient:
         if self._closed:
             raise closed_client_error(method.name)
         fill_request_id(request)
+        # Serialized once: every attempt sends these bytes, so a retried write keeps its request_id.
+        payload = request.SerializeToString()
         budget = timeout if timeout is not None else self._settings.timeout
         deadline = None if budget is None else time.monotonic() + budget
         callable_ = self._channel.unary_unary(
-            method.path,
-            request_serializer=method.request_type.SerializeToString,
-            response_deserializer=method.deserialize,
+            method.path, request_serializer=None, response_deserializer=method.deserialize
         )
         attempt = 0
         while True:
@@ -113,10 +115,10 @@ class AsyncRecoveryClient:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
                 response: Response = await callable_(
-                    request,
+                    payload,
                     timeout=remaining,
                     metadata=self._settings.call_metadata,
-                    wait_for_ready=method.is_read and self._settings.wait_for_ready,
+                    wait_for_ready=self._settings.wait_for_ready,
                 )
                 return response
             except grpc.RpcError as error:
@@ -126,13 +128,8 @@ class AsyncRecoveryClient:
                 if self._closed:
                     raise closed_client_error(method.name) from None
                 raise RecoveryError(StatusCode.INTERNAL, str(error), method=method.name) from error
-            delay = self._settings.retry.backoff(attempt)
-            retryable = method.is_read and failure.code == "UNAVAILABLE"
-            if (
-                not retryable
-                or attempt >= self._settings.retry.max_attempts
-                or (deadline is not None and time.monotonic() + delay >= deadline)
-            ):
+            delay = retry_delay(self._settings.retry, failure.code, attempt, deadline)
+            if delay is None:
                 raise failure
             await asyncio.sleep(delay)
 

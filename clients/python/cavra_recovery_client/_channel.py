@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 
 import grpc
 from google.protobuf.message import Message
+
+from cavra_recovery_client._errors import StatusCode
 
 Request = TypeVar("Request", bound=Message)
 Response = TypeVar("Response", bound=Message)
@@ -33,12 +36,17 @@ KEEPALIVE_OPTIONS: tuple[tuple[str, int], ...] = (
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """Retries of read RPCs on UNAVAILABLE: exponential backoff jittered by +/-20% (as gRPC's own
+    """Retries of every RPC on UNAVAILABLE: exponential backoff jittered by +/-20% (as gRPC's own
     retry policy), within the deadline. `max_attempts` counts the first attempt; 1 disables retries.
 
+    Reads and writes follow the same policy. A write is safe to repeat because every attempt sends the
+    same bytes, request_id included (filled once, before the first attempt), and the server answers a
+    repeated request_id with the first response without acting again (docs/idempotency.md). No other
+    code is retried: after DEADLINE_EXCEEDED the server may still have acted, so the caller decides,
+    and may resend the same request (same request_id) safely.
+
     The default waits about 0.5, 1, 2, 4 and 5 s between 6 attempts: some 12.5 s (at least 10 s),
-    enough to ride out a server restart within the default 30 s deadline. Writes are never retried
-    by the SDK; they carry a request_id so the caller may retry them safely.
+    enough to ride out a server restart within the default 30 s deadline.
     """
 
     max_attempts: int = 6
@@ -54,10 +62,27 @@ class RetryPolicy:
 
 DEFAULT_RETRY = RetryPolicy()
 
+# The same for reads and writes: a write is retried with the same bytes, request_id included.
+RETRYABLE_CODES = frozenset({StatusCode.UNAVAILABLE})
+
+
+def retry_delay(policy: RetryPolicy, code: StatusCode, attempt: int, deadline: float | None) -> float | None:
+    """Seconds to wait before retrying failed attempt number `attempt` (1-based), or None to give up:
+    the code is not UNAVAILABLE, the attempts are spent, or the wait would reach the deadline
+    (a `time.monotonic()` instant)."""
+    delay = policy.backoff(attempt)  # asked once per failed attempt, retried or not
+    if (
+        code not in RETRYABLE_CODES
+        or attempt >= policy.max_attempts
+        or (deadline is not None and time.monotonic() + delay >= deadline)
+    ):
+        return None
+    return delay
+
 
 @dataclass(frozen=True, slots=True)
 class UnaryMethod(Generic[Request, Response]):
-    """One RPC: its path, message classes, and whether it is a read (no request_id, safe to retry)."""
+    """One RPC: its path and message classes."""
 
     path: str
     request_type: type[Request]
@@ -66,10 +91,6 @@ class UnaryMethod(Generic[Request, Response]):
     @property
     def name(self) -> str:
         return self.path.rsplit("/", 1)[-1]
-
-    @property
-    def is_read(self) -> bool:
-        return "request_id" not in self.request_type.DESCRIPTOR.fields_by_name
 
     @property
     def deserialize(self) -> Callable[[bytes], Response]:
