@@ -17,9 +17,10 @@ PROTOC_GEN_GO_VERSION := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.5.1
 GRPC_GATEWAY_VERSION := v2.33.0
 GRPCURL_VERSION := v1.9.3
+TOXIPROXY_VERSION := v2.12.0
 
 GO_TOOLS := $(TOOLS)/protoc-gen-go $(TOOLS)/protoc-gen-go-grpc $(TOOLS)/protoc-gen-grpc-gateway \
-	$(TOOLS)/protoc-gen-openapiv2 $(TOOLS)/grpcurl
+	$(TOOLS)/protoc-gen-openapiv2 $(TOOLS)/grpcurl $(TOOLS)/toxiproxy-server
 
 PROTOS := $(wildcard proto/cavra/recovery/v1/*.proto)
 GOOGLEAPIS_PROTOS := google/api/annotations.proto google/api/http.proto google/api/field_behavior.proto \
@@ -58,9 +59,13 @@ $(TOOLS)/protoc-gen-openapiv2:
 	GOBIN=$(TOOLS) go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@$(GRPC_GATEWAY_VERSION)
 $(TOOLS)/grpcurl:
 	GOBIN=$(TOOLS) go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
+# Shopify's fault-injection proxy for tests/faults; its command is named `server`, hence the rename.
+$(TOOLS)/toxiproxy-server:
+	gobin=$$(mktemp -d) && GOBIN=$$gobin go install github.com/Shopify/toxiproxy/v2/cmd/server@$(TOXIPROXY_VERSION) \
+		&& mv $$gobin/server $@ && rmdir $$gobin
 
 .PHONY: tools
-tools: $(GO_TOOLS) ## install the pinned Go code generators and grpcurl into .tools/bin
+tools: $(GO_TOOLS) ## install the pinned Go code generators, grpcurl and toxiproxy into .tools/bin
 
 .PHONY: third_party
 third_party: $(BIN)/.installed ## copy the googleapis protos out of the googleapis-common-protos wheel
