@@ -61,9 +61,13 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     configure_logging(arguments.log_level)
     log = logging.getLogger("cavra-recovery")
     if arguments.command == "migrate":
-        from server.storage.migrate import migrate
+        from server.storage.migrate import SchemaNotCurrent, migrate
 
-        migrate(arguments.database_url)
+        try:
+            migrate(arguments.database_url)
+        except SchemaNotCurrent as error:
+            log.error("%s", error)
+            return 2
         log.info("database migrated: %s", redact_database_url(arguments.database_url))
         return 0
     if arguments.command == "gateway":

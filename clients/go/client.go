@@ -5,15 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
 	"time"
 
 	recoveryv1 "github.com/cavra/recovery/generated/go/cavra/recovery/v1"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
@@ -48,7 +52,7 @@ func Dial(ctx context.Context, target string, opts ...Option) (*Client, error) {
 		grpc.WithKeepaliveParams(s.keepalive),
 		grpc.WithDefaultServiceConfig(s.serviceConfig),
 		grpc.WithDefaultCallOptions(grpc.MaxRetryRPCBufferSize(maxRetryBuffer)),
-		grpc.WithChainUnaryInterceptor(unaryInterceptor(s.timeout)),
+		grpc.WithChainUnaryInterceptor(unaryInterceptor(s.timeout, s.retry)),
 	}
 	if s.plaintext {
 		dialOpts = append(dialOpts, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -96,7 +100,7 @@ const maxRetryBuffer = 64 << 20
 // unaryInterceptor applies the default deadline, fills request_id on mutating requests and turns
 // failures into *Error. It runs once per call, outside the retries of the service config, so every
 // attempt of a write re-sends the same serialized request with the same request_id.
-func unaryInterceptor(timeout time.Duration) grpc.UnaryClientInterceptor {
+func unaryInterceptor(timeout time.Duration, policy RetryPolicy) grpc.UnaryClientInterceptor {
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,
 		invoker grpc.UnaryInvoker, opts ...grpc.CallOption,
 	) error {
@@ -106,8 +110,52 @@ func unaryInterceptor(timeout time.Duration) grpc.UnaryClientInterceptor {
 			defer cancel()
 		}
 		fillRequestID(req)
-		return asError(invoker(ctx, method, req, reply, cc, opts...))
+		backoff := policy.InitialBackoff
+		for attempt := 1; ; attempt++ {
+			err := invoker(ctx, method, req, reply, cc, opts...)
+			if policy.MaxAttempts <= 1 || attempt >= maxOutageAttempts || !serverUnavailable(err) {
+				return asError(err)
+			}
+			// The server answered UNAVAILABLE itself (its database is away). gRPC's retry policy does not
+			// resend a call the server has answered with headers, so resend it here, with the same
+			// request_id, until the deadline: an outage outlasts the policy's few attempts.
+			wait := jitter(backoff)
+			if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
+				return asError(err)
+			}
+			timer := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return asError(err)
+			case <-timer.C:
+			}
+			backoff = min(time.Duration(float64(backoff)*policy.BackoffMultiplier), policy.MaxBackoff)
+		}
 	}
+}
+
+// maxOutageAttempts bounds resends of a call the server answered UNAVAILABLE when it has no deadline.
+const maxOutageAttempts = 30
+
+// serverUnavailable reports whether err is an UNAVAILABLE the server itself answered, with its
+// google.rpc.ErrorInfo (connection failures carry none, and gRPC's retry policy resends those).
+func serverUnavailable(err error) bool {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.Unavailable {
+		return false
+	}
+	for _, detail := range st.Details() {
+		if _, isInfo := detail.(*errdetails.ErrorInfo); isInfo {
+			return true
+		}
+	}
+	return false
+}
+
+// jitter spreads a backoff by +/-20%, as the Python SDK does.
+func jitter(backoff time.Duration) time.Duration {
+	return time.Duration(float64(backoff) * (0.8 + 0.4*rand.Float64()))
 }
 
 type bearerToken struct {

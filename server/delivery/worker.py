@@ -42,6 +42,7 @@ log = logging.getLogger("cavra-recovery.delivery")
 # While the database is unavailable the worker retries with backoff from/to these delays.
 DATABASE_RETRY_FIRST_SECONDS = 0.2
 DATABASE_RETRY_MAX_SECONDS = 5.0
+DATABASE_RETRY_RECORD_MAX_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,8 @@ class DeliveryWorker:
         self._in_flight: set[asyncio.Task[None]] = set()
         # Claimed deliveries whose outcome is not yet being recorded, by id; and those whose send began.
         self._unrecorded: dict[str, ClaimedDelivery] = {}
+        # Sent attempts waiting for the database to record them: no claiming until they are stored.
+        self._awaiting_record: set[str] = set()
         self._sends_started: set[str] = set()
         self._connectors: dict[tuple[str, float | None], Connector] = {}
         self._periodic: list[tuple[float, Callable[[], Any]]] = []
@@ -155,7 +158,7 @@ class DeliveryWorker:
             self._wake.clear()
             free = self._tuning.concurrency - len(self._in_flight)
             claimed: list[ClaimedDelivery] = []
-            if free > 0:
+            if free > 0 and not self._awaiting_record:
                 try:
                     claimed = await self._database.run(functools.partial(self._claim, limit=free))
                     database_delay = DATABASE_RETRY_FIRST_SECONDS
@@ -296,29 +299,29 @@ class DeliveryWorker:
         finished = self._clock()
         return result, started, finished, int((time.perf_counter() - began) * 1000)
 
-    async def _record_while_leased(
+    async def _record_until_stored(
         self, record: Callable[[Session], bool], item: ClaimedDelivery, attempt_number: int
     ) -> bool | None:
-        """Record a sent attempt, retrying while the database is unavailable and the lease still holds:
-        an attempt left unrecorded past its lease would be sent again by another worker."""
-        deadline = time.monotonic() + item.lease_seconds
+        """Record a sent attempt, retrying while the database is unavailable; until it is stored this
+        worker claims nothing, so its own expired lease cannot make it send the row again."""
+        delivery_id = item.delivery.delivery_id
         delay = DATABASE_RETRY_FIRST_SECONDS
-        while True:
-            try:
-                return await self._database.run(record)
-            except Unavailable:
-                if self._stopping or time.monotonic() + delay >= deadline:
-                    log.warning(
-                        "attempt %d of %s unrecorded: database unavailable",
-                        attempt_number,
-                        item.delivery.delivery_id,
-                    )
+        self._awaiting_record.add(delivery_id)
+        try:
+            while True:
+                try:
+                    return await self._database.run(record)
+                except Unavailable:
+                    if self._stopping:
+                        log.warning("attempt %d of %s unrecorded at stop", attempt_number, delivery_id)
+                        return None
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, DATABASE_RETRY_RECORD_MAX_SECONDS)
+                except Exception:
+                    log.exception("recording attempt %d of %s failed", attempt_number, delivery_id)
                     return None
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, DATABASE_RETRY_MAX_SECONDS)
-            except Exception:
-                log.exception("recording attempt %d of %s failed", attempt_number, item.delivery.delivery_id)
-                return None
+        finally:
+            self._awaiting_record.discard(delivery_id)
 
     async def _attempt(self, item: ClaimedDelivery) -> None:
         delivery = item.delivery
@@ -379,7 +382,7 @@ class DeliveryWorker:
                     )
             return owned
 
-        owned = await self._record_while_leased(record, item, attempt_number)
+        owned = await self._record_until_stored(record, item, attempt_number)
         if owned is None:
             return
         if owned and self._on_outcome is not None:

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
 
-from server.storage.database import normalize_database_url
+from server.storage.database import normalize_database_url, unavailable_cause
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -28,8 +28,16 @@ def ensure_sqlite_directory(database_url: str) -> None:
 
 
 def migrate(database_url: str, revision: str = "head") -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
     ensure_sqlite_directory(database_url)
-    command.upgrade(alembic_config(database_url), revision)
+    try:
+        command.upgrade(alembic_config(database_url), revision)
+    except SQLAlchemyError as error:
+        cause = unavailable_cause(error)
+        if cause is None:
+            raise
+        raise SchemaNotCurrent(f"cannot migrate the database: {cause}") from None
 
 
 class SchemaNotCurrent(RuntimeError):
@@ -50,7 +58,8 @@ def check_schema_is_current(database_url: str) -> None:
         with engine.connect() as connection:
             current = set(MigrationContext.configure(connection).get_current_heads())
     except SQLAlchemyError as error:
-        raise SchemaNotCurrent(f"cannot open the database: {type(error).__name__}") from None
+        cause = unavailable_cause(error) or type(error).__name__
+        raise SchemaNotCurrent(f"cannot open the database: {cause}") from None
     finally:
         engine.dispose()
     if current != heads:
