@@ -151,3 +151,26 @@ async def test_health_turns_serving_again_on_the_first_success(
     assert len(messages) == 2
     assert "unavailable: cannot open the database file" in messages[0]
     assert "available again" in messages[1]
+
+
+async def test_a_long_outage_logs_one_summary_line_per_30_seconds(caplog: pytest.LogCaptureFixture) -> None:
+    database = Database(f"postgresql://cavra:{PASSWORD}@127.0.0.1:{free_port()}/cavra")
+    now = [0.0]
+
+    async def set_serving(serving: bool) -> None:
+        pass
+
+    monitor = DatabaseHealth(
+        database, interval_seconds=1, failures_to_fail=2, set_serving=set_serving, clock=lambda: now[0]
+    )
+    caplog.set_level(logging.INFO, logger="cavra-recovery.database")
+    try:
+        for second in range(0, 95, 5):  # checks every 5 s of an outage of 95 s (clock driven by the test)
+            now[0] = float(second)
+            await monitor.check_once()
+    finally:
+        database.dispose()
+    messages = [record.getMessage() for record in caplog.records if record.name == "cavra-recovery.database"]
+    assert len(messages) == 4  # the first line, then summaries at 30, 60 and 90 s
+    assert messages[0].startswith("database unavailable: connection refused")
+    assert all(line.startswith("database still unavailable (connection refused)") for line in messages[1:])
