@@ -19,8 +19,12 @@ from contextvars import ContextVar
 from typing import Any, cast
 
 import grpc
+from google.protobuf.message import DecodeError
 
+from server.domain.errors import FieldViolation, InvalidArgument
+from server.domain.reasons import Reason
 from server.metrics import ServiceMetrics, split_method
+from server.rpc_status import abort_with, status_for
 
 REQUEST_ID_HEADER = "x-request-id"
 # A caller's request id is echoed and logged, so only a short, plain token is taken as is.
@@ -94,6 +98,36 @@ def _code_name(context: grpc.aio.ServicerContext[Any, Any]) -> str:
 Behavior = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
 
 
+class MalformedRequest:
+    """Bytes that do not parse as the method's request message (bad wire format, truncated, invalid
+    UTF-8 in a string): answered INVALID_ARGUMENT before any handler, auth included, runs."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def error() -> InvalidArgument:
+        return InvalidArgument(
+            [FieldViolation("request", "is not a valid protobuf encoding of the method's request message")],
+            reason=Reason.MALFORMED_REQUEST,
+        )
+
+
+def tolerant_deserializer(deserialize: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """gRPC answers a deserializer's exception with UNKNOWN and logs a traceback; hand the handler a
+    `MalformedRequest` instead, so the caller gets INVALID_ARGUMENT and the log stays quiet."""
+    if deserialize is None:
+        return None
+    parse = deserialize
+
+    def deserialize_or_mark(data: bytes) -> Any:
+        try:
+            return parse(data)
+        except DecodeError:
+            return MalformedRequest()
+
+    return deserialize_or_mark
+
+
 class RequestContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]  # generic only in the stubs
     """Outermost interceptor: request id, RPC metrics and the access log line of every unary RPC."""
 
@@ -113,7 +147,7 @@ class RequestContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[typ
         observed = self._observe(cast(Behavior, handler.unary_unary), method, request_id)
         return grpc.unary_unary_rpc_method_handler(
             observed,
-            request_deserializer=handler.request_deserializer,
+            request_deserializer=tolerant_deserializer(handler.request_deserializer),
             response_serializer=handler.response_serializer,
         )
 
@@ -132,6 +166,8 @@ class RequestContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[typ
             code = "OK"
             try:
                 await context.send_initial_metadata(((REQUEST_ID_HEADER, request_id),))
+                if isinstance(request, MalformedRequest):
+                    await abort_with(context, status_for(request.error()))
                 return await behavior(request, context)
             except grpc.aio.AbortError:
                 code = _code_name(context)
