@@ -93,19 +93,21 @@ async def _deliver(
     subject_of: Callable[[Session, delivery_store.StoredDeliveryRequest], S],
     respond: Callable[[S, DeliveryRound], M],
 ) -> M:
-    def answer(session: Session, evidence_id: str, subject: S | None) -> M:
-        request = delivery_store.get_delivery_request(session, delivery_evidence_id=evidence_id)
+    def answer(session: Session, request: delivery_store.StoredDeliveryRequest, subject: S | None) -> M:
         deliveries = delivery_store.get_deliveries(
             session, delivery_ids=request.delivery_ids, with_attempts=False
         )
         found = subject if subject is not None else subject_of(session, request)
-        return respond(found, DeliveryRound(evidence_id, request.dry_run, tuple(deliveries)))
+        return respond(found, DeliveryRound(request.delivery_evidence_id, request.dry_run, tuple(deliveries)))
 
     def act(session: Session) -> M | Pending:
         enqueued, subject = enqueue(session)
         if dry_run:
             call.worker.observe_dry_run(delivery.receiver for delivery in enqueued.deliveries)
-            return answer(session, enqueued.delivery_evidence_id, subject)
+            request = delivery_store.get_delivery_request(
+                session, delivery_evidence_id=enqueued.delivery_evidence_id
+            )
+            return answer(session, request, subject)
         return Pending({"delivery_evidence_id": enqueued.delivery_evidence_id})
 
     async def finish(action: Mapping[str, Any]) -> M:
@@ -117,7 +119,7 @@ async def _deliver(
         if not request.dry_run:
             call.worker.wake()
             await call.worker.wait_for_first_round(request.delivery_ids, round_deadline(call.time_remaining))
-        return await call.database.run(lambda session: answer(session, evidence_id, None))
+        return await call.database.run(lambda session: answer(session, request, None))
 
     return await run_once(call.database, call.key, response_type, now=call.now, act=act, finish=finish)
 

@@ -113,20 +113,21 @@ async def run_once(
                     reason=Reason.REQUEST_ID_INCOMPLETE,
                 )
         step = act(session)
-        if key is not None:
-            if isinstance(step, Pending):
+        if isinstance(step, Pending):
+            if key is not None:
                 keys.record_action(
                     session, method=key.method, request_id=key.request_id, document=step.document
                 )
-            else:
-                keys.keep_response(
-                    session, method=key.method, request_id=key.request_id, document=encoded(step)
-                )
-        return step
+            return step
+        # Every call answers the kept bytes, the first one included, so all answers are identical.
+        document = encoded(step)
+        if key is not None:
+            keys.keep_response(session, method=key.method, request_id=key.request_id, document=document)
+        return decoded(document, response_type)
 
     step = await database.run(reserve_and_act)
     if not isinstance(step, Pending):
-        return decoded(encoded(step), response_type)
+        return step
     if finish is None:
         raise AssertionError(f"{response_type.__name__}: a pending action needs `finish`")
     response = await finish(step.document)

@@ -158,10 +158,6 @@ class Database:
         # Told the cause of every call that failed because the database was unavailable.
         self.on_unavailable: Callable[[str], None] | None = None
 
-    @property
-    def backend(self) -> str:
-        return self.engine.dialect.name
-
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         with self._sessions.begin() as session:

@@ -91,9 +91,7 @@ class StoredDeliveryRequest:
     schedule_run_id: str | None
     dry_run: bool
     created_at: datetime
-    response_document: Mapping[str, Any] | None
     delivery_ids: tuple[str, ...]
-    request_digest: str | None = None
 
 
 def stored_attempt(record: DeliveryAttemptRecord) -> StoredAttempt:
@@ -164,9 +162,7 @@ def stored_request(session: Session, record: DeliveryRequestRecord) -> StoredDel
         schedule_run_id=record.schedule_run_id,
         dry_run=record.dry_run,
         created_at=record.created_at,
-        response_document=record.response_document,
         delivery_ids=tuple(ids),
-        request_digest=record.request_digest,
     )
 
 
