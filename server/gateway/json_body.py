@@ -16,6 +16,7 @@ from google.protobuf.message import Message
 
 from server.gateway.errors import TranscodeError
 from server.gateway.field_names import Descriptor, fields_by_any_name
+from server.gateway.json_scalars import normalise_scalars
 from server.gateway.jsonscan import Nesting, go_depth_error, go_json_error, key_positions, nesting
 
 _JSON_WHITESPACE = " \t\r\n"
@@ -93,6 +94,7 @@ def decode_json_body(raw: bytes, target: Message) -> bool:
         # protojson wants an object for a message: `null`, `[`, a number or a string is a syntax error.
         token = "[" if value_text.startswith("[") else value_text
         raise TranscodeError(f"proto: syntax error (line 1:1): unexpected token {token}")
+    normalise_scalars(value, target.DESCRIPTOR)
     try:
         json_format.ParseDict(value, target, ignore_unknown_fields=False)
     except (json_format.ParseError, ValueError, TypeError) as error:

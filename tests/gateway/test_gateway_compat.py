@@ -328,6 +328,53 @@ CASES = [
         status=400,
         type_error_field="recovery_slo_minutes",
     ),
+    # protojson reads a quoted integer only as one plain ASCII JSON number, an enum only by name or as
+    # an integer JSON number; Python's parser alone would take every form below.
+    *(
+        Case(
+            f"quoted int32 {text!r}",
+            "POST",
+            f"{P}/recovery-escalations/retry-plan",
+            json={"policy": {"max_attempts": text}},
+            status=400,
+            type_error_field="max_attempts",
+        )
+        for text in ("+4", "04", "4_0", "\u0664", " 4", "4 ", "4.5", "0x4", "")
+    ),
+    *(
+        Case(
+            f"quoted int32 {text!r} accepted",
+            "POST",
+            f"{P}/recovery-escalations/retry-plan",
+            json={"policy": {"max_attempts": text, "delay_minutes": 1}},
+            ignore=("evaluated_at",),
+        )
+        for text in ("4", "4.0", "4e0", "-0")
+    ),
+    Case(
+        "int32 as an integral JSON number",
+        "POST",
+        f"{P}/recovery-escalations/retry-plan",
+        json={"policy": {"max_attempts": 4.0}},
+        ignore=("evaluated_at",),
+    ),
+    *(
+        Case(
+            f"enum as {value!r}",
+            "POST",
+            f"{P}/retry-executions",
+            json={**EXECUTION, "execution_status": value},
+            status=400,
+            type_error_field="execution_status",
+        )
+        for value in ("2", "+2", " 2", True, False, "execution_status_failed")
+    ),
+    Case(
+        "enum as an integer JSON number",
+        "POST",
+        f"{P}/retry-executions",
+        json={**EXECUTION, "execution_status": 2},
+    ),
     Case(
         "plan delivery retries",
         "POST",
