@@ -80,6 +80,9 @@ generate: $(BIN)/.installed tools third_party ## regenerate generated/ (Python, 
 	find $(GEN_OUT)/go -name '*.go' -delete
 	$(BIN)/python -m grpc_tools.protoc -Iproto -Ithird_party/googleapis \
 		--python_out=$(GEN_OUT)/python --pyi_out=$(GEN_OUT)/python --grpc_python_out=$(GEN_OUT)/python $(PROTOS)
+	# Our files with their comments, for server reflection (`grpcurl describe` shows them).
+	$(BIN)/python -m grpc_tools.protoc -Iproto -Ithird_party/googleapis --include_source_info \
+		--descriptor_set_out=$(GEN_OUT)/python/cavra/recovery/v1/descriptor_set.binpb $(PROTOS)
 	for d in cavra cavra/recovery cavra/recovery/v1; do : > $(GEN_OUT)/python/$$d/__init__.py; done
 	: > $(GEN_OUT)/python/cavra/py.typed
 	PATH=$(TOOLS):$$PATH $(BIN)/buf generate --template buf.gen.yaml -o $(GEN_ROOT)

@@ -55,7 +55,47 @@ def test_grpcurl_lists_the_three_services_health_and_reflection(
         "cavra.recovery.v1.ReportService",
         "grpc.health.v1.Health",
     } <= services
-    assert services & {"grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"}
+    assert {"grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"} <= services
+
+
+def test_grpcurl_describe_shows_proto_comments(grpcurl: Path, grpc_server: ServerProcess) -> None:
+    method = run(
+        grpcurl, grpc_server, "describe", "cavra.recovery.v1.EscalationService.CreateRecoveryEscalationPlan"
+    )
+    assert method.returncode == 0, method.stderr
+    assert "// Builds and stores a plan from the SLO report of this instant." in method.stdout
+    message = run(grpcurl, grpc_server, "describe", "cavra.recovery.v1.CreateRecoveryEscalationPlanRequest")
+    assert message.returncode == 0, message.stderr
+    assert "// Minutes; 0 means 240, values below 1 become 1." in message.stdout
+
+
+@pytest.mark.parametrize("version", ["v1", "v1alpha"])
+def test_both_reflection_versions_serve_descriptors_with_comments(
+    grpc_server: ServerProcess, version: str
+) -> None:
+    """grpcurl asks v1 first; older tools only know v1alpha. Both carry the source info."""
+    import grpc
+    from google.protobuf import descriptor_pb2
+    from grpc_reflection.v1alpha import reflection_pb2
+
+    with grpc.insecure_channel(grpc_server.grpc_address) as channel:
+        call = channel.stream_stream(
+            f"/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo",
+            request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+            response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+        )
+        request = reflection_pb2.ServerReflectionRequest(
+            file_containing_symbol="cavra.recovery.v1.EscalationService.CreateRecoveryEscalationPlan"
+        )
+        (answer,) = list(call(iter([request]), timeout=30))
+    files = [
+        descriptor_pb2.FileDescriptorProto.FromString(raw)
+        for raw in answer.file_descriptor_response.file_descriptor_proto
+    ]
+    escalation = next(f for f in files if f.name == "cavra/recovery/v1/escalation.proto")
+    comments = [location.leading_comments for location in escalation.source_code_info.location]
+    assert " Builds and stores a plan from the SLO report of this instant.\n" in comments
+    assert any(f.name == "google/api/annotations.proto" for f in files)  # dependencies travel along
 
 
 def test_grpcurl_describes_services_and_messages(grpcurl: Path, grpc_server: ServerProcess) -> None:
