@@ -76,8 +76,8 @@ third_party: $(BIN)/.installed ## copy the googleapis protos out of the googleap
 generate: $(BIN)/.installed tools third_party ## regenerate generated/ (Python, Go, OpenAPI) from proto/
 	@echo "==> generating into $(GEN_OUT)"
 	rm -rf $(GEN_OUT)/python/cavra $(GEN_OUT)/openapi
-	mkdir -p $(GEN_OUT)/python $(GEN_OUT)/go $(GEN_OUT)/openapi
-	find $(GEN_OUT)/go -name '*.go' -delete
+	mkdir -p $(GEN_OUT)/python $(GEN_OUT)/go $(GEN_OUT)/go-gateway $(GEN_OUT)/openapi
+	find $(GEN_OUT)/go $(GEN_OUT)/go-gateway -name '*.go' -delete
 	$(BIN)/python -m grpc_tools.protoc -Iproto -Ithird_party/googleapis \
 		--python_out=$(GEN_OUT)/python --pyi_out=$(GEN_OUT)/python --grpc_python_out=$(GEN_OUT)/python $(PROTOS)
 	# Our files with their comments, for server reflection (`grpcurl describe` shows them).

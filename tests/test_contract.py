@@ -13,7 +13,7 @@ from cavra.recovery.v1 import escalation_pb2, evidence_pb2, report_pb2
 from tests.conftest import REPO_ROOT, VENV_BIN
 
 # Hand-written module files that live beside the generated Go code.
-NOT_GENERATED = {"go/go.mod", "go/go.sum"}
+NOT_GENERATED = {"go/go.mod", "go/go.sum", "go-gateway/go.mod", "go-gateway/go.sum"}
 
 
 def tree(root: Path) -> set[str]:

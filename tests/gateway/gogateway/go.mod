@@ -3,7 +3,7 @@ module github.com/cavra/recovery/tests/gateway/gogateway
 go 1.26.0
 
 require (
-	github.com/cavra/recovery/generated/go v0.0.0
+	github.com/cavra/recovery/generated/go-gateway v0.0.0
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.33.0
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261019180522-ce908d29299b
 	google.golang.org/grpc v1.85.0
@@ -11,10 +11,14 @@ require (
 )
 
 require (
+	github.com/cavra/recovery/generated/go v0.0.0 // indirect
 	golang.org/x/net v0.61.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20261026165753-2ffab32bce7e // indirect
 )
 
-replace github.com/cavra/recovery/generated/go => ../../../generated/go
+replace (
+	github.com/cavra/recovery/generated/go => ../../../generated/go
+	github.com/cavra/recovery/generated/go-gateway => ../../../generated/go-gateway
+)

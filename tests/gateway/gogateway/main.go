@@ -19,7 +19,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	recoveryv1 "github.com/cavra/recovery/generated/go/cavra/recovery/v1"
+	recoveryv1gw "github.com/cavra/recovery/generated/go-gateway/cavra/recovery/v1"
 )
 
 func main() {
@@ -38,9 +38,9 @@ func main() {
 	}))
 	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
 	for _, register := range []func(context.Context, *runtime.ServeMux, string, []grpc.DialOption) error{
-		recoveryv1.RegisterEvidenceServiceHandlerFromEndpoint,
-		recoveryv1.RegisterEscalationServiceHandlerFromEndpoint,
-		recoveryv1.RegisterReportServiceHandlerFromEndpoint,
+		recoveryv1gw.RegisterEvidenceServiceHandlerFromEndpoint,
+		recoveryv1gw.RegisterEscalationServiceHandlerFromEndpoint,
+		recoveryv1gw.RegisterReportServiceHandlerFromEndpoint,
 	} {
 		if err := register(ctx, mux, *grpcTarget, opts); err != nil {
 			log.Fatalf("register: %v", err)

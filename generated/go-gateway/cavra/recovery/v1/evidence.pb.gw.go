@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 
+	extRecoveryv1 "github.com/cavra/recovery/generated/go/cavra/recovery/v1"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
 	"google.golang.org/grpc"
@@ -37,9 +38,9 @@ var (
 
 var filter_EvidenceService_RecordRetryExecution_0 = &utilities.DoubleArray{Encoding: map[string]int{"retry_execution": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
-func request_EvidenceService_RecordRetryExecution_0(ctx context.Context, marshaler runtime.Marshaler, client EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EvidenceService_RecordRetryExecution_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq RecordRetryExecutionRequest
+		protoReq extRecoveryv1.RecordRetryExecutionRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.RetryExecution); err != nil && !errors.Is(err, io.EOF) {
@@ -58,9 +59,9 @@ func request_EvidenceService_RecordRetryExecution_0(ctx context.Context, marshal
 	return msg, metadata, err
 }
 
-func local_request_EvidenceService_RecordRetryExecution_0(ctx context.Context, marshaler runtime.Marshaler, server EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EvidenceService_RecordRetryExecution_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq RecordRetryExecutionRequest
+		protoReq extRecoveryv1.RecordRetryExecutionRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.RetryExecution); err != nil && !errors.Is(err, io.EOF) {
@@ -76,9 +77,9 @@ func local_request_EvidenceService_RecordRetryExecution_0(ctx context.Context, m
 	return msg, metadata, err
 }
 
-func request_EvidenceService_GetRetryExecution_0(ctx context.Context, marshaler runtime.Marshaler, client EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EvidenceService_GetRetryExecution_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetRetryExecutionRequest
+		protoReq extRecoveryv1.GetRetryExecutionRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -97,9 +98,9 @@ func request_EvidenceService_GetRetryExecution_0(ctx context.Context, marshaler 
 	return msg, metadata, err
 }
 
-func local_request_EvidenceService_GetRetryExecution_0(ctx context.Context, marshaler runtime.Marshaler, server EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EvidenceService_GetRetryExecution_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetRetryExecutionRequest
+		protoReq extRecoveryv1.GetRetryExecutionRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -117,9 +118,9 @@ func local_request_EvidenceService_GetRetryExecution_0(ctx context.Context, mars
 
 var filter_EvidenceService_ListRetryExecutions_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
 
-func request_EvidenceService_ListRetryExecutions_0(ctx context.Context, marshaler runtime.Marshaler, client EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EvidenceService_ListRetryExecutions_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ListRetryExecutionsRequest
+		protoReq extRecoveryv1.ListRetryExecutionsRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := req.ParseForm(); err != nil {
@@ -135,9 +136,9 @@ func request_EvidenceService_ListRetryExecutions_0(ctx context.Context, marshale
 	return msg, metadata, err
 }
 
-func local_request_EvidenceService_ListRetryExecutions_0(ctx context.Context, marshaler runtime.Marshaler, server EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EvidenceService_ListRetryExecutions_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ListRetryExecutionsRequest
+		protoReq extRecoveryv1.ListRetryExecutionsRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := req.ParseForm(); err != nil {
@@ -152,9 +153,9 @@ func local_request_EvidenceService_ListRetryExecutions_0(ctx context.Context, ma
 
 var filter_EvidenceService_RecordConnectorRecoveryPlaybook_0 = &utilities.DoubleArray{Encoding: map[string]int{"playbook": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
-func request_EvidenceService_RecordConnectorRecoveryPlaybook_0(ctx context.Context, marshaler runtime.Marshaler, client EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EvidenceService_RecordConnectorRecoveryPlaybook_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq RecordConnectorRecoveryPlaybookRequest
+		protoReq extRecoveryv1.RecordConnectorRecoveryPlaybookRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Playbook); err != nil && !errors.Is(err, io.EOF) {
@@ -173,9 +174,9 @@ func request_EvidenceService_RecordConnectorRecoveryPlaybook_0(ctx context.Conte
 	return msg, metadata, err
 }
 
-func local_request_EvidenceService_RecordConnectorRecoveryPlaybook_0(ctx context.Context, marshaler runtime.Marshaler, server EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EvidenceService_RecordConnectorRecoveryPlaybook_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq RecordConnectorRecoveryPlaybookRequest
+		protoReq extRecoveryv1.RecordConnectorRecoveryPlaybookRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Playbook); err != nil && !errors.Is(err, io.EOF) {
@@ -191,9 +192,9 @@ func local_request_EvidenceService_RecordConnectorRecoveryPlaybook_0(ctx context
 	return msg, metadata, err
 }
 
-func request_EvidenceService_GetConnectorRecoveryPlaybook_0(ctx context.Context, marshaler runtime.Marshaler, client EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EvidenceService_GetConnectorRecoveryPlaybook_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetConnectorRecoveryPlaybookRequest
+		protoReq extRecoveryv1.GetConnectorRecoveryPlaybookRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -212,9 +213,9 @@ func request_EvidenceService_GetConnectorRecoveryPlaybook_0(ctx context.Context,
 	return msg, metadata, err
 }
 
-func local_request_EvidenceService_GetConnectorRecoveryPlaybook_0(ctx context.Context, marshaler runtime.Marshaler, server EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EvidenceService_GetConnectorRecoveryPlaybook_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetConnectorRecoveryPlaybookRequest
+		protoReq extRecoveryv1.GetConnectorRecoveryPlaybookRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -232,9 +233,9 @@ func local_request_EvidenceService_GetConnectorRecoveryPlaybook_0(ctx context.Co
 
 var filter_EvidenceService_ListConnectorRecoveryPlaybooks_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
 
-func request_EvidenceService_ListConnectorRecoveryPlaybooks_0(ctx context.Context, marshaler runtime.Marshaler, client EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EvidenceService_ListConnectorRecoveryPlaybooks_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ListConnectorRecoveryPlaybooksRequest
+		protoReq extRecoveryv1.ListConnectorRecoveryPlaybooksRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := req.ParseForm(); err != nil {
@@ -250,9 +251,9 @@ func request_EvidenceService_ListConnectorRecoveryPlaybooks_0(ctx context.Contex
 	return msg, metadata, err
 }
 
-func local_request_EvidenceService_ListConnectorRecoveryPlaybooks_0(ctx context.Context, marshaler runtime.Marshaler, server EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EvidenceService_ListConnectorRecoveryPlaybooks_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ListConnectorRecoveryPlaybooksRequest
+		protoReq extRecoveryv1.ListConnectorRecoveryPlaybooksRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := req.ParseForm(); err != nil {
@@ -267,9 +268,9 @@ func local_request_EvidenceService_ListConnectorRecoveryPlaybooks_0(ctx context.
 
 var filter_EvidenceService_RecordRecoveryClosure_0 = &utilities.DoubleArray{Encoding: map[string]int{"closure": 0, "playbook_id": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 1, 2, 3}}
 
-func request_EvidenceService_RecordRecoveryClosure_0(ctx context.Context, marshaler runtime.Marshaler, client EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EvidenceService_RecordRecoveryClosure_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq RecordRecoveryClosureRequest
+		protoReq extRecoveryv1.RecordRecoveryClosureRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -297,9 +298,9 @@ func request_EvidenceService_RecordRecoveryClosure_0(ctx context.Context, marsha
 	return msg, metadata, err
 }
 
-func local_request_EvidenceService_RecordRecoveryClosure_0(ctx context.Context, marshaler runtime.Marshaler, server EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EvidenceService_RecordRecoveryClosure_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq RecordRecoveryClosureRequest
+		protoReq extRecoveryv1.RecordRecoveryClosureRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -326,9 +327,9 @@ func local_request_EvidenceService_RecordRecoveryClosure_0(ctx context.Context, 
 
 var filter_EvidenceService_ListRecoveryClosures_0 = &utilities.DoubleArray{Encoding: map[string]int{"playbook_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
-func request_EvidenceService_ListRecoveryClosures_0(ctx context.Context, marshaler runtime.Marshaler, client EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EvidenceService_ListRecoveryClosures_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ListRecoveryClosuresRequest
+		protoReq extRecoveryv1.ListRecoveryClosuresRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -353,9 +354,9 @@ func request_EvidenceService_ListRecoveryClosures_0(ctx context.Context, marshal
 	return msg, metadata, err
 }
 
-func local_request_EvidenceService_ListRecoveryClosures_0(ctx context.Context, marshaler runtime.Marshaler, server EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EvidenceService_ListRecoveryClosures_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ListRecoveryClosuresRequest
+		protoReq extRecoveryv1.ListRecoveryClosuresRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -377,9 +378,9 @@ func local_request_EvidenceService_ListRecoveryClosures_0(ctx context.Context, m
 	return msg, metadata, err
 }
 
-func request_EvidenceService_BatchRecordEvidence_0(ctx context.Context, marshaler runtime.Marshaler, client EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EvidenceService_BatchRecordEvidence_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EvidenceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq BatchRecordEvidenceRequest
+		protoReq extRecoveryv1.BatchRecordEvidenceRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
@@ -392,9 +393,9 @@ func request_EvidenceService_BatchRecordEvidence_0(ctx context.Context, marshale
 	return msg, metadata, err
 }
 
-func local_request_EvidenceService_BatchRecordEvidence_0(ctx context.Context, marshaler runtime.Marshaler, server EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EvidenceService_BatchRecordEvidence_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EvidenceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq BatchRecordEvidenceRequest
+		protoReq extRecoveryv1.BatchRecordEvidenceRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
@@ -409,7 +410,7 @@ func local_request_EvidenceService_BatchRecordEvidence_0(ctx context.Context, ma
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
 // Note that using this registration option will cause many gRPC library features to stop working. Consider using RegisterEvidenceServiceHandlerFromEndpoint instead.
 // GRPC interceptors will not work for this type of registration. To use interceptors, you must use the "runtime.WithMiddlewares" option in the "runtime.NewServeMux" call.
-func RegisterEvidenceServiceHandlerServer(ctx context.Context, mux *runtime.ServeMux, server EvidenceServiceServer) error {
+func RegisterEvidenceServiceHandlerServer(ctx context.Context, mux *runtime.ServeMux, server extRecoveryv1.EvidenceServiceServer) error {
 	mux.Handle(http.MethodPost, pattern_EvidenceService_RecordRetryExecution_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -621,15 +622,15 @@ func RegisterEvidenceServiceHandlerFromEndpoint(ctx context.Context, mux *runtim
 // RegisterEvidenceServiceHandler registers the http handlers for service EvidenceService to "mux".
 // The handlers forward requests to the grpc endpoint over "conn".
 func RegisterEvidenceServiceHandler(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error {
-	return RegisterEvidenceServiceHandlerClient(ctx, mux, NewEvidenceServiceClient(conn))
+	return RegisterEvidenceServiceHandlerClient(ctx, mux, extRecoveryv1.NewEvidenceServiceClient(conn))
 }
 
 // RegisterEvidenceServiceHandlerClient registers the http handlers for service EvidenceService
-// to "mux". The handlers forward requests to the grpc endpoint over the given implementation of "EvidenceServiceClient".
-// Note: the gRPC framework executes interceptors within the gRPC handler. If the passed in "EvidenceServiceClient"
+// to "mux". The handlers forward requests to the grpc endpoint over the given implementation of "extRecoveryv1.EvidenceServiceClient".
+// Note: the gRPC framework executes interceptors within the gRPC handler. If the passed in "extRecoveryv1.EvidenceServiceClient"
 // doesn't go through the normal gRPC flow (creating a gRPC client etc.) then it will be up to the passed in
-// "EvidenceServiceClient" to call the correct interceptors. This client ignores the HTTP middlewares.
-func RegisterEvidenceServiceHandlerClient(ctx context.Context, mux *runtime.ServeMux, client EvidenceServiceClient) error {
+// "extRecoveryv1.EvidenceServiceClient" to call the correct interceptors. This client ignores the HTTP middlewares.
+func RegisterEvidenceServiceHandlerClient(ctx context.Context, mux *runtime.ServeMux, client extRecoveryv1.EvidenceServiceClient) error {
 	mux.Handle(http.MethodPost, pattern_EvidenceService_RecordRetryExecution_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()

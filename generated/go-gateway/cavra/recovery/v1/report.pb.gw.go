@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 
+	extRecoveryv1 "github.com/cavra/recovery/generated/go/cavra/recovery/v1"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
 	"google.golang.org/grpc"
@@ -37,9 +38,9 @@ var (
 
 var filter_ReportService_GetRetryRecoveryReport_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
 
-func request_ReportService_GetRetryRecoveryReport_0(ctx context.Context, marshaler runtime.Marshaler, client ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_ReportService_GetRetryRecoveryReport_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetRetryRecoveryReportRequest
+		protoReq extRecoveryv1.GetRetryRecoveryReportRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := req.ParseForm(); err != nil {
@@ -55,9 +56,9 @@ func request_ReportService_GetRetryRecoveryReport_0(ctx context.Context, marshal
 	return msg, metadata, err
 }
 
-func local_request_ReportService_GetRetryRecoveryReport_0(ctx context.Context, marshaler runtime.Marshaler, server ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_ReportService_GetRetryRecoveryReport_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetRetryRecoveryReportRequest
+		protoReq extRecoveryv1.GetRetryRecoveryReportRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := req.ParseForm(); err != nil {
@@ -72,9 +73,9 @@ func local_request_ReportService_GetRetryRecoveryReport_0(ctx context.Context, m
 
 var filter_ReportService_GetRetryRecoveryReport_1 = &utilities.DoubleArray{Encoding: map[string]int{"report_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
-func request_ReportService_GetRetryRecoveryReport_1(ctx context.Context, marshaler runtime.Marshaler, client ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_ReportService_GetRetryRecoveryReport_1(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetRetryRecoveryReportRequest
+		protoReq extRecoveryv1.GetRetryRecoveryReportRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -99,9 +100,9 @@ func request_ReportService_GetRetryRecoveryReport_1(ctx context.Context, marshal
 	return msg, metadata, err
 }
 
-func local_request_ReportService_GetRetryRecoveryReport_1(ctx context.Context, marshaler runtime.Marshaler, server ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_ReportService_GetRetryRecoveryReport_1(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetRetryRecoveryReportRequest
+		protoReq extRecoveryv1.GetRetryRecoveryReportRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -125,9 +126,9 @@ func local_request_ReportService_GetRetryRecoveryReport_1(ctx context.Context, m
 
 var filter_ReportService_GetRecoveryExecutiveReport_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
 
-func request_ReportService_GetRecoveryExecutiveReport_0(ctx context.Context, marshaler runtime.Marshaler, client ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_ReportService_GetRecoveryExecutiveReport_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetRecoveryExecutiveReportRequest
+		protoReq extRecoveryv1.GetRecoveryExecutiveReportRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := req.ParseForm(); err != nil {
@@ -143,9 +144,9 @@ func request_ReportService_GetRecoveryExecutiveReport_0(ctx context.Context, mar
 	return msg, metadata, err
 }
 
-func local_request_ReportService_GetRecoveryExecutiveReport_0(ctx context.Context, marshaler runtime.Marshaler, server ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_ReportService_GetRecoveryExecutiveReport_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetRecoveryExecutiveReportRequest
+		protoReq extRecoveryv1.GetRecoveryExecutiveReportRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := req.ParseForm(); err != nil {
@@ -160,9 +161,9 @@ func local_request_ReportService_GetRecoveryExecutiveReport_0(ctx context.Contex
 
 var filter_ReportService_GetRecoveryExecutiveReport_1 = &utilities.DoubleArray{Encoding: map[string]int{"report_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
-func request_ReportService_GetRecoveryExecutiveReport_1(ctx context.Context, marshaler runtime.Marshaler, client ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_ReportService_GetRecoveryExecutiveReport_1(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetRecoveryExecutiveReportRequest
+		protoReq extRecoveryv1.GetRecoveryExecutiveReportRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -187,9 +188,9 @@ func request_ReportService_GetRecoveryExecutiveReport_1(ctx context.Context, mar
 	return msg, metadata, err
 }
 
-func local_request_ReportService_GetRecoveryExecutiveReport_1(ctx context.Context, marshaler runtime.Marshaler, server ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_ReportService_GetRecoveryExecutiveReport_1(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetRecoveryExecutiveReportRequest
+		protoReq extRecoveryv1.GetRecoveryExecutiveReportRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -213,9 +214,9 @@ func local_request_ReportService_GetRecoveryExecutiveReport_1(ctx context.Contex
 
 var filter_ReportService_RenderRecoveryExecutiveReport_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
 
-func request_ReportService_RenderRecoveryExecutiveReport_0(ctx context.Context, marshaler runtime.Marshaler, client ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_ReportService_RenderRecoveryExecutiveReport_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq RenderRecoveryExecutiveReportRequest
+		protoReq extRecoveryv1.RenderRecoveryExecutiveReportRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := req.ParseForm(); err != nil {
@@ -231,9 +232,9 @@ func request_ReportService_RenderRecoveryExecutiveReport_0(ctx context.Context, 
 	return msg, metadata, err
 }
 
-func local_request_ReportService_RenderRecoveryExecutiveReport_0(ctx context.Context, marshaler runtime.Marshaler, server ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_ReportService_RenderRecoveryExecutiveReport_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq RenderRecoveryExecutiveReportRequest
+		protoReq extRecoveryv1.RenderRecoveryExecutiveReportRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := req.ParseForm(); err != nil {
@@ -246,9 +247,9 @@ func local_request_ReportService_RenderRecoveryExecutiveReport_0(ctx context.Con
 	return msg, metadata, err
 }
 
-func request_ReportService_GetRollbackDrillDashboard_0(ctx context.Context, marshaler runtime.Marshaler, client ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_ReportService_GetRollbackDrillDashboard_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetRollbackDrillDashboardRequest
+		protoReq extRecoveryv1.GetRollbackDrillDashboardRequest
 		metadata runtime.ServerMetadata
 	)
 	if req.Body != nil {
@@ -258,18 +259,18 @@ func request_ReportService_GetRollbackDrillDashboard_0(ctx context.Context, mars
 	return msg, metadata, err
 }
 
-func local_request_ReportService_GetRollbackDrillDashboard_0(ctx context.Context, marshaler runtime.Marshaler, server ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_ReportService_GetRollbackDrillDashboard_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetRollbackDrillDashboardRequest
+		protoReq extRecoveryv1.GetRollbackDrillDashboardRequest
 		metadata runtime.ServerMetadata
 	)
 	msg, err := server.GetRollbackDrillDashboard(ctx, &protoReq)
 	return msg, metadata, err
 }
 
-func request_ReportService_RunExecutiveReportSchedule_0(ctx context.Context, marshaler runtime.Marshaler, client ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_ReportService_RunExecutiveReportSchedule_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq RunExecutiveReportScheduleRequest
+		protoReq extRecoveryv1.RunExecutiveReportScheduleRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
@@ -282,9 +283,9 @@ func request_ReportService_RunExecutiveReportSchedule_0(ctx context.Context, mar
 	return msg, metadata, err
 }
 
-func local_request_ReportService_RunExecutiveReportSchedule_0(ctx context.Context, marshaler runtime.Marshaler, server ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_ReportService_RunExecutiveReportSchedule_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq RunExecutiveReportScheduleRequest
+		protoReq extRecoveryv1.RunExecutiveReportScheduleRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
@@ -296,9 +297,9 @@ func local_request_ReportService_RunExecutiveReportSchedule_0(ctx context.Contex
 
 var filter_ReportService_ListExecutiveReportScheduleRuns_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
 
-func request_ReportService_ListExecutiveReportScheduleRuns_0(ctx context.Context, marshaler runtime.Marshaler, client ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_ReportService_ListExecutiveReportScheduleRuns_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ListExecutiveReportScheduleRunsRequest
+		protoReq extRecoveryv1.ListExecutiveReportScheduleRunsRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := req.ParseForm(); err != nil {
@@ -314,9 +315,9 @@ func request_ReportService_ListExecutiveReportScheduleRuns_0(ctx context.Context
 	return msg, metadata, err
 }
 
-func local_request_ReportService_ListExecutiveReportScheduleRuns_0(ctx context.Context, marshaler runtime.Marshaler, server ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_ReportService_ListExecutiveReportScheduleRuns_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ListExecutiveReportScheduleRunsRequest
+		protoReq extRecoveryv1.ListExecutiveReportScheduleRunsRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := req.ParseForm(); err != nil {
@@ -329,9 +330,9 @@ func local_request_ReportService_ListExecutiveReportScheduleRuns_0(ctx context.C
 	return msg, metadata, err
 }
 
-func request_ReportService_DeliverExecutiveReportScheduleRun_0(ctx context.Context, marshaler runtime.Marshaler, client ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_ReportService_DeliverExecutiveReportScheduleRun_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq DeliverExecutiveReportScheduleRunRequest
+		protoReq extRecoveryv1.DeliverExecutiveReportScheduleRunRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -353,9 +354,9 @@ func request_ReportService_DeliverExecutiveReportScheduleRun_0(ctx context.Conte
 	return msg, metadata, err
 }
 
-func local_request_ReportService_DeliverExecutiveReportScheduleRun_0(ctx context.Context, marshaler runtime.Marshaler, server ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_ReportService_DeliverExecutiveReportScheduleRun_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq DeliverExecutiveReportScheduleRunRequest
+		protoReq extRecoveryv1.DeliverExecutiveReportScheduleRunRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -379,7 +380,7 @@ func local_request_ReportService_DeliverExecutiveReportScheduleRun_0(ctx context
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
 // Note that using this registration option will cause many gRPC library features to stop working. Consider using RegisterReportServiceHandlerFromEndpoint instead.
 // GRPC interceptors will not work for this type of registration. To use interceptors, you must use the "runtime.WithMiddlewares" option in the "runtime.NewServeMux" call.
-func RegisterReportServiceHandlerServer(ctx context.Context, mux *runtime.ServeMux, server ReportServiceServer) error {
+func RegisterReportServiceHandlerServer(ctx context.Context, mux *runtime.ServeMux, server extRecoveryv1.ReportServiceServer) error {
 	mux.Handle(http.MethodGet, pattern_ReportService_GetRetryRecoveryReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -591,15 +592,15 @@ func RegisterReportServiceHandlerFromEndpoint(ctx context.Context, mux *runtime.
 // RegisterReportServiceHandler registers the http handlers for service ReportService to "mux".
 // The handlers forward requests to the grpc endpoint over "conn".
 func RegisterReportServiceHandler(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error {
-	return RegisterReportServiceHandlerClient(ctx, mux, NewReportServiceClient(conn))
+	return RegisterReportServiceHandlerClient(ctx, mux, extRecoveryv1.NewReportServiceClient(conn))
 }
 
 // RegisterReportServiceHandlerClient registers the http handlers for service ReportService
-// to "mux". The handlers forward requests to the grpc endpoint over the given implementation of "ReportServiceClient".
-// Note: the gRPC framework executes interceptors within the gRPC handler. If the passed in "ReportServiceClient"
+// to "mux". The handlers forward requests to the grpc endpoint over the given implementation of "extRecoveryv1.ReportServiceClient".
+// Note: the gRPC framework executes interceptors within the gRPC handler. If the passed in "extRecoveryv1.ReportServiceClient"
 // doesn't go through the normal gRPC flow (creating a gRPC client etc.) then it will be up to the passed in
-// "ReportServiceClient" to call the correct interceptors. This client ignores the HTTP middlewares.
-func RegisterReportServiceHandlerClient(ctx context.Context, mux *runtime.ServeMux, client ReportServiceClient) error {
+// "extRecoveryv1.ReportServiceClient" to call the correct interceptors. This client ignores the HTTP middlewares.
+func RegisterReportServiceHandlerClient(ctx context.Context, mux *runtime.ServeMux, client extRecoveryv1.ReportServiceClient) error {
 	mux.Handle(http.MethodGet, pattern_ReportService_GetRetryRecoveryReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()

@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 
+	extRecoveryv1 "github.com/cavra/recovery/generated/go/cavra/recovery/v1"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
 	"google.golang.org/grpc"
@@ -35,9 +36,9 @@ var (
 	_ = metadata.Join
 )
 
-func request_EscalationService_CreateRecoveryEscalationPlan_0(ctx context.Context, marshaler runtime.Marshaler, client EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EscalationService_CreateRecoveryEscalationPlan_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq CreateRecoveryEscalationPlanRequest
+		protoReq extRecoveryv1.CreateRecoveryEscalationPlanRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
@@ -50,9 +51,9 @@ func request_EscalationService_CreateRecoveryEscalationPlan_0(ctx context.Contex
 	return msg, metadata, err
 }
 
-func local_request_EscalationService_CreateRecoveryEscalationPlan_0(ctx context.Context, marshaler runtime.Marshaler, server EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EscalationService_CreateRecoveryEscalationPlan_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq CreateRecoveryEscalationPlanRequest
+		protoReq extRecoveryv1.CreateRecoveryEscalationPlanRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
@@ -64,9 +65,9 @@ func local_request_EscalationService_CreateRecoveryEscalationPlan_0(ctx context.
 
 var filter_EscalationService_GetRecoveryEscalationPlan_0 = &utilities.DoubleArray{Encoding: map[string]int{"plan_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
-func request_EscalationService_GetRecoveryEscalationPlan_0(ctx context.Context, marshaler runtime.Marshaler, client EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EscalationService_GetRecoveryEscalationPlan_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetRecoveryEscalationPlanRequest
+		protoReq extRecoveryv1.GetRecoveryEscalationPlanRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -91,9 +92,9 @@ func request_EscalationService_GetRecoveryEscalationPlan_0(ctx context.Context, 
 	return msg, metadata, err
 }
 
-func local_request_EscalationService_GetRecoveryEscalationPlan_0(ctx context.Context, marshaler runtime.Marshaler, server EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EscalationService_GetRecoveryEscalationPlan_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetRecoveryEscalationPlanRequest
+		protoReq extRecoveryv1.GetRecoveryEscalationPlanRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -117,9 +118,9 @@ func local_request_EscalationService_GetRecoveryEscalationPlan_0(ctx context.Con
 
 var filter_EscalationService_ListRecoveryEscalationPlans_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
 
-func request_EscalationService_ListRecoveryEscalationPlans_0(ctx context.Context, marshaler runtime.Marshaler, client EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EscalationService_ListRecoveryEscalationPlans_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ListRecoveryEscalationPlansRequest
+		protoReq extRecoveryv1.ListRecoveryEscalationPlansRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := req.ParseForm(); err != nil {
@@ -135,9 +136,9 @@ func request_EscalationService_ListRecoveryEscalationPlans_0(ctx context.Context
 	return msg, metadata, err
 }
 
-func local_request_EscalationService_ListRecoveryEscalationPlans_0(ctx context.Context, marshaler runtime.Marshaler, server EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EscalationService_ListRecoveryEscalationPlans_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ListRecoveryEscalationPlansRequest
+		protoReq extRecoveryv1.ListRecoveryEscalationPlansRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := req.ParseForm(); err != nil {
@@ -152,9 +153,9 @@ func local_request_EscalationService_ListRecoveryEscalationPlans_0(ctx context.C
 
 var filter_EscalationService_ListRecoveryEscalationRoutes_0 = &utilities.DoubleArray{Encoding: map[string]int{"plan_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
-func request_EscalationService_ListRecoveryEscalationRoutes_0(ctx context.Context, marshaler runtime.Marshaler, client EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EscalationService_ListRecoveryEscalationRoutes_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ListRecoveryEscalationRoutesRequest
+		protoReq extRecoveryv1.ListRecoveryEscalationRoutesRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -179,9 +180,9 @@ func request_EscalationService_ListRecoveryEscalationRoutes_0(ctx context.Contex
 	return msg, metadata, err
 }
 
-func local_request_EscalationService_ListRecoveryEscalationRoutes_0(ctx context.Context, marshaler runtime.Marshaler, server EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EscalationService_ListRecoveryEscalationRoutes_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ListRecoveryEscalationRoutesRequest
+		protoReq extRecoveryv1.ListRecoveryEscalationRoutesRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -203,9 +204,9 @@ func local_request_EscalationService_ListRecoveryEscalationRoutes_0(ctx context.
 	return msg, metadata, err
 }
 
-func request_EscalationService_DeliverRecoveryEscalation_0(ctx context.Context, marshaler runtime.Marshaler, client EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EscalationService_DeliverRecoveryEscalation_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq DeliverRecoveryEscalationRequest
+		protoReq extRecoveryv1.DeliverRecoveryEscalationRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -227,9 +228,9 @@ func request_EscalationService_DeliverRecoveryEscalation_0(ctx context.Context, 
 	return msg, metadata, err
 }
 
-func local_request_EscalationService_DeliverRecoveryEscalation_0(ctx context.Context, marshaler runtime.Marshaler, server EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EscalationService_DeliverRecoveryEscalation_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq DeliverRecoveryEscalationRequest
+		protoReq extRecoveryv1.DeliverRecoveryEscalationRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -248,9 +249,9 @@ func local_request_EscalationService_DeliverRecoveryEscalation_0(ctx context.Con
 	return msg, metadata, err
 }
 
-func request_EscalationService_AcknowledgeRecoveryEscalation_0(ctx context.Context, marshaler runtime.Marshaler, client EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EscalationService_AcknowledgeRecoveryEscalation_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq AcknowledgeRecoveryEscalationRequest
+		protoReq extRecoveryv1.AcknowledgeRecoveryEscalationRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -272,9 +273,9 @@ func request_EscalationService_AcknowledgeRecoveryEscalation_0(ctx context.Conte
 	return msg, metadata, err
 }
 
-func local_request_EscalationService_AcknowledgeRecoveryEscalation_0(ctx context.Context, marshaler runtime.Marshaler, server EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EscalationService_AcknowledgeRecoveryEscalation_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq AcknowledgeRecoveryEscalationRequest
+		protoReq extRecoveryv1.AcknowledgeRecoveryEscalationRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -293,9 +294,9 @@ func local_request_EscalationService_AcknowledgeRecoveryEscalation_0(ctx context
 	return msg, metadata, err
 }
 
-func request_EscalationService_PlanRecoveryEscalationRetries_0(ctx context.Context, marshaler runtime.Marshaler, client EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EscalationService_PlanRecoveryEscalationRetries_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq PlanRecoveryEscalationRetriesRequest
+		protoReq extRecoveryv1.PlanRecoveryEscalationRetriesRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
@@ -308,9 +309,9 @@ func request_EscalationService_PlanRecoveryEscalationRetries_0(ctx context.Conte
 	return msg, metadata, err
 }
 
-func local_request_EscalationService_PlanRecoveryEscalationRetries_0(ctx context.Context, marshaler runtime.Marshaler, server EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EscalationService_PlanRecoveryEscalationRetries_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq PlanRecoveryEscalationRetriesRequest
+		protoReq extRecoveryv1.PlanRecoveryEscalationRetriesRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
@@ -320,9 +321,9 @@ func local_request_EscalationService_PlanRecoveryEscalationRetries_0(ctx context
 	return msg, metadata, err
 }
 
-func request_EscalationService_RunRecoveryEscalationRetryWorker_0(ctx context.Context, marshaler runtime.Marshaler, client EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EscalationService_RunRecoveryEscalationRetryWorker_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq RunRecoveryEscalationRetryWorkerRequest
+		protoReq extRecoveryv1.RunRecoveryEscalationRetryWorkerRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
@@ -335,9 +336,9 @@ func request_EscalationService_RunRecoveryEscalationRetryWorker_0(ctx context.Co
 	return msg, metadata, err
 }
 
-func local_request_EscalationService_RunRecoveryEscalationRetryWorker_0(ctx context.Context, marshaler runtime.Marshaler, server EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EscalationService_RunRecoveryEscalationRetryWorker_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq RunRecoveryEscalationRetryWorkerRequest
+		protoReq extRecoveryv1.RunRecoveryEscalationRetryWorkerRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
@@ -347,9 +348,9 @@ func local_request_EscalationService_RunRecoveryEscalationRetryWorker_0(ctx cont
 	return msg, metadata, err
 }
 
-func request_EscalationService_GetRecoveryEscalationDelivery_0(ctx context.Context, marshaler runtime.Marshaler, client EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EscalationService_GetRecoveryEscalationDelivery_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetRecoveryEscalationDeliveryRequest
+		protoReq extRecoveryv1.GetRecoveryEscalationDeliveryRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -368,9 +369,9 @@ func request_EscalationService_GetRecoveryEscalationDelivery_0(ctx context.Conte
 	return msg, metadata, err
 }
 
-func local_request_EscalationService_GetRecoveryEscalationDelivery_0(ctx context.Context, marshaler runtime.Marshaler, server EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EscalationService_GetRecoveryEscalationDelivery_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetRecoveryEscalationDeliveryRequest
+		protoReq extRecoveryv1.GetRecoveryEscalationDeliveryRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -388,9 +389,9 @@ func local_request_EscalationService_GetRecoveryEscalationDelivery_0(ctx context
 
 var filter_EscalationService_ListRecoveryEscalationDeliveries_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
 
-func request_EscalationService_ListRecoveryEscalationDeliveries_0(ctx context.Context, marshaler runtime.Marshaler, client EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EscalationService_ListRecoveryEscalationDeliveries_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ListRecoveryEscalationDeliveriesRequest
+		protoReq extRecoveryv1.ListRecoveryEscalationDeliveriesRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := req.ParseForm(); err != nil {
@@ -406,9 +407,9 @@ func request_EscalationService_ListRecoveryEscalationDeliveries_0(ctx context.Co
 	return msg, metadata, err
 }
 
-func local_request_EscalationService_ListRecoveryEscalationDeliveries_0(ctx context.Context, marshaler runtime.Marshaler, server EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EscalationService_ListRecoveryEscalationDeliveries_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ListRecoveryEscalationDeliveriesRequest
+		protoReq extRecoveryv1.ListRecoveryEscalationDeliveriesRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := req.ParseForm(); err != nil {
@@ -421,9 +422,9 @@ func local_request_EscalationService_ListRecoveryEscalationDeliveries_0(ctx cont
 	return msg, metadata, err
 }
 
-func request_EscalationService_ReplayRecoveryEscalationDelivery_0(ctx context.Context, marshaler runtime.Marshaler, client EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_EscalationService_ReplayRecoveryEscalationDelivery_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ReplayRecoveryEscalationDeliveryRequest
+		protoReq extRecoveryv1.ReplayRecoveryEscalationDeliveryRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -445,9 +446,9 @@ func request_EscalationService_ReplayRecoveryEscalationDelivery_0(ctx context.Co
 	return msg, metadata, err
 }
 
-func local_request_EscalationService_ReplayRecoveryEscalationDelivery_0(ctx context.Context, marshaler runtime.Marshaler, server EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_EscalationService_ReplayRecoveryEscalationDelivery_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ReplayRecoveryEscalationDeliveryRequest
+		protoReq extRecoveryv1.ReplayRecoveryEscalationDeliveryRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -471,7 +472,7 @@ func local_request_EscalationService_ReplayRecoveryEscalationDelivery_0(ctx cont
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
 // Note that using this registration option will cause many gRPC library features to stop working. Consider using RegisterEscalationServiceHandlerFromEndpoint instead.
 // GRPC interceptors will not work for this type of registration. To use interceptors, you must use the "runtime.WithMiddlewares" option in the "runtime.NewServeMux" call.
-func RegisterEscalationServiceHandlerServer(ctx context.Context, mux *runtime.ServeMux, server EscalationServiceServer) error {
+func RegisterEscalationServiceHandlerServer(ctx context.Context, mux *runtime.ServeMux, server extRecoveryv1.EscalationServiceServer) error {
 	mux.Handle(http.MethodPost, pattern_EscalationService_CreateRecoveryEscalationPlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -723,15 +724,15 @@ func RegisterEscalationServiceHandlerFromEndpoint(ctx context.Context, mux *runt
 // RegisterEscalationServiceHandler registers the http handlers for service EscalationService to "mux".
 // The handlers forward requests to the grpc endpoint over "conn".
 func RegisterEscalationServiceHandler(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error {
-	return RegisterEscalationServiceHandlerClient(ctx, mux, NewEscalationServiceClient(conn))
+	return RegisterEscalationServiceHandlerClient(ctx, mux, extRecoveryv1.NewEscalationServiceClient(conn))
 }
 
 // RegisterEscalationServiceHandlerClient registers the http handlers for service EscalationService
-// to "mux". The handlers forward requests to the grpc endpoint over the given implementation of "EscalationServiceClient".
-// Note: the gRPC framework executes interceptors within the gRPC handler. If the passed in "EscalationServiceClient"
+// to "mux". The handlers forward requests to the grpc endpoint over the given implementation of "extRecoveryv1.EscalationServiceClient".
+// Note: the gRPC framework executes interceptors within the gRPC handler. If the passed in "extRecoveryv1.EscalationServiceClient"
 // doesn't go through the normal gRPC flow (creating a gRPC client etc.) then it will be up to the passed in
-// "EscalationServiceClient" to call the correct interceptors. This client ignores the HTTP middlewares.
-func RegisterEscalationServiceHandlerClient(ctx context.Context, mux *runtime.ServeMux, client EscalationServiceClient) error {
+// "extRecoveryv1.EscalationServiceClient" to call the correct interceptors. This client ignores the HTTP middlewares.
+func RegisterEscalationServiceHandlerClient(ctx context.Context, mux *runtime.ServeMux, client extRecoveryv1.EscalationServiceClient) error {
 	mux.Handle(http.MethodPost, pattern_EscalationService_CreateRecoveryEscalationPlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
