@@ -88,12 +88,20 @@ generate: $(BIN)/.installed tools third_party ## regenerate generated/ (Python, 
 	PATH=$(TOOLS):$$PATH $(BIN)/buf generate --template buf.gen.yaml -o $(GEN_ROOT)
 
 .PHONY: lint
-lint: $(BIN)/.installed third_party ## ruff, mypy (server, connectors, Python SDK), import-linter layering, buf lint
+lint: $(BIN)/.installed third_party ## ruff, mypy (server, connectors, Python SDK), import-linter layering, buf lint, buf breaking
 	$(BIN)/ruff check server connectors clients/python tests bench
 	$(BIN)/ruff format --check server connectors clients/python tests bench
 	$(BIN)/mypy server connectors clients/python/cavra_recovery_client
 	$(BIN)/lint-imports
 	$(BIN)/buf lint
+	$(BIN)/buf breaking proto --against $(RELEASED_CONTRACT)
+
+# The last released contract: `buf breaking` in `make lint` compares proto/ against it (docs/contract.md).
+RELEASED_CONTRACT := proto/released/v1.binpb
+
+.PHONY: contract-release
+contract-release: $(BIN)/.installed third_party ## record proto/ as the released contract (a release step)
+	$(BIN)/buf build proto --exclude-source-info -o $(RELEASED_CONTRACT)
 
 .PHONY: test
 test: $(BIN)/.installed tools third_party ## everything needed, then pytest and the Go client's go test

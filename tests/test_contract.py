@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -28,6 +29,31 @@ def test_buf_lint_passes() -> None:
     subprocess.run(["make", "-s", "third_party"], cwd=REPO_ROOT, check=True, capture_output=True)
     result = subprocess.run([str(VENV_BIN / "buf"), "lint"], cwd=REPO_ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def buf_breaking(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(VENV_BIN / "buf"), "breaking", "proto", "--against", str(REPO_ROOT / "proto/released/v1.binpb")],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_buf_breaking_refuses_a_renamed_field_against_the_released_contract(tmp_path: Path) -> None:
+    subprocess.run(["make", "-s", "third_party"], cwd=REPO_ROOT, check=True, capture_output=True)
+    shutil.copytree(REPO_ROOT / "proto", tmp_path / "proto")
+    shutil.copy2(REPO_ROOT / "buf.yaml", tmp_path / "buf.yaml")
+    (tmp_path / "third_party").symlink_to(REPO_ROOT / "third_party")
+    unchanged = buf_breaking(tmp_path)
+    assert unchanged.returncode == 0, unchanged.stdout + unchanged.stderr
+    escalation = tmp_path / "proto/cavra/recovery/v1/escalation.proto"
+    text = escalation.read_text()
+    assert "  string plan_id = 1;\n" in text
+    escalation.write_text(text.replace("  string plan_id = 1;\n", "  string plan_identifier = 1;\n", 1))
+    renamed = buf_breaking(tmp_path)
+    assert renamed.returncode != 0
+    assert 'changed name from "plan_id" to "plan_identifier"' in renamed.stdout
 
 
 def test_make_generate_reproduces_the_committed_generated_tree(tmp_path: Path) -> None:
