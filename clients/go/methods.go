@@ -7,25 +7,37 @@ import (
 )
 
 // RecordRetryExecution records one retry execution (idempotent by execution_id).
-func (c *Client) RecordRetryExecution(ctx context.Context, execution *RetryExecution) (*RecordRetryExecutionResponse, error) {
-	return c.evidence.RecordRetryExecution(ctx, &recoveryv1.RecordRetryExecutionRequest{RetryExecution: execution})
+func (c *Client) RecordRetryExecution(ctx context.Context, execution *RetryExecution, opts ...WriteOption) (*RecordRetryExecutionResponse, error) {
+	req := &recoveryv1.RecordRetryExecutionRequest{RetryExecution: execution}
+	applyWriteOptions(req, opts)
+	return c.evidence.RecordRetryExecution(ctx, req)
 }
 
 // RecordPlaybook records one connector recovery playbook (idempotent by playbook_id).
-func (c *Client) RecordPlaybook(ctx context.Context, playbook *ConnectorRecoveryPlaybook) (*RecordConnectorRecoveryPlaybookResponse, error) {
-	return c.evidence.RecordConnectorRecoveryPlaybook(ctx, &recoveryv1.RecordConnectorRecoveryPlaybookRequest{Playbook: playbook})
+func (c *Client) RecordPlaybook(ctx context.Context, playbook *ConnectorRecoveryPlaybook, opts ...WriteOption) (*RecordConnectorRecoveryPlaybookResponse, error) {
+	req := &recoveryv1.RecordConnectorRecoveryPlaybookRequest{Playbook: playbook}
+	applyWriteOptions(req, opts)
+	return c.evidence.RecordConnectorRecoveryPlaybook(ctx, req)
 }
 
 // RecordClosure records one recovery closure of the stored playbook closure.PlaybookId.
-func (c *Client) RecordClosure(ctx context.Context, closure *RecoveryClosure) (*RecordRecoveryClosureResponse, error) {
-	return c.evidence.RecordRecoveryClosure(ctx, &recoveryv1.RecordRecoveryClosureRequest{
-		PlaybookId: closure.GetPlaybookId(), Closure: closure,
-	})
+func (c *Client) RecordClosure(ctx context.Context, closure *RecoveryClosure, opts ...WriteOption) (*RecordRecoveryClosureResponse, error) {
+	req := &recoveryv1.RecordRecoveryClosureRequest{PlaybookId: closure.GetPlaybookId(), Closure: closure}
+	applyWriteOptions(req, opts)
+	return c.evidence.RecordRecoveryClosure(ctx, req)
 }
 
 // BatchRecordEvidence records up to 5,000 records of any kind in one all-or-nothing transaction.
+// Options go in BatchRecordEvidenceWith, since the records are variadic here.
 func (c *Client) BatchRecordEvidence(ctx context.Context, records ...*EvidenceRecord) (*BatchRecordEvidenceResponse, error) {
-	return c.evidence.BatchRecordEvidence(ctx, &recoveryv1.BatchRecordEvidenceRequest{Records: records})
+	return c.BatchRecordEvidenceWith(ctx, records)
+}
+
+// BatchRecordEvidenceWith is BatchRecordEvidence with write options (WithRequestID, UsedRequestID).
+func (c *Client) BatchRecordEvidenceWith(ctx context.Context, records []*EvidenceRecord, opts ...WriteOption) (*BatchRecordEvidenceResponse, error) {
+	req := &recoveryv1.BatchRecordEvidenceRequest{Records: records}
+	applyWriteOptions(req, opts)
+	return c.evidence.BatchRecordEvidence(ctx, req)
 }
 
 // RetryExecutionRecord wraps a retry execution for BatchRecordEvidence.
@@ -44,10 +56,11 @@ func ClosureRecord(closure *RecoveryClosure) *EvidenceRecord {
 }
 
 // CreatePlan builds and stores a recovery escalation plan (req may be nil for the defaults).
-func (c *Client) CreatePlan(ctx context.Context, req *CreateRecoveryEscalationPlanRequest) (*RecoveryEscalationPlan, error) {
+func (c *Client) CreatePlan(ctx context.Context, req *CreateRecoveryEscalationPlanRequest, opts ...WriteOption) (*RecoveryEscalationPlan, error) {
 	if req == nil {
 		req = &CreateRecoveryEscalationPlanRequest{}
 	}
+	applyWriteOptions(req, opts)
 	resp, err := c.escalation.CreateRecoveryEscalationPlan(ctx, req)
 	return resp.GetPlan(), err
 }
@@ -68,12 +81,14 @@ func (c *Client) ListPlans(ctx context.Context, req *ListRecoveryEscalationPlans
 
 // Deliver sends a plan's notifications to its receivers. A failing receiver is a normal response
 // with Success false; set DryRun to build and record without sending.
-func (c *Client) Deliver(ctx context.Context, req *DeliverRecoveryEscalationRequest) (*DeliverRecoveryEscalationResponse, error) {
+func (c *Client) Deliver(ctx context.Context, req *DeliverRecoveryEscalationRequest, opts ...WriteOption) (*DeliverRecoveryEscalationResponse, error) {
+	applyWriteOptions(req, opts)
 	return c.escalation.DeliverRecoveryEscalation(ctx, req)
 }
 
 // Acknowledge records an acknowledgement of a plan's escalation for one provider.
-func (c *Client) Acknowledge(ctx context.Context, req *AcknowledgeRecoveryEscalationRequest) (*RecoveryEscalationAcknowledgement, error) {
+func (c *Client) Acknowledge(ctx context.Context, req *AcknowledgeRecoveryEscalationRequest, opts ...WriteOption) (*RecoveryEscalationAcknowledgement, error) {
+	applyWriteOptions(req, opts)
 	resp, err := c.escalation.AcknowledgeRecoveryEscalation(ctx, req)
 	return resp.GetAcknowledgement(), err
 }

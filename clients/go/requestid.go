@@ -36,3 +36,39 @@ func fillRequestID(req any) bool {
 	}
 	return true
 }
+
+// WriteOption adjusts one mutating call of the SDK (RecordRetryExecution, CreatePlan, Deliver, …).
+type WriteOption func(*writeSettings)
+
+type writeSettings struct {
+	requestID string
+	used      *string
+}
+
+// WithRequestID sends the call with this request_id instead of a fresh UUID. Resending a write with
+// the request_id of an earlier attempt makes the server answer with the first response rather than
+// act again (docs/idempotency.md), even from another process.
+func WithRequestID(id string) WriteOption { return func(s *writeSettings) { s.requestID = id } }
+
+// UsedRequestID stores the request_id the call was sent with (the one given by WithRequestID, the
+// one already set on the request, or the UUID the SDK filled), so a caller can resend it later.
+// It is stored before the call is sent, so it is there even when the call fails.
+func UsedRequestID(id *string) WriteOption { return func(s *writeSettings) { s.used = id } }
+
+// applyWriteOptions sets the request's request_id from the options (or a fresh UUID when it has none)
+// and reports it to UsedRequestID. The interceptor then leaves it as it is.
+func applyWriteOptions(req proto.Message, opts []WriteOption) {
+	var settings writeSettings
+	for _, opt := range opts {
+		opt(&settings)
+	}
+	reflected := req.ProtoReflect()
+	field := reflected.Descriptor().Fields().ByName(requestIDField)
+	if settings.requestID != "" {
+		reflected.Set(field, protoreflect.ValueOfString(settings.requestID))
+	}
+	fillRequestID(req)
+	if settings.used != nil {
+		*settings.used = reflected.Get(field).String()
+	}
+}

@@ -48,6 +48,10 @@ def test_sync_client_records_plans_delivers_and_reports(
         assert all(route.receivers[:1] == ["local-webhook"] for route in plan.escalation_routes)
         assert client.get_recovery_escalation_plan(plan.plan_id).plan_id == plan.plan_id
         assert [p.plan_id for p in client.list_recovery_escalation_plans().plans] == [plan.plan_id]
+        assert plan.escalation_count >= 2
+        capped = client.create_recovery_escalation_plan(route_limit=1)
+        assert len(capped.escalation_routes) == 1 and capped.routes_truncated
+        assert capped.escalation_count == plan.escalation_count
 
         delivered = client.deliver_recovery_escalation(plan.plan_id)
         assert delivered.success and not delivered.dry_run

@@ -200,11 +200,16 @@ class RecoveryClient:
         *,
         recovery_slo_minutes: int = 0,
         generated_by: str = "",
+        route_limit: int = 0,
         request_id: str | None = None,
         timeout: float | None = None,
     ) -> esc.RecoveryEscalationPlan:
+        """Build and store a plan; `route_limit` caps the routes listed in the answer (0 means 1,000)."""
         request = esc.CreateRecoveryEscalationPlanRequest(
-            recovery_slo_minutes=recovery_slo_minutes, generated_by=generated_by, request_id=request_id or ""
+            recovery_slo_minutes=recovery_slo_minutes,
+            generated_by=generated_by,
+            route_limit=route_limit,
+            request_id=request_id or "",
         )
         response = self._call(m.CREATE_PLAN, request, timeout)
         return response.plan
