@@ -51,6 +51,7 @@ def test_make_run_serves_the_three_services_health_and_reflection(tmp_path: Path
             "cavra.recovery.v1.EscalationService",
             "cavra.recovery.v1.ReportService",
             "grpc.health.v1.Health",
+            "grpc.reflection.v1.ServerReflection",
             "grpc.reflection.v1alpha.ServerReflection",
         }
         health = subprocess.run(
