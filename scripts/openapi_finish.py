@@ -1,0 +1,195 @@
+"""Finish the OpenAPI document protoc-gen-openapiv2 wrote, for what its options cannot say.
+
+Run by `make generate` right after `buf generate`: `python scripts/openapi_finish.py DOCUMENT`.
+Deterministic: the same input gives the same bytes (tests/test_contract.py checks freshness).
+
+- `info.version` is the package version in pyproject.toml (the one place it is written).
+- Error details are typed: `rpcStatus.details` items are `rpcStatusDetail`, one object holding the
+  fields of every detail this server sends (`google.rpc.ErrorInfo`, `google.rpc.BadRequest`,
+  `google.rpc.RetryInfo`, told apart by `@type`), with a definition for each of the three as well.
+  Swagger 2 has no oneOf, and a generated client can read `details[i].field_violations` this way.
+- Additional HTTP bindings get meaningful operationIds instead of the generator's `…2` suffix.
+- Definitions nothing refers to any more (`protobufAny`, `apiHttpBody`) are dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# The generator suffixes the operationId of the n-th binding with n; each gets a name of its own.
+BINDING_OPERATION_IDS = {
+    "GetRetryRecoveryReport2": "GetStoredRetryRecoveryReport",
+    "GetRecoveryExecutiveReport2": "GetStoredRecoveryExecutiveReport",
+}
+
+TYPE_URL = "type.googleapis.com/"
+
+STATUS = {
+    "type": "object",
+    "description": (
+        "A google.rpc.Status: the body of every error answer. Branch on the `reason` of its "
+        "ErrorInfo detail, not on `message` (docs/errors.md lists every reason)."
+    ),
+    "properties": {
+        "code": {
+            "type": "integer",
+            "format": "int32",
+            "description": "The google.rpc.Code: 3 INVALID_ARGUMENT, 5 NOT_FOUND, 6 ALREADY_EXISTS, 7 "
+            "PERMISSION_DENIED, 9 FAILED_PRECONDITION, 14 UNAVAILABLE, 16 UNAUTHENTICATED, ...",
+        },
+        "message": {
+            "type": "string",
+            "description": "English text for a person; never contains a secret. Not stable: do not parse.",
+        },
+        "details": {
+            "type": "array",
+            "items": {"$ref": "#/definitions/rpcStatusDetail"},
+            "description": "One ErrorInfo on every error the server answers (none on the gateway's own "
+            "answers: unknown path, wrong method, unparsable body); a BadRequest on INVALID_ARGUMENT; "
+            "a RetryInfo on UNAVAILABLE.",
+        },
+    },
+}
+
+ERROR_INFO = {
+    "type": "object",
+    "description": "google.rpc.ErrorInfo: why the call failed, as a stable machine-readable reason.",
+    "properties": {
+        "reason": {
+            "type": "string",
+            "description": "UPPER_SNAKE_CASE reason from the closed set in docs/errors.md, e.g. "
+            "ESCALATION_PLAN_NOT_FOUND, EVIDENCE_CONFLICT, DATABASE_UNAVAILABLE.",
+        },
+        "domain": {"type": "string", "description": "Always `recovery.cavra.dev`."},
+        "metadata": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "What was involved, by name: the id looked up (`plan_id`, `delivery_id`, ...), "
+            "the `field`, the `cause` of an outage.",
+        },
+    },
+}
+
+FIELD_VIOLATION = {
+    "type": "object",
+    "description": "google.rpc.BadRequest.FieldViolation: one bad field of the request.",
+    "properties": {
+        "field": {
+            "type": "string",
+            "description": "The field's proto path, e.g. `retry_execution.execution_id` or "
+            "`records[3].closure.closed_at`.",
+        },
+        "description": {"type": "string", "description": "What is wrong with it, for a person."},
+        "reason": {"type": "string", "description": "A machine-readable reason, when the server gives one."},
+    },
+}
+
+BAD_REQUEST = {
+    "type": "object",
+    "description": "google.rpc.BadRequest: every bad field of an INVALID_ARGUMENT request.",
+    "properties": {
+        "field_violations": {
+            "type": "array",
+            "items": {"$ref": "#/definitions/rpcBadRequestFieldViolation"},
+            "description": "One entry per bad field.",
+        },
+    },
+}
+
+RETRY_INFO = {
+    "type": "object",
+    "description": "google.rpc.RetryInfo: how long to wait before retrying an UNAVAILABLE call.",
+    "properties": {
+        "retry_delay": {
+            "type": "string",
+            "description": "A google.protobuf.Duration in JSON: seconds with an `s` suffix, e.g. `1s`, `0.500s`.",
+        },
+    },
+}
+
+DETAIL_TYPES = {
+    "google.rpc.ErrorInfo": ("rpcErrorInfo", ERROR_INFO),
+    "google.rpc.BadRequest": ("rpcBadRequest", BAD_REQUEST),
+    "google.rpc.RetryInfo": ("rpcRetryInfo", RETRY_INFO),
+}
+
+
+def status_detail() -> dict[str, Any]:
+    """One detail of a Status: `@type` plus the fields of the detail type it names."""
+    properties: dict[str, Any] = {
+        "@type": {
+            "type": "string",
+            "enum": [TYPE_URL + name for name in DETAIL_TYPES],
+            "description": "Which detail this is; the other properties are that message's fields "
+            "(rpcErrorInfo, rpcBadRequest or rpcRetryInfo).",
+        }
+    }
+    for name, (_, schema) in DETAIL_TYPES.items():
+        for field, field_schema in schema["properties"].items():
+            properties[field] = {**field_schema, "description": f"{name} only. {field_schema['description']}"}
+    return {
+        "type": "object",
+        "description": "A detail of a google.rpc.Status, in protobuf's JSON form of Any: `@type` names "
+        "a google.rpc.ErrorInfo, google.rpc.BadRequest or google.rpc.RetryInfo, and the fields of "
+        "that message sit beside it.",
+        "properties": properties,
+        "required": ["@type"],
+        "additionalProperties": True,
+    }
+
+
+def package_version() -> str:
+    with (REPO_ROOT / "pyproject.toml").open("rb") as f:
+        version: str = tomllib.load(f)["project"]["version"]
+    return version
+
+
+def rename_operations(document: dict[str, Any]) -> None:
+    for path_item in document["paths"].values():
+        for operation in path_item.values():
+            operation_id = operation["operationId"]
+            operation["operationId"] = BINDING_OPERATION_IDS.get(operation_id, operation_id)
+            if re.search(r"\d$", operation["operationId"]):
+                raise SystemExit(f"operationId {operation_id} needs a name in BINDING_OPERATION_IDS")
+
+
+def drop_unreferenced(definitions: dict[str, Any], document: dict[str, Any]) -> None:
+    while True:
+        text = json.dumps(document)
+        unused = [name for name in definitions if f'"#/definitions/{name}"' not in text]
+        unused = [name for name in unused if name in ("protobufAny", "apiHttpBody")]
+        if not unused:
+            return
+        for name in unused:
+            del definitions[name]
+
+
+def finish(document: dict[str, Any]) -> dict[str, Any]:
+    document["info"]["version"] = package_version()
+    definitions = document["definitions"]
+    definitions["rpcStatus"] = STATUS
+    definitions["rpcStatusDetail"] = status_detail()
+    for definition_name, schema in DETAIL_TYPES.values():
+        definitions[definition_name] = schema
+    definitions["rpcBadRequestFieldViolation"] = FIELD_VIOLATION
+    rename_operations(document)
+    drop_unreferenced(definitions, document)
+    document["definitions"] = dict(sorted(definitions.items()))
+    return document
+
+
+def main() -> None:
+    path = Path(sys.argv[1])
+    document = finish(json.loads(path.read_text()))
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
