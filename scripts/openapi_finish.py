@@ -8,6 +8,7 @@ Deterministic: the same input gives the same bytes (tests/test_contract.py check
   fields of every detail this server sends (`google.rpc.ErrorInfo`, `google.rpc.BadRequest`,
   `google.rpc.RetryInfo`, told apart by `@type`), with a definition for each of the three as well.
   Swagger 2 has no oneOf, and a generated client can read `details[i].field_violations` this way.
+- `body: "*"` parameters get a description.
 - Additional HTTP bindings get meaningful operationIds instead of the generator's `…2` suffix.
 - Definitions nothing refers to any more (`protobufAny`, `apiHttpBody`) are dropped.
 """
@@ -160,6 +161,18 @@ def rename_operations(document: dict[str, Any]) -> None:
                 raise SystemExit(f"operationId {operation_id} needs a name in BINDING_OPERATION_IDS")
 
 
+def describe_bodies(document: dict[str, Any]) -> None:
+    """`body: "*"` parameters have no field comment to describe them."""
+    for path_item in document["paths"].values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "body" and not parameter.get("description"):
+                    parameter["description"] = (
+                        "The request's fields other than those in the path, as a JSON object with proto "
+                        "field names (lowerCamelCase names are accepted too)."
+                    )
+
+
 def drop_unreferenced(definitions: dict[str, Any], document: dict[str, Any]) -> None:
     while True:
         text = json.dumps(document)
@@ -180,6 +193,7 @@ def finish(document: dict[str, Any]) -> dict[str, Any]:
         definitions[definition_name] = schema
     definitions["rpcBadRequestFieldViolation"] = FIELD_VIOLATION
     rename_operations(document)
+    describe_bodies(document)
     drop_unreferenced(definitions, document)
     document["definitions"] = dict(sorted(definitions.items()))
     return document
