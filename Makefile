@@ -74,7 +74,7 @@ tools: $(GO_TOOLS) ## install the pinned Go code generators, grpcurl and toxipro
 # named after a hash of the pins, so changing a pin installs afresh.
 OPENAPI_TOOLS_SPEC := tests/gateway/openapi_tools
 OPENAPI_TOOLS_HASH := $(shell cat $(OPENAPI_TOOLS_SPEC)/package-lock.json $(OPENAPI_TOOLS_SPEC)/requirements.txt | sha256sum | cut -c1-12)
-OPENAPI_TOOLS_DIR := $(CURDIR)/.tools/openapi-$(OPENAPI_TOOLS_HASH)
+OPENAPI_TOOLS_DIR := $(shell mkdir -p .tools && cd .tools && pwd -P)/openapi-$(OPENAPI_TOOLS_HASH)
 CLIENT_TOOLS := $(TOOLS)/swagger2openapi $(TOOLS)/openapi-python-client
 
 $(OPENAPI_TOOLS_DIR)/.installed: $(OPENAPI_TOOLS_SPEC)/package.json $(OPENAPI_TOOLS_SPEC)/package-lock.json $(OPENAPI_TOOLS_SPEC)/requirements.txt
@@ -85,9 +85,9 @@ $(OPENAPI_TOOLS_DIR)/.installed: $(OPENAPI_TOOLS_SPEC)/package.json $(OPENAPI_TO
 	$(OPENAPI_TOOLS_DIR)/venv/bin/pip install --quiet -r $(OPENAPI_TOOLS_SPEC)/requirements.txt
 	touch $@
 $(TOOLS)/swagger2openapi: $(OPENAPI_TOOLS_DIR)/.installed
-	mkdir -p $(TOOLS) && ln -sfn $(OPENAPI_TOOLS_DIR)/node/node_modules/.bin/swagger2openapi $@
+	mkdir -p $(TOOLS) && ln -sfn ../openapi-$(OPENAPI_TOOLS_HASH)/node/node_modules/.bin/swagger2openapi $@
 $(TOOLS)/openapi-python-client: $(OPENAPI_TOOLS_DIR)/.installed
-	mkdir -p $(TOOLS) && ln -sfn $(OPENAPI_TOOLS_DIR)/venv/bin/openapi-python-client $@
+	mkdir -p $(TOOLS) && ln -sfn ../openapi-$(OPENAPI_TOOLS_HASH)/venv/bin/openapi-python-client $@
 
 .PHONY: client-tools
 client-tools: $(CLIENT_TOOLS) ## install the pinned swagger2openapi (npm) and openapi-python-client into .tools/
@@ -116,9 +116,9 @@ generate: $(BIN)/.installed tools third_party ## regenerate generated/ (Python, 
 
 .PHONY: lint
 lint: $(BIN)/.installed third_party ## ruff, mypy (server, connectors, Python SDK), import-linter layering, buf lint
-	$(BIN)/ruff check server connectors clients/python tests bench
-	$(BIN)/ruff format --check server connectors clients/python tests bench
-	$(BIN)/mypy server connectors clients/python/cavra_recovery_client
+	$(BIN)/ruff check server connectors clients/python tests bench scripts
+	$(BIN)/ruff format --check server connectors clients/python tests bench scripts
+	$(BIN)/mypy server connectors clients/python/cavra_recovery_client scripts
 	$(BIN)/lint-imports
 	$(BIN)/buf lint
 

@@ -9,6 +9,8 @@ Deterministic: the same input gives the same bytes (tests/test_contract.py check
   `google.rpc.RetryInfo`, told apart by `@type`), with a definition for each of the three as well.
   Swagger 2 has no oneOf, and a generated client can read `details[i].field_violations` this way.
 - `body: "*"` parameters get a description.
+- Error responses are shared (`#/responses/…`), so they stay `application/json` on the rendered
+  report's operation, whose own `produces` is `text/markdown` and `text/html`.
 - Additional HTTP bindings get meaningful operationIds instead of the generator's `…2` suffix.
 - Definitions nothing refers to any more (`protobufAny`, `apiHttpBody`) are dropped.
 """
@@ -30,9 +32,21 @@ BINDING_OPERATION_IDS = {
     "GetRecoveryExecutiveReport2": "GetStoredRecoveryExecutiveReport",
 }
 
+# Shared error responses (`#/responses/NAME`), by HTTP status.
+ERROR_RESPONSE_NAMES = {
+    "400": "BadRequest",
+    "401": "Unauthenticated",
+    "403": "PermissionDenied",
+    "404": "NotFound",
+    "409": "Conflict",
+    "429": "ResourceExhausted",
+    "503": "Unavailable",
+    "default": "Error",
+}
+
 TYPE_URL = "type.googleapis.com/"
 
-STATUS = {
+STATUS: dict[str, Any] = {
     "type": "object",
     "description": (
         "A google.rpc.Status: the body of every error answer. Branch on the `reason` of its "
@@ -59,7 +73,7 @@ STATUS = {
     },
 }
 
-ERROR_INFO = {
+ERROR_INFO: dict[str, Any] = {
     "type": "object",
     "description": "google.rpc.ErrorInfo: why the call failed, as a stable machine-readable reason.",
     "properties": {
@@ -78,7 +92,7 @@ ERROR_INFO = {
     },
 }
 
-FIELD_VIOLATION = {
+FIELD_VIOLATION: dict[str, Any] = {
     "type": "object",
     "description": "google.rpc.BadRequest.FieldViolation: one bad field of the request.",
     "properties": {
@@ -92,7 +106,7 @@ FIELD_VIOLATION = {
     },
 }
 
-BAD_REQUEST = {
+BAD_REQUEST: dict[str, Any] = {
     "type": "object",
     "description": "google.rpc.BadRequest: every bad field of an INVALID_ARGUMENT request.",
     "properties": {
@@ -104,13 +118,14 @@ BAD_REQUEST = {
     },
 }
 
-RETRY_INFO = {
+RETRY_INFO: dict[str, Any] = {
     "type": "object",
     "description": "google.rpc.RetryInfo: how long to wait before retrying an UNAVAILABLE call.",
     "properties": {
         "retry_delay": {
             "type": "string",
-            "description": "A google.protobuf.Duration in JSON: seconds with an `s` suffix, e.g. `1s`, `0.500s`.",
+            "description": "A google.protobuf.Duration in JSON: seconds with an `s` suffix, "
+            "e.g. `1s`, `0.500s`.",
         },
     },
 }
@@ -127,9 +142,10 @@ def status_detail() -> dict[str, Any]:
     properties: dict[str, Any] = {
         "@type": {
             "type": "string",
-            "enum": [TYPE_URL + name for name in DETAIL_TYPES],
-            "description": "Which detail this is; the other properties are that message's fields "
-            "(rpcErrorInfo, rpcBadRequest or rpcRetryInfo).",
+            "description": "Which detail this is: "
+            + ", ".join(f"`{TYPE_URL}{name}`" for name in DETAIL_TYPES)
+            + "; the other properties are that message's fields (rpcErrorInfo, rpcBadRequest or "
+            "rpcRetryInfo). Other types may be added: ignore the ones you do not know.",
         }
     }
     for name, (_, schema) in DETAIL_TYPES.items():
@@ -159,6 +175,26 @@ def rename_operations(document: dict[str, Any]) -> None:
             operation["operationId"] = BINDING_OPERATION_IDS.get(operation_id, operation_id)
             if re.search(r"\d$", operation["operationId"]):
                 raise SystemExit(f"operationId {operation_id} needs a name in BINDING_OPERATION_IDS")
+
+
+def share_error_responses(document: dict[str, Any]) -> None:
+    """Every error response becomes a `$ref` to one shared response in `responses`.
+
+    Swagger 2 has one `produces` per operation: the rendered report's `text/markdown` and `text/html`
+    would otherwise apply to its JSON errors too. A shared response takes the document's `produces`
+    (application/json), which is also what swagger2openapi gives it in OpenAPI 3.
+    """
+    shared: dict[str, Any] = {}
+    for path_item in document["paths"].values():
+        for operation in path_item.values():
+            for code, response in operation["responses"].items():
+                if response.get("schema") != {"$ref": "#/definitions/rpcStatus"}:
+                    continue
+                name = ERROR_RESPONSE_NAMES[code]
+                if shared.setdefault(name, response) != response:
+                    raise SystemExit(f"{operation['operationId']}: response {code} differs from the others")
+                operation["responses"][code] = {"$ref": f"#/responses/{name}"}
+    document["responses"] = shared
 
 
 def describe_bodies(document: dict[str, Any]) -> None:
@@ -194,6 +230,7 @@ def finish(document: dict[str, Any]) -> dict[str, Any]:
     definitions["rpcBadRequestFieldViolation"] = FIELD_VIOLATION
     rename_operations(document)
     describe_bodies(document)
+    share_error_responses(document)
     drop_unreferenced(definitions, document)
     document["definitions"] = dict(sorted(definitions.items()))
     return document
