@@ -127,6 +127,10 @@ def test_every_property_and_parameter_has_a_description(server: ServerProcess) -
         if not schema.get("description")
     ]
     assert undescribed == []
+    undescribed_definitions = [
+        name for name, definition in document["definitions"].items() if not definition.get("description")
+    ]
+    assert undescribed_definitions == []
     undocumented_operations = [
         operation["operationId"] for operation in operations(document) if not operation.get("summary")
     ]

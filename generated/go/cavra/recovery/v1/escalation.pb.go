@@ -440,13 +440,16 @@ func (x *RecoveryEscalationPlan) GetRoutesTruncated() bool {
 	return false
 }
 
+// Request of EscalationService.CreateRecoveryEscalationPlan.
 type CreateRecoveryEscalationPlanRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Recovery SLO in minutes: 0 (or absent) means 240, values below 1 become 1, above 5,256,000 (ten years) become 5,256,000.
+	// Minutes; 0 means 240, values below 1 become 1.
+	// Above 5,256,000 (ten years) become 5,256,000.
 	RecoverySloMinutes int32 `protobuf:"varint,1,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
 	// Who asked for it, recorded on the result; at most 128 characters, no control characters. Empty is allowed.
 	GeneratedBy string `protobuf:"bytes,2,opt,name=generated_by,json=generatedBy,proto3" json:"generated_by,omitempty"`
-	// Idempotency key (AIP-155), optional; At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	// A repeated request_id returns the first plan (AIP-155).
+	// Optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. With different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
 	RequestId string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Routes listed in the response at most; 0 means 1000, above 10000 means 10000.
 	// The stored plan always holds every route.
@@ -513,6 +516,7 @@ func (x *CreateRecoveryEscalationPlanRequest) GetRouteLimit() int32 {
 	return 0
 }
 
+// Response of EscalationService.CreateRecoveryEscalationPlan.
 type CreateRecoveryEscalationPlanResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The stored plan, with at most route_limit routes.
@@ -558,6 +562,7 @@ func (x *CreateRecoveryEscalationPlanResponse) GetPlan() *RecoveryEscalationPlan
 	return nil
 }
 
+// Request of EscalationService.GetRecoveryEscalationPlan.
 type GetRecoveryEscalationPlanRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id of a stored plan (NOT_FOUND otherwise).
@@ -612,6 +617,7 @@ func (x *GetRecoveryEscalationPlanRequest) GetRouteLimit() int32 {
 	return 0
 }
 
+// Response of EscalationService.GetRecoveryEscalationPlan.
 type GetRecoveryEscalationPlanResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The stored plan, with at most route_limit routes.
@@ -657,6 +663,7 @@ func (x *GetRecoveryEscalationPlanResponse) GetPlan() *RecoveryEscalationPlan {
 	return nil
 }
 
+// Request of EscalationService.ListRecoveryEscalationPlans.
 type ListRecoveryEscalationPlansRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Records per page: 0 means 100, above 1000 is served as 1000, negative is INVALID_ARGUMENT.
@@ -747,6 +754,7 @@ func (x *ListRecoveryEscalationPlansRequest) GetEndTime() *timestamppb.Timestamp
 	return nil
 }
 
+// Response of EscalationService.ListRecoveryEscalationPlans.
 type ListRecoveryEscalationPlansResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Plans without escalation_routes (routes_truncated is true when a plan has any).
@@ -810,11 +818,13 @@ func (x *ListRecoveryEscalationPlansResponse) GetTotalSize() int64 {
 	return 0
 }
 
+// Request of EscalationService.ListRecoveryEscalationRoutes.
 type ListRecoveryEscalationRoutesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id of a stored plan (NOT_FOUND otherwise).
 	PlanId string `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
-	// Records per page: 0 means 100, above 1000 is served as 1000, negative is INVALID_ARGUMENT.
+	// At most 1000; 0 means 100.
+	// Above 1000 is served as 1000; negative is INVALID_ARGUMENT.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// The next_page_token of the previous page; empty for the first page. Only valid for the same RPC and filters (else INVALID_ARGUMENT on page_token).
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
@@ -891,6 +901,7 @@ func (x *ListRecoveryEscalationRoutesRequest) GetProvider() string {
 	return ""
 }
 
+// Response of EscalationService.ListRecoveryEscalationRoutes.
 type ListRecoveryEscalationRoutesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// In plan order.
@@ -954,21 +965,25 @@ func (x *ListRecoveryEscalationRoutesResponse) GetTotalSize() int64 {
 	return 0
 }
 
+// Request of EscalationService.DeliverRecoveryEscalation.
 type DeliverRecoveryEscalationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// A stored plan id, or "latest" to build and store a fresh plan first.
 	PlanId string `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
 	// Receiver names overriding the routing policy.
 	Receivers []string `protobuf:"bytes,2,rep,name=receivers,proto3" json:"receivers,omitempty"`
-	// Retries after the first attempt: 0 means 2, at most 10.
+	// Retries after the first attempt; 0 means 2, at most 10.
 	Retries int32 `protobuf:"varint,3,opt,name=retries,proto3" json:"retries,omitempty"`
-	// Per-attempt timeout in seconds, at most 300; 0 means the receiver's own.
+	// Per-attempt timeout; 0 means the receiver's own.
+	// In seconds, at most 300.
 	TimeoutSeconds int32 `protobuf:"varint,4,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
-	// Routes listed per notification: 0 means 20, at most 1000.
+	// Routes listed per notification; 0 means 20.
+	// At most 1000.
 	MaxRoutes int32 `protobuf:"varint,5,opt,name=max_routes,json=maxRoutes,proto3" json:"max_routes,omitempty"`
 	// Build and record what would be sent without sending.
 	DryRun bool `protobuf:"varint,6,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
-	// Idempotency key (AIP-155), optional; At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. A repeated request_id returns the first response without sending again.
+	// A repeated request_id returns the first response without sending again.
+	// Optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. With different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
 	RequestId string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Recovery SLO for a "latest" plan; as in CreateRecoveryEscalationPlan.
 	RecoverySloMinutes int32 `protobuf:"varint,8,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
@@ -1062,6 +1077,7 @@ func (x *DeliverRecoveryEscalationRequest) GetRecoverySloMinutes() int32 {
 	return 0
 }
 
+// Response of EscalationService.DeliverRecoveryEscalation.
 type DeliverRecoveryEscalationResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The plan that was delivered (a fresh one for "latest").
@@ -1243,6 +1259,7 @@ func (x *RecoveryEscalationAcknowledgement) GetNote() string {
 	return ""
 }
 
+// Request of EscalationService.AcknowledgeRecoveryEscalation.
 type AcknowledgeRecoveryEscalationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id of a stored plan (NOT_FOUND otherwise); from the request path.
@@ -1255,7 +1272,7 @@ type AcknowledgeRecoveryEscalationRequest struct {
 	AcknowledgedBy string `protobuf:"bytes,4,opt,name=acknowledged_by,json=acknowledgedBy,proto3" json:"acknowledged_by,omitempty"`
 	// Free text, at most 4096 characters: stored for the auditor, never copied into plans, events or reports.
 	Note string `protobuf:"bytes,5,opt,name=note,proto3" json:"note,omitempty"`
-	// Idempotency key (AIP-155), optional; At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
 	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1333,6 +1350,7 @@ func (x *AcknowledgeRecoveryEscalationRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of EscalationService.AcknowledgeRecoveryEscalation.
 type AcknowledgeRecoveryEscalationResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The stored acknowledgement.
@@ -1381,11 +1399,14 @@ func (x *AcknowledgeRecoveryEscalationResponse) GetAcknowledgement() *RecoveryEs
 // Policy for retrying failed deliveries.
 type RetryPolicy struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Attempts per delivery including the first: 0 means 3, at most 20.
+	// Attempts per delivery including the first; 0 means 3.
+	// At most 20.
 	MaxAttempts int32 `protobuf:"varint,1,opt,name=max_attempts,json=maxAttempts,proto3" json:"max_attempts,omitempty"`
-	// Minutes before the first retry: 0 means 15, at most 10080 (7 days).
+	// Delay before the first retry; 0 means 15.
+	// In minutes, at most 10080 (7 days).
 	DelayMinutes int32 `protobuf:"varint,2,opt,name=delay_minutes,json=delayMinutes,proto3" json:"delay_minutes,omitempty"`
-	// Delay multiplier per further attempt: 0 means 2, otherwise 1 to 10.
+	// Delay multiplier per attempt; 0 means 2.
+	// Otherwise 1 to 10.
 	Multiplier    float64 `protobuf:"fixed64,3,opt,name=multiplier,proto3" json:"multiplier,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1560,13 +1581,14 @@ func (x *RetryPlanDecision) GetAcknowledgementState() AcknowledgementState {
 	return AcknowledgementState_ACKNOWLEDGEMENT_STATE_UNSPECIFIED
 }
 
+// Request of EscalationService.PlanRecoveryEscalationRetries.
 type PlanRecoveryEscalationRetriesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only deliveries of this plan; empty for all.
 	PlanId string `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
 	// Retry policy; absent or zero fields take the defaults.
 	Policy *RetryPolicy `protobuf:"bytes,2,opt,name=policy,proto3" json:"policy,omitempty"`
-	// Idempotency key (AIP-155), optional; At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
 	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1623,6 +1645,7 @@ func (x *PlanRecoveryEscalationRetriesRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of EscalationService.PlanRecoveryEscalationRetries.
 type PlanRecoveryEscalationRetriesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The instant the decisions were made for.
@@ -1713,6 +1736,7 @@ func (x *PlanRecoveryEscalationRetriesResponse) GetSuppressCount() int32 {
 	return 0
 }
 
+// Request of EscalationService.RunRecoveryEscalationRetryWorker.
 type RunRecoveryEscalationRetryWorkerRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only deliveries of this plan; empty for all.
@@ -1721,9 +1745,10 @@ type RunRecoveryEscalationRetryWorkerRequest struct {
 	Policy *RetryPolicy `protobuf:"bytes,2,opt,name=policy,proto3" json:"policy,omitempty"`
 	// Unset means true: nothing is sent unless dry_run is explicitly false.
 	DryRun *bool `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3,oneof" json:"dry_run,omitempty"`
-	// Deliveries retried at most: 0 means 50; negative is INVALID_ARGUMENT.
+	// Deliveries retried at most; 0 means 50.
+	// Negative is INVALID_ARGUMENT.
 	Limit int32 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
-	// Idempotency key (AIP-155), optional; At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
 	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1794,6 +1819,7 @@ func (x *RunRecoveryEscalationRetryWorkerRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of EscalationService.RunRecoveryEscalationRetryWorker.
 type RunRecoveryEscalationRetryWorkerResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// True when nothing was sent.
@@ -1866,6 +1892,7 @@ func (x *RunRecoveryEscalationRetryWorkerResponse) GetRetriedCount() int32 {
 	return 0
 }
 
+// Request of EscalationService.GetRecoveryEscalationDelivery.
 type GetRecoveryEscalationDeliveryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id of a stored delivery (NOT_FOUND otherwise).
@@ -1911,6 +1938,7 @@ func (x *GetRecoveryEscalationDeliveryRequest) GetDeliveryId() string {
 	return ""
 }
 
+// Response of EscalationService.GetRecoveryEscalationDelivery.
 type GetRecoveryEscalationDeliveryResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The delivery with every attempt.
@@ -1956,6 +1984,7 @@ func (x *GetRecoveryEscalationDeliveryResponse) GetDelivery() *Delivery {
 	return nil
 }
 
+// Request of EscalationService.ListRecoveryEscalationDeliveries.
 type ListRecoveryEscalationDeliveriesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Records per page: 0 means 100, above 1000 is served as 1000, negative is INVALID_ARGUMENT.
@@ -2037,6 +2066,7 @@ func (x *ListRecoveryEscalationDeliveriesRequest) GetState() DeliveryState {
 	return DeliveryState_DELIVERY_STATE_UNSPECIFIED
 }
 
+// Response of EscalationService.ListRecoveryEscalationDeliveries.
 type ListRecoveryEscalationDeliveriesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// One page, newest first.
@@ -2100,11 +2130,12 @@ func (x *ListRecoveryEscalationDeliveriesResponse) GetTotalSize() int64 {
 	return 0
 }
 
+// Request of EscalationService.ReplayRecoveryEscalationDelivery.
 type ReplayRecoveryEscalationDeliveryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id of a dead-lettered delivery (NOT_FOUND when unknown, FAILED_PRECONDITION when not dead-lettered).
 	DeliveryId string `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
-	// Idempotency key (AIP-155), optional; At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
 	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2154,6 +2185,7 @@ func (x *ReplayRecoveryEscalationDeliveryRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of EscalationService.ReplayRecoveryEscalationDelivery.
 type ReplayRecoveryEscalationDeliveryResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The delivery, back in the outbox.

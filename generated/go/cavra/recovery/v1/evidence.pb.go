@@ -26,9 +26,11 @@ const (
 // One delivery retry the Go backend executed for a failing connector.
 type RetryExecution struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Caller-supplied unique id; required. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit.
+	// Caller-supplied unique id.
+	// Required. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit.
 	ExecutionId string `protobuf:"bytes,1,opt,name=execution_id,json=executionId,proto3" json:"execution_id,omitempty"`
-	// Connector provider; required. Lower case letters, digits, '_' or '-', at most 64 (slack, webhook, jira, ...).
+	// Connector provider, lower case (slack, webhook, jira, ...).
+	// Required; lower case letters, digits, '_' or '-', at most 64.
 	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
 	// Outcome of the retry; required (UNSPECIFIED is INVALID_ARGUMENT).
 	ExecutionStatus ExecutionStatus `protobuf:"varint,3,opt,name=execution_status,json=executionStatus,proto3,enum=cavra.recovery.v1.ExecutionStatus" json:"execution_status,omitempty"`
@@ -570,11 +572,13 @@ func (*EvidenceRecord_Playbook) isEvidenceRecord_Record() {}
 
 func (*EvidenceRecord_Closure) isEvidenceRecord_Record() {}
 
+// Request of EvidenceService.RecordRetryExecution.
 type RecordRetryExecutionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The record to store; required. It is the whole JSON body of the HTTP call.
 	RetryExecution *RetryExecution `protobuf:"bytes,1,opt,name=retry_execution,json=retryExecution,proto3" json:"retry_execution,omitempty"`
-	// Idempotency key (AIP-155), optional; At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	// Idempotency key (AIP-155); recording is idempotent by execution_id anyway.
+	// Optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. With different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
 	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -624,11 +628,13 @@ func (x *RecordRetryExecutionRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of EvidenceService.RecordRetryExecution.
 type RecordRetryExecutionResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The stored record, with recorded_at.
 	RetryExecution *RetryExecution `protobuf:"bytes,1,opt,name=retry_execution,json=retryExecution,proto3" json:"retry_execution,omitempty"`
-	// False (absent in JSON) when an identical record was already stored.
+	// False when an identical record was already stored.
+	// Absent in JSON when false.
 	Created       bool `protobuf:"varint,2,opt,name=created,proto3" json:"created,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -678,6 +684,7 @@ func (x *RecordRetryExecutionResponse) GetCreated() bool {
 	return false
 }
 
+// Request of EvidenceService.GetRetryExecution.
 type GetRetryExecutionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id of a stored retry execution (NOT_FOUND otherwise).
@@ -723,6 +730,7 @@ func (x *GetRetryExecutionRequest) GetExecutionId() string {
 	return ""
 }
 
+// Response of EvidenceService.GetRetryExecution.
 type GetRetryExecutionResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The stored record.
@@ -768,9 +776,11 @@ func (x *GetRetryExecutionResponse) GetRetryExecution() *RetryExecution {
 	return nil
 }
 
+// Request of EvidenceService.ListRetryExecutions.
 type ListRetryExecutionsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Records per page: 0 means 100, above 1000 is served as 1000, negative is INVALID_ARGUMENT.
+	// At most 1000; 0 means 100.
+	// Above 1000 is served as 1000; negative is INVALID_ARGUMENT.
 	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// The next_page_token of the previous page; empty for the first page. Only valid for the same RPC and filters (else INVALID_ARGUMENT on page_token).
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
@@ -858,13 +868,15 @@ func (x *ListRetryExecutionsRequest) GetEndTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// Response of EvidenceService.ListRetryExecutions.
 type ListRetryExecutionsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// One page, newest executed_at first.
 	RetryExecutions []*RetryExecution `protobuf:"bytes,1,rep,name=retry_executions,json=retryExecutions,proto3" json:"retry_executions,omitempty"`
 	// Token for the next page; empty (absent in JSON) on the last page, and only there.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
-	// Records matching the filters across all pages (a 64-bit integer: a string in JSON).
+	// Records matching the filters across all pages.
+	// A 64-bit integer: a string in JSON.
 	TotalSize     int64 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -921,11 +933,12 @@ func (x *ListRetryExecutionsResponse) GetTotalSize() int64 {
 	return 0
 }
 
+// Request of EvidenceService.RecordConnectorRecoveryPlaybook.
 type RecordConnectorRecoveryPlaybookRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The record to store; required. It is the whole JSON body of the HTTP call.
 	Playbook *ConnectorRecoveryPlaybook `protobuf:"bytes,1,opt,name=playbook,proto3" json:"playbook,omitempty"`
-	// Idempotency key (AIP-155), optional; At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
 	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -975,6 +988,7 @@ func (x *RecordConnectorRecoveryPlaybookRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of EvidenceService.RecordConnectorRecoveryPlaybook.
 type RecordConnectorRecoveryPlaybookResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The stored record, with recorded_at.
@@ -1029,6 +1043,7 @@ func (x *RecordConnectorRecoveryPlaybookResponse) GetCreated() bool {
 	return false
 }
 
+// Request of EvidenceService.GetConnectorRecoveryPlaybook.
 type GetConnectorRecoveryPlaybookRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id of a stored playbook (NOT_FOUND otherwise).
@@ -1074,6 +1089,7 @@ func (x *GetConnectorRecoveryPlaybookRequest) GetPlaybookId() string {
 	return ""
 }
 
+// Response of EvidenceService.GetConnectorRecoveryPlaybook.
 type GetConnectorRecoveryPlaybookResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The stored record.
@@ -1119,6 +1135,7 @@ func (x *GetConnectorRecoveryPlaybookResponse) GetPlaybook() *ConnectorRecoveryP
 	return nil
 }
 
+// Request of EvidenceService.ListConnectorRecoveryPlaybooks.
 type ListConnectorRecoveryPlaybooksRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Records per page: 0 means 100, above 1000 is served as 1000, negative is INVALID_ARGUMENT.
@@ -1200,6 +1217,7 @@ func (x *ListConnectorRecoveryPlaybooksRequest) GetEndTime() *timestamppb.Timest
 	return nil
 }
 
+// Response of EvidenceService.ListConnectorRecoveryPlaybooks.
 type ListConnectorRecoveryPlaybooksResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// One page, newest generated_at first.
@@ -1263,13 +1281,14 @@ func (x *ListConnectorRecoveryPlaybooksResponse) GetTotalSize() int64 {
 	return 0
 }
 
+// Request of EvidenceService.RecordRecoveryClosure.
 type RecordRecoveryClosureRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The stored playbook the closure belongs to (NOT_FOUND otherwise); from the request path.
 	PlaybookId string `protobuf:"bytes,1,opt,name=playbook_id,json=playbookId,proto3" json:"playbook_id,omitempty"`
 	// The record to store; required. It is the whole JSON body of the HTTP call.
 	Closure *RecoveryClosure `protobuf:"bytes,2,opt,name=closure,proto3" json:"closure,omitempty"`
-	// Idempotency key (AIP-155), optional; At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
 	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1326,6 +1345,7 @@ func (x *RecordRecoveryClosureRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of EvidenceService.RecordRecoveryClosure.
 type RecordRecoveryClosureResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The stored record, with recorded_at.
@@ -1380,6 +1400,7 @@ func (x *RecordRecoveryClosureResponse) GetCreated() bool {
 	return false
 }
 
+// Request of EvidenceService.ListRecoveryClosures.
 type ListRecoveryClosuresRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// A playbook id, or "-" for every playbook.
@@ -1479,6 +1500,7 @@ func (x *ListRecoveryClosuresRequest) GetEndTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// Response of EvidenceService.ListRecoveryClosures.
 type ListRecoveryClosuresResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// One page, newest closed_at first.
@@ -1542,11 +1564,12 @@ func (x *ListRecoveryClosuresResponse) GetTotalSize() int64 {
 	return 0
 }
 
+// Request of EvidenceService.BatchRecordEvidence.
 type BatchRecordEvidenceRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 1 to 5,000 records; closures may refer to playbooks earlier in the batch.
 	Records []*EvidenceRecord `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
-	// Idempotency key (AIP-155), optional; At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
 	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1596,6 +1619,7 @@ func (x *BatchRecordEvidenceRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of EvidenceService.BatchRecordEvidence.
 type BatchRecordEvidenceResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Records stored by this call.

@@ -787,9 +787,11 @@ func (x *RetryRecoveryReport) GetClosureTrends() []*ClosureTrendDay {
 	return nil
 }
 
+// Request of ReportService.GetRetryRecoveryReport.
 type GetRetryRecoveryReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Recovery SLO in minutes: 0 (or absent) means 240, values below 1 become 1, above 5,256,000 (ten years) become 5,256,000. Ignored with report_id.
+	// Minutes; 0 means 240, values below 1 become 1.
+	// Above 5,256,000 (ten years) become 5,256,000. Ignored with report_id.
 	RecoverySloMinutes int32 `protobuf:"varint,1,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
 	// Rows listed at most; 0 means 1000, at most 10000.
 	RowLimit int32 `protobuf:"varint,2,opt,name=row_limit,json=rowLimit,proto3" json:"row_limit,omitempty"`
@@ -850,6 +852,7 @@ func (x *GetRetryRecoveryReportRequest) GetReportId() string {
 	return ""
 }
 
+// Response of ReportService.GetRetryRecoveryReport.
 type GetRetryRecoveryReportResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The report.
@@ -1249,6 +1252,7 @@ func (x *RecoveryExecutiveReport) GetChange() *ExecutiveReportChange {
 	return nil
 }
 
+// Request of ReportService.GetRecoveryExecutiveReport.
 type GetRecoveryExecutiveReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Recovery SLO in minutes: 0 (or absent) means 240, values below 1 become 1, above 5,256,000 (ten years) become 5,256,000.
@@ -1312,6 +1316,7 @@ func (x *GetRecoveryExecutiveReportRequest) GetReportId() string {
 	return ""
 }
 
+// Response of ReportService.GetRecoveryExecutiveReport.
 type GetRecoveryExecutiveReportResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The report.
@@ -1357,9 +1362,11 @@ func (x *GetRecoveryExecutiveReportResponse) GetReport() *RecoveryExecutiveRepor
 	return nil
 }
 
+// Request of ReportService.RenderRecoveryExecutiveReport.
 type RenderRecoveryExecutiveReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// REPORT_FORMAT_MARKDOWN or REPORT_FORMAT_HTML; absent means HTML.
+	// 0 means HTML.
+	// REPORT_FORMAT_MARKDOWN or REPORT_FORMAT_HTML; leave it out for HTML.
 	Format ReportFormat `protobuf:"varint,1,opt,name=format,proto3,enum=cavra.recovery.v1.ReportFormat" json:"format,omitempty"`
 	// A stored report; empty builds the report of this instant.
 	ReportId string `protobuf:"bytes,2,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
@@ -1429,6 +1436,7 @@ func (x *RenderRecoveryExecutiveReportRequest) GetGeneratedBy() string {
 	return ""
 }
 
+// Request of ReportService.GetRollbackDrillDashboard.
 type GetRollbackDrillDashboardRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -1465,6 +1473,7 @@ func (*GetRollbackDrillDashboardRequest) Descriptor() ([]byte, []int) {
 	return file_cavra_recovery_v1_report_proto_rawDescGZIP(), []int{15}
 }
 
+// Response of ReportService.GetRollbackDrillDashboard.
 type GetRollbackDrillDashboardResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// When the counts were read.
@@ -1718,15 +1727,17 @@ func (x *ExecutiveReportScheduleRun) GetCreatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// Request of ReportService.RunExecutiveReportSchedule.
 type RunExecutiveReportScheduleRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Window length in minutes: 0 means 1440 (a day), at most 5,256,000.
+	// Window length; 0 means 1440.
+	// In minutes, at most 5,256,000.
 	IntervalMinutes int32 `protobuf:"varint,1,opt,name=interval_minutes,json=intervalMinutes,proto3" json:"interval_minutes,omitempty"`
 	// Recovery SLO in minutes: 0 (or absent) means 240, values below 1 become 1, above 5,256,000 (ten years) become 5,256,000.
 	RecoverySloMinutes int32 `protobuf:"varint,2,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
 	// Who asked for it, recorded on the result; at most 128 characters, no control characters. Empty is allowed.
 	GeneratedBy string `protobuf:"bytes,3,opt,name=generated_by,json=generatedBy,proto3" json:"generated_by,omitempty"`
-	// Idempotency key (AIP-155), optional; At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
 	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1790,6 +1801,7 @@ func (x *RunExecutiveReportScheduleRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of ReportService.RunExecutiveReportSchedule.
 type RunExecutiveReportScheduleResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The window's run: new, or the one already stored.
@@ -1844,6 +1856,7 @@ func (x *RunExecutiveReportScheduleResponse) GetCreated() bool {
 	return false
 }
 
+// Request of ReportService.ListExecutiveReportScheduleRuns.
 type ListExecutiveReportScheduleRunsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Records per page: 0 means 100, above 1000 is served as 1000, negative is INVALID_ARGUMENT.
@@ -1898,6 +1911,7 @@ func (x *ListExecutiveReportScheduleRunsRequest) GetPageToken() string {
 	return ""
 }
 
+// Response of ReportService.ListExecutiveReportScheduleRuns.
 type ListExecutiveReportScheduleRunsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// One page, newest first.
@@ -1961,6 +1975,7 @@ func (x *ListExecutiveReportScheduleRunsResponse) GetTotalSize() int64 {
 	return 0
 }
 
+// Request of ReportService.DeliverExecutiveReportScheduleRun.
 type DeliverExecutiveReportScheduleRunRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id of a stored schedule run (NOT_FOUND otherwise); from the request path.
@@ -1973,7 +1988,7 @@ type DeliverExecutiveReportScheduleRunRequest struct {
 	TimeoutSeconds int32 `protobuf:"varint,4,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
 	// Build and record what would be sent without sending.
 	DryRun bool `protobuf:"varint,5,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
-	// Idempotency key (AIP-155), optional; At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
 	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2051,6 +2066,7 @@ func (x *DeliverExecutiveReportScheduleRunRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of ReportService.DeliverExecutiveReportScheduleRun.
 type DeliverExecutiveReportScheduleRunResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The schedule run delivered.
