@@ -73,7 +73,7 @@ tools: $(GO_TOOLS) ## install the pinned Go code generators, grpcurl and toxipro
 # one gets a virtualenv of its own so the server's requirements.lock is untouched. The directories are
 # named after a hash of the pins, so changing a pin installs afresh.
 OPENAPI_TOOLS_SPEC := tests/gateway/openapi_tools
-OPENAPI_TOOLS_HASH := $(shell cat $(OPENAPI_TOOLS_SPEC)/package-lock.json $(OPENAPI_TOOLS_SPEC)/requirements.txt | sha256sum | cut -c1-12)
+OPENAPI_TOOLS_HASH := $(shell cat $(OPENAPI_TOOLS_SPEC)/package-lock.json $(OPENAPI_TOOLS_SPEC)/requirements.txt 2>/dev/null | sha256sum | cut -c1-12)
 OPENAPI_TOOLS_DIR := $(shell mkdir -p .tools && cd .tools && pwd -P)/openapi-$(OPENAPI_TOOLS_HASH)
 CLIENT_TOOLS := $(TOOLS)/swagger2openapi $(TOOLS)/openapi-python-client
 

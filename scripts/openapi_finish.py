@@ -66,9 +66,10 @@ STATUS: dict[str, Any] = {
         "details": {
             "type": "array",
             "items": {"$ref": "#/definitions/rpcStatusDetail"},
-            "description": "One ErrorInfo on every error the server answers (none on the gateway's own "
-            "answers: unknown path, wrong method, unparsable body); a BadRequest on INVALID_ARGUMENT; "
-            "a RetryInfo on UNAVAILABLE.",
+            "description": "One ErrorInfo on every error the service itself answers; a BadRequest on "
+            "INVALID_ARGUMENT; a RetryInfo on UNAVAILABLE from the database. None on errors gRPC "
+            "produces (DEADLINE_EXCEEDED, CANCELLED, ...) or the gateway answers on its own (unknown "
+            "path, wrong method, unparsable body).",
         },
     },
 }
@@ -210,14 +211,10 @@ def describe_bodies(document: dict[str, Any]) -> None:
 
 
 def drop_unreferenced(definitions: dict[str, Any], document: dict[str, Any]) -> None:
-    while True:
-        text = json.dumps(document)
-        unused = [name for name in definitions if f'"#/definitions/{name}"' not in text]
-        unused = [name for name in unused if name in ("protobufAny", "apiHttpBody")]
-        if not unused:
-            return
-        for name in unused:
-            del definitions[name]
+    """`apiHttpBody` goes once nothing refers to it, then `protobufAny` (which only it still uses)."""
+    for name in ("apiHttpBody", "protobufAny"):
+        if f'"#/definitions/{name}"' not in json.dumps(document):
+            definitions.pop(name, None)
 
 
 def finish(document: dict[str, Any]) -> dict[str, Any]:
