@@ -67,6 +67,31 @@ $(TOOLS)/toxiproxy-server:
 .PHONY: tools
 tools: $(GO_TOOLS) ## install the pinned Go code generators, grpcurl and toxiproxy into .tools/bin
 
+# REST client generation for tests/gateway/test_openapi_client.py: swagger2openapi (npm) converts the
+# OpenAPI 2 document to OpenAPI 3, openapi-python-client generates a Python client from it. Both are
+# pinned with every dependency (package-lock.json, requirements.txt in OPENAPI_TOOLS_SPEC); the Python
+# one gets a virtualenv of its own so the server's requirements.lock is untouched. The directories are
+# named after a hash of the pins, so changing a pin installs afresh.
+OPENAPI_TOOLS_SPEC := tests/gateway/openapi_tools
+OPENAPI_TOOLS_HASH := $(shell cat $(OPENAPI_TOOLS_SPEC)/package-lock.json $(OPENAPI_TOOLS_SPEC)/requirements.txt 2>/dev/null | sha256sum | cut -c1-12)
+OPENAPI_TOOLS_DIR := $(shell mkdir -p .tools && cd .tools && pwd -P)/openapi-$(OPENAPI_TOOLS_HASH)
+CLIENT_TOOLS := $(TOOLS)/swagger2openapi $(TOOLS)/openapi-python-client
+
+$(OPENAPI_TOOLS_DIR)/.installed: $(OPENAPI_TOOLS_SPEC)/package.json $(OPENAPI_TOOLS_SPEC)/package-lock.json $(OPENAPI_TOOLS_SPEC)/requirements.txt
+	rm -rf $(OPENAPI_TOOLS_DIR) && mkdir -p $(OPENAPI_TOOLS_DIR)/node
+	cp $(OPENAPI_TOOLS_SPEC)/package.json $(OPENAPI_TOOLS_SPEC)/package-lock.json $(OPENAPI_TOOLS_DIR)/node/
+	cd $(OPENAPI_TOOLS_DIR)/node && npm ci --silent --no-audit --no-fund
+	$(PYTHON) -m venv $(OPENAPI_TOOLS_DIR)/venv
+	$(OPENAPI_TOOLS_DIR)/venv/bin/pip install --quiet -r $(OPENAPI_TOOLS_SPEC)/requirements.txt
+	touch $@
+$(TOOLS)/swagger2openapi: $(OPENAPI_TOOLS_DIR)/.installed
+	mkdir -p $(TOOLS) && ln -sfn ../openapi-$(OPENAPI_TOOLS_HASH)/node/node_modules/.bin/swagger2openapi $@
+$(TOOLS)/openapi-python-client: $(OPENAPI_TOOLS_DIR)/.installed
+	mkdir -p $(TOOLS) && ln -sfn ../openapi-$(OPENAPI_TOOLS_HASH)/venv/bin/openapi-python-client $@
+
+.PHONY: client-tools
+client-tools: $(CLIENT_TOOLS) ## install the pinned swagger2openapi (npm) and openapi-python-client into .tools/
+
 .PHONY: third_party
 third_party: $(BIN)/.installed ## copy the googleapis protos out of the googleapis-common-protos wheel
 	@site=$$($(BIN)/python -c 'import google.api.annotations_pb2 as a, pathlib; print(pathlib.Path(a.__file__).parent.parent.parent)'); \
@@ -86,12 +111,14 @@ generate: $(BIN)/.installed tools third_party ## regenerate generated/ (Python, 
 	for d in cavra cavra/recovery cavra/recovery/v1; do : > $(GEN_OUT)/python/$$d/__init__.py; done
 	: > $(GEN_OUT)/python/cavra/py.typed
 	PATH=$(TOOLS):$$PATH $(BIN)/buf generate --template buf.gen.yaml -o $(GEN_ROOT)
+	# What openapi.yaml cannot say: the package version, typed error details, binding operationIds.
+	$(BIN)/python scripts/openapi_finish.py $(GEN_OUT)/openapi/recovery.swagger.json
 
 .PHONY: lint
 lint: $(BIN)/.installed third_party ## ruff, mypy (server, connectors, Python SDK), import-linter layering, buf lint, buf breaking
-	$(BIN)/ruff check server connectors clients/python tests bench
-	$(BIN)/ruff format --check server connectors clients/python tests bench
-	$(BIN)/mypy server connectors clients/python/cavra_recovery_client
+	$(BIN)/ruff check server connectors clients/python tests bench scripts
+	$(BIN)/ruff format --check server connectors clients/python tests bench scripts
+	$(BIN)/mypy server connectors clients/python/cavra_recovery_client scripts
 	$(BIN)/lint-imports
 	$(BIN)/buf lint
 	$(BIN)/buf breaking proto --against $(RELEASED_CONTRACT)
@@ -104,7 +131,7 @@ contract-release: $(BIN)/.installed third_party ## record proto/ as the released
 	$(BIN)/buf build proto --exclude-source-info -o $(RELEASED_CONTRACT)
 
 .PHONY: test
-test: $(BIN)/.installed tools third_party ## everything needed, then pytest and the Go client's go test
+test: $(BIN)/.installed tools client-tools third_party ## everything needed, then pytest and the Go client's go test
 	@echo "==> pytest"
 	CAVRA_TOOLS_BIN=$(TOOLS) $(BIN)/pytest -q -p no:cacheprovider
 	@echo "==> go test (clients/go)"

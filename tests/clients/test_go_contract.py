@@ -27,6 +27,8 @@ TREE_FILES = [
     "pyproject.toml",
     "requirements.lock",
     "clients/python/pyproject.toml",
+    "openapi.yaml",
+    "scripts/openapi_finish.py",
 ]
 TREE_DIRS = ["proto", "generated", "clients/go"]
 

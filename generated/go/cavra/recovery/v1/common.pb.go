@@ -26,9 +26,12 @@ type AlertLevel int32
 
 const (
 	AlertLevel_ALERT_LEVEL_UNSPECIFIED AlertLevel = 0
-	AlertLevel_ALERT_LEVEL_HEALTHY     AlertLevel = 1
-	AlertLevel_ALERT_LEVEL_WARNING     AlertLevel = 2
-	AlertLevel_ALERT_LEVEL_CRITICAL    AlertLevel = 3
+	// Nothing breached, failed or open.
+	AlertLevel_ALERT_LEVEL_HEALTHY AlertLevel = 1
+	// Something is open, nothing breached or failed.
+	AlertLevel_ALERT_LEVEL_WARNING AlertLevel = 2
+	// A recovery breached its SLO, or a retry execution failed or was skipped.
+	AlertLevel_ALERT_LEVEL_CRITICAL AlertLevel = 3
 )
 
 // Enum value maps for AlertLevel.
@@ -79,9 +82,12 @@ type ExecutionStatus int32
 
 const (
 	ExecutionStatus_EXECUTION_STATUS_UNSPECIFIED ExecutionStatus = 0
-	ExecutionStatus_EXECUTION_STATUS_DELIVERED   ExecutionStatus = 1
-	ExecutionStatus_EXECUTION_STATUS_FAILED      ExecutionStatus = 2
-	ExecutionStatus_EXECUTION_STATUS_SKIPPED     ExecutionStatus = 3
+	// The retried delivery succeeded.
+	ExecutionStatus_EXECUTION_STATUS_DELIVERED ExecutionStatus = 1
+	// The retried delivery failed.
+	ExecutionStatus_EXECUTION_STATUS_FAILED ExecutionStatus = 2
+	// The retry was not run (skipped_reason says why); counts as a failure.
+	ExecutionStatus_EXECUTION_STATUS_SKIPPED ExecutionStatus = 3
 )
 
 // Enum value maps for ExecutionStatus.
@@ -189,11 +195,16 @@ type ClosureState int32
 
 const (
 	ClosureState_CLOSURE_STATE_UNSPECIFIED ClosureState = 0
-	ClosureState_CLOSURE_STATE_RESOLVED    ClosureState = 1
-	ClosureState_CLOSURE_STATE_MITIGATED   ClosureState = 2
-	ClosureState_CLOSURE_STATE_DEFERRED    ClosureState = 3
-	ClosureState_CLOSURE_STATE_ESCALATED   ClosureState = 4
-	ClosureState_CLOSURE_STATE_REOPENED    ClosureState = 5
+	// Fixed; closes the recovery row.
+	ClosureState_CLOSURE_STATE_RESOLVED ClosureState = 1
+	// Worked around; closes the recovery row.
+	ClosureState_CLOSURE_STATE_MITIGATED ClosureState = 2
+	// Postponed; the row stays open.
+	ClosureState_CLOSURE_STATE_DEFERRED ClosureState = 3
+	// Handed on; the row stays open.
+	ClosureState_CLOSURE_STATE_ESCALATED ClosureState = 4
+	// Opened again after a closure; the row is open.
+	ClosureState_CLOSURE_STATE_REOPENED ClosureState = 5
 )
 
 // Enum value maps for ClosureState.
@@ -248,9 +259,12 @@ type RecoveryRowStatus int32
 
 const (
 	RecoveryRowStatus_RECOVERY_ROW_STATUS_UNSPECIFIED RecoveryRowStatus = 0
-	RecoveryRowStatus_RECOVERY_ROW_STATUS_OPEN        RecoveryRowStatus = 1
-	RecoveryRowStatus_RECOVERY_ROW_STATUS_BREACHED    RecoveryRowStatus = 2
-	RecoveryRowStatus_RECOVERY_ROW_STATUS_CLOSED      RecoveryRowStatus = 3
+	// Not closed, age within the SLO.
+	RecoveryRowStatus_RECOVERY_ROW_STATUS_OPEN RecoveryRowStatus = 1
+	// Not closed and older than the SLO.
+	RecoveryRowStatus_RECOVERY_ROW_STATUS_BREACHED RecoveryRowStatus = 2
+	// Latest closure is resolved or mitigated.
+	RecoveryRowStatus_RECOVERY_ROW_STATUS_CLOSED RecoveryRowStatus = 3
 )
 
 // Enum value maps for RecoveryRowStatus.
@@ -301,11 +315,12 @@ func (RecoveryRowStatus) EnumDescriptor() ([]byte, []int) {
 type RouteCategory int32
 
 const (
-	RouteCategory_ROUTE_CATEGORY_UNSPECIFIED     RouteCategory = 0
-	RouteCategory_ROUTE_CATEGORY_SIEM            RouteCategory = 1
-	RouteCategory_ROUTE_CATEGORY_ITSM            RouteCategory = 2
-	RouteCategory_ROUTE_CATEGORY_CHATOPS         RouteCategory = 3
-	RouteCategory_ROUTE_CATEGORY_WEBHOOK         RouteCategory = 4
+	RouteCategory_ROUTE_CATEGORY_UNSPECIFIED RouteCategory = 0
+	RouteCategory_ROUTE_CATEGORY_SIEM        RouteCategory = 1
+	RouteCategory_ROUTE_CATEGORY_ITSM        RouteCategory = 2
+	RouteCategory_ROUTE_CATEGORY_CHATOPS     RouteCategory = 3
+	RouteCategory_ROUTE_CATEGORY_WEBHOOK     RouteCategory = 4
+	// Failed or skipped retry executions of one provider.
 	RouteCategory_ROUTE_CATEGORY_RETRY_EXECUTION RouteCategory = 5
 )
 
@@ -360,9 +375,12 @@ func (RouteCategory) EnumDescriptor() ([]byte, []int) {
 type RouteStatus int32
 
 const (
-	RouteStatus_ROUTE_STATUS_UNSPECIFIED     RouteStatus = 0
-	RouteStatus_ROUTE_STATUS_BREACHED        RouteStatus = 1
-	RouteStatus_ROUTE_STATUS_OPEN            RouteStatus = 2
+	RouteStatus_ROUTE_STATUS_UNSPECIFIED RouteStatus = 0
+	// A recovery row breached its SLO (critical).
+	RouteStatus_ROUTE_STATUS_BREACHED RouteStatus = 1
+	// A recovery row is open within its SLO (warning).
+	RouteStatus_ROUTE_STATUS_OPEN RouteStatus = 2
+	// A provider has failed or skipped retry executions (critical).
 	RouteStatus_ROUTE_STATUS_REVIEW_REQUIRED RouteStatus = 3
 )
 
@@ -413,16 +431,25 @@ func (RouteStatus) EnumDescriptor() ([]byte, []int) {
 type DeliveryFailureReason int32
 
 const (
-	DeliveryFailureReason_DELIVERY_FAILURE_REASON_UNSPECIFIED         DeliveryFailureReason = 0
-	DeliveryFailureReason_DELIVERY_FAILURE_REASON_AUTH                DeliveryFailureReason = 1
-	DeliveryFailureReason_DELIVERY_FAILURE_REASON_RATE_LIMITED        DeliveryFailureReason = 2
-	DeliveryFailureReason_DELIVERY_FAILURE_REASON_CLIENT_ERROR        DeliveryFailureReason = 3
-	DeliveryFailureReason_DELIVERY_FAILURE_REASON_SERVER_ERROR        DeliveryFailureReason = 4
-	DeliveryFailureReason_DELIVERY_FAILURE_REASON_TIMEOUT             DeliveryFailureReason = 5
-	DeliveryFailureReason_DELIVERY_FAILURE_REASON_NETWORK             DeliveryFailureReason = 6
-	DeliveryFailureReason_DELIVERY_FAILURE_REASON_CONFIGURATION       DeliveryFailureReason = 7
+	DeliveryFailureReason_DELIVERY_FAILURE_REASON_UNSPECIFIED DeliveryFailureReason = 0
+	// The receiver refused the credentials (401/403); not retried.
+	DeliveryFailureReason_DELIVERY_FAILURE_REASON_AUTH DeliveryFailureReason = 1
+	// HTTP 429; retried, honouring Retry-After.
+	DeliveryFailureReason_DELIVERY_FAILURE_REASON_RATE_LIMITED DeliveryFailureReason = 2
+	// Another HTTP 4xx; not retried.
+	DeliveryFailureReason_DELIVERY_FAILURE_REASON_CLIENT_ERROR DeliveryFailureReason = 3
+	// HTTP 5xx; retried.
+	DeliveryFailureReason_DELIVERY_FAILURE_REASON_SERVER_ERROR DeliveryFailureReason = 4
+	// No answer within the attempt timeout; retried.
+	DeliveryFailureReason_DELIVERY_FAILURE_REASON_TIMEOUT DeliveryFailureReason = 5
+	// Connection refused, reset or a TLS or DNS failure; retried.
+	DeliveryFailureReason_DELIVERY_FAILURE_REASON_NETWORK DeliveryFailureReason = 6
+	// The receiver's configuration is unusable (e.g. a credential variable is unset); not retried.
+	DeliveryFailureReason_DELIVERY_FAILURE_REASON_CONFIGURATION DeliveryFailureReason = 7
+	// The SSRF guard refused the destination address; not retried.
 	DeliveryFailureReason_DELIVERY_FAILURE_REASON_BLOCKED_DESTINATION DeliveryFailureReason = 8
-	DeliveryFailureReason_DELIVERY_FAILURE_REASON_CIRCUIT_OPEN        DeliveryFailureReason = 9
+	// The receiver's circuit breaker is open; retried later.
+	DeliveryFailureReason_DELIVERY_FAILURE_REASON_CIRCUIT_OPEN DeliveryFailureReason = 9
 )
 
 // Enum value maps for DeliveryFailureReason.
@@ -488,7 +515,8 @@ const (
 	// Committed to the outbox, waiting for the worker.
 	DeliveryState_DELIVERY_STATE_PENDING DeliveryState = 1
 	// An attempt failed with a retryable reason; another attempt is scheduled.
-	DeliveryState_DELIVERY_STATE_RETRYING  DeliveryState = 2
+	DeliveryState_DELIVERY_STATE_RETRYING DeliveryState = 2
+	// The receiver accepted the notification.
 	DeliveryState_DELIVERY_STATE_DELIVERED DeliveryState = 3
 	// Attempts exhausted or a non-retryable failure; can be replayed.
 	DeliveryState_DELIVERY_STATE_DEAD_LETTERED DeliveryState = 4
@@ -547,13 +575,19 @@ func (DeliveryState) EnumDescriptor() ([]byte, []int) {
 type AcknowledgementState int32
 
 const (
-	AcknowledgementState_ACKNOWLEDGEMENT_STATE_UNSPECIFIED  AcknowledgementState = 0
+	AcknowledgementState_ACKNOWLEDGEMENT_STATE_UNSPECIFIED AcknowledgementState = 0
+	// Seen; allows live retries.
 	AcknowledgementState_ACKNOWLEDGEMENT_STATE_ACKNOWLEDGED AcknowledgementState = 1
-	AcknowledgementState_ACKNOWLEDGEMENT_STATE_ACCEPTED     AcknowledgementState = 2
-	AcknowledgementState_ACKNOWLEDGEMENT_STATE_DEFERRED     AcknowledgementState = 3
-	AcknowledgementState_ACKNOWLEDGEMENT_STATE_ESCALATED    AcknowledgementState = 4
-	AcknowledgementState_ACKNOWLEDGEMENT_STATE_RESOLVED     AcknowledgementState = 5
-	AcknowledgementState_ACKNOWLEDGEMENT_STATE_DISMISSED    AcknowledgementState = 6
+	// Owned by someone; allows live retries.
+	AcknowledgementState_ACKNOWLEDGEMENT_STATE_ACCEPTED AcknowledgementState = 2
+	// Postponed; live retries wait.
+	AcknowledgementState_ACKNOWLEDGEMENT_STATE_DEFERRED AcknowledgementState = 3
+	// Handed on; live retries wait.
+	AcknowledgementState_ACKNOWLEDGEMENT_STATE_ESCALATED AcknowledgementState = 4
+	// Fixed; allows live retries.
+	AcknowledgementState_ACKNOWLEDGEMENT_STATE_RESOLVED AcknowledgementState = 5
+	// Not worth acting on; retries are suppressed.
+	AcknowledgementState_ACKNOWLEDGEMENT_STATE_DISMISSED AcknowledgementState = 6
 )
 
 // Enum value maps for AcknowledgementState.
@@ -610,9 +644,12 @@ type RetryDecision int32
 
 const (
 	RetryDecision_RETRY_DECISION_UNSPECIFIED RetryDecision = 0
-	RetryDecision_RETRY_DECISION_RETRY       RetryDecision = 1
-	RetryDecision_RETRY_DECISION_WAIT        RetryDecision = 2
-	RetryDecision_RETRY_DECISION_SUPPRESS    RetryDecision = 3
+	// Eligible for a retry now.
+	RetryDecision_RETRY_DECISION_RETRY RetryDecision = 1
+	// Retry later: backoff pending or no acknowledgement that allows it yet.
+	RetryDecision_RETRY_DECISION_WAIT RetryDecision = 2
+	// Never retry: attempts exhausted, a non-retryable failure or dismissed.
+	RetryDecision_RETRY_DECISION_SUPPRESS RetryDecision = 3
 )
 
 // Enum value maps for RetryDecision.
@@ -662,10 +699,13 @@ func (RetryDecision) EnumDescriptor() ([]byte, []int) {
 type EvidenceKind int32
 
 const (
-	EvidenceKind_EVIDENCE_KIND_UNSPECIFIED                 EvidenceKind = 0
-	EvidenceKind_EVIDENCE_KIND_RETRY_EXECUTION             EvidenceKind = 1
+	EvidenceKind_EVIDENCE_KIND_UNSPECIFIED EvidenceKind = 0
+	// A RetryExecution.
+	EvidenceKind_EVIDENCE_KIND_RETRY_EXECUTION EvidenceKind = 1
+	// A ConnectorRecoveryPlaybook.
 	EvidenceKind_EVIDENCE_KIND_CONNECTOR_RECOVERY_PLAYBOOK EvidenceKind = 2
-	EvidenceKind_EVIDENCE_KIND_RECOVERY_CLOSURE            EvidenceKind = 3
+	// A RecoveryClosure.
+	EvidenceKind_EVIDENCE_KIND_RECOVERY_CLOSURE EvidenceKind = 3
 )
 
 // Enum value maps for EvidenceKind.
@@ -716,8 +756,10 @@ type ReportFormat int32
 
 const (
 	ReportFormat_REPORT_FORMAT_UNSPECIFIED ReportFormat = 0
-	ReportFormat_REPORT_FORMAT_MARKDOWN    ReportFormat = 1
-	ReportFormat_REPORT_FORMAT_HTML        ReportFormat = 2
+	// text/markdown; charset=utf-8, for chat and email.
+	ReportFormat_REPORT_FORMAT_MARKDOWN ReportFormat = 1
+	// A self-contained text/html; charset=utf-8 page with an inline SVG closure-trend chart.
+	ReportFormat_REPORT_FORMAT_HTML ReportFormat = 2
 )
 
 // Enum value maps for ReportFormat.

@@ -24,9 +24,11 @@ const (
 
 // One HTTP header as it was sent, with credentials redacted.
 type RedactedHeader struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Value         string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Header name as sent.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Header value, with credentials (Authorization, API keys, signatures) replaced by a redaction marker.
+	Value         string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -77,10 +79,12 @@ func (x *RedactedHeader) GetValue() string {
 
 // What an attempt sent, redacted: never the body, never a credential.
 type RedactedRequest struct {
-	state  protoimpl.MessageState `protogen:"open.v1"`
-	Method string                 `protobuf:"bytes,1,opt,name=method,proto3" json:"method,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// HTTP method, e.g. POST; SMTP for email.
+	Method string `protobuf:"bytes,1,opt,name=method,proto3" json:"method,omitempty"`
 	// URL without userinfo, query string or secret path segments.
-	Url     string            `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	Url string `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	// The headers sent, redacted.
 	Headers []*RedactedHeader `protobuf:"bytes,3,rep,name=headers,proto3" json:"headers,omitempty"`
 	// Hex SHA-256 of the exact body bytes sent.
 	BodySha256    string `protobuf:"bytes,4,opt,name=body_sha256,json=bodySha256,proto3" json:"body_sha256,omitempty"`
@@ -148,16 +152,23 @@ func (x *RedactedRequest) GetBodySha256() string {
 
 // One attempt to send one delivery: the auditor's delivery evidence.
 type DeliveryAttempt struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	AttemptNumber int32                  `protobuf:"varint,1,opt,name=attempt_number,json=attemptNumber,proto3" json:"attempt_number,omitempty"`
-	StartedAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
-	FinishedAt    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=finished_at,json=finishedAt,proto3" json:"finished_at,omitempty"`
-	Success       bool                   `protobuf:"varint,4,opt,name=success,proto3" json:"success,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 for the first attempt, counting up across retries and replays.
+	AttemptNumber int32 `protobuf:"varint,1,opt,name=attempt_number,json=attemptNumber,proto3" json:"attempt_number,omitempty"`
+	// When the attempt started.
+	StartedAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	// When the attempt finished (answer, error or timeout).
+	FinishedAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=finished_at,json=finishedAt,proto3" json:"finished_at,omitempty"`
+	// True when the receiver accepted the notification.
+	Success bool `protobuf:"varint,4,opt,name=success,proto3" json:"success,omitempty"`
 	// 0 when no HTTP response was received (SMTP, timeout, network error).
-	HttpStatus    int32                 `protobuf:"varint,5,opt,name=http_status,json=httpStatus,proto3" json:"http_status,omitempty"`
+	HttpStatus int32 `protobuf:"varint,5,opt,name=http_status,json=httpStatus,proto3" json:"http_status,omitempty"`
+	// Why the attempt failed; absent (UNSPECIFIED) on success.
 	FailureReason DeliveryFailureReason `protobuf:"varint,6,opt,name=failure_reason,json=failureReason,proto3,enum=cavra.recovery.v1.DeliveryFailureReason" json:"failure_reason,omitempty"`
-	Retryable     bool                  `protobuf:"varint,7,opt,name=retryable,proto3" json:"retryable,omitempty"`
-	LatencyMs     int64                 `protobuf:"varint,8,opt,name=latency_ms,json=latencyMs,proto3" json:"latency_ms,omitempty"`
+	// Whether this failure is retried (timeouts, network errors, 429, 5xx, an open circuit).
+	Retryable bool `protobuf:"varint,7,opt,name=retryable,proto3" json:"retryable,omitempty"`
+	// Milliseconds from start to finish of the attempt.
+	LatencyMs int64 `protobuf:"varint,8,opt,name=latency_ms,json=latencyMs,proto3" json:"latency_ms,omitempty"`
 	// One per HTTP request of the attempt (PagerDuty sends one event per route).
 	Requests []*RedactedRequest `protobuf:"bytes,9,rep,name=requests,proto3" json:"requests,omitempty"`
 	// Short redacted error text; empty on success.
@@ -268,29 +279,39 @@ func (x *DeliveryAttempt) GetError() string {
 
 // One notification to one receiver, as stored in the outbox.
 type Delivery struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
-	DeliveryId string                 `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Server-assigned id of this delivery.
+	DeliveryId string `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
 	// The deliver request this delivery belongs to (the delivery evidence id).
 	DeliveryEvidenceId string `protobuf:"bytes,2,opt,name=delivery_evidence_id,json=deliveryEvidenceId,proto3" json:"delivery_evidence_id,omitempty"`
 	// Set for escalation deliveries.
 	PlanId string `protobuf:"bytes,3,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
 	// Set for executive report schedule run deliveries.
-	ScheduleRunId string                 `protobuf:"bytes,4,opt,name=schedule_run_id,json=scheduleRunId,proto3" json:"schedule_run_id,omitempty"`
-	Receiver      string                 `protobuf:"bytes,5,opt,name=receiver,proto3" json:"receiver,omitempty"`
-	Provider      string                 `protobuf:"bytes,6,opt,name=provider,proto3" json:"provider,omitempty"`
-	State         DeliveryState          `protobuf:"varint,7,opt,name=state,proto3,enum=cavra.recovery.v1.DeliveryState" json:"state,omitempty"`
-	AttemptCount  int32                  `protobuf:"varint,8,opt,name=attempt_count,json=attemptCount,proto3" json:"attempt_count,omitempty"`
-	MaxAttempts   int32                  `protobuf:"varint,9,opt,name=max_attempts,json=maxAttempts,proto3" json:"max_attempts,omitempty"`
+	ScheduleRunId string `protobuf:"bytes,4,opt,name=schedule_run_id,json=scheduleRunId,proto3" json:"schedule_run_id,omitempty"`
+	// Receiver name from the connectors configuration.
+	Receiver string `protobuf:"bytes,5,opt,name=receiver,proto3" json:"receiver,omitempty"`
+	// The receiver's provider type (webhook, slack, pagerduty, ...).
+	Provider string `protobuf:"bytes,6,opt,name=provider,proto3" json:"provider,omitempty"`
+	// Where the delivery is in the outbox lifecycle.
+	State DeliveryState `protobuf:"varint,7,opt,name=state,proto3,enum=cavra.recovery.v1.DeliveryState" json:"state,omitempty"`
+	// Attempts made so far.
+	AttemptCount int32 `protobuf:"varint,8,opt,name=attempt_count,json=attemptCount,proto3" json:"attempt_count,omitempty"`
+	// Attempts allowed in this round: retries + 1.
+	MaxAttempts int32 `protobuf:"varint,9,opt,name=max_attempts,json=maxAttempts,proto3" json:"max_attempts,omitempty"`
+	// When the worker tries again; set only while RETRYING or PENDING.
 	NextAttemptAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=next_attempt_at,json=nextAttemptAt,proto3" json:"next_attempt_at,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// When the delivery was committed to the outbox.
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// Last state change.
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
 	// Routes listed in the notification.
 	RouteCount int32 `protobuf:"varint,13,opt,name=route_count,json=routeCount,proto3" json:"route_count,omitempty"`
 	// Public id the provider returned (issue key, incident sys_id, dedup key).
-	ExternalReference string             `protobuf:"bytes,14,opt,name=external_reference,json=externalReference,proto3" json:"external_reference,omitempty"`
-	Attempts          []*DeliveryAttempt `protobuf:"bytes,15,rep,name=attempts,proto3" json:"attempts,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	ExternalReference string `protobuf:"bytes,14,opt,name=external_reference,json=externalReference,proto3" json:"external_reference,omitempty"`
+	// Every attempt, oldest first: the auditor's delivery evidence.
+	Attempts      []*DeliveryAttempt `protobuf:"bytes,15,rep,name=attempts,proto3" json:"attempts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Delivery) Reset() {
@@ -430,16 +451,25 @@ func (x *Delivery) GetAttempts() []*DeliveryAttempt {
 
 // Outcome for one receiver of a deliver call.
 type ReceiverDeliveryResult struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Receiver      string                 `protobuf:"bytes,1,opt,name=receiver,proto3" json:"receiver,omitempty"`
-	Provider      string                 `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
-	DeliveryId    string                 `protobuf:"bytes,3,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
-	State         DeliveryState          `protobuf:"varint,4,opt,name=state,proto3,enum=cavra.recovery.v1.DeliveryState" json:"state,omitempty"`
-	Success       bool                   `protobuf:"varint,5,opt,name=success,proto3" json:"success,omitempty"`
-	AttemptCount  int32                  `protobuf:"varint,6,opt,name=attempt_count,json=attemptCount,proto3" json:"attempt_count,omitempty"`
-	HttpStatus    int32                  `protobuf:"varint,7,opt,name=http_status,json=httpStatus,proto3" json:"http_status,omitempty"`
-	FailureReason DeliveryFailureReason  `protobuf:"varint,8,opt,name=failure_reason,json=failureReason,proto3,enum=cavra.recovery.v1.DeliveryFailureReason" json:"failure_reason,omitempty"`
-	RouteCount    int32                  `protobuf:"varint,9,opt,name=route_count,json=routeCount,proto3" json:"route_count,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Receiver name from the connectors configuration.
+	Receiver string `protobuf:"bytes,1,opt,name=receiver,proto3" json:"receiver,omitempty"`
+	// The receiver's provider type.
+	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	// The delivery in the outbox; read it with GetRecoveryEscalationDelivery.
+	DeliveryId string `protobuf:"bytes,3,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	// State of the delivery when the call returned.
+	State DeliveryState `protobuf:"varint,4,opt,name=state,proto3,enum=cavra.recovery.v1.DeliveryState" json:"state,omitempty"`
+	// True when delivered (or built, on a dry run).
+	Success bool `protobuf:"varint,5,opt,name=success,proto3" json:"success,omitempty"`
+	// Attempts made by the time the call returned.
+	AttemptCount int32 `protobuf:"varint,6,opt,name=attempt_count,json=attemptCount,proto3" json:"attempt_count,omitempty"`
+	// HTTP status of the last attempt; 0 when no HTTP response was received.
+	HttpStatus int32 `protobuf:"varint,7,opt,name=http_status,json=httpStatus,proto3" json:"http_status,omitempty"`
+	// Why the last attempt failed; absent (UNSPECIFIED) on success.
+	FailureReason DeliveryFailureReason `protobuf:"varint,8,opt,name=failure_reason,json=failureReason,proto3,enum=cavra.recovery.v1.DeliveryFailureReason" json:"failure_reason,omitempty"`
+	// Routes listed in the notification (at most max_routes).
+	RouteCount int32 `protobuf:"varint,9,opt,name=route_count,json=routeCount,proto3" json:"route_count,omitempty"`
 	// Short redacted error text; empty on success.
 	Error         string `protobuf:"bytes,10,opt,name=error,proto3" json:"error,omitempty"`
 	unknownFields protoimpl.UnknownFields

@@ -27,18 +27,24 @@ const (
 type EscalationRoute struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Stable per plan route; PagerDuty's dedup_key.
-	DedupKey string        `protobuf:"bytes,1,opt,name=dedup_key,json=dedupKey,proto3" json:"dedup_key,omitempty"`
-	Severity AlertLevel    `protobuf:"varint,2,opt,name=severity,proto3,enum=cavra.recovery.v1.AlertLevel" json:"severity,omitempty"`
+	DedupKey string `protobuf:"bytes,1,opt,name=dedup_key,json=dedupKey,proto3" json:"dedup_key,omitempty"`
+	// CRITICAL (breached row or failed executions) or WARNING (open row).
+	Severity AlertLevel `protobuf:"varint,2,opt,name=severity,proto3,enum=cavra.recovery.v1.AlertLevel" json:"severity,omitempty"`
+	// The provider's category, or RETRY_EXECUTION for a failed-executions route.
 	Category RouteCategory `protobuf:"varint,3,opt,name=category,proto3,enum=cavra.recovery.v1.RouteCategory" json:"category,omitempty"`
-	Provider string        `protobuf:"bytes,4,opt,name=provider,proto3" json:"provider,omitempty"`
-	Status   RouteStatus   `protobuf:"varint,5,opt,name=status,proto3,enum=cavra.recovery.v1.RouteStatus" json:"status,omitempty"`
+	// The provider the route is about.
+	Provider string `protobuf:"bytes,4,opt,name=provider,proto3" json:"provider,omitempty"`
+	// Why the route escalates.
+	Status RouteStatus `protobuf:"varint,5,opt,name=status,proto3,enum=cavra.recovery.v1.RouteStatus" json:"status,omitempty"`
 	// Empty for retry-execution routes.
-	PlaybookId   string `protobuf:"bytes,6,opt,name=playbook_id,json=playbookId,proto3" json:"playbook_id,omitempty"`
-	FailureCount int32  `protobuf:"varint,7,opt,name=failure_count,json=failureCount,proto3" json:"failure_count,omitempty"`
+	PlaybookId string `protobuf:"bytes,6,opt,name=playbook_id,json=playbookId,proto3" json:"playbook_id,omitempty"`
+	// The row's failure count, or failed plus skipped executions for a retry-execution route.
+	FailureCount int32 `protobuf:"varint,7,opt,name=failure_count,json=failureCount,proto3" json:"failure_count,omitempty"`
 	// Whole minutes since the playbook was generated; unset for retry-execution routes.
 	AgeMinutes *int64 `protobuf:"varint,8,opt,name=age_minutes,json=ageMinutes,proto3,oneof" json:"age_minutes,omitempty"`
 	// "recovery SLO breached", "connector recovery remains open" or "failed or skipped retry execution".
 	Reason string `protobuf:"bytes,9,opt,name=reason,proto3" json:"reason,omitempty"`
+	// What to do: "page the release owner and require executive visibility" (breached), "notify the release owner for follow-up" (open) or "notify the release owner and verify recovery closure evidence" (retry executions).
 	Action string `protobuf:"bytes,10,opt,name=action,proto3" json:"action,omitempty"`
 	// Receiver names chosen by the routing policy (empty without connector configuration).
 	Receivers     []string `protobuf:"bytes,11,rep,name=receivers,proto3" json:"receivers,omitempty"`
@@ -155,13 +161,19 @@ func (x *EscalationRoute) GetReceivers() []string {
 
 // Leadership view of a plan.
 type PlanExecutiveSummary struct {
-	state            protoimpl.MessageState `protogen:"open.v1"`
-	Status           AlertLevel             `protobuf:"varint,1,opt,name=status,proto3,enum=cavra.recovery.v1.AlertLevel" json:"status,omitempty"`
-	TrackedProviders int32                  `protobuf:"varint,2,opt,name=tracked_providers,json=trackedProviders,proto3" json:"tracked_providers,omitempty"`
-	Executions       int64                  `protobuf:"varint,3,opt,name=executions,proto3" json:"executions,omitempty"`
-	Failures         int64                  `protobuf:"varint,4,opt,name=failures,proto3" json:"failures,omitempty"`
-	Open             int64                  `protobuf:"varint,5,opt,name=open,proto3" json:"open,omitempty"`
-	Breached         int64                  `protobuf:"varint,6,opt,name=breached,proto3" json:"breached,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The plan's alert level.
+	Status AlertLevel `protobuf:"varint,1,opt,name=status,proto3,enum=cavra.recovery.v1.AlertLevel" json:"status,omitempty"`
+	// Providers with any evidence.
+	TrackedProviders int32 `protobuf:"varint,2,opt,name=tracked_providers,json=trackedProviders,proto3" json:"tracked_providers,omitempty"`
+	// Retry executions stored.
+	Executions int64 `protobuf:"varint,3,opt,name=executions,proto3" json:"executions,omitempty"`
+	// Failed plus skipped retry executions.
+	Failures int64 `protobuf:"varint,4,opt,name=failures,proto3" json:"failures,omitempty"`
+	// Open recovery rows, breached ones included.
+	Open int64 `protobuf:"varint,5,opt,name=open,proto3" json:"open,omitempty"`
+	// Recovery rows past the SLO.
+	Breached int64 `protobuf:"varint,6,opt,name=breached,proto3" json:"breached,omitempty"`
 	// Closed rows / all rows; unset with no rows.
 	ClosureRate   *float64 `protobuf:"fixed64,7,opt,name=closure_rate,json=closureRate,proto3,oneof" json:"closure_rate,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -249,24 +261,36 @@ func (x *PlanExecutiveSummary) GetClosureRate() float64 {
 
 // A stored recovery escalation plan.
 type RecoveryEscalationPlan struct {
-	state              protoimpl.MessageState `protogen:"open.v1"`
-	PlanId             string                 `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
-	GeneratedAt        *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=generated_at,json=generatedAt,proto3" json:"generated_at,omitempty"`
-	GeneratedBy        string                 `protobuf:"bytes,3,opt,name=generated_by,json=generatedBy,proto3" json:"generated_by,omitempty"`
-	AlertLevel         AlertLevel             `protobuf:"varint,4,opt,name=alert_level,json=alertLevel,proto3,enum=cavra.recovery.v1.AlertLevel" json:"alert_level,omitempty"`
-	RecoverySloMinutes int32                  `protobuf:"varint,5,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Server-assigned id.
+	PlanId string `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	// The instant of the SLO report the plan was built from.
+	GeneratedAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=generated_at,json=generatedAt,proto3" json:"generated_at,omitempty"`
+	// Who asked for the plan (the request's generated_by).
+	GeneratedBy string `protobuf:"bytes,3,opt,name=generated_by,json=generatedBy,proto3" json:"generated_by,omitempty"`
+	// CRITICAL with any critical route, WARNING with any route, else HEALTHY.
+	AlertLevel AlertLevel `protobuf:"varint,4,opt,name=alert_level,json=alertLevel,proto3,enum=cavra.recovery.v1.AlertLevel" json:"alert_level,omitempty"`
+	// The SLO the plan was built with, in minutes.
+	RecoverySloMinutes int32 `protobuf:"varint,5,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
 	// The stored SLO report the plan was built from.
 	RecoveryReportId string `protobuf:"bytes,6,opt,name=recovery_report_id,json=recoveryReportId,proto3" json:"recovery_report_id,omitempty"`
 	// Routes in the plan, whether or not escalation_routes lists them all.
-	EscalationCount         int32    `protobuf:"varint,7,opt,name=escalation_count,json=escalationCount,proto3" json:"escalation_count,omitempty"`
-	CriticalEscalationCount int32    `protobuf:"varint,8,opt,name=critical_escalation_count,json=criticalEscalationCount,proto3" json:"critical_escalation_count,omitempty"`
-	SloBreachedCount        int32    `protobuf:"varint,9,opt,name=slo_breached_count,json=sloBreachedCount,proto3" json:"slo_breached_count,omitempty"`
-	FailedExecutionCount    int64    `protobuf:"varint,10,opt,name=failed_execution_count,json=failedExecutionCount,proto3" json:"failed_execution_count,omitempty"`
-	OpenRecoveryCount       int32    `protobuf:"varint,11,opt,name=open_recovery_count,json=openRecoveryCount,proto3" json:"open_recovery_count,omitempty"`
-	ProviderCount           int32    `protobuf:"varint,12,opt,name=provider_count,json=providerCount,proto3" json:"provider_count,omitempty"`
-	SelectedProviders       []string `protobuf:"bytes,13,rep,name=selected_providers,json=selectedProviders,proto3" json:"selected_providers,omitempty"`
+	EscalationCount int32 `protobuf:"varint,7,opt,name=escalation_count,json=escalationCount,proto3" json:"escalation_count,omitempty"`
+	// Routes of severity CRITICAL.
+	CriticalEscalationCount int32 `protobuf:"varint,8,opt,name=critical_escalation_count,json=criticalEscalationCount,proto3" json:"critical_escalation_count,omitempty"`
+	// Routes about breached recovery rows.
+	SloBreachedCount int32 `protobuf:"varint,9,opt,name=slo_breached_count,json=sloBreachedCount,proto3" json:"slo_breached_count,omitempty"`
+	// Failed plus skipped retry executions over all providers.
+	FailedExecutionCount int64 `protobuf:"varint,10,opt,name=failed_execution_count,json=failedExecutionCount,proto3" json:"failed_execution_count,omitempty"`
+	// Routes about open, unbreached recovery rows.
+	OpenRecoveryCount int32 `protobuf:"varint,11,opt,name=open_recovery_count,json=openRecoveryCount,proto3" json:"open_recovery_count,omitempty"`
+	// Distinct providers in selected_providers.
+	ProviderCount int32 `protobuf:"varint,12,opt,name=provider_count,json=providerCount,proto3" json:"provider_count,omitempty"`
+	// Providers with a route, sorted and unique.
+	SelectedProviders []string `protobuf:"bytes,13,rep,name=selected_providers,json=selectedProviders,proto3" json:"selected_providers,omitempty"`
 	// The first route_limit routes in plan order; none in ListRecoveryEscalationPlans.
-	EscalationRoutes []*EscalationRoute    `protobuf:"bytes,14,rep,name=escalation_routes,json=escalationRoutes,proto3" json:"escalation_routes,omitempty"`
+	EscalationRoutes []*EscalationRoute `protobuf:"bytes,14,rep,name=escalation_routes,json=escalationRoutes,proto3" json:"escalation_routes,omitempty"`
+	// Leadership view of the plan.
 	ExecutiveSummary *PlanExecutiveSummary `protobuf:"bytes,15,opt,name=executive_summary,json=executiveSummary,proto3" json:"executive_summary,omitempty"`
 	// True when escalation_routes holds fewer routes than escalation_count.
 	RoutesTruncated bool `protobuf:"varint,16,opt,name=routes_truncated,json=routesTruncated,proto3" json:"routes_truncated,omitempty"`
@@ -416,12 +440,16 @@ func (x *RecoveryEscalationPlan) GetRoutesTruncated() bool {
 	return false
 }
 
+// Request of EscalationService.CreateRecoveryEscalationPlan.
 type CreateRecoveryEscalationPlanRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Minutes; 0 means 240, values below 1 become 1.
-	RecoverySloMinutes int32  `protobuf:"varint,1,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
-	GeneratedBy        string `protobuf:"bytes,2,opt,name=generated_by,json=generatedBy,proto3" json:"generated_by,omitempty"`
+	// Above 5,256,000 (ten years) become 5,256,000.
+	RecoverySloMinutes int32 `protobuf:"varint,1,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
+	// Who asked for it, recorded on the result; at most 128 characters, no control characters. Empty is allowed.
+	GeneratedBy string `protobuf:"bytes,2,opt,name=generated_by,json=generatedBy,proto3" json:"generated_by,omitempty"`
 	// A repeated request_id returns the first plan (AIP-155).
+	// Optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. With different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
 	RequestId string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Routes listed in the response at most; 0 means 1000, above 10000 means 10000.
 	// The stored plan always holds every route.
@@ -488,8 +516,10 @@ func (x *CreateRecoveryEscalationPlanRequest) GetRouteLimit() int32 {
 	return 0
 }
 
+// Response of EscalationService.CreateRecoveryEscalationPlan.
 type CreateRecoveryEscalationPlanResponse struct {
-	state         protoimpl.MessageState  `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stored plan, with at most route_limit routes.
 	Plan          *RecoveryEscalationPlan `protobuf:"bytes,1,opt,name=plan,proto3" json:"plan,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -532,9 +562,11 @@ func (x *CreateRecoveryEscalationPlanResponse) GetPlan() *RecoveryEscalationPlan
 	return nil
 }
 
+// Request of EscalationService.GetRecoveryEscalationPlan.
 type GetRecoveryEscalationPlanRequest struct {
-	state  protoimpl.MessageState `protogen:"open.v1"`
-	PlanId string                 `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of a stored plan (NOT_FOUND otherwise).
+	PlanId string `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
 	// Routes listed at most; 0 means 1000, above 10000 means 10000.
 	RouteLimit    int32 `protobuf:"varint,2,opt,name=route_limit,json=routeLimit,proto3" json:"route_limit,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -585,8 +617,10 @@ func (x *GetRecoveryEscalationPlanRequest) GetRouteLimit() int32 {
 	return 0
 }
 
+// Response of EscalationService.GetRecoveryEscalationPlan.
 type GetRecoveryEscalationPlanResponse struct {
-	state         protoimpl.MessageState  `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stored plan, with at most route_limit routes.
 	Plan          *RecoveryEscalationPlan `protobuf:"bytes,1,opt,name=plan,proto3" json:"plan,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -629,11 +663,14 @@ func (x *GetRecoveryEscalationPlanResponse) GetPlan() *RecoveryEscalationPlan {
 	return nil
 }
 
+// Request of EscalationService.ListRecoveryEscalationPlans.
 type ListRecoveryEscalationPlansRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// At most 100; 0 means 20.
-	PageSize   int32      `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken  string     `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Records per page: 0 means 100, above 1000 is served as 1000, negative is INVALID_ARGUMENT.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page; empty for the first page. Only valid for the same RPC and filters (else INVALID_ARGUMENT on page_token).
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only plans at this alert level; absent for all.
 	AlertLevel AlertLevel `protobuf:"varint,3,opt,name=alert_level,json=alertLevel,proto3,enum=cavra.recovery.v1.AlertLevel" json:"alert_level,omitempty"`
 	// Plans with a route about this provider.
 	Provider string `protobuf:"bytes,4,opt,name=provider,proto3" json:"provider,omitempty"`
@@ -717,12 +754,15 @@ func (x *ListRecoveryEscalationPlansRequest) GetEndTime() *timestamppb.Timestamp
 	return nil
 }
 
+// Response of EscalationService.ListRecoveryEscalationPlans.
 type ListRecoveryEscalationPlansResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Plans without escalation_routes (routes_truncated is true when a plan has any).
-	Plans         []*RecoveryEscalationPlan `protobuf:"bytes,1,rep,name=plans,proto3" json:"plans,omitempty"`
-	NextPageToken string                    `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
-	TotalSize     int64                     `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	Plans []*RecoveryEscalationPlan `protobuf:"bytes,1,rep,name=plans,proto3" json:"plans,omitempty"`
+	// Token for the next page; empty (absent in JSON) on the last page, and only there.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Records matching the filters across all pages (a 64-bit integer: a string in JSON).
+	TotalSize     int64 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -778,11 +818,15 @@ func (x *ListRecoveryEscalationPlansResponse) GetTotalSize() int64 {
 	return 0
 }
 
+// Request of EscalationService.ListRecoveryEscalationRoutes.
 type ListRecoveryEscalationRoutesRequest struct {
-	state  protoimpl.MessageState `protogen:"open.v1"`
-	PlanId string                 `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of a stored plan (NOT_FOUND otherwise).
+	PlanId string `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
 	// At most 1000; 0 means 100.
-	PageSize  int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Above 1000 is served as 1000; negative is INVALID_ARGUMENT.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page; empty for the first page. Only valid for the same RPC and filters (else INVALID_ARGUMENT on page_token).
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only routes of this severity.
 	Severity AlertLevel `protobuf:"varint,4,opt,name=severity,proto3,enum=cavra.recovery.v1.AlertLevel" json:"severity,omitempty"`
@@ -857,11 +901,13 @@ func (x *ListRecoveryEscalationRoutesRequest) GetProvider() string {
 	return ""
 }
 
+// Response of EscalationService.ListRecoveryEscalationRoutes.
 type ListRecoveryEscalationRoutesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// In plan order.
-	Routes        []*EscalationRoute `protobuf:"bytes,1,rep,name=routes,proto3" json:"routes,omitempty"`
-	NextPageToken string             `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	Routes []*EscalationRoute `protobuf:"bytes,1,rep,name=routes,proto3" json:"routes,omitempty"`
+	// Token for the next page; empty (absent in JSON) on the last page, and only there.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	// Routes matching the filters.
 	TotalSize     int64 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -919,6 +965,7 @@ func (x *ListRecoveryEscalationRoutesResponse) GetTotalSize() int64 {
 	return 0
 }
 
+// Request of EscalationService.DeliverRecoveryEscalation.
 type DeliverRecoveryEscalationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// A stored plan id, or "latest" to build and store a fresh plan first.
@@ -928,12 +975,15 @@ type DeliverRecoveryEscalationRequest struct {
 	// Retries after the first attempt; 0 means 2, at most 10.
 	Retries int32 `protobuf:"varint,3,opt,name=retries,proto3" json:"retries,omitempty"`
 	// Per-attempt timeout; 0 means the receiver's own.
+	// In seconds, at most 300.
 	TimeoutSeconds int32 `protobuf:"varint,4,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
 	// Routes listed per notification; 0 means 20.
+	// At most 1000.
 	MaxRoutes int32 `protobuf:"varint,5,opt,name=max_routes,json=maxRoutes,proto3" json:"max_routes,omitempty"`
 	// Build and record what would be sent without sending.
 	DryRun bool `protobuf:"varint,6,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
 	// A repeated request_id returns the first response without sending again.
+	// Optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. With different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
 	RequestId string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Recovery SLO for a "latest" plan; as in CreateRecoveryEscalationPlan.
 	RecoverySloMinutes int32 `protobuf:"varint,8,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
@@ -1027,16 +1077,21 @@ func (x *DeliverRecoveryEscalationRequest) GetRecoverySloMinutes() int32 {
 	return 0
 }
 
+// Response of EscalationService.DeliverRecoveryEscalation.
 type DeliverRecoveryEscalationResponse struct {
-	state   protoimpl.MessageState    `protogen:"open.v1"`
-	Plan    *RecoveryEscalationPlan   `protobuf:"bytes,1,opt,name=plan,proto3" json:"plan,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The plan that was delivered (a fresh one for "latest").
+	Plan *RecoveryEscalationPlan `protobuf:"bytes,1,opt,name=plan,proto3" json:"plan,omitempty"`
+	// One result per receiver; a failing receiver is a result with success false, not an error.
 	Results []*ReceiverDeliveryResult `protobuf:"bytes,2,rep,name=results,proto3" json:"results,omitempty"`
 	// True when every receiver was delivered (or, on a dry run, built).
-	Success            bool   `protobuf:"varint,3,opt,name=success,proto3" json:"success,omitempty"`
+	Success bool `protobuf:"varint,3,opt,name=success,proto3" json:"success,omitempty"`
+	// Id of this deliver request's delivery evidence; every delivery of it carries the same id.
 	DeliveryEvidenceId string `protobuf:"bytes,4,opt,name=delivery_evidence_id,json=deliveryEvidenceId,proto3" json:"delivery_evidence_id,omitempty"`
-	DryRun             bool   `protobuf:"varint,5,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// True when nothing was sent.
+	DryRun        bool `protobuf:"varint,5,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DeliverRecoveryEscalationResponse) Reset() {
@@ -1106,13 +1161,19 @@ func (x *DeliverRecoveryEscalationResponse) GetDryRun() bool {
 
 // A person's acknowledgement of a plan's escalation for one provider.
 type RecoveryEscalationAcknowledgement struct {
-	state             protoimpl.MessageState `protogen:"open.v1"`
-	AcknowledgementId string                 `protobuf:"bytes,1,opt,name=acknowledgement_id,json=acknowledgementId,proto3" json:"acknowledgement_id,omitempty"`
-	PlanId            string                 `protobuf:"bytes,2,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
-	Provider          string                 `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
-	State             AcknowledgementState   `protobuf:"varint,4,opt,name=state,proto3,enum=cavra.recovery.v1.AcknowledgementState" json:"state,omitempty"`
-	AcknowledgedBy    string                 `protobuf:"bytes,5,opt,name=acknowledged_by,json=acknowledgedBy,proto3" json:"acknowledged_by,omitempty"`
-	AcknowledgedAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=acknowledged_at,json=acknowledgedAt,proto3" json:"acknowledged_at,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Server-assigned id.
+	AcknowledgementId string `protobuf:"bytes,1,opt,name=acknowledgement_id,json=acknowledgementId,proto3" json:"acknowledgement_id,omitempty"`
+	// The plan acknowledged.
+	PlanId string `protobuf:"bytes,2,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	// The provider whose escalation is acknowledged.
+	Provider string `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
+	// The acknowledgement state given.
+	State AcknowledgementState `protobuf:"varint,4,opt,name=state,proto3,enum=cavra.recovery.v1.AcknowledgementState" json:"state,omitempty"`
+	// Who acknowledged.
+	AcknowledgedBy string `protobuf:"bytes,5,opt,name=acknowledged_by,json=acknowledgedBy,proto3" json:"acknowledged_by,omitempty"`
+	// When the server recorded it.
+	AcknowledgedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=acknowledged_at,json=acknowledgedAt,proto3" json:"acknowledged_at,omitempty"`
 	// Free text: stored for the auditor, never copied into plans, events or reports.
 	Note          string `protobuf:"bytes,7,opt,name=note,proto3" json:"note,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1198,17 +1259,23 @@ func (x *RecoveryEscalationAcknowledgement) GetNote() string {
 	return ""
 }
 
+// Request of EscalationService.AcknowledgeRecoveryEscalation.
 type AcknowledgeRecoveryEscalationRequest struct {
-	state  protoimpl.MessageState `protogen:"open.v1"`
-	PlanId string                 `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of a stored plan (NOT_FOUND otherwise); from the request path.
+	PlanId string `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
 	// A provider with a route in the plan.
-	Provider       string               `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
-	State          AcknowledgementState `protobuf:"varint,3,opt,name=state,proto3,enum=cavra.recovery.v1.AcknowledgementState" json:"state,omitempty"`
-	AcknowledgedBy string               `protobuf:"bytes,4,opt,name=acknowledged_by,json=acknowledgedBy,proto3" json:"acknowledged_by,omitempty"`
-	Note           string               `protobuf:"bytes,5,opt,name=note,proto3" json:"note,omitempty"`
-	RequestId      string               `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	// Required (UNSPECIFIED is INVALID_ARGUMENT). acknowledged, accepted and resolved allow live retries; dismissed suppresses them.
+	State AcknowledgementState `protobuf:"varint,3,opt,name=state,proto3,enum=cavra.recovery.v1.AcknowledgementState" json:"state,omitempty"`
+	// Who acknowledges; required, at most 128 characters, no control characters.
+	AcknowledgedBy string `protobuf:"bytes,4,opt,name=acknowledged_by,json=acknowledgedBy,proto3" json:"acknowledged_by,omitempty"`
+	// Free text, at most 4096 characters: stored for the auditor, never copied into plans, events or reports.
+	Note string `protobuf:"bytes,5,opt,name=note,proto3" json:"note,omitempty"`
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AcknowledgeRecoveryEscalationRequest) Reset() {
@@ -1283,8 +1350,10 @@ func (x *AcknowledgeRecoveryEscalationRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of EscalationService.AcknowledgeRecoveryEscalation.
 type AcknowledgeRecoveryEscalationResponse struct {
-	state           protoimpl.MessageState             `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stored acknowledgement.
 	Acknowledgement *RecoveryEscalationAcknowledgement `protobuf:"bytes,1,opt,name=acknowledgement,proto3" json:"acknowledgement,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
@@ -1331,10 +1400,13 @@ func (x *AcknowledgeRecoveryEscalationResponse) GetAcknowledgement() *RecoveryEs
 type RetryPolicy struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Attempts per delivery including the first; 0 means 3.
+	// At most 20.
 	MaxAttempts int32 `protobuf:"varint,1,opt,name=max_attempts,json=maxAttempts,proto3" json:"max_attempts,omitempty"`
 	// Delay before the first retry; 0 means 15.
+	// In minutes, at most 10080 (7 days).
 	DelayMinutes int32 `protobuf:"varint,2,opt,name=delay_minutes,json=delayMinutes,proto3" json:"delay_minutes,omitempty"`
 	// Delay multiplier per attempt; 0 means 2.
+	// Otherwise 1 to 10.
 	Multiplier    float64 `protobuf:"fixed64,3,opt,name=multiplier,proto3" json:"multiplier,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1393,17 +1465,25 @@ func (x *RetryPolicy) GetMultiplier() float64 {
 
 // The planner's decision for one failed delivery.
 type RetryPlanDecision struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
-	DeliveryId string                 `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
-	PlanId     string                 `protobuf:"bytes,2,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
-	Receiver   string                 `protobuf:"bytes,3,opt,name=receiver,proto3" json:"receiver,omitempty"`
-	Provider   string                 `protobuf:"bytes,4,opt,name=provider,proto3" json:"provider,omitempty"`
-	Decision   RetryDecision          `protobuf:"varint,5,opt,name=decision,proto3,enum=cavra.recovery.v1.RetryDecision" json:"decision,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The failed delivery decided on.
+	DeliveryId string `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	// Its plan.
+	PlanId string `protobuf:"bytes,2,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	// Its receiver.
+	Receiver string `protobuf:"bytes,3,opt,name=receiver,proto3" json:"receiver,omitempty"`
+	// The receiver's provider type.
+	Provider string `protobuf:"bytes,4,opt,name=provider,proto3" json:"provider,omitempty"`
+	// Retry, wait or suppress.
+	Decision RetryDecision `protobuf:"varint,5,opt,name=decision,proto3,enum=cavra.recovery.v1.RetryDecision" json:"decision,omitempty"`
 	// Machine-readable why: "attempts_exhausted", "backoff_pending", "not_acknowledged", ...
-	Reason               string                 `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
-	AttemptCount         int32                  `protobuf:"varint,7,opt,name=attempt_count,json=attemptCount,proto3" json:"attempt_count,omitempty"`
-	NextAttemptAt        *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=next_attempt_at,json=nextAttemptAt,proto3" json:"next_attempt_at,omitempty"`
-	AcknowledgementState AcknowledgementState   `protobuf:"varint,9,opt,name=acknowledgement_state,json=acknowledgementState,proto3,enum=cavra.recovery.v1.AcknowledgementState" json:"acknowledgement_state,omitempty"`
+	Reason string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Attempts made so far.
+	AttemptCount int32 `protobuf:"varint,7,opt,name=attempt_count,json=attemptCount,proto3" json:"attempt_count,omitempty"`
+	// When a WAIT on backoff becomes eligible; absent otherwise.
+	NextAttemptAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=next_attempt_at,json=nextAttemptAt,proto3" json:"next_attempt_at,omitempty"`
+	// Latest acknowledgement of the plan for this provider; absent when none.
+	AcknowledgementState AcknowledgementState `protobuf:"varint,9,opt,name=acknowledgement_state,json=acknowledgementState,proto3,enum=cavra.recovery.v1.AcknowledgementState" json:"acknowledgement_state,omitempty"`
 	unknownFields        protoimpl.UnknownFields
 	sizeCache            protoimpl.SizeCache
 }
@@ -1501,12 +1581,15 @@ func (x *RetryPlanDecision) GetAcknowledgementState() AcknowledgementState {
 	return AcknowledgementState_ACKNOWLEDGEMENT_STATE_UNSPECIFIED
 }
 
+// Request of EscalationService.PlanRecoveryEscalationRetries.
 type PlanRecoveryEscalationRetriesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only deliveries of this plan; empty for all.
-	PlanId        string       `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
-	Policy        *RetryPolicy `protobuf:"bytes,2,opt,name=policy,proto3" json:"policy,omitempty"`
-	RequestId     string       `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	PlanId string `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	// Retry policy; absent or zero fields take the defaults.
+	Policy *RetryPolicy `protobuf:"bytes,2,opt,name=policy,proto3" json:"policy,omitempty"`
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1562,14 +1645,21 @@ func (x *PlanRecoveryEscalationRetriesRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of EscalationService.PlanRecoveryEscalationRetries.
 type PlanRecoveryEscalationRetriesResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	EvaluatedAt   *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=evaluated_at,json=evaluatedAt,proto3" json:"evaluated_at,omitempty"`
-	Policy        *RetryPolicy           `protobuf:"bytes,2,opt,name=policy,proto3" json:"policy,omitempty"`
-	Decisions     []*RetryPlanDecision   `protobuf:"bytes,3,rep,name=decisions,proto3" json:"decisions,omitempty"`
-	RetryCount    int32                  `protobuf:"varint,4,opt,name=retry_count,json=retryCount,proto3" json:"retry_count,omitempty"`
-	WaitCount     int32                  `protobuf:"varint,5,opt,name=wait_count,json=waitCount,proto3" json:"wait_count,omitempty"`
-	SuppressCount int32                  `protobuf:"varint,6,opt,name=suppress_count,json=suppressCount,proto3" json:"suppress_count,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The instant the decisions were made for.
+	EvaluatedAt *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=evaluated_at,json=evaluatedAt,proto3" json:"evaluated_at,omitempty"`
+	// The policy applied, defaults filled in.
+	Policy *RetryPolicy `protobuf:"bytes,2,opt,name=policy,proto3" json:"policy,omitempty"`
+	// One decision per failed delivery.
+	Decisions []*RetryPlanDecision `protobuf:"bytes,3,rep,name=decisions,proto3" json:"decisions,omitempty"`
+	// Decisions that are RETRY.
+	RetryCount int32 `protobuf:"varint,4,opt,name=retry_count,json=retryCount,proto3" json:"retry_count,omitempty"`
+	// Decisions that are WAIT.
+	WaitCount int32 `protobuf:"varint,5,opt,name=wait_count,json=waitCount,proto3" json:"wait_count,omitempty"`
+	// Decisions that are SUPPRESS.
+	SuppressCount int32 `protobuf:"varint,6,opt,name=suppress_count,json=suppressCount,proto3" json:"suppress_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1646,14 +1736,19 @@ func (x *PlanRecoveryEscalationRetriesResponse) GetSuppressCount() int32 {
 	return 0
 }
 
+// Request of EscalationService.RunRecoveryEscalationRetryWorker.
 type RunRecoveryEscalationRetryWorkerRequest struct {
-	state  protoimpl.MessageState `protogen:"open.v1"`
-	PlanId string                 `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
-	Policy *RetryPolicy           `protobuf:"bytes,2,opt,name=policy,proto3" json:"policy,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only deliveries of this plan; empty for all.
+	PlanId string `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	// Retry policy; absent or zero fields take the defaults.
+	Policy *RetryPolicy `protobuf:"bytes,2,opt,name=policy,proto3" json:"policy,omitempty"`
 	// Unset means true: nothing is sent unless dry_run is explicitly false.
 	DryRun *bool `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3,oneof" json:"dry_run,omitempty"`
 	// Deliveries retried at most; 0 means 50.
-	Limit         int32  `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Negative is INVALID_ARGUMENT.
+	Limit int32 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
 	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1724,12 +1819,17 @@ func (x *RunRecoveryEscalationRetryWorkerRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of EscalationService.RunRecoveryEscalationRetryWorker.
 type RunRecoveryEscalationRetryWorkerResponse struct {
-	state         protoimpl.MessageState    `protogen:"open.v1"`
-	DryRun        bool                      `protobuf:"varint,1,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
-	Decisions     []*RetryPlanDecision      `protobuf:"bytes,2,rep,name=decisions,proto3" json:"decisions,omitempty"`
-	Results       []*ReceiverDeliveryResult `protobuf:"bytes,3,rep,name=results,proto3" json:"results,omitempty"`
-	RetriedCount  int32                     `protobuf:"varint,4,opt,name=retried_count,json=retriedCount,proto3" json:"retried_count,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when nothing was sent.
+	DryRun bool `protobuf:"varint,1,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	// The planner's decisions the run acted on.
+	Decisions []*RetryPlanDecision `protobuf:"bytes,2,rep,name=decisions,proto3" json:"decisions,omitempty"`
+	// One result per delivery retried (none on a dry run).
+	Results []*ReceiverDeliveryResult `protobuf:"bytes,3,rep,name=results,proto3" json:"results,omitempty"`
+	// Deliveries retried (or, on a dry run, that would be).
+	RetriedCount  int32 `protobuf:"varint,4,opt,name=retried_count,json=retriedCount,proto3" json:"retried_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1792,9 +1892,11 @@ func (x *RunRecoveryEscalationRetryWorkerResponse) GetRetriedCount() int32 {
 	return 0
 }
 
+// Request of EscalationService.GetRecoveryEscalationDelivery.
 type GetRecoveryEscalationDeliveryRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	DeliveryId    string                 `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of a stored delivery (NOT_FOUND otherwise).
+	DeliveryId    string `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1836,9 +1938,11 @@ func (x *GetRecoveryEscalationDeliveryRequest) GetDeliveryId() string {
 	return ""
 }
 
+// Response of EscalationService.GetRecoveryEscalationDelivery.
 type GetRecoveryEscalationDeliveryResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Delivery      *Delivery              `protobuf:"bytes,1,opt,name=delivery,proto3" json:"delivery,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The delivery with every attempt.
+	Delivery      *Delivery `protobuf:"bytes,1,opt,name=delivery,proto3" json:"delivery,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1880,13 +1984,19 @@ func (x *GetRecoveryEscalationDeliveryResponse) GetDelivery() *Delivery {
 	return nil
 }
 
+// Request of EscalationService.ListRecoveryEscalationDeliveries.
 type ListRecoveryEscalationDeliveriesRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	PageSize      int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	PlanId        string                 `protobuf:"bytes,3,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
-	Receiver      string                 `protobuf:"bytes,4,opt,name=receiver,proto3" json:"receiver,omitempty"`
-	State         DeliveryState          `protobuf:"varint,5,opt,name=state,proto3,enum=cavra.recovery.v1.DeliveryState" json:"state,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Records per page: 0 means 100, above 1000 is served as 1000, negative is INVALID_ARGUMENT.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page; empty for the first page. Only valid for the same RPC and filters (else INVALID_ARGUMENT on page_token).
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only deliveries of this plan; empty for all (an unknown plan matches none).
+	PlanId string `protobuf:"bytes,3,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	// Only deliveries to this receiver; empty for all.
+	Receiver string `protobuf:"bytes,4,opt,name=receiver,proto3" json:"receiver,omitempty"`
+	// Only deliveries in this state; absent for all.
+	State         DeliveryState `protobuf:"varint,5,opt,name=state,proto3,enum=cavra.recovery.v1.DeliveryState" json:"state,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1956,11 +2066,15 @@ func (x *ListRecoveryEscalationDeliveriesRequest) GetState() DeliveryState {
 	return DeliveryState_DELIVERY_STATE_UNSPECIFIED
 }
 
+// Response of EscalationService.ListRecoveryEscalationDeliveries.
 type ListRecoveryEscalationDeliveriesResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Deliveries    []*Delivery            `protobuf:"bytes,1,rep,name=deliveries,proto3" json:"deliveries,omitempty"`
-	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
-	TotalSize     int64                  `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One page, newest first.
+	Deliveries []*Delivery `protobuf:"bytes,1,rep,name=deliveries,proto3" json:"deliveries,omitempty"`
+	// Token for the next page; empty (absent in JSON) on the last page, and only there.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Records matching the filters across all pages (a 64-bit integer: a string in JSON).
+	TotalSize     int64 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2016,10 +2130,13 @@ func (x *ListRecoveryEscalationDeliveriesResponse) GetTotalSize() int64 {
 	return 0
 }
 
+// Request of EscalationService.ReplayRecoveryEscalationDelivery.
 type ReplayRecoveryEscalationDeliveryRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	DeliveryId    string                 `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
-	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of a dead-lettered delivery (NOT_FOUND when unknown, FAILED_PRECONDITION when not dead-lettered).
+	DeliveryId string `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2068,9 +2185,11 @@ func (x *ReplayRecoveryEscalationDeliveryRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of EscalationService.ReplayRecoveryEscalationDelivery.
 type ReplayRecoveryEscalationDeliveryResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Delivery      *Delivery              `protobuf:"bytes,1,opt,name=delivery,proto3" json:"delivery,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The delivery, back in the outbox.
+	Delivery      *Delivery `protobuf:"bytes,1,opt,name=delivery,proto3" json:"delivery,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }

@@ -27,17 +27,27 @@ const (
 type RetryExecution struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Caller-supplied unique id.
+	// Required. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit.
 	ExecutionId string `protobuf:"bytes,1,opt,name=execution_id,json=executionId,proto3" json:"execution_id,omitempty"`
 	// Connector provider, lower case (slack, webhook, jira, ...).
-	Provider           string                 `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
-	ExecutionStatus    ExecutionStatus        `protobuf:"varint,3,opt,name=execution_status,json=executionStatus,proto3,enum=cavra.recovery.v1.ExecutionStatus" json:"execution_status,omitempty"`
-	ExecutedAt         *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=executed_at,json=executedAt,proto3" json:"executed_at,omitempty"`
-	RunId              string                 `protobuf:"bytes,5,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
-	RetryPlanId        string                 `protobuf:"bytes,6,opt,name=retry_plan_id,json=retryPlanId,proto3" json:"retry_plan_id,omitempty"`
-	ApprovalDecisionId string                 `protobuf:"bytes,7,opt,name=approval_decision_id,json=approvalDecisionId,proto3" json:"approval_decision_id,omitempty"`
-	DeliveryId         string                 `protobuf:"bytes,8,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
-	AuditId            string                 `protobuf:"bytes,9,opt,name=audit_id,json=auditId,proto3" json:"audit_id,omitempty"`
-	DeliverySuccess    bool                   `protobuf:"varint,10,opt,name=delivery_success,json=deliverySuccess,proto3" json:"delivery_success,omitempty"`
+	// Required; lower case letters, digits, '_' or '-', at most 64.
+	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	// Outcome of the retry; required (UNSPECIFIED is INVALID_ARGUMENT).
+	ExecutionStatus ExecutionStatus `protobuf:"varint,3,opt,name=execution_status,json=executionStatus,proto3,enum=cavra.recovery.v1.ExecutionStatus" json:"execution_status,omitempty"`
+	// When the retry ran; required. Must lie in [2000-01-01, 2100-01-01) UTC.
+	ExecutedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=executed_at,json=executedAt,proto3" json:"executed_at,omitempty"`
+	// Go backend run that executed the retry; optional id. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit.
+	RunId string `protobuf:"bytes,5,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	// Go backend retry plan; optional id. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit.
+	RetryPlanId string `protobuf:"bytes,6,opt,name=retry_plan_id,json=retryPlanId,proto3" json:"retry_plan_id,omitempty"`
+	// Approval decision that allowed the retry; optional id. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit.
+	ApprovalDecisionId string `protobuf:"bytes,7,opt,name=approval_decision_id,json=approvalDecisionId,proto3" json:"approval_decision_id,omitempty"`
+	// Go backend delivery that was retried; optional id. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit.
+	DeliveryId string `protobuf:"bytes,8,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	// Go backend audit record; optional id. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit.
+	AuditId string `protobuf:"bytes,9,opt,name=audit_id,json=auditId,proto3" json:"audit_id,omitempty"`
+	// Whether the retried delivery succeeded, as the Go backend saw it.
+	DeliverySuccess bool `protobuf:"varint,10,opt,name=delivery_success,json=deliverySuccess,proto3" json:"delivery_success,omitempty"`
 	// Free text: stored for the auditor, never copied into plans, events or reports.
 	SkippedReason string `protobuf:"bytes,11,opt,name=skipped_reason,json=skippedReason,proto3" json:"skipped_reason,omitempty"`
 	// When this service first stored the record.
@@ -162,15 +172,19 @@ func (x *RetryExecution) GetRecordedAt() *timestamppb.Timestamp {
 
 // One provider entry of a connector recovery playbook.
 type PlaybookProvider struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	Provider string                 `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Failing provider; required and unique within the playbook. Connector provider name, lower case letters, digits, '_' or '-' (at most 64), e.g. slack, jira, pagerduty, webhook.
+	Provider string `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
 	// Derived from the provider when unspecified.
-	Category        ProviderCategory       `protobuf:"varint,2,opt,name=category,proto3,enum=cavra.recovery.v1.ProviderCategory" json:"category,omitempty"`
-	FailureCount    int32                  `protobuf:"varint,3,opt,name=failure_count,json=failureCount,proto3" json:"failure_count,omitempty"`
+	Category ProviderCategory `protobuf:"varint,2,opt,name=category,proto3,enum=cavra.recovery.v1.ProviderCategory" json:"category,omitempty"`
+	// Failures seen for this provider in the lookback window; 0 to 1,000,000,000.
+	FailureCount int32 `protobuf:"varint,3,opt,name=failure_count,json=failureCount,proto3" json:"failure_count,omitempty"`
+	// Most recent failure, optional. Must lie in [2000-01-01, 2100-01-01) UTC.
 	LatestFailureAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=latest_failure_at,json=latestFailureAt,proto3" json:"latest_failure_at,omitempty"`
-	StatusCodes     []int32                `protobuf:"varint,5,rep,packed,name=status_codes,json=statusCodes,proto3" json:"status_codes,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// HTTP status codes the provider answered (100-599), at most 50.
+	StatusCodes   []int32 `protobuf:"varint,5,rep,packed,name=status_codes,json=statusCodes,proto3" json:"status_codes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PlaybookProvider) Reset() {
@@ -240,13 +254,18 @@ func (x *PlaybookProvider) GetStatusCodes() []int32 {
 
 // A connector recovery playbook opened by the Go backend for failing providers.
 type ConnectorRecoveryPlaybook struct {
-	state           protoimpl.MessageState `protogen:"open.v1"`
-	PlaybookId      string                 `protobuf:"bytes,1,opt,name=playbook_id,json=playbookId,proto3" json:"playbook_id,omitempty"`
-	GeneratedAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=generated_at,json=generatedAt,proto3" json:"generated_at,omitempty"`
-	LookbackHours   int32                  `protobuf:"varint,3,opt,name=lookback_hours,json=lookbackHours,proto3" json:"lookback_hours,omitempty"`
-	MinFailureCount int32                  `protobuf:"varint,4,opt,name=min_failure_count,json=minFailureCount,proto3" json:"min_failure_count,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Caller-supplied unique id; required. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit.
+	PlaybookId string `protobuf:"bytes,1,opt,name=playbook_id,json=playbookId,proto3" json:"playbook_id,omitempty"`
+	// When the Go backend opened the playbook; a recovery row's age counts from here. Required. Must lie in [2000-01-01, 2100-01-01) UTC.
+	GeneratedAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=generated_at,json=generatedAt,proto3" json:"generated_at,omitempty"`
+	// Window the Go backend looked back over, in hours; 0 to 8784 (366 days).
+	LookbackHours int32 `protobuf:"varint,3,opt,name=lookback_hours,json=lookbackHours,proto3" json:"lookback_hours,omitempty"`
+	// Failures a provider needed to enter the playbook; 0 to 1,000,000,000.
+	MinFailureCount int32 `protobuf:"varint,4,opt,name=min_failure_count,json=minFailureCount,proto3" json:"min_failure_count,omitempty"`
 	// One entry per provider; providers are unique within a playbook.
-	Providers     []*PlaybookProvider    `protobuf:"bytes,5,rep,name=providers,proto3" json:"providers,omitempty"`
+	Providers []*PlaybookProvider `protobuf:"bytes,5,rep,name=providers,proto3" json:"providers,omitempty"`
+	// When this service first stored the record (set by the server; ignored on input).
 	RecordedAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -326,22 +345,29 @@ func (x *ConnectorRecoveryPlaybook) GetRecordedAt() *timestamppb.Timestamp {
 
 // A person's closure (or reopening) of one provider's recovery in a playbook.
 type RecoveryClosure struct {
-	state     protoimpl.MessageState `protogen:"open.v1"`
-	ClosureId string                 `protobuf:"bytes,1,opt,name=closure_id,json=closureId,proto3" json:"closure_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Caller-supplied unique id; required. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit.
+	ClosureId string `protobuf:"bytes,1,opt,name=closure_id,json=closureId,proto3" json:"closure_id,omitempty"`
 	// Taken from the request path when empty; must match it otherwise.
-	PlaybookId   string                 `protobuf:"bytes,2,opt,name=playbook_id,json=playbookId,proto3" json:"playbook_id,omitempty"`
-	Provider     string                 `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
-	ClosureState ClosureState           `protobuf:"varint,4,opt,name=closure_state,json=closureState,proto3,enum=cavra.recovery.v1.ClosureState" json:"closure_state,omitempty"`
-	ClosedBy     string                 `protobuf:"bytes,5,opt,name=closed_by,json=closedBy,proto3" json:"closed_by,omitempty"`
-	ClosedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=closed_at,json=closedAt,proto3" json:"closed_at,omitempty"`
+	PlaybookId string `protobuf:"bytes,2,opt,name=playbook_id,json=playbookId,proto3" json:"playbook_id,omitempty"`
+	// Provider entry of the playbook this closure is about; required (FAILED_PRECONDITION when the playbook has no such entry). Connector provider name, lower case letters, digits, '_' or '-' (at most 64), e.g. slack, jira, pagerduty, webhook.
+	Provider string `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
+	// Required (UNSPECIFIED is INVALID_ARGUMENT); resolved and mitigated close the recovery row, the others leave it open.
+	ClosureState ClosureState `protobuf:"varint,4,opt,name=closure_state,json=closureState,proto3,enum=cavra.recovery.v1.ClosureState" json:"closure_state,omitempty"`
+	// Who closed it; at most 128 characters, no control characters.
+	ClosedBy string `protobuf:"bytes,5,opt,name=closed_by,json=closedBy,proto3" json:"closed_by,omitempty"`
+	// When it was closed; the latest closure by closed_at decides the row's state. Required. Must lie in [2000-01-01, 2100-01-01) UTC.
+	ClosedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=closed_at,json=closedAt,proto3" json:"closed_at,omitempty"`
 	// Free text: stored for the auditor, never copied into plans, events or reports.
 	ExternalRef string `protobuf:"bytes,7,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
 	// Free text: stored for the auditor, never copied into plans, events or reports.
-	Notes            string                 `protobuf:"bytes,8,opt,name=notes,proto3" json:"notes,omitempty"`
-	VerificationRefs []string               `protobuf:"bytes,9,rep,name=verification_refs,json=verificationRefs,proto3" json:"verification_refs,omitempty"`
-	RecordedAt       *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	Notes string `protobuf:"bytes,8,opt,name=notes,proto3" json:"notes,omitempty"`
+	// References to the evidence that verified the recovery: at most 50, each 1 to 256 characters.
+	VerificationRefs []string `protobuf:"bytes,9,rep,name=verification_refs,json=verificationRefs,proto3" json:"verification_refs,omitempty"`
+	// When this service first stored the record (set by the server; ignored on input).
+	RecordedAt    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RecoveryClosure) Reset() {
@@ -526,14 +552,17 @@ type isEvidenceRecord_Record interface {
 }
 
 type EvidenceRecord_RetryExecution struct {
+	// A retry execution.
 	RetryExecution *RetryExecution `protobuf:"bytes,1,opt,name=retry_execution,json=retryExecution,proto3,oneof"`
 }
 
 type EvidenceRecord_Playbook struct {
+	// A connector recovery playbook.
 	Playbook *ConnectorRecoveryPlaybook `protobuf:"bytes,2,opt,name=playbook,proto3,oneof"`
 }
 
 type EvidenceRecord_Closure struct {
+	// A recovery closure; its playbook_id is required here, and may name a playbook earlier in the same batch.
 	Closure *RecoveryClosure `protobuf:"bytes,3,opt,name=closure,proto3,oneof"`
 }
 
@@ -543,10 +572,13 @@ func (*EvidenceRecord_Playbook) isEvidenceRecord_Record() {}
 
 func (*EvidenceRecord_Closure) isEvidenceRecord_Record() {}
 
+// Request of EvidenceService.RecordRetryExecution.
 type RecordRetryExecutionRequest struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	RetryExecution *RetryExecution        `protobuf:"bytes,1,opt,name=retry_execution,json=retryExecution,proto3" json:"retry_execution,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The record to store; required. It is the whole JSON body of the HTTP call.
+	RetryExecution *RetryExecution `protobuf:"bytes,1,opt,name=retry_execution,json=retryExecution,proto3" json:"retry_execution,omitempty"`
 	// Idempotency key (AIP-155); recording is idempotent by execution_id anyway.
+	// Optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. With different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
 	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -596,10 +628,13 @@ func (x *RecordRetryExecutionRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of EvidenceService.RecordRetryExecution.
 type RecordRetryExecutionResponse struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	RetryExecution *RetryExecution        `protobuf:"bytes,1,opt,name=retry_execution,json=retryExecution,proto3" json:"retry_execution,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stored record, with recorded_at.
+	RetryExecution *RetryExecution `protobuf:"bytes,1,opt,name=retry_execution,json=retryExecution,proto3" json:"retry_execution,omitempty"`
 	// False when an identical record was already stored.
+	// Absent in JSON when false.
 	Created       bool `protobuf:"varint,2,opt,name=created,proto3" json:"created,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -649,9 +684,11 @@ func (x *RecordRetryExecutionResponse) GetCreated() bool {
 	return false
 }
 
+// Request of EvidenceService.GetRetryExecution.
 type GetRetryExecutionRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ExecutionId   string                 `protobuf:"bytes,1,opt,name=execution_id,json=executionId,proto3" json:"execution_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of a stored retry execution (NOT_FOUND otherwise).
+	ExecutionId   string `protobuf:"bytes,1,opt,name=execution_id,json=executionId,proto3" json:"execution_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -693,9 +730,11 @@ func (x *GetRetryExecutionRequest) GetExecutionId() string {
 	return ""
 }
 
+// Response of EvidenceService.GetRetryExecution.
 type GetRetryExecutionResponse struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	RetryExecution *RetryExecution        `protobuf:"bytes,1,opt,name=retry_execution,json=retryExecution,proto3" json:"retry_execution,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stored record.
+	RetryExecution *RetryExecution `protobuf:"bytes,1,opt,name=retry_execution,json=retryExecution,proto3" json:"retry_execution,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -737,12 +776,17 @@ func (x *GetRetryExecutionResponse) GetRetryExecution() *RetryExecution {
 	return nil
 }
 
+// Request of EvidenceService.ListRetryExecutions.
 type ListRetryExecutionsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// At most 1000; 0 means 100.
-	PageSize        int32           `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken       string          `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	Provider        string          `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
+	// Above 1000 is served as 1000; negative is INVALID_ARGUMENT.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page; empty for the first page. Only valid for the same RPC and filters (else INVALID_ARGUMENT on page_token).
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only executions of this provider; empty for all.
+	Provider string `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
+	// Only executions with this outcome; absent for all.
 	ExecutionStatus ExecutionStatus `protobuf:"varint,4,opt,name=execution_status,json=executionStatus,proto3,enum=cavra.recovery.v1.ExecutionStatus" json:"execution_status,omitempty"`
 	// Inclusive lower bound on executed_at.
 	StartTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
@@ -824,11 +868,15 @@ func (x *ListRetryExecutionsRequest) GetEndTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// Response of EvidenceService.ListRetryExecutions.
 type ListRetryExecutionsResponse struct {
-	state           protoimpl.MessageState `protogen:"open.v1"`
-	RetryExecutions []*RetryExecution      `protobuf:"bytes,1,rep,name=retry_executions,json=retryExecutions,proto3" json:"retry_executions,omitempty"`
-	NextPageToken   string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One page, newest executed_at first.
+	RetryExecutions []*RetryExecution `protobuf:"bytes,1,rep,name=retry_executions,json=retryExecutions,proto3" json:"retry_executions,omitempty"`
+	// Token for the next page; empty (absent in JSON) on the last page, and only there.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	// Records matching the filters across all pages.
+	// A 64-bit integer: a string in JSON.
 	TotalSize     int64 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -885,10 +933,13 @@ func (x *ListRetryExecutionsResponse) GetTotalSize() int64 {
 	return 0
 }
 
+// Request of EvidenceService.RecordConnectorRecoveryPlaybook.
 type RecordConnectorRecoveryPlaybookRequest struct {
-	state         protoimpl.MessageState     `protogen:"open.v1"`
-	Playbook      *ConnectorRecoveryPlaybook `protobuf:"bytes,1,opt,name=playbook,proto3" json:"playbook,omitempty"`
-	RequestId     string                     `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The record to store; required. It is the whole JSON body of the HTTP call.
+	Playbook *ConnectorRecoveryPlaybook `protobuf:"bytes,1,opt,name=playbook,proto3" json:"playbook,omitempty"`
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -937,10 +988,13 @@ func (x *RecordConnectorRecoveryPlaybookRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of EvidenceService.RecordConnectorRecoveryPlaybook.
 type RecordConnectorRecoveryPlaybookResponse struct {
-	state         protoimpl.MessageState     `protogen:"open.v1"`
-	Playbook      *ConnectorRecoveryPlaybook `protobuf:"bytes,1,opt,name=playbook,proto3" json:"playbook,omitempty"`
-	Created       bool                       `protobuf:"varint,2,opt,name=created,proto3" json:"created,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stored record, with recorded_at.
+	Playbook *ConnectorRecoveryPlaybook `protobuf:"bytes,1,opt,name=playbook,proto3" json:"playbook,omitempty"`
+	// False (absent in JSON) when an identical record was already stored.
+	Created       bool `protobuf:"varint,2,opt,name=created,proto3" json:"created,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -989,9 +1043,11 @@ func (x *RecordConnectorRecoveryPlaybookResponse) GetCreated() bool {
 	return false
 }
 
+// Request of EvidenceService.GetConnectorRecoveryPlaybook.
 type GetConnectorRecoveryPlaybookRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	PlaybookId    string                 `protobuf:"bytes,1,opt,name=playbook_id,json=playbookId,proto3" json:"playbook_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of a stored playbook (NOT_FOUND otherwise).
+	PlaybookId    string `protobuf:"bytes,1,opt,name=playbook_id,json=playbookId,proto3" json:"playbook_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1033,8 +1089,10 @@ func (x *GetConnectorRecoveryPlaybookRequest) GetPlaybookId() string {
 	return ""
 }
 
+// Response of EvidenceService.GetConnectorRecoveryPlaybook.
 type GetConnectorRecoveryPlaybookResponse struct {
-	state         protoimpl.MessageState     `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stored record.
 	Playbook      *ConnectorRecoveryPlaybook `protobuf:"bytes,1,opt,name=playbook,proto3" json:"playbook,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1077,10 +1135,13 @@ func (x *GetConnectorRecoveryPlaybookResponse) GetPlaybook() *ConnectorRecoveryP
 	return nil
 }
 
+// Request of EvidenceService.ListConnectorRecoveryPlaybooks.
 type ListConnectorRecoveryPlaybooksRequest struct {
-	state     protoimpl.MessageState `protogen:"open.v1"`
-	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Records per page: 0 means 100, above 1000 is served as 1000, negative is INVALID_ARGUMENT.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page; empty for the first page. Only valid for the same RPC and filters (else INVALID_ARGUMENT on page_token).
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Playbooks with an entry for this provider.
 	Provider string `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
 	// Inclusive lower bound on generated_at.
@@ -1156,11 +1217,15 @@ func (x *ListConnectorRecoveryPlaybooksRequest) GetEndTime() *timestamppb.Timest
 	return nil
 }
 
+// Response of EvidenceService.ListConnectorRecoveryPlaybooks.
 type ListConnectorRecoveryPlaybooksResponse struct {
-	state         protoimpl.MessageState       `protogen:"open.v1"`
-	Playbooks     []*ConnectorRecoveryPlaybook `protobuf:"bytes,1,rep,name=playbooks,proto3" json:"playbooks,omitempty"`
-	NextPageToken string                       `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
-	TotalSize     int64                        `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One page, newest generated_at first.
+	Playbooks []*ConnectorRecoveryPlaybook `protobuf:"bytes,1,rep,name=playbooks,proto3" json:"playbooks,omitempty"`
+	// Token for the next page; empty (absent in JSON) on the last page, and only there.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Records matching the filters across all pages (a 64-bit integer: a string in JSON).
+	TotalSize     int64 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1216,11 +1281,15 @@ func (x *ListConnectorRecoveryPlaybooksResponse) GetTotalSize() int64 {
 	return 0
 }
 
+// Request of EvidenceService.RecordRecoveryClosure.
 type RecordRecoveryClosureRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	PlaybookId    string                 `protobuf:"bytes,1,opt,name=playbook_id,json=playbookId,proto3" json:"playbook_id,omitempty"`
-	Closure       *RecoveryClosure       `protobuf:"bytes,2,opt,name=closure,proto3" json:"closure,omitempty"`
-	RequestId     string                 `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stored playbook the closure belongs to (NOT_FOUND otherwise); from the request path.
+	PlaybookId string `protobuf:"bytes,1,opt,name=playbook_id,json=playbookId,proto3" json:"playbook_id,omitempty"`
+	// The record to store; required. It is the whole JSON body of the HTTP call.
+	Closure *RecoveryClosure `protobuf:"bytes,2,opt,name=closure,proto3" json:"closure,omitempty"`
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1276,10 +1345,13 @@ func (x *RecordRecoveryClosureRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of EvidenceService.RecordRecoveryClosure.
 type RecordRecoveryClosureResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Closure       *RecoveryClosure       `protobuf:"bytes,1,opt,name=closure,proto3" json:"closure,omitempty"`
-	Created       bool                   `protobuf:"varint,2,opt,name=created,proto3" json:"created,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stored record, with recorded_at.
+	Closure *RecoveryClosure `protobuf:"bytes,1,opt,name=closure,proto3" json:"closure,omitempty"`
+	// False (absent in JSON) when an identical record was already stored.
+	Created       bool `protobuf:"varint,2,opt,name=created,proto3" json:"created,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1328,13 +1400,18 @@ func (x *RecordRecoveryClosureResponse) GetCreated() bool {
 	return false
 }
 
+// Request of EvidenceService.ListRecoveryClosures.
 type ListRecoveryClosuresRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// A playbook id, or "-" for every playbook.
-	PlaybookId   string       `protobuf:"bytes,1,opt,name=playbook_id,json=playbookId,proto3" json:"playbook_id,omitempty"`
-	PageSize     int32        `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken    string       `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	Provider     string       `protobuf:"bytes,4,opt,name=provider,proto3" json:"provider,omitempty"`
+	PlaybookId string `protobuf:"bytes,1,opt,name=playbook_id,json=playbookId,proto3" json:"playbook_id,omitempty"`
+	// Records per page: 0 means 100, above 1000 is served as 1000, negative is INVALID_ARGUMENT.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page; empty for the first page. Only valid for the same RPC and filters (else INVALID_ARGUMENT on page_token).
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only closures about this provider; empty for all.
+	Provider string `protobuf:"bytes,4,opt,name=provider,proto3" json:"provider,omitempty"`
+	// Only closures in this state; absent for all.
 	ClosureState ClosureState `protobuf:"varint,5,opt,name=closure_state,json=closureState,proto3,enum=cavra.recovery.v1.ClosureState" json:"closure_state,omitempty"`
 	// Inclusive lower bound on closed_at.
 	StartTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
@@ -1423,11 +1500,15 @@ func (x *ListRecoveryClosuresRequest) GetEndTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// Response of EvidenceService.ListRecoveryClosures.
 type ListRecoveryClosuresResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Closures      []*RecoveryClosure     `protobuf:"bytes,1,rep,name=closures,proto3" json:"closures,omitempty"`
-	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
-	TotalSize     int64                  `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One page, newest closed_at first.
+	Closures []*RecoveryClosure `protobuf:"bytes,1,rep,name=closures,proto3" json:"closures,omitempty"`
+	// Token for the next page; empty (absent in JSON) on the last page, and only there.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Records matching the filters across all pages (a 64-bit integer: a string in JSON).
+	TotalSize     int64 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1483,11 +1564,13 @@ func (x *ListRecoveryClosuresResponse) GetTotalSize() int64 {
 	return 0
 }
 
+// Request of EvidenceService.BatchRecordEvidence.
 type BatchRecordEvidenceRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 1 to 5,000 records; closures may refer to playbooks earlier in the batch.
-	Records       []*EvidenceRecord `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
-	RequestId     string            `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Records []*EvidenceRecord `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1536,6 +1619,7 @@ func (x *BatchRecordEvidenceRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of EvidenceService.BatchRecordEvidence.
 type BatchRecordEvidenceResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Records stored by this call.

@@ -26,9 +26,11 @@ const (
 
 // Count of closures in one state.
 type ClosureStateCount struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ClosureState  ClosureState           `protobuf:"varint,1,opt,name=closure_state,json=closureState,proto3,enum=cavra.recovery.v1.ClosureState" json:"closure_state,omitempty"`
-	Count         int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The closure state counted.
+	ClosureState ClosureState `protobuf:"varint,1,opt,name=closure_state,json=closureState,proto3,enum=cavra.recovery.v1.ClosureState" json:"closure_state,omitempty"`
+	// Closures in that state.
+	Count         int64 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -79,9 +81,11 @@ func (x *ClosureStateCount) GetCount() int64 {
 
 // Count for one provider.
 type ProviderCount struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Provider      string                 `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
-	Count         int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The provider counted.
+	Provider string `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	// Its count.
+	Count         int64 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -132,19 +136,27 @@ func (x *ProviderCount) GetCount() int64 {
 
 // One (playbook, provider entry) of the SLO report.
 type RecoveryRow struct {
-	state        protoimpl.MessageState `protogen:"open.v1"`
-	PlaybookId   string                 `protobuf:"bytes,1,opt,name=playbook_id,json=playbookId,proto3" json:"playbook_id,omitempty"`
-	Provider     string                 `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
-	Category     ProviderCategory       `protobuf:"varint,3,opt,name=category,proto3,enum=cavra.recovery.v1.ProviderCategory" json:"category,omitempty"`
-	GeneratedAt  *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=generated_at,json=generatedAt,proto3" json:"generated_at,omitempty"`
-	FailureCount int32                  `protobuf:"varint,5,opt,name=failure_count,json=failureCount,proto3" json:"failure_count,omitempty"`
-	Status       RecoveryRowStatus      `protobuf:"varint,6,opt,name=status,proto3,enum=cavra.recovery.v1.RecoveryRowStatus" json:"status,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The playbook of the row.
+	PlaybookId string `protobuf:"bytes,1,opt,name=playbook_id,json=playbookId,proto3" json:"playbook_id,omitempty"`
+	// The playbook's provider entry.
+	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	// The provider's category.
+	Category ProviderCategory `protobuf:"varint,3,opt,name=category,proto3,enum=cavra.recovery.v1.ProviderCategory" json:"category,omitempty"`
+	// When the playbook was generated.
+	GeneratedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=generated_at,json=generatedAt,proto3" json:"generated_at,omitempty"`
+	// The provider entry's failure count.
+	FailureCount int32 `protobuf:"varint,5,opt,name=failure_count,json=failureCount,proto3" json:"failure_count,omitempty"`
+	// BREACHED when not closed and age_minutes is greater than the SLO; CLOSED when the latest closure is resolved or mitigated; else OPEN.
+	Status RecoveryRowStatus `protobuf:"varint,6,opt,name=status,proto3,enum=cavra.recovery.v1.RecoveryRowStatus" json:"status,omitempty"`
 	// Whole minutes from generated_at to the report instant.
 	AgeMinutes int64 `protobuf:"varint,7,opt,name=age_minutes,json=ageMinutes,proto3" json:"age_minutes,omitempty"`
 	// State of the latest closure; unset when the row has none.
-	ClosureState ClosureState           `protobuf:"varint,8,opt,name=closure_state,json=closureState,proto3,enum=cavra.recovery.v1.ClosureState" json:"closure_state,omitempty"`
-	ClosureId    string                 `protobuf:"bytes,9,opt,name=closure_id,json=closureId,proto3" json:"closure_id,omitempty"`
-	ClosedAt     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=closed_at,json=closedAt,proto3" json:"closed_at,omitempty"`
+	ClosureState ClosureState `protobuf:"varint,8,opt,name=closure_state,json=closureState,proto3,enum=cavra.recovery.v1.ClosureState" json:"closure_state,omitempty"`
+	// Id of the latest closure; empty when none.
+	ClosureId string `protobuf:"bytes,9,opt,name=closure_id,json=closureId,proto3" json:"closure_id,omitempty"`
+	// closed_at of the latest closure; absent when none.
+	ClosedAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=closed_at,json=closedAt,proto3" json:"closed_at,omitempty"`
 	// Minutes from generated_at to the closing closure; unset unless closed.
 	ClosureMinutes *int64 `protobuf:"varint,11,opt,name=closure_minutes,json=closureMinutes,proto3,oneof" json:"closure_minutes,omitempty"`
 	unknownFields  protoimpl.UnknownFields
@@ -260,20 +272,33 @@ func (x *RecoveryRow) GetClosureMinutes() int64 {
 
 // Per-provider recovery summary.
 type ProviderRecoverySummary struct {
-	state             protoimpl.MessageState `protogen:"open.v1"`
-	Provider          string                 `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
-	Category          ProviderCategory       `protobuf:"varint,2,opt,name=category,proto3,enum=cavra.recovery.v1.ProviderCategory" json:"category,omitempty"`
-	Executions        int64                  `protobuf:"varint,3,opt,name=executions,proto3" json:"executions,omitempty"`
-	Delivered         int64                  `protobuf:"varint,4,opt,name=delivered,proto3" json:"delivered,omitempty"`
-	Failed            int64                  `protobuf:"varint,5,opt,name=failed,proto3" json:"failed,omitempty"`
-	Skipped           int64                  `protobuf:"varint,6,opt,name=skipped,proto3" json:"skipped,omitempty"`
-	PlaybookRows      int64                  `protobuf:"varint,7,opt,name=playbook_rows,json=playbookRows,proto3" json:"playbook_rows,omitempty"`
-	Closures          int64                  `protobuf:"varint,8,opt,name=closures,proto3" json:"closures,omitempty"`
-	Open              int64                  `protobuf:"varint,9,opt,name=open,proto3" json:"open,omitempty"`
-	Breached          int64                  `protobuf:"varint,10,opt,name=breached,proto3" json:"breached,omitempty"`
-	Closed            int64                  `protobuf:"varint,11,opt,name=closed,proto3" json:"closed,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The provider summarised.
+	Provider string `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	// Its category.
+	Category ProviderCategory `protobuf:"varint,2,opt,name=category,proto3,enum=cavra.recovery.v1.ProviderCategory" json:"category,omitempty"`
+	// Retry executions stored for it.
+	Executions int64 `protobuf:"varint,3,opt,name=executions,proto3" json:"executions,omitempty"`
+	// Executions DELIVERED.
+	Delivered int64 `protobuf:"varint,4,opt,name=delivered,proto3" json:"delivered,omitempty"`
+	// Executions FAILED.
+	Failed int64 `protobuf:"varint,5,opt,name=failed,proto3" json:"failed,omitempty"`
+	// Executions SKIPPED.
+	Skipped int64 `protobuf:"varint,6,opt,name=skipped,proto3" json:"skipped,omitempty"`
+	// Recovery rows (playbook entries) for it.
+	PlaybookRows int64 `protobuf:"varint,7,opt,name=playbook_rows,json=playbookRows,proto3" json:"playbook_rows,omitempty"`
+	// Closures recorded for it.
+	Closures int64 `protobuf:"varint,8,opt,name=closures,proto3" json:"closures,omitempty"`
+	// Open rows, breached included.
+	Open int64 `protobuf:"varint,9,opt,name=open,proto3" json:"open,omitempty"`
+	// Rows past the SLO.
+	Breached int64 `protobuf:"varint,10,opt,name=breached,proto3" json:"breached,omitempty"`
+	// Rows closed (resolved or mitigated).
+	Closed int64 `protobuf:"varint,11,opt,name=closed,proto3" json:"closed,omitempty"`
+	// Latest executed_at; absent with no executions.
 	LatestExecutionAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=latest_execution_at,json=latestExecutionAt,proto3" json:"latest_execution_at,omitempty"`
-	LatestClosureAt   *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=latest_closure_at,json=latestClosureAt,proto3" json:"latest_closure_at,omitempty"`
+	// Latest closed_at; absent with no closures.
+	LatestClosureAt *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=latest_closure_at,json=latestClosureAt,proto3" json:"latest_closure_at,omitempty"`
 	// Mean minutes to close over closed rows; unset with none.
 	MeanMinutesToClose *float64 `protobuf:"fixed64,14,opt,name=mean_minutes_to_close,json=meanMinutesToClose,proto3,oneof" json:"mean_minutes_to_close,omitempty"`
 	// 90th percentile (nearest rank) minutes to close; unset with none.
@@ -430,10 +455,13 @@ func (x *ProviderRecoverySummary) GetSloAttainment() float64 {
 type ClosureTrendDay struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// YYYY-MM-DD (UTC).
-	Day            string               `protobuf:"bytes,1,opt,name=day,proto3" json:"day,omitempty"`
-	Total          int64                `protobuf:"varint,2,opt,name=total,proto3" json:"total,omitempty"`
-	StateCounts    []*ClosureStateCount `protobuf:"bytes,3,rep,name=state_counts,json=stateCounts,proto3" json:"state_counts,omitempty"`
-	ProviderCounts []*ProviderCount     `protobuf:"bytes,4,rep,name=provider_counts,json=providerCounts,proto3" json:"provider_counts,omitempty"`
+	Day string `protobuf:"bytes,1,opt,name=day,proto3" json:"day,omitempty"`
+	// Closures that day.
+	Total int64 `protobuf:"varint,2,opt,name=total,proto3" json:"total,omitempty"`
+	// Closures that day per state.
+	StateCounts []*ClosureStateCount `protobuf:"bytes,3,rep,name=state_counts,json=stateCounts,proto3" json:"state_counts,omitempty"`
+	// Closures that day per provider.
+	ProviderCounts []*ProviderCount `protobuf:"bytes,4,rep,name=provider_counts,json=providerCounts,proto3" json:"provider_counts,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -498,25 +526,33 @@ func (x *ClosureTrendDay) GetProviderCounts() []*ProviderCount {
 
 // Totals over all stored evidence.
 type RecoveryTotals struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
-	Executions int64                  `protobuf:"varint,1,opt,name=executions,proto3" json:"executions,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Retry executions stored.
+	Executions int64 `protobuf:"varint,1,opt,name=executions,proto3" json:"executions,omitempty"`
 	// Delivered executions.
 	Successes int64 `protobuf:"varint,2,opt,name=successes,proto3" json:"successes,omitempty"`
 	// Failed plus skipped executions.
 	Failures int64 `protobuf:"varint,3,opt,name=failures,proto3" json:"failures,omitempty"`
 	// successes / executions; unset with no executions.
 	SuccessRate *float64 `protobuf:"fixed64,4,opt,name=success_rate,json=successRate,proto3,oneof" json:"success_rate,omitempty"`
-	Rows        int64    `protobuf:"varint,5,opt,name=rows,proto3" json:"rows,omitempty"`
-	Closed      int64    `protobuf:"varint,6,opt,name=closed,proto3" json:"closed,omitempty"`
+	// Recovery rows: one per (playbook, provider entry).
+	Rows int64 `protobuf:"varint,5,opt,name=rows,proto3" json:"rows,omitempty"`
+	// Rows closed (resolved or mitigated).
+	Closed int64 `protobuf:"varint,6,opt,name=closed,proto3" json:"closed,omitempty"`
 	// Open rows, breached included.
-	Open               int64                `protobuf:"varint,7,opt,name=open,proto3" json:"open,omitempty"`
-	Breached           int64                `protobuf:"varint,8,opt,name=breached,proto3" json:"breached,omitempty"`
+	Open int64 `protobuf:"varint,7,opt,name=open,proto3" json:"open,omitempty"`
+	// Rows past the SLO.
+	Breached int64 `protobuf:"varint,8,opt,name=breached,proto3" json:"breached,omitempty"`
+	// Closures recorded per state, every state listed in a fixed order (a count of 0 is absent in JSON).
 	ClosureStateCounts []*ClosureStateCount `protobuf:"bytes,9,rep,name=closure_state_counts,json=closureStateCounts,proto3" json:"closure_state_counts,omitempty"`
-	MeanMinutesToClose *float64             `protobuf:"fixed64,10,opt,name=mean_minutes_to_close,json=meanMinutesToClose,proto3,oneof" json:"mean_minutes_to_close,omitempty"`
-	P90MinutesToClose  *float64             `protobuf:"fixed64,11,opt,name=p90_minutes_to_close,json=p90MinutesToClose,proto3,oneof" json:"p90_minutes_to_close,omitempty"`
-	SloAttainment      *float64             `protobuf:"fixed64,12,opt,name=slo_attainment,json=sloAttainment,proto3,oneof" json:"slo_attainment,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Mean minutes to close over closed rows; unset with none.
+	MeanMinutesToClose *float64 `protobuf:"fixed64,10,opt,name=mean_minutes_to_close,json=meanMinutesToClose,proto3,oneof" json:"mean_minutes_to_close,omitempty"`
+	// 90th percentile (nearest rank) minutes to close; unset with none.
+	P90MinutesToClose *float64 `protobuf:"fixed64,11,opt,name=p90_minutes_to_close,json=p90MinutesToClose,proto3,oneof" json:"p90_minutes_to_close,omitempty"`
+	// Share of closed rows closed within the SLO, 0 to 1; unset with none.
+	SloAttainment *float64 `protobuf:"fixed64,12,opt,name=slo_attainment,json=sloAttainment,proto3,oneof" json:"slo_attainment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RecoveryTotals) Reset() {
@@ -635,13 +671,19 @@ func (x *RecoveryTotals) GetSloAttainment() float64 {
 
 // The retry-recovery SLO report.
 type RetryRecoveryReport struct {
-	state              protoimpl.MessageState     `protogen:"open.v1"`
-	ReportId           string                     `protobuf:"bytes,1,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
-	GeneratedAt        *timestamppb.Timestamp     `protobuf:"bytes,2,opt,name=generated_at,json=generatedAt,proto3" json:"generated_at,omitempty"`
-	RecoverySloMinutes int32                      `protobuf:"varint,3,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
-	Level              AlertLevel                 `protobuf:"varint,4,opt,name=level,proto3,enum=cavra.recovery.v1.AlertLevel" json:"level,omitempty"`
-	Totals             *RecoveryTotals            `protobuf:"bytes,5,opt,name=totals,proto3" json:"totals,omitempty"`
-	ProviderSummaries  []*ProviderRecoverySummary `protobuf:"bytes,6,rep,name=provider_summaries,json=providerSummaries,proto3" json:"provider_summaries,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Server-assigned id; the same evidence and SLO give back the stored report.
+	ReportId string `protobuf:"bytes,1,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
+	// The report instant: ages are measured to it.
+	GeneratedAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=generated_at,json=generatedAt,proto3" json:"generated_at,omitempty"`
+	// The SLO applied, in minutes.
+	RecoverySloMinutes int32 `protobuf:"varint,3,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
+	// CRITICAL when anything is breached or any execution failed or was skipped; WARNING when anything is open; else HEALTHY.
+	Level AlertLevel `protobuf:"varint,4,opt,name=level,proto3,enum=cavra.recovery.v1.AlertLevel" json:"level,omitempty"`
+	// Totals over all stored evidence.
+	Totals *RecoveryTotals `protobuf:"bytes,5,opt,name=totals,proto3" json:"totals,omitempty"`
+	// One summary per provider, sorted by provider.
+	ProviderSummaries []*ProviderRecoverySummary `protobuf:"bytes,6,rep,name=provider_summaries,json=providerSummaries,proto3" json:"provider_summaries,omitempty"`
 	// Breached rows first, then open, then closed; at most row_limit rows.
 	Rows []*RecoveryRow `protobuf:"bytes,7,rep,name=rows,proto3" json:"rows,omitempty"`
 	// True when rows holds fewer rows than totals.rows.
@@ -745,9 +787,11 @@ func (x *RetryRecoveryReport) GetClosureTrends() []*ClosureTrendDay {
 	return nil
 }
 
+// Request of ReportService.GetRetryRecoveryReport.
 type GetRetryRecoveryReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Minutes; 0 means 240, values below 1 become 1.
+	// Above 5,256,000 (ten years) become 5,256,000. Ignored with report_id.
 	RecoverySloMinutes int32 `protobuf:"varint,1,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
 	// Rows listed at most; 0 means 1000, at most 10000.
 	RowLimit int32 `protobuf:"varint,2,opt,name=row_limit,json=rowLimit,proto3" json:"row_limit,omitempty"`
@@ -808,9 +852,11 @@ func (x *GetRetryRecoveryReportRequest) GetReportId() string {
 	return ""
 }
 
+// Response of ReportService.GetRetryRecoveryReport.
 type GetRetryRecoveryReportResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Report        *RetryRecoveryReport   `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The report.
+	Report        *RetryRecoveryReport `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -854,11 +900,15 @@ func (x *GetRetryRecoveryReportResponse) GetReport() *RetryRecoveryReport {
 
 // One key risk of the executive report.
 type KeyRisk struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Severity      AlertLevel             `protobuf:"varint,1,opt,name=severity,proto3,enum=cavra.recovery.v1.AlertLevel" json:"severity,omitempty"`
-	Title         string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
-	Count         int64                  `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
-	Owner         string                 `protobuf:"bytes,4,opt,name=owner,proto3" json:"owner,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// CRITICAL or WARNING.
+	Severity AlertLevel `protobuf:"varint,1,opt,name=severity,proto3,enum=cavra.recovery.v1.AlertLevel" json:"severity,omitempty"`
+	// "Retry execution failed or was skipped", "Connector recovery SLO breached" or "Connector recovery remains open".
+	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// How many; only risks with a count above 0 are listed.
+	Count int64 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	// Who owns it: "release owner".
+	Owner         string `protobuf:"bytes,4,opt,name=owner,proto3" json:"owner,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -923,17 +973,25 @@ func (x *KeyRisk) GetOwner() string {
 
 // Change against the previous stored executive report.
 type ExecutiveReportChange struct {
-	state                   protoimpl.MessageState `protogen:"open.v1"`
-	PreviousReportId        string                 `protobuf:"bytes,1,opt,name=previous_report_id,json=previousReportId,proto3" json:"previous_report_id,omitempty"`
-	PreviousStatus          AlertLevel             `protobuf:"varint,2,opt,name=previous_status,json=previousStatus,proto3,enum=cavra.recovery.v1.AlertLevel" json:"previous_status,omitempty"`
-	BreachedDelta           int64                  `protobuf:"varint,3,opt,name=breached_delta,json=breachedDelta,proto3" json:"breached_delta,omitempty"`
-	OpenDelta               int64                  `protobuf:"varint,4,opt,name=open_delta,json=openDelta,proto3" json:"open_delta,omitempty"`
-	FailuresDelta           int64                  `protobuf:"varint,5,opt,name=failures_delta,json=failuresDelta,proto3" json:"failures_delta,omitempty"`
-	EscalationsDelta        int64                  `protobuf:"varint,6,opt,name=escalations_delta,json=escalationsDelta,proto3" json:"escalations_delta,omitempty"`
-	MeanMinutesToCloseDelta *float64               `protobuf:"fixed64,7,opt,name=mean_minutes_to_close_delta,json=meanMinutesToCloseDelta,proto3,oneof" json:"mean_minutes_to_close_delta,omitempty"`
-	SloAttainmentDelta      *float64               `protobuf:"fixed64,8,opt,name=slo_attainment_delta,json=sloAttainmentDelta,proto3,oneof" json:"slo_attainment_delta,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The previous stored executive report.
+	PreviousReportId string `protobuf:"bytes,1,opt,name=previous_report_id,json=previousReportId,proto3" json:"previous_report_id,omitempty"`
+	// Its status.
+	PreviousStatus AlertLevel `protobuf:"varint,2,opt,name=previous_status,json=previousStatus,proto3,enum=cavra.recovery.v1.AlertLevel" json:"previous_status,omitempty"`
+	// Breached rows now minus then.
+	BreachedDelta int64 `protobuf:"varint,3,opt,name=breached_delta,json=breachedDelta,proto3" json:"breached_delta,omitempty"`
+	// Open rows now minus then.
+	OpenDelta int64 `protobuf:"varint,4,opt,name=open_delta,json=openDelta,proto3" json:"open_delta,omitempty"`
+	// Failed plus skipped executions now minus then.
+	FailuresDelta int64 `protobuf:"varint,5,opt,name=failures_delta,json=failuresDelta,proto3" json:"failures_delta,omitempty"`
+	// Escalation routes now minus then.
+	EscalationsDelta int64 `protobuf:"varint,6,opt,name=escalations_delta,json=escalationsDelta,proto3" json:"escalations_delta,omitempty"`
+	// Mean minutes to close now minus then; unset when either is unset.
+	MeanMinutesToCloseDelta *float64 `protobuf:"fixed64,7,opt,name=mean_minutes_to_close_delta,json=meanMinutesToCloseDelta,proto3,oneof" json:"mean_minutes_to_close_delta,omitempty"`
+	// SLO attainment now minus then; unset when either is unset.
+	SloAttainmentDelta *float64 `protobuf:"fixed64,8,opt,name=slo_attainment_delta,json=sloAttainmentDelta,proto3,oneof" json:"slo_attainment_delta,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *ExecutiveReportChange) Reset() {
@@ -1024,21 +1082,35 @@ func (x *ExecutiveReportChange) GetSloAttainmentDelta() float64 {
 
 // A leadership-ready recovery status.
 type RecoveryExecutiveReport struct {
-	state              protoimpl.MessageState     `protogen:"open.v1"`
-	ReportId           string                     `protobuf:"bytes,1,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
-	GeneratedAt        *timestamppb.Timestamp     `protobuf:"bytes,2,opt,name=generated_at,json=generatedAt,proto3" json:"generated_at,omitempty"`
-	GeneratedBy        string                     `protobuf:"bytes,3,opt,name=generated_by,json=generatedBy,proto3" json:"generated_by,omitempty"`
-	Status             AlertLevel                 `protobuf:"varint,4,opt,name=status,proto3,enum=cavra.recovery.v1.AlertLevel" json:"status,omitempty"`
-	BusinessImpact     string                     `protobuf:"bytes,5,opt,name=business_impact,json=businessImpact,proto3" json:"business_impact,omitempty"`
-	KeyRisks           []*KeyRisk                 `protobuf:"bytes,6,rep,name=key_risks,json=keyRisks,proto3" json:"key_risks,omitempty"`
-	RecommendedActions []string                   `protobuf:"bytes,7,rep,name=recommended_actions,json=recommendedActions,proto3" json:"recommended_actions,omitempty"`
-	ProviderSummaries  []*ProviderRecoverySummary `protobuf:"bytes,8,rep,name=provider_summaries,json=providerSummaries,proto3" json:"provider_summaries,omitempty"`
-	ClosureTrends      []*ClosureTrendDay         `protobuf:"bytes,9,rep,name=closure_trends,json=closureTrends,proto3" json:"closure_trends,omitempty"`
-	RecoverySloMinutes int32                      `protobuf:"varint,10,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
-	RecoveryReportId   string                     `protobuf:"bytes,11,opt,name=recovery_report_id,json=recoveryReportId,proto3" json:"recovery_report_id,omitempty"`
-	EscalationPlanId   string                     `protobuf:"bytes,12,opt,name=escalation_plan_id,json=escalationPlanId,proto3" json:"escalation_plan_id,omitempty"`
-	Totals             *RecoveryTotals            `protobuf:"bytes,13,opt,name=totals,proto3" json:"totals,omitempty"`
-	EscalationCount    int32                      `protobuf:"varint,14,opt,name=escalation_count,json=escalationCount,proto3" json:"escalation_count,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Server-assigned id; an unchanged report returns the stored one.
+	ReportId string `protobuf:"bytes,1,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
+	// The report instant.
+	GeneratedAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=generated_at,json=generatedAt,proto3" json:"generated_at,omitempty"`
+	// Who asked for the report.
+	GeneratedBy string `protobuf:"bytes,3,opt,name=generated_by,json=generatedBy,proto3" json:"generated_by,omitempty"`
+	// The plan's alert level.
+	Status AlertLevel `protobuf:"varint,4,opt,name=status,proto3,enum=cavra.recovery.v1.AlertLevel" json:"status,omitempty"`
+	// "Connector recovery requires leadership attention" with any critical route, else "Connector recovery is being monitored within operating tolerances".
+	BusinessImpact string `protobuf:"bytes,5,opt,name=business_impact,json=businessImpact,proto3" json:"business_impact,omitempty"`
+	// Risks with a count above 0, in a fixed order.
+	KeyRisks []*KeyRisk `protobuf:"bytes,6,rep,name=key_risks,json=keyRisks,proto3" json:"key_risks,omitempty"`
+	// What to do next, most important first.
+	RecommendedActions []string `protobuf:"bytes,7,rep,name=recommended_actions,json=recommendedActions,proto3" json:"recommended_actions,omitempty"`
+	// Per-provider summaries of the SLO report.
+	ProviderSummaries []*ProviderRecoverySummary `protobuf:"bytes,8,rep,name=provider_summaries,json=providerSummaries,proto3" json:"provider_summaries,omitempty"`
+	// Closures per UTC day, newest first.
+	ClosureTrends []*ClosureTrendDay `protobuf:"bytes,9,rep,name=closure_trends,json=closureTrends,proto3" json:"closure_trends,omitempty"`
+	// The SLO applied, in minutes.
+	RecoverySloMinutes int32 `protobuf:"varint,10,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
+	// The stored SLO report it was built from.
+	RecoveryReportId string `protobuf:"bytes,11,opt,name=recovery_report_id,json=recoveryReportId,proto3" json:"recovery_report_id,omitempty"`
+	// The stored escalation plan it was built from.
+	EscalationPlanId string `protobuf:"bytes,12,opt,name=escalation_plan_id,json=escalationPlanId,proto3" json:"escalation_plan_id,omitempty"`
+	// Totals of the SLO report.
+	Totals *RecoveryTotals `protobuf:"bytes,13,opt,name=totals,proto3" json:"totals,omitempty"`
+	// Routes in the plan.
+	EscalationCount int32 `protobuf:"varint,14,opt,name=escalation_count,json=escalationCount,proto3" json:"escalation_count,omitempty"`
 	// Unset for the first report.
 	Change        *ExecutiveReportChange `protobuf:"bytes,15,opt,name=change,proto3" json:"change,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1180,10 +1252,13 @@ func (x *RecoveryExecutiveReport) GetChange() *ExecutiveReportChange {
 	return nil
 }
 
+// Request of ReportService.GetRecoveryExecutiveReport.
 type GetRecoveryExecutiveReportRequest struct {
-	state              protoimpl.MessageState `protogen:"open.v1"`
-	RecoverySloMinutes int32                  `protobuf:"varint,1,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
-	GeneratedBy        string                 `protobuf:"bytes,2,opt,name=generated_by,json=generatedBy,proto3" json:"generated_by,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Recovery SLO in minutes: 0 (or absent) means 240, values below 1 become 1, above 5,256,000 (ten years) become 5,256,000.
+	RecoverySloMinutes int32 `protobuf:"varint,1,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
+	// Who asked for it, recorded on the result; at most 128 characters, no control characters. Empty is allowed.
+	GeneratedBy string `protobuf:"bytes,2,opt,name=generated_by,json=generatedBy,proto3" json:"generated_by,omitempty"`
 	// Returns this stored report instead of building one.
 	ReportId      string `protobuf:"bytes,3,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1241,8 +1316,10 @@ func (x *GetRecoveryExecutiveReportRequest) GetReportId() string {
 	return ""
 }
 
+// Response of ReportService.GetRecoveryExecutiveReport.
 type GetRecoveryExecutiveReportResponse struct {
-	state         protoimpl.MessageState   `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The report.
 	Report        *RecoveryExecutiveReport `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1285,16 +1362,20 @@ func (x *GetRecoveryExecutiveReportResponse) GetReport() *RecoveryExecutiveRepor
 	return nil
 }
 
+// Request of ReportService.RenderRecoveryExecutiveReport.
 type RenderRecoveryExecutiveReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 0 means HTML.
+	// REPORT_FORMAT_MARKDOWN or REPORT_FORMAT_HTML; leave it out for HTML.
 	Format ReportFormat `protobuf:"varint,1,opt,name=format,proto3,enum=cavra.recovery.v1.ReportFormat" json:"format,omitempty"`
 	// A stored report; empty builds the report of this instant.
-	ReportId           string `protobuf:"bytes,2,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
-	RecoverySloMinutes int32  `protobuf:"varint,3,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
-	GeneratedBy        string `protobuf:"bytes,4,opt,name=generated_by,json=generatedBy,proto3" json:"generated_by,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	ReportId string `protobuf:"bytes,2,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
+	// Recovery SLO in minutes: 0 (or absent) means 240, values below 1 become 1, above 5,256,000 (ten years) become 5,256,000. Ignored with report_id.
+	RecoverySloMinutes int32 `protobuf:"varint,3,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
+	// Who asked for it, recorded on the result; at most 128 characters, no control characters. Empty is allowed. Ignored with report_id.
+	GeneratedBy   string `protobuf:"bytes,4,opt,name=generated_by,json=generatedBy,proto3" json:"generated_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RenderRecoveryExecutiveReportRequest) Reset() {
@@ -1355,6 +1436,7 @@ func (x *RenderRecoveryExecutiveReportRequest) GetGeneratedBy() string {
 	return ""
 }
 
+// Request of ReportService.GetRollbackDrillDashboard.
 type GetRollbackDrillDashboardRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -1391,25 +1473,39 @@ func (*GetRollbackDrillDashboardRequest) Descriptor() ([]byte, []int) {
 	return file_cavra_recovery_v1_report_proto_rawDescGZIP(), []int{15}
 }
 
+// Response of ReportService.GetRollbackDrillDashboard.
 type GetRollbackDrillDashboardResponse struct {
-	state           protoimpl.MessageState `protogen:"open.v1"`
-	GeneratedAt     *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=generated_at,json=generatedAt,proto3" json:"generated_at,omitempty"`
-	EscalationPlans int64                  `protobuf:"varint,2,opt,name=escalation_plans,json=escalationPlans,proto3" json:"escalation_plans,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// When the counts were read.
+	GeneratedAt *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=generated_at,json=generatedAt,proto3" json:"generated_at,omitempty"`
+	// Plans stored.
+	EscalationPlans int64 `protobuf:"varint,2,opt,name=escalation_plans,json=escalationPlans,proto3" json:"escalation_plans,omitempty"`
 	// Routes summed over all plans.
-	EscalationRoutes      int64 `protobuf:"varint,3,opt,name=escalation_routes,json=escalationRoutes,proto3" json:"escalation_routes,omitempty"`
-	ExecutiveReports      int64 `protobuf:"varint,4,opt,name=executive_reports,json=executiveReports,proto3" json:"executive_reports,omitempty"`
-	RetryRecoveryReports  int64 `protobuf:"varint,5,opt,name=retry_recovery_reports,json=retryRecoveryReports,proto3" json:"retry_recovery_reports,omitempty"`
-	Acknowledgements      int64 `protobuf:"varint,6,opt,name=acknowledgements,proto3" json:"acknowledgements,omitempty"`
-	DeliveriesOk          int64 `protobuf:"varint,7,opt,name=deliveries_ok,json=deliveriesOk,proto3" json:"deliveries_ok,omitempty"`
-	DeliveriesFailed      int64 `protobuf:"varint,8,opt,name=deliveries_failed,json=deliveriesFailed,proto3" json:"deliveries_failed,omitempty"`
-	DeadLetters           int64 `protobuf:"varint,9,opt,name=dead_letters,json=deadLetters,proto3" json:"dead_letters,omitempty"`
-	Playbooks             int64 `protobuf:"varint,10,opt,name=playbooks,proto3" json:"playbooks,omitempty"`
-	Closures              int64 `protobuf:"varint,11,opt,name=closures,proto3" json:"closures,omitempty"`
-	RetryExecutionsOk     int64 `protobuf:"varint,12,opt,name=retry_executions_ok,json=retryExecutionsOk,proto3" json:"retry_executions_ok,omitempty"`
+	EscalationRoutes int64 `protobuf:"varint,3,opt,name=escalation_routes,json=escalationRoutes,proto3" json:"escalation_routes,omitempty"`
+	// Executive reports stored.
+	ExecutiveReports int64 `protobuf:"varint,4,opt,name=executive_reports,json=executiveReports,proto3" json:"executive_reports,omitempty"`
+	// SLO reports stored.
+	RetryRecoveryReports int64 `protobuf:"varint,5,opt,name=retry_recovery_reports,json=retryRecoveryReports,proto3" json:"retry_recovery_reports,omitempty"`
+	// Acknowledgements recorded.
+	Acknowledgements int64 `protobuf:"varint,6,opt,name=acknowledgements,proto3" json:"acknowledgements,omitempty"`
+	// Deliveries DELIVERED.
+	DeliveriesOk int64 `protobuf:"varint,7,opt,name=deliveries_ok,json=deliveriesOk,proto3" json:"deliveries_ok,omitempty"`
+	// Deliveries that failed: retrying or dead-lettered.
+	DeliveriesFailed int64 `protobuf:"varint,8,opt,name=deliveries_failed,json=deliveriesFailed,proto3" json:"deliveries_failed,omitempty"`
+	// Deliveries DEAD_LETTERED.
+	DeadLetters int64 `protobuf:"varint,9,opt,name=dead_letters,json=deadLetters,proto3" json:"dead_letters,omitempty"`
+	// Playbooks stored.
+	Playbooks int64 `protobuf:"varint,10,opt,name=playbooks,proto3" json:"playbooks,omitempty"`
+	// Closures stored.
+	Closures int64 `protobuf:"varint,11,opt,name=closures,proto3" json:"closures,omitempty"`
+	// Retry executions DELIVERED.
+	RetryExecutionsOk int64 `protobuf:"varint,12,opt,name=retry_executions_ok,json=retryExecutionsOk,proto3" json:"retry_executions_ok,omitempty"`
+	// Retry executions FAILED or SKIPPED.
 	RetryExecutionsFailed int64 `protobuf:"varint,13,opt,name=retry_executions_failed,json=retryExecutionsFailed,proto3" json:"retry_executions_failed,omitempty"`
-	ScheduleRuns          int64 `protobuf:"varint,14,opt,name=schedule_runs,json=scheduleRuns,proto3" json:"schedule_runs,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// Executive report schedule runs.
+	ScheduleRuns  int64 `protobuf:"varint,14,opt,name=schedule_runs,json=scheduleRuns,proto3" json:"schedule_runs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetRollbackDrillDashboardResponse) Reset() {
@@ -1542,15 +1638,21 @@ func (x *GetRollbackDrillDashboardResponse) GetScheduleRuns() int64 {
 
 // One window of the executive report schedule.
 type ExecutiveReportScheduleRun struct {
-	state           protoimpl.MessageState `protogen:"open.v1"`
-	RunId           string                 `protobuf:"bytes,1,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
-	WindowStart     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=window_start,json=windowStart,proto3" json:"window_start,omitempty"`
-	WindowEnd       *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=window_end,json=windowEnd,proto3" json:"window_end,omitempty"`
-	IntervalMinutes int32                  `protobuf:"varint,4,opt,name=interval_minutes,json=intervalMinutes,proto3" json:"interval_minutes,omitempty"`
-	ReportId        string                 `protobuf:"bytes,5,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
-	CreatedAt       *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Server-assigned id.
+	RunId string `protobuf:"bytes,1,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	// Start of the window (inclusive).
+	WindowStart *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=window_start,json=windowStart,proto3" json:"window_start,omitempty"`
+	// End of the window (exclusive): window_start plus interval_minutes.
+	WindowEnd *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=window_end,json=windowEnd,proto3" json:"window_end,omitempty"`
+	// Window length in minutes.
+	IntervalMinutes int32 `protobuf:"varint,4,opt,name=interval_minutes,json=intervalMinutes,proto3" json:"interval_minutes,omitempty"`
+	// The executive report the run built.
+	ReportId string `protobuf:"bytes,5,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
+	// When the run was stored.
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ExecutiveReportScheduleRun) Reset() {
@@ -1625,15 +1727,20 @@ func (x *ExecutiveReportScheduleRun) GetCreatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// Request of ReportService.RunExecutiveReportSchedule.
 type RunExecutiveReportScheduleRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Window length; 0 means 1440.
-	IntervalMinutes    int32  `protobuf:"varint,1,opt,name=interval_minutes,json=intervalMinutes,proto3" json:"interval_minutes,omitempty"`
-	RecoverySloMinutes int32  `protobuf:"varint,2,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
-	GeneratedBy        string `protobuf:"bytes,3,opt,name=generated_by,json=generatedBy,proto3" json:"generated_by,omitempty"`
-	RequestId          string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// In minutes, at most 5,256,000.
+	IntervalMinutes int32 `protobuf:"varint,1,opt,name=interval_minutes,json=intervalMinutes,proto3" json:"interval_minutes,omitempty"`
+	// Recovery SLO in minutes: 0 (or absent) means 240, values below 1 become 1, above 5,256,000 (ten years) become 5,256,000.
+	RecoverySloMinutes int32 `protobuf:"varint,2,opt,name=recovery_slo_minutes,json=recoverySloMinutes,proto3" json:"recovery_slo_minutes,omitempty"`
+	// Who asked for it, recorded on the result; at most 128 characters, no control characters. Empty is allowed.
+	GeneratedBy string `protobuf:"bytes,3,opt,name=generated_by,json=generatedBy,proto3" json:"generated_by,omitempty"`
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RunExecutiveReportScheduleRequest) Reset() {
@@ -1694,9 +1801,11 @@ func (x *RunExecutiveReportScheduleRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of ReportService.RunExecutiveReportSchedule.
 type RunExecutiveReportScheduleResponse struct {
-	state protoimpl.MessageState      `protogen:"open.v1"`
-	Run   *ExecutiveReportScheduleRun `protobuf:"bytes,1,opt,name=run,proto3" json:"run,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The window's run: new, or the one already stored.
+	Run *ExecutiveReportScheduleRun `protobuf:"bytes,1,opt,name=run,proto3" json:"run,omitempty"`
 	// False when this window already had a run (returned instead).
 	Created       bool `protobuf:"varint,2,opt,name=created,proto3" json:"created,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1747,10 +1856,13 @@ func (x *RunExecutiveReportScheduleResponse) GetCreated() bool {
 	return false
 }
 
+// Request of ReportService.ListExecutiveReportScheduleRuns.
 type ListExecutiveReportScheduleRunsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	PageSize      int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Records per page: 0 means 100, above 1000 is served as 1000, negative is INVALID_ARGUMENT.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page; empty for the first page. Only valid for the same RPC and filters (else INVALID_ARGUMENT on page_token).
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1799,11 +1911,15 @@ func (x *ListExecutiveReportScheduleRunsRequest) GetPageToken() string {
 	return ""
 }
 
+// Response of ReportService.ListExecutiveReportScheduleRuns.
 type ListExecutiveReportScheduleRunsResponse struct {
-	state         protoimpl.MessageState        `protogen:"open.v1"`
-	Runs          []*ExecutiveReportScheduleRun `protobuf:"bytes,1,rep,name=runs,proto3" json:"runs,omitempty"`
-	NextPageToken string                        `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
-	TotalSize     int64                         `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One page, newest first.
+	Runs []*ExecutiveReportScheduleRun `protobuf:"bytes,1,rep,name=runs,proto3" json:"runs,omitempty"`
+	// Token for the next page; empty (absent in JSON) on the last page, and only there.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Records matching the filters across all pages (a 64-bit integer: a string in JSON).
+	TotalSize     int64 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1859,17 +1975,23 @@ func (x *ListExecutiveReportScheduleRunsResponse) GetTotalSize() int64 {
 	return 0
 }
 
+// Request of ReportService.DeliverExecutiveReportScheduleRun.
 type DeliverExecutiveReportScheduleRunRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	RunId string                 `protobuf:"bytes,1,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	// Id of a stored schedule run (NOT_FOUND otherwise); from the request path.
+	RunId string `protobuf:"bytes,1,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
 	// Receiver names; empty means the routing policy's default receiver.
-	Receivers      []string `protobuf:"bytes,2,rep,name=receivers,proto3" json:"receivers,omitempty"`
-	Retries        int32    `protobuf:"varint,3,opt,name=retries,proto3" json:"retries,omitempty"`
-	TimeoutSeconds int32    `protobuf:"varint,4,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
-	DryRun         bool     `protobuf:"varint,5,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
-	RequestId      string   `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	Receivers []string `protobuf:"bytes,2,rep,name=receivers,proto3" json:"receivers,omitempty"`
+	// Retries after the first attempt: 0 means 2, at most 10.
+	Retries int32 `protobuf:"varint,3,opt,name=retries,proto3" json:"retries,omitempty"`
+	// Per-attempt timeout in seconds, at most 300; 0 means the receiver's own.
+	TimeoutSeconds int32 `protobuf:"varint,4,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
+	// Build and record what would be sent without sending.
+	DryRun bool `protobuf:"varint,5,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	// Idempotency key (AIP-155), optional. At most 128 characters: letters, digits and _.:@+~=-, starting with a letter or digit. The same request_id with the same parameters returns the first response without acting again; with different parameters it is INVALID_ARGUMENT (REQUEST_ID_REUSED).
+	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DeliverExecutiveReportScheduleRunRequest) Reset() {
@@ -1944,12 +2066,17 @@ func (x *DeliverExecutiveReportScheduleRunRequest) GetRequestId() string {
 	return ""
 }
 
+// Response of ReportService.DeliverExecutiveReportScheduleRun.
 type DeliverExecutiveReportScheduleRunResponse struct {
-	state              protoimpl.MessageState      `protogen:"open.v1"`
-	Run                *ExecutiveReportScheduleRun `protobuf:"bytes,1,opt,name=run,proto3" json:"run,omitempty"`
-	Results            []*ReceiverDeliveryResult   `protobuf:"bytes,2,rep,name=results,proto3" json:"results,omitempty"`
-	Success            bool                        `protobuf:"varint,3,opt,name=success,proto3" json:"success,omitempty"`
-	DeliveryEvidenceId string                      `protobuf:"bytes,4,opt,name=delivery_evidence_id,json=deliveryEvidenceId,proto3" json:"delivery_evidence_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The schedule run delivered.
+	Run *ExecutiveReportScheduleRun `protobuf:"bytes,1,opt,name=run,proto3" json:"run,omitempty"`
+	// One result per receiver; a failing receiver is a result with success false, not an error.
+	Results []*ReceiverDeliveryResult `protobuf:"bytes,2,rep,name=results,proto3" json:"results,omitempty"`
+	// True when every receiver was delivered (or, on a dry run, built).
+	Success bool `protobuf:"varint,3,opt,name=success,proto3" json:"success,omitempty"`
+	// Id of this deliver request's delivery evidence.
+	DeliveryEvidenceId string `protobuf:"bytes,4,opt,name=delivery_evidence_id,json=deliveryEvidenceId,proto3" json:"delivery_evidence_id,omitempty"`
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
 }
