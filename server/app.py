@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -39,6 +40,7 @@ from server.services import ServiceDependencies, utc_now
 from server.settings import Settings, SettingsError, configure_logging, split_host_port
 from server.storage.database import Database
 from server.storage.migrate import check_schema_is_current, migrate
+from server.supervisor import check_ports_free, die_with_parent
 
 log = logging.getLogger("cavra-recovery")
 
@@ -240,7 +242,8 @@ async def serve(settings: Settings, environ: Mapping[str, str]) -> None:
     log.info("stopped")
 
 
-def _serve_process(settings: Settings, environ: dict[str, str], log_level: str) -> None:
+def _serve_process(settings: Settings, environ: dict[str, str], log_level: str, parent_pid: int) -> None:
+    die_with_parent(parent_pid)
     configure_logging(log_level)
     asyncio.run(serve(settings, environ))
 
@@ -252,6 +255,7 @@ def run_server_processes(settings: Settings, environ: Mapping[str, str]) -> int:
         return 0
     if split_host_port(settings.grpc_listen)[1] == 0:
         raise SettingsError("--workers above 1 needs a fixed --grpc-listen port")
+    check_ports_free(settings)
     if settings.migrate:
         migrate(settings.database_url)
     child_settings = replace(settings, migrate=False)
@@ -259,7 +263,7 @@ def run_server_processes(settings: Settings, environ: Mapping[str, str]) -> int:
     processes = [
         context.Process(
             target=_serve_process,
-            args=(child_settings, dict(environ), settings.log_level),
+            args=(child_settings, dict(environ), settings.log_level, os.getpid()),
             name=f"worker-{i}",
         )
         for i in range(settings.workers)
@@ -280,8 +284,6 @@ def run_server_processes(settings: Settings, environ: Mapping[str, str]) -> int:
 
 
 def signal_process(pid: int, signum: int) -> None:
-    import os
-
     try:
         os.kill(pid, signum)
     except ProcessLookupError:
