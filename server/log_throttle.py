@@ -11,7 +11,7 @@ MAX_KEYS = 1024
 
 
 class LogThrottle:
-    """`allow(key)` is True once per `window_seconds` for each key; `suppressed(key)` counts the rest."""
+    """`allow(key)` is True once per `window_seconds` for each key; `take_suppressed(key)` counts the rest."""
 
     def __init__(self, window_seconds: float = WINDOW_SECONDS, clock: Callable[[], float] = time.monotonic):
         self._window = window_seconds
