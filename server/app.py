@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -31,6 +32,7 @@ from server.handlers.escalation import EscalationHandler
 from server.handlers.evidence import EvidenceHandler
 from server.handlers.report import ReportHandler
 from server.metrics import create_metrics
+from server.rate_limit import RateLimitInterceptor, TokenBuckets
 from server.reflection import enable_reflection
 from server.request_context import RequestContextInterceptor, install_log_context
 from server.rpc_status import DomainErrorInterceptor
@@ -38,6 +40,7 @@ from server.services import ServiceDependencies, utc_now
 from server.settings import Settings, SettingsError, configure_logging, split_host_port
 from server.storage.database import Database
 from server.storage.migrate import check_schema_is_current, migrate
+from server.supervisor import check_ports_free, die_with_parent
 
 log = logging.getLogger("cavra-recovery")
 
@@ -47,15 +50,16 @@ SERVICE_NAMES = (
     report_pb2.DESCRIPTOR.services_by_name["ReportService"].full_name,
 )
 SHUTDOWN_GRACE_SECONDS = 10.0
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+# Responses (a rendered report, a page of evidence) are ours, not a caller's: their bound stays wide.
+MAX_SEND_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
 def grpc_server_options(settings: Settings) -> list[tuple[str, Any]]:
     return [
         # Without this, grpc binds with SO_REUSEPORT and a second server on the same port starts silently.
         ("grpc.so_reuseport", 1 if settings.workers > 1 else 0),
-        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.max_receive_message_length", settings.limits.grpc_max_receive_bytes),
+        ("grpc.max_send_message_length", MAX_SEND_MESSAGE_BYTES),
         # Accept client keepalive pings every 10 s, even between calls (no too_many_pings GOAWAY).
         ("grpc.keepalive_permit_without_calls", 1),
         ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
@@ -129,10 +133,16 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
     ]
     if dependencies.auth_config is not None:
         interceptors.append(AuthInterceptor(dependencies.auth_config))
+    if settings.limits.rate_limit_per_minute > 0:
+        buckets = TokenBuckets(
+            per_minute=settings.limits.rate_limit_per_minute, burst=settings.limits.rate_limit_burst
+        )
+        interceptors.append(RateLimitInterceptor(buckets))
     interceptors.append(DomainErrorInterceptor())
     server = grpc.aio.server(
         interceptors=interceptors,
         options=grpc_server_options(settings),
+        maximum_concurrent_rpcs=settings.limits.grpc_max_concurrent_rpcs,
     )
     evidence_pb2_grpc.add_EvidenceServiceServicer_to_server(EvidenceHandler(dependencies), server)
     escalation_pb2_grpc.add_EscalationServiceServicer_to_server(EscalationHandler(dependencies), server)
@@ -176,7 +186,8 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
         database_health=database_health,
     )
     if settings.http_listen is not None:
-        from server.gateway import start_gateway
+        from server.gateway import GatewayLimits, start_gateway
+        from server.gateway.admission import TokenGate
         from server.metrics import render
 
         metrics = dependencies.metrics
@@ -185,6 +196,8 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
             grpc_target=grpc_address,
             reuse_port=settings.workers > 1,
             metrics_renderer=None if metrics is None else (lambda: render(metrics)),
+            limits=GatewayLimits.of(settings.limits),
+            gate=None if dependencies.auth_config is None else TokenGate(dependencies.auth_config),
         )
         running.http_address = running.gateway.address
         log.info("http listening on %s", running.http_address)
@@ -229,7 +242,8 @@ async def serve(settings: Settings, environ: Mapping[str, str]) -> None:
     log.info("stopped")
 
 
-def _serve_process(settings: Settings, environ: dict[str, str], log_level: str) -> None:
+def _serve_process(settings: Settings, environ: dict[str, str], log_level: str, parent_pid: int) -> None:
+    die_with_parent(parent_pid)
     configure_logging(log_level)
     asyncio.run(serve(settings, environ))
 
@@ -241,6 +255,7 @@ def run_server_processes(settings: Settings, environ: Mapping[str, str]) -> int:
         return 0
     if split_host_port(settings.grpc_listen)[1] == 0:
         raise SettingsError("--workers above 1 needs a fixed --grpc-listen port")
+    check_ports_free(settings)
     if settings.migrate:
         migrate(settings.database_url)
     child_settings = replace(settings, migrate=False)
@@ -248,7 +263,7 @@ def run_server_processes(settings: Settings, environ: Mapping[str, str]) -> int:
     processes = [
         context.Process(
             target=_serve_process,
-            args=(child_settings, dict(environ), settings.log_level),
+            args=(child_settings, dict(environ), settings.log_level, os.getpid()),
             name=f"worker-{i}",
         )
         for i in range(settings.workers)
@@ -269,8 +284,6 @@ def run_server_processes(settings: Settings, environ: Mapping[str, str]) -> int:
 
 
 def signal_process(pid: int, signum: int) -> None:
-    import os
-
     try:
         os.kill(pid, signum)
     except ProcessLookupError:

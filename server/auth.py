@@ -9,10 +9,11 @@ bearer token, never the token itself:
         roles: [ingest]
 
 Roles: `ingest` records evidence (and may read it back); `viewer` and `auditor` read everything;
-`operator` reads everything and runs the mutating escalation and schedule RPCs. Health and reflection
-stay open. A missing or unknown token answers UNAUTHENTICATED, a known token without a role the method
-needs PERMISSION_DENIED, both with a google.rpc.ErrorInfo. Tokens are compared as SHA-256 digests in
-constant time and never logged.
+`operator` reads everything and runs the mutating escalation and schedule RPCs; `metrics` (and
+`auditor`) may read the gateway's `/metrics`. Health and reflection stay open. A missing or unknown
+token answers UNAUTHENTICATED, a known token without a role the method needs PERMISSION_DENIED, both
+with a google.rpc.ErrorInfo. Tokens are compared as SHA-256 digests in constant time and never
+logged. A refused call is answered before its request message is read.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Role(StrEnum):
     OPERATOR = "operator"
     VIEWER = "viewer"
     AUDITOR = "auditor"
+    METRICS = "metrics"
 
 
 class AuthConfigError(SettingsError):
@@ -115,6 +117,11 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
     "/cavra.recovery.v1.ReportService/DeliverExecutiveReportScheduleRun": _OPERATOR,
 }
 
+# HTTP paths the gateway serves itself that need a token when auth is on (checked like a method).
+METRICS_PATH = "/metrics"
+PATH_ROLES: dict[str, frozenset[Role]] = {METRICS_PATH: frozenset({Role.METRICS, Role.AUDITOR})}
+_ROLE_NAMES = ", ".join(role.value for role in Role)
+
 OPEN_SERVICE_PREFIXES = (
     "/grpc.health.v1.Health/",
     "/grpc.reflection.v1alpha.ServerReflection/",
@@ -170,15 +177,13 @@ def _grant(path: Path, index: int, entry: object, names: set[str], digests: set[
         raise _error(path, f"{where}.sha256", "duplicates the sha256 of an earlier token")
     roles = entry.get("roles")
     if not isinstance(roles, list) or not roles:
-        raise _error(path, f"{where}.roles", "must be a non-empty list of ingest, operator, viewer, auditor")
+        raise _error(path, f"{where}.roles", f"must be a non-empty list of {_ROLE_NAMES}")
     parsed: set[Role] = set()
     for role_index, role in enumerate(roles):
         try:
             parsed.add(Role(role))
         except ValueError:
-            raise _error(
-                path, f"{where}.roles[{role_index}]", "must be one of ingest, operator, viewer, auditor"
-            ) from None
+            raise _error(path, f"{where}.roles[{role_index}]", f"must be one of {_ROLE_NAMES}") from None
     names.add(name)
     digests.add(digest)
     return TokenGrant(name=name, token_sha256=digest, roles=frozenset(parsed))
@@ -248,7 +253,7 @@ def authorize(
             Reason.CREDENTIALS_INVALID,
             {"method": short_method},
         )
-    allowed = METHOD_ROLES.get(method, frozenset())
+    allowed = METHOD_ROLES.get(method) or PATH_ROLES.get(method, frozenset())
     if not allowed & grant.roles:
         return _denial(
             code_pb2.PERMISSION_DENIED,
@@ -283,6 +288,14 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]  # 
         if handler is None or is_open_method(method):
             return handler
         decision = authorize(self._config, method, handler_call_details.invocation_metadata)
+        if isinstance(decision, status_pb2.Status):
+            # A request-streaming handler lets the refusal go out before grpc reads the message: a
+            # caller without a token never gets its bytes buffered or parsed.
+            return grpc.stream_unary_rpc_method_handler(
+                self._refuse(method, decision),
+                request_deserializer=None,
+                response_serializer=handler.response_serializer,
+            )
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
                 self._guard(cast(Behavior, handler.unary_unary), method, decision),
@@ -294,14 +307,19 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]  # 
         return None
 
     @staticmethod
-    def _guard(behavior: Behavior, method: str, decision: TokenGrant | status_pb2.Status) -> Behavior:
+    def _refuse(method: str, decision: status_pb2.Status) -> Behavior:
+        async def refused(_requests: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            info = error_details_pb2.ErrorInfo()
+            decision.details[0].Unpack(info)
+            log.info("denied %s: %s %s", method, info.reason, info.metadata.get("principal", ""))
+            await abort_with(context, decision)
+            raise AssertionError("unreachable: abort raises")
+
+        return refused
+
+    @staticmethod
+    def _guard(behavior: Behavior, method: str, decision: TokenGrant) -> Behavior:
         async def guarded(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            if isinstance(decision, status_pb2.Status):
-                info = error_details_pb2.ErrorInfo()
-                decision.details[0].Unpack(info)
-                log.info("denied %s: %s %s", method, info.reason, info.metadata.get("principal", ""))
-                await abort_with(context, decision)
-                raise AssertionError("unreachable: abort raises")
             principal_var.set(decision.name)
             return await behavior(request, context)
 

@@ -23,6 +23,7 @@ from google.protobuf.message import DecodeError
 
 from server.domain.errors import FieldViolation, InvalidArgument
 from server.domain.reasons import Reason
+from server.log_throttle import LogThrottle
 from server.metrics import ServiceMetrics, split_method
 from server.rpc_status import abort_with, status_for
 
@@ -36,6 +37,7 @@ request_id_var: ContextVar[str | None] = ContextVar("cavra_request_id", default=
 principal_var: ContextVar[str | None] = ContextVar("cavra_principal", default=None)
 
 log = logging.getLogger("cavra-recovery.rpc")
+_malformed_log = LogThrottle()
 
 
 def request_id_from_metadata(metadata: Sequence[tuple[str, str | bytes]] | None) -> str:
@@ -140,10 +142,19 @@ class RequestContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[typ
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any]:
         handler = await continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
+        if handler is None:
             return handler
         method: str = handler_call_details.method
         request_id = request_id_from_metadata(handler_call_details.invocation_metadata)
+        if handler.unary_unary is None and handler.stream_unary is not None:
+            # The auth interceptor's refusal, which never reads the request (server/auth.py).
+            return grpc.stream_unary_rpc_method_handler(
+                self._observe(cast(Behavior, handler.stream_unary), method, request_id),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_unary is None:
+            return handler
         observed = self._observe(cast(Behavior, handler.unary_unary), method, request_id)
         return grpc.unary_unary_rpc_method_handler(
             observed,
@@ -167,6 +178,14 @@ class RequestContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[typ
             try:
                 await context.send_initial_metadata(((REQUEST_ID_HEADER, request_id),))
                 if isinstance(request, MalformedRequest):
+                    if _malformed_log.allow(method):
+                        log.warning(
+                            "malformed request bytes to %s from %s answered INVALID_ARGUMENT "
+                            "(%d more since the last such line; at most one a minute per method)",
+                            method,
+                            context.peer(),
+                            _malformed_log.take_suppressed(method),
+                        )
                     await abort_with(context, status_for(request.error()))
                 return await behavior(request, context)
             except grpc.aio.AbortError:

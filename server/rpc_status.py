@@ -24,6 +24,7 @@ from server.domain.errors import (
     FailedPrecondition,
     InvalidArgument,
     NotFound,
+    ResourceExhausted,
     Unavailable,
 )
 from server.domain.reasons import ERROR_DOMAIN, Reason
@@ -36,6 +37,7 @@ _CODES: dict[type[DomainError], int] = {
     AlreadyExists: code_pb2.ALREADY_EXISTS,
     FailedPrecondition: code_pb2.FAILED_PRECONDITION,
     Unavailable: code_pb2.UNAVAILABLE,
+    ResourceExhausted: code_pb2.RESOURCE_EXHAUSTED,
 }
 
 
@@ -59,7 +61,7 @@ def status_for(error: DomainError) -> status_pb2.Status:
     metadata = {key: _capped(value, MAX_DETAIL_CHARS) for key, value in error.metadata.items()}
     info = error_details_pb2.ErrorInfo(reason=error.reason, domain=ERROR_DOMAIN, metadata=metadata)
     details = [_pack(info)]
-    if isinstance(error, Unavailable):
+    if isinstance(error, Unavailable | ResourceExhausted):
         delay = duration_pb2.Duration()
         delay.FromNanoseconds(int(error.retry_after_seconds * 1e9))
         details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))

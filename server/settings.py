@@ -20,6 +20,21 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class RequestLimits:
+    """Work a caller can make the server do, bounded before and after authentication (docs/security.md)."""
+
+    # 8 MiB holds a 5,000-record batch of evidence; grpc refuses a larger message with RESOURCE_EXHAUSTED.
+    grpc_max_receive_bytes: int = 8 * 1024 * 1024
+    grpc_max_concurrent_rpcs: int = 256
+    # A gateway request body is read only after its Authorization header passed, and at most this much.
+    http_max_body_bytes: int = 8 * 1024 * 1024
+    http_max_in_flight: int = 64
+    # Token bucket per identity on the deliver, retry-worker and schedule-run RPCs; 0: no limit.
+    rate_limit_per_minute: int = 600
+    rate_limit_burst: int = 60
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     grpc_listen: str = DEFAULT_GRPC_LISTEN
     # None: the HTTP gateway is off.
@@ -37,6 +52,7 @@ class Settings:
     database_isolation: str | None = None
     # 0: a database that is down at start-up stops the server (exit 2); else wait this long for it.
     wait_for_database_seconds: float = 0.0
+    limits: RequestLimits = RequestLimits()
 
     def __repr__(self) -> str:
         # The database URL may carry a password.
@@ -48,7 +64,7 @@ class Settings:
             f"log_level={self.log_level!r}, database_check_seconds={self.database_check_seconds}, "
             f"database_check_failures={self.database_check_failures}, "
             f"database_isolation={self.database_isolation!r}, "
-            f"wait_for_database_seconds={self.wait_for_database_seconds})"
+            f"wait_for_database_seconds={self.wait_for_database_seconds}, limits={self.limits!r})"
         )
 
 
@@ -193,6 +209,46 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
         "(CAVRA_WAIT_FOR_DATABASE; default 0)",
     )
     add_log_level_argument(parser, environ)
+    add_limit_arguments(parser, environ)
+
+
+# Flag name and help of each RequestLimits field; the variable is CAVRA_ + the field name in capitals.
+_LIMIT_FLAGS = (
+    ("grpc-max-receive-bytes", "largest gRPC request message, in bytes"),
+    ("grpc-max-concurrent-rpcs", "RPCs served at once; more answer RESOURCE_EXHAUSTED"),
+    ("http-max-body-bytes", "largest gateway request body, read only after the token is checked"),
+    ("http-max-in-flight", "gateway requests handled at once; more answer 503"),
+    ("rate-limit-per-minute", "deliver, retry-worker and schedule-run calls per identity per minute; 0: off"),
+    ("rate-limit-burst", "calls an identity may make at once before the per-minute rate applies"),
+)
+
+
+def add_limit_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
+    defaults = RequestLimits()
+    for name, text in _LIMIT_FLAGS:
+        attribute = name.replace("-", "_")
+        variable = "CAVRA_" + attribute.upper()
+        default = getattr(defaults, attribute)
+        parser.add_argument(
+            f"--{name}",
+            dest=attribute,
+            default=environ.get(variable) or str(default),
+            metavar="N",
+            help=f"{text} ({variable}; default {default})",
+        )
+
+
+def limits_from_arguments(arguments: argparse.Namespace) -> RequestLimits:
+    values: dict[str, int] = {}
+    for name, _ in _LIMIT_FLAGS:
+        attribute = name.replace("-", "_")
+        label = f"--{name} (CAVRA_{attribute.upper()})"
+        text = str(getattr(arguments, attribute)).strip()
+        if attribute == "rate_limit_per_minute" and text == "0":
+            values[attribute] = 0
+            continue
+        values[attribute] = parse_positive_int(label, text, maximum=1 << 30)
+    return RequestLimits(**values)
 
 
 def parse_seconds(name: str, value: str, *, minimum: float, maximum: float) -> float:
@@ -277,6 +333,7 @@ def settings_from_arguments(arguments: argparse.Namespace) -> Settings:
             minimum=0,
             maximum=86400,
         ),
+        limits=limits_from_arguments(arguments),
     )
     validate(settings)
     return settings

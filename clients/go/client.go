@@ -93,7 +93,7 @@ func (c *Client) Escalation() recoveryv1.EscalationServiceClient { return c.esca
 // Reports is the generated ReportService client on this connection.
 func (c *Client) Reports() recoveryv1.ReportServiceClient { return c.reports }
 
-// maxRetryBuffer lets gRPC keep any request the server accepts (its 64 MiB message limit) for a
+// maxRetryBuffer lets gRPC keep a request far above the server's default 8 MiB receive limit for a
 // retry: past gRPC's default of 256 KiB a large BatchRecordEvidence would be sent once, never retried.
 const maxRetryBuffer = 64 << 20
 

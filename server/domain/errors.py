@@ -6,7 +6,8 @@ DomainError                       reason (server.domain.reasons.Reason) -> googl
 ├── NotFound                      NOT_FOUND, reason `<RESOURCE>_NOT_FOUND` from the resource looked up
 ├── AlreadyExists                 ALREADY_EXISTS, reason named by the raise
 ├── FailedPrecondition            FAILED_PRECONDITION, reason named by the raise
-└── Unavailable                   UNAVAILABLE + google.rpc.RetryInfo: retry the same request later
+├── Unavailable                   UNAVAILABLE + google.rpc.RetryInfo: retry the same request later
+└── ResourceExhausted             RESOURCE_EXHAUSTED + google.rpc.RetryInfo: the caller's rate limit
 """
 
 from __future__ import annotations
@@ -76,6 +77,21 @@ class Unavailable(DomainError):
         *,
         reason: Reason,
         retry_after_seconds: float = 1.0,
+        metadata: Mapping[str, str] | None = None,
+    ):
+        super().__init__(message, reason=reason, metadata=metadata)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class ResourceExhausted(DomainError):
+    """The caller used up its allowance (a rate limit); the same request may succeed after `retry_after`."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: Reason,
+        retry_after_seconds: float,
         metadata: Mapping[str, str] | None = None,
     ):
         super().__init__(message, reason=reason, metadata=metadata)

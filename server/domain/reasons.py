@@ -46,6 +46,9 @@ class Reason(StrEnum):
     # UNAVAILABLE (with google.rpc.RetryInfo): retry the same request, with the same request_id.
     DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
 
+    # RESOURCE_EXHAUSTED (with google.rpc.RetryInfo): this identity's rate limit (server/rate_limit.py).
+    RATE_LIMITED = "RATE_LIMITED"
+
     # UNAUTHENTICATED / PERMISSION_DENIED (server/auth.py)
     CREDENTIALS_MISSING = "CREDENTIALS_MISSING"
     CREDENTIALS_MALFORMED = "CREDENTIALS_MALFORMED"

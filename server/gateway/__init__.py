@@ -20,6 +20,7 @@ from aiohttp import web
 from google.protobuf.descriptor import ServiceDescriptor
 
 from cavra.recovery.v1 import escalation_pb2, evidence_pb2, report_pb2
+from server.gateway.admission import Gate, GatewayLimits, HeaderGate, http_server_logger
 from server.gateway.proxy import (
     MAX_GRPC_MESSAGE_BYTES,
     GatewayProxy,
@@ -30,6 +31,7 @@ from server.settings import SettingsError, is_loopback_host, split_host_port
 
 __all__ = [
     "OPENAPI_PATHS",
+    "GatewayLimits",
     "RunningGateway",
     "UpstreamTls",
     "check_gateway_listen",
@@ -47,6 +49,8 @@ CLOSE_GRACE_SECONDS = 5.0
 # default of 8190 bytes a line would refuse long filter queries grpc-gateway serves.
 MAX_HEADER_BYTES = 1 << 20
 MAX_HEADER_COUNT = 1000
+# How long the unread body of a refused request is drained before the connection is closed.
+LINGER_SECONDS = 5.0
 
 
 def gateway_services() -> tuple[ServiceDescriptor, ...]:
@@ -107,8 +111,11 @@ async def start_gateway(
     reuse_port: bool = False,
     metrics_renderer: Callable[[], tuple[bytes, str]] | None = None,
     upstream_tls: UpstreamTls | None = None,
+    limits: GatewayLimits | None = None,
+    gate: Gate | None = None,
 ) -> RunningGateway:
-    """Bind `listen` (port 0 picks a free one) and forward to the gRPC server at `grpc_target`."""
+    """Bind `listen` (port 0 picks a free one) and forward to the gRPC server at `grpc_target`;
+    `gate` checks each request's token from its headers before its body is read."""
     host, port = split_host_port(listen)
     options: list[tuple[str, int | str]] = [
         ("grpc.max_receive_message_length", MAX_GRPC_MESSAGE_BYTES),
@@ -127,11 +134,18 @@ async def start_gateway(
     else:
         documents = dict.fromkeys(OPENAPI_PATHS, openapi)
     proxy = GatewayProxy(
-        services=gateway_services(), channel=channel, documents=documents, metrics_renderer=metrics_renderer
+        services=gateway_services(),
+        channel=channel,
+        documents=documents,
+        metrics_renderer=metrics_renderer,
+        limits=limits,
+        gate=gate,
     )
     runner = web.AppRunner(
         proxy.application(),
         access_log=None,
+        logger=http_server_logger(),
+        lingering_time=LINGER_SECONDS,
         handle_signals=False,
         max_line_size=MAX_HEADER_BYTES,
         max_field_size=MAX_HEADER_BYTES,
@@ -176,7 +190,12 @@ async def serve_gateway(
         log.warning(
             "forwarding to %s without --grpc-tls: Authorization headers travel in clear text", grpc_target
         )
-    gateway = await start_gateway(listen=listen, grpc_target=grpc_target, upstream_tls=upstream_tls)
+    gateway = await start_gateway(
+        listen=listen,
+        grpc_target=grpc_target,
+        upstream_tls=upstream_tls,
+        gate=HeaderGate() if upstream_enforces_auth else None,
+    )
     log.info(
         "http listening on %s (forwarding to %s over %s)",
         gateway.address,

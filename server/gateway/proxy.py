@@ -20,17 +20,22 @@ from google.protobuf.descriptor import ServiceDescriptor
 from google.rpc import code_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from server.gateway.admission import Gate, GatewayLimits
 from server.gateway.errors import TranscodeError
 from server.gateway.query import go_unescape, parse_query
 from server.gateway.routes import HttpRoute, RouteMatch, RouteTable, routes_for_services
-from server.gateway.status import http_status_from_code, status_body, status_from_rpc_error
+from server.gateway.status import (
+    http_status_from_code,
+    retry_after_seconds,
+    status_body,
+    status_from_rpc_error,
+)
 from server.gateway.transcode import build_request, message_json
 
 PROBE_PATHS = frozenset({"/livez", "/readyz"})
 PROBE_TIMEOUT_SECONDS = 2.0
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_GRPC_MESSAGE_BYTES = 64 * 1024 * 1024
 JSON_CONTENT_TYPE = "application/json"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -84,12 +89,21 @@ class StaticDocument:
 class GatewayRejection(Exception):
     """An answer the gateway gives without calling the server."""
 
-    def __init__(self, http_status: int, code: int, message: str, headers: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        http_status: int,
+        code: int,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+        status: status_pb2.Status | None = None,
+    ):
         super().__init__(message)
         self.http_status = http_status
         self.code = code
         self.message = message
         self.headers = dict(headers or {})
+        # The whole status (with its ErrorInfo) when the refusal is the gRPC server's own decision.
+        self.status = status
 
 
 def error_response(
@@ -141,7 +155,12 @@ class GatewayProxy:
         channel: grpc.aio.Channel,
         documents: Mapping[str, StaticDocument] | None = None,
         metrics_renderer: Callable[[], tuple[bytes, str]] | None = None,
+        limits: GatewayLimits | None = None,
+        gate: Gate | None = None,
     ) -> None:
+        self.limits = limits or GatewayLimits()
+        self.gate = gate
+        self._in_flight = 0
         self.routes: list[HttpRoute] = routes_for_services(services)
         self.table = RouteTable.of(self.routes)
         self.channel = channel
@@ -164,27 +183,58 @@ class GatewayProxy:
             # Routing is ours (grpc-gateway's rules), so aiohttp's router never answers on its own.
             return await self.handle(request)
 
-        return web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[every_request])
+        return web.Application(client_max_size=self.limits.max_body_bytes, middlewares=[every_request])
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        raw_path = request.rel_url.raw_path
+        if request.method in ("GET", "HEAD") and raw_path in PROBE_PATHS:
+            return await self._probe(raw_path)
+        if self._in_flight >= self.limits.max_in_flight:
+            status = status_pb2.Status(
+                code=code_pb2.UNAVAILABLE,
+                message=f"the gateway is serving its limit of {self.limits.max_in_flight} requests; retry",
+            )
+            return error_response(503, status, {"Retry-After": "1"})
+        self._in_flight += 1
         try:
             return await self._handle(request)
         except GatewayRejection as rejection:
             return error_response(
                 rejection.http_status,
-                status_pb2.Status(code=rejection.code, message=rejection.message),
+                rejection.status or status_pb2.Status(code=rejection.code, message=rejection.message),
                 rejection.headers,
             )
         except Exception:
             log.exception("gateway failed on %s %s", request.method, request.rel_url.raw_path)
             return error_response(500, status_pb2.Status(code=code_pb2.INTERNAL, message="internal error"))
+        finally:
+            self._in_flight -= 1
+
+    def _admit(self, request: web.Request, target: str) -> None:
+        """Refuse from the headers alone (docs/security.md): no body byte is read before this."""
+        if self.gate is not None:
+            refusal = self.gate.check(target, request.headers.get("Authorization"))
+            if refusal is not None:
+                headers = (
+                    {"WWW-Authenticate": refusal.message} if refusal.code == code_pb2.UNAUTHENTICATED else {}
+                )
+                raise GatewayRejection(
+                    http_status_from_code(refusal.code), refusal.code, refusal.message, headers, refusal
+                )
+        if request.content_length is not None and request.content_length > self.limits.max_body_bytes:
+            raise self._too_large()
+
+    def _too_large(self) -> GatewayRejection:
+        return GatewayRejection(
+            413,
+            code_pb2.RESOURCE_EXHAUSTED,
+            f"request body is larger than the gateway's limit of {self.limits.max_body_bytes} bytes",
+        )
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         raw_path = request.rel_url.raw_path
-        if request.method in ("GET", "HEAD") and raw_path in PROBE_PATHS:
-            return await self._probe(raw_path)
         if request.method in ("GET", "HEAD"):
-            served = self._serve_own_path(raw_path)
+            served = self._serve_own_path(request, raw_path)
             if served is not None:
                 return served
         if not raw_path.startswith("/"):
@@ -207,6 +257,7 @@ class GatewayProxy:
             # grpc-gateway's path length fallback: a form POST may stand for a GET with a long query.
             match = self.table.match("GET", components)
             if match is not None:
+                self._admit(request, match.route.full_method)
                 form = await self._read_body(request)
                 try:
                     query = parse_query(form.decode("utf-8", "replace")) + query
@@ -221,6 +272,7 @@ class GatewayProxy:
                 )
             raise GatewayRejection(404, code_pb2.NOT_FOUND, "Not Found")
         if body is None:
+            self._admit(request, match.route.full_method)
             body = await self._read_body(request)
         return await self._forward(request, match, body, query, media_type)
 
@@ -240,11 +292,12 @@ class GatewayProxy:
             return web.Response(text="ready\n", content_type="text/plain")
         return web.Response(status=503, text="not ready\n", content_type="text/plain")
 
-    def _serve_own_path(self, raw_path: str) -> web.Response | None:
+    def _serve_own_path(self, request: web.Request, raw_path: str) -> web.Response | None:
         document = self.documents.get(raw_path)
         if document is not None:
             return web.Response(body=document.body, headers={"Content-Type": document.content_type})
         if raw_path == "/metrics" and self.metrics_renderer is not None:
+            self._admit(request, "/metrics")
             payload, content_type = self.metrics_renderer()
             return web.Response(body=payload, headers={"Content-Type": content_type})
         return None
@@ -255,11 +308,7 @@ class GatewayProxy:
         try:
             return await request.read()
         except web.HTTPRequestEntityTooLarge:
-            raise GatewayRejection(
-                413,
-                code_pb2.RESOURCE_EXHAUSTED,
-                f"request body is larger than the gateway's limit of {MAX_BODY_BYTES} bytes",
-            ) from None
+            raise self._too_large() from None
 
     def _metadata(self, request: web.Request) -> tuple[list[tuple[str, str]], str]:
         metadata: list[tuple[str, str]] = []
@@ -318,6 +367,9 @@ class GatewayProxy:
             status = status_from_rpc_error(error)
             if status.code == code_pb2.UNAUTHENTICATED:
                 headers["WWW-Authenticate"] = status.message
+            retry_after = retry_after_seconds(status)
+            if retry_after is not None:
+                headers["Retry-After"] = str(retry_after)
             return error_response(http_status_from_code(status.code), status, headers)
         headers.update(_metadata_headers(await call.initial_metadata()))
         if route.returns_http_body:

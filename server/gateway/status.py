@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import grpc
-from google.rpc import code_pb2, error_details_pb2, status_pb2  # noqa: F401  (detail types for JSON)
+from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 from server.gateway.transcode import message_json
 
@@ -52,3 +53,14 @@ def status_from_rpc_error(error: grpc.aio.AioRpcError) -> status_pb2.Status:
             if rich.code == code:
                 return rich
     return status_pb2.Status(code=code, message=error.details() or "")
+
+
+def retry_after_seconds(status: status_pb2.Status) -> int | None:
+    """Whole seconds of the status's google.rpc.RetryInfo (at least 1), for a `Retry-After` header."""
+    for detail in status.details:
+        if detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            info = error_details_pb2.RetryInfo()
+            detail.Unpack(info)
+            delay: float = info.retry_delay.seconds + info.retry_delay.nanos / 1e9
+            return max(1, math.ceil(delay))
+    return None

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from server.settings import SettingsError, parse_flag, parse_positive_int
+from server.cli import build_parser
+from server.settings import (
+    RequestLimits,
+    SettingsError,
+    parse_flag,
+    parse_positive_int,
+    settings_from_arguments,
+)
 from tests.conftest import SERVER_COMMAND
 
 CHECK_SECONDS = "CAVRA_DATABASE_CHECK_SECONDS"
@@ -59,6 +66,12 @@ def serve(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Complet
         ),
         pytest.param({"CAVRA_DATABASE_ISOLATION": "chaos"}, [], "CAVRA_DATABASE_ISOLATION", id="isolation"),
         pytest.param({}, ["--wait-for-database", "-1"], "--wait-for-database", id="wait-negative"),
+        pytest.param(
+            {"CAVRA_GRPC_MAX_RECEIVE_BYTES": "8M"}, [], "CAVRA_GRPC_MAX_RECEIVE_BYTES", id="receive-bytes"
+        ),
+        pytest.param({}, ["--http-max-in-flight", "0"], "--http-max-in-flight", id="in-flight-zero"),
+        pytest.param({"CAVRA_RATE_LIMIT_BURST": "-1"}, [], "CAVRA_RATE_LIMIT_BURST", id="burst-negative"),
+        pytest.param({}, ["--rate-limit-per-minute", "x"], "--rate-limit-per-minute", id="rate-word"),
     ],
 )
 def test_a_bad_value_is_one_line_and_exit_status_2(
@@ -121,3 +134,29 @@ def test_wait_for_database_prints_progress_then_fails_with_one_error_line(tmp_pa
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert "waiting for the database (cannot open the database file)" in result.stderr
+
+
+def test_limits_come_from_flags_and_environment_with_documented_defaults() -> None:
+    def limits(environ: dict[str, str], *args: str) -> RequestLimits:
+        return settings_from_arguments(build_parser(environ).parse_args(["serve", *args])).limits
+
+    assert limits({}) == RequestLimits(
+        grpc_max_receive_bytes=8 * 1024 * 1024,
+        grpc_max_concurrent_rpcs=256,
+        http_max_body_bytes=8 * 1024 * 1024,
+        http_max_in_flight=64,
+        rate_limit_per_minute=600,
+        rate_limit_burst=60,
+    )
+    environ = {
+        "CAVRA_GRPC_MAX_RECEIVE_BYTES": "1000",
+        "CAVRA_GRPC_MAX_CONCURRENT_RPCS": "7",
+        "CAVRA_HTTP_MAX_BODY_BYTES": "2000",
+        "CAVRA_HTTP_MAX_IN_FLIGHT": "3",
+        "CAVRA_RATE_LIMIT_PER_MINUTE": "0",
+        "CAVRA_RATE_LIMIT_BURST": "5",
+    }
+    assert limits(environ) == RequestLimits(1000, 7, 2000, 3, 0, 5)
+    assert limits(environ, "--http-max-in-flight", "9", "--rate-limit-per-minute", "30") == RequestLimits(
+        1000, 7, 2000, 9, 30, 5
+    )
