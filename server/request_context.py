@@ -38,6 +38,11 @@ principal_var: ContextVar[str | None] = ContextVar("cavra_principal", default=No
 log = logging.getLogger("cavra-recovery.rpc")
 
 
+def caller_identity() -> str | None:
+    """The authenticated token's name for the current RPC (set by server/auth.py), None with auth off."""
+    return principal_var.get()
+
+
 def request_id_from_metadata(metadata: Sequence[tuple[str, str | bytes]] | None) -> str:
     for key, value in metadata or ():
         if (
