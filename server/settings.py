@@ -37,6 +37,12 @@ class Settings:
     database_isolation: str | None = None
     # 0: a database that is down at start-up stops the server (exit 2); else wait this long for it.
     wait_for_database_seconds: float = 0.0
+    # Identity (docs/identity.md): gRPC over TLS when tls_cert/tls_key are set; client_ca requires and
+    # verifies client certificates; "json" logs one JSON object per line.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    client_ca: Path | None = None
+    log_format: str = "text"
 
     def __repr__(self) -> str:
         # The database URL may carry a password.
@@ -48,7 +54,8 @@ class Settings:
             f"log_level={self.log_level!r}, database_check_seconds={self.database_check_seconds}, "
             f"database_check_failures={self.database_check_failures}, "
             f"database_isolation={self.database_isolation!r}, "
-            f"wait_for_database_seconds={self.wait_for_database_seconds})"
+            f"wait_for_database_seconds={self.wait_for_database_seconds}, tls_cert={self.tls_cert!r}, "
+            f"tls_key={self.tls_key!r}, client_ca={self.client_ca!r}, log_format={self.log_format!r})"
         )
 
 
@@ -80,6 +87,7 @@ def is_loopback_host(host: str) -> bool:
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 _FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
 # More processes than this only contend for the same cores and database connections.
 MAX_WORKERS = 256
 
@@ -193,6 +201,64 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
         "(CAVRA_WAIT_FOR_DATABASE; default 0)",
     )
     add_log_level_argument(parser, environ)
+    add_identity_arguments(parser, environ)
+
+
+def add_identity_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
+    """Mutual TLS and the log format (docs/identity.md)."""
+    parser.add_argument(
+        "--tls-cert",
+        default=environ.get("CAVRA_TLS_CERT") or None,
+        metavar="PATH",
+        help="PEM certificate chain: serve gRPC over TLS (CAVRA_TLS_CERT; with --tls-key; default plaintext)",
+    )
+    parser.add_argument(
+        "--tls-key",
+        default=environ.get("CAVRA_TLS_KEY") or None,
+        metavar="PATH",
+        help="PEM private key of --tls-cert (CAVRA_TLS_KEY)",
+    )
+    parser.add_argument(
+        "--client-ca",
+        default=environ.get("CAVRA_CLIENT_CA") or None,
+        metavar="PATH",
+        help="PEM CA bundle: require gRPC clients to present a certificate it signed (CAVRA_CLIENT_CA; "
+        "needs --tls-cert)",
+    )
+    add_log_format_argument(parser, environ)
+
+
+def add_log_format_argument(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
+    parser.add_argument(
+        "--log-format",
+        default=environ.get("CAVRA_LOG_FORMAT", "text"),
+        type=_log_format,
+        metavar="FORMAT",
+        help="text, or json: one JSON object per line (CAVRA_LOG_FORMAT; default %(default)s)",
+    )
+
+
+def _log_format(value: str) -> str:
+    word = value.strip().lower()
+    if word not in LOG_FORMATS:
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(LOG_FORMATS)}; got {_shown(value)}")
+    return word
+
+
+def _tls_settings(arguments: argparse.Namespace) -> dict[str, Path | None]:
+    paths = {
+        name: Path(value) if value else None
+        for name in ("tls_cert", "tls_key", "client_ca")
+        for value in [getattr(arguments, name, None)]
+    }
+    if (paths["tls_cert"] is None) != (paths["tls_key"] is None):
+        raise SettingsError("--tls-cert (CAVRA_TLS_CERT) and --tls-key (CAVRA_TLS_KEY) go together")
+    if paths["client_ca"] is not None and paths["tls_cert"] is None:
+        raise SettingsError("--client-ca (CAVRA_CLIENT_CA) needs --tls-cert and --tls-key")
+    for name, path in paths.items():
+        if path is not None and not path.is_file():
+            raise SettingsError(f"--{name.replace('_', '-')} {path}: no such file")
+    return paths
 
 
 def parse_seconds(name: str, value: str, *, minimum: float, maximum: float) -> float:
@@ -238,13 +304,18 @@ def add_log_level_argument(parser: argparse.ArgumentParser, environ: Mapping[str
     )
 
 
-def configure_logging(level: str) -> None:
-    """Apply `--log-level` to this process (each `--workers` process calls it once)."""
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """Apply `--log-level` and `--log-format` to this process (each `--workers` process calls it once)."""
     logging.basicConfig(
         level=level,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    if log_format == "json":
+        from server.json_logs import JsonLogFormatter
+
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonLogFormatter())
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
@@ -277,6 +348,8 @@ def settings_from_arguments(arguments: argparse.Namespace) -> Settings:
             minimum=0,
             maximum=86400,
         ),
+        **_tls_settings(arguments),
+        log_format=getattr(arguments, "log_format", "text"),
     )
     validate(settings)
     return settings
