@@ -66,7 +66,12 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     environ = os.environ if environ is None else environ
     arguments = build_parser(environ).parse_args(argv)
-    configure_logging(arguments.log_level, getattr(arguments, "log_format", "text"))
+    log_format = getattr(arguments, "log_format", "text")
+    configure_logging(arguments.log_level, log_format)
+    if log_format == "json" and "GRPC_VERBOSITY" not in os.environ:
+        # gRPC's C core writes its own plain-text lines (a failed TLS handshake, for one) to stderr;
+        # JSON logs stay parseable line by line unless the operator asks for those with GRPC_VERBOSITY.
+        os.environ["GRPC_VERBOSITY"] = "NONE"
     log = logging.getLogger("cavra-recovery")
     if arguments.command == "migrate":
         from server.storage.migrate import SchemaNotCurrent, migrate

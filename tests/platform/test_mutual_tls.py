@@ -288,3 +288,23 @@ def test_a_subject_binding_must_be_a_subject(tmp_path: Path) -> None:
     )
     with pytest.raises(AuthConfigError, match=r"tokens\[0\]\.subject: must be a certificate subject"):
         load_auth_config(config)
+
+
+def test_tls_and_the_log_format_come_from_the_environment_too(
+    server_factory: Callable[..., ServerProcess], sqlite_url: str, pki: Pki
+) -> None:
+    server = server_factory(
+        database_url=sqlite_url,
+        http=False,
+        env={
+            "CAVRA_TLS_CERT": str(pki.server_cert),
+            "CAVRA_TLS_KEY": str(pki.server_key),
+            "CAVRA_CLIENT_CA": str(pki.client_ca),
+            "CAVRA_LOG_FORMAT": "json",
+        },
+    )
+    with channel(server, pki, "bot") as chan:
+        assert health(chan) == health_pb2.HealthCheckResponse.SERVING
+    with channel(server, pki, None) as chan, pytest.raises(grpc.RpcError):
+        health(chan)
+    assert all(line.startswith("{") for line in server.log_lines if line.strip()), server.log_lines
