@@ -5,6 +5,7 @@ refused and stores nothing. With auth off, the request's own value is stored as 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,9 @@ import grpc
 import httpx
 import pytest
 import yaml
+from google.api import httpbody_pb2
 from google.protobuf import json_format
+from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import Message
 
 from cavra.recovery.v1 import (
@@ -99,6 +102,9 @@ ROUTES = {
     "GetRecoveryExecutiveReport": Route(
         "report", "GetRecoveryExecutiveReport", "GET", "/recovery-executive-report", None
     ),
+    "RenderRecoveryExecutiveReport": Route(
+        "report", "RenderRecoveryExecutiveReport", "GET", "/recovery-executive-report/rendered", None
+    ),
     "RunExecutiveReportSchedule": Route(
         "report", "RunExecutiveReportSchedule", "POST", "/recovery-executive-report/schedule-run", "*"
     ),
@@ -114,6 +120,7 @@ RESPONSES: dict[str, type[Message]] = {
     "BatchRecordEvidence": evidence_pb2.BatchRecordEvidenceResponse,
     "GetRecoveryExecutiveReport": report_pb2.GetRecoveryExecutiveReportResponse,
     "RunExecutiveReportSchedule": report_pb2.RunExecutiveReportScheduleResponse,
+    "RenderRecoveryExecutiveReport": httpbody_pb2.HttpBody,
 }
 
 
@@ -165,6 +172,8 @@ class GatewayTransport:
                 for violation in detail.get("field_violations", [])
             ]
             raise Refused(_code_name(status["code"]), violations)
+        if RESPONSES[method] is httpbody_pb2.HttpBody:
+            return httpbody_pb2.HttpBody(content_type=answer.headers["content-type"], data=answer.content)
         response = RESPONSES[method]()
         json_format.Parse(answer.text, response, ignore_unknown_fields=False)
         return response
@@ -345,6 +354,15 @@ ROWS = [
         lambda api, response, n: _report_actor(api, response.report.report_id),
     ),
     ActorRow(
+        "RenderRecoveryExecutiveReport",
+        "executive",
+        "generated_by",
+        lambda said, n: report_pb2.RenderRecoveryExecutiveReportRequest(
+            format=common_pb2.REPORT_FORMAT_MARKDOWN, generated_by=said, recovery_slo_minutes=120 + int(n)
+        ),
+        lambda api, response, n: _report_actor(api, _rendered_report_id(response)),
+    ),
+    ActorRow(
         "RunExecutiveReportSchedule",
         "release-manager",
         "generated_by",
@@ -364,6 +382,42 @@ ROWS = [
         lambda api, response, n: _plan_actor(api, response.plan.plan_id, "release-manager"),
     ),
 ]
+
+
+def _rendered_report_id(body: httpbody_pb2.HttpBody) -> str:
+    match = re.search(r"Report `([^`]+)`", body.data.decode("utf-8"))
+    assert match is not None, body.data[:200]
+    return match.group(1)
+
+
+def _actor_fields(message: Descriptor, prefix: str = "", depth: int = 0) -> list[str]:
+    """Every field of a request (nested messages included) that names who did something."""
+    found = []
+    for field in message.fields:
+        path = f"{prefix}{field.name}"
+        if field.name.endswith("_by"):
+            found.append(path)
+        elif (
+            field.message_type is not None and depth < 4 and field.message_type.full_name.startswith("cavra.")
+        ):
+            found += _actor_fields(
+                field.message_type, f"{path}[]." if field.is_repeated else f"{path}.", depth + 1
+            )
+    return found
+
+
+def test_the_table_covers_every_actor_field_of_every_rpc() -> None:
+    covered = {(row.method, re.sub(r"\[\d+\]", "[]", row.field)) for row in ROWS}
+    services = [escalation_pb2, evidence_pb2, report_pb2]
+    discovered = {
+        (method.name, path)
+        for module in services
+        for service in module.DESCRIPTOR.services_by_name.values()
+        for method in service.methods
+        for path in _actor_fields(method.input_type)
+    }
+    assert discovered, "no actor field found: the scan is broken"
+    assert discovered <= covered, sorted(discovered - covered)
 
 
 def _with_plan(request: Message, plan_id: str) -> Message:
