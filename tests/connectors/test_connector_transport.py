@@ -124,6 +124,43 @@ async def test_the_checked_address_is_the_one_connected_to_with_the_original_hos
     assert exchange.recorded.url == "https://hooks.example.com:8443/x?sig=REDACTED"
 
 
+@pytest.mark.parametrize(
+    ("answers", "allow", "blocked"),
+    [
+        (["2002:a9fe:a9fe::"], [], True),
+        (["64:ff9b::a9fe:a9fe"], [], True),
+        (["::ffff:10.1.2.3"], [], True),
+        ([PUBLIC_ADDRESS, "127.0.0.1"], [], True),
+        (["127.0.0.1"], ["10.0.0.0/8"], True),
+        (["169.254.169.254"], ["127.0.0.0/8"], True),
+        (["127.0.0.1"], ["127.0.0.0/8"], False),
+        (["2002:7f00:1::"], ["127.0.0.0/8"], False),
+        (["64:ff9b::8.8.8.8"], [], False),
+        (["2002:808:808::"], [], False),
+    ],
+)
+async def test_dns_answers_are_judged_at_send_with_the_same_rule(
+    answers: list[str], allow: list[str], blocked: bool
+) -> None:
+    resolver = _resolver({"hooks.example.com": answers})
+    mock = httpx.MockTransport(lambda request: httpx.Response(204))
+    async with HttpTransport(transport=mock, resolver=resolver) as transport:
+        exchange = await transport.request(
+            _receiver(allow_networks=parse_allow_networks(allow)),
+            "POST",
+            "https://hooks.example.com/x",
+            body=b"",
+            headers={},
+            redactor=Redactor(),
+        )
+
+    if blocked:
+        assert exchange.failure is not None and exchange.failure.failure is FailureReason.BLOCKED_DESTINATION
+        assert "allow_networks" in exchange.failure.error
+    else:
+        assert exchange.failure is None and exchange.reply is not None and exchange.reply.status == 204
+
+
 @pytest.mark.parametrize("url", ["ftp://files.example.com/x", "file:///etc/passwd", "gopher://example.com/"])
 async def test_only_http_and_https_are_allowed(url: str) -> None:
     async with HttpTransport(transport=httpx.MockTransport(lambda r: httpx.Response(200))) as transport:
