@@ -125,7 +125,7 @@ def parse_receiver(entry: Any, *, index: int, source: Path, environ: Mapping[str
     except ValueError as exc:
         raise error("allow_networks", str(exc)) from None
     url_key = next((key for key in ("url", "url_env", "url_file") if key in entry), "url")
-    _check_literal_destination(url, url_key, options.get("host"), allow_networks, error=error)
+    _check_literal_destination(url, url_key, options, allow_networks, error=error)
     return Receiver(
         name=name,
         provider=provider,
@@ -141,16 +141,22 @@ def parse_receiver(entry: Any, *, index: int, source: Path, environ: Mapping[str
 def _check_literal_destination(
     url: str | None,
     url_key: str,
-    smtp_host: object,
+    options: Mapping[str, object],
     allow_networks: tuple[IPNetwork, ...],
     *,
     error: _ReceiverErrors,
 ) -> None:
-    """A URL or SMTP host that is a literal non-public address is refused now, not at the first send.
-    The message names the kind of address, never the URL (it may be secret)."""
+    """A URL, Sentinel `token_url` or SMTP `host` that is a literal non-public address is refused now,
+    not at the first send. The message names the kind of address, never the URL (it may be secret)."""
     hosts = [(url_key, httpx.URL(url).host)] if url is not None else []
-    if isinstance(smtp_host, str):
-        hosts.append(("host", smtp_host))
+    if isinstance(options.get("host"), str):
+        hosts.append(("host", str(options["host"])))
+    token_url = options.get("token_url")
+    if isinstance(token_url, str):
+        try:
+            hosts.append(("token_url", httpx.URL(token_url).host))
+        except httpx.InvalidURL:
+            pass  # not an address at all; the first token request reports it
     for key, host in hosts:
         address = literal_address(host)
         kind = None if address is None else refusal(address, allow_networks)

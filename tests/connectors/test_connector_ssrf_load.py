@@ -169,3 +169,22 @@ def test_a_literal_smtp_host_is_checked_at_load_too(tmp_path: Path) -> None:
         _load(tmp_path, entry)
     assert "receiver 'release-email': field 'host': the host is a link-local address" in str(caught.value)
     assert _load(tmp_path, entry | {"allow_networks": ["169.254.169.254/32"]}).receiver("release-email")
+
+
+def test_a_literal_sentinel_token_url_is_checked_at_load_too(tmp_path: Path) -> None:
+    (tmp_path / "client-secret.txt").write_text("sentinel-client-secret-value")
+    entry = {
+        "name": "sentinel",
+        "provider": "sentinel",
+        "url": "https://dce.example.com",
+        "tenant_id": "tenant",
+        "client_id": "00000000-0000-0000-0000-000000000001",
+        "client_secret_file": "client-secret.txt",
+        "dcr_immutable_id": "dcr-0001",
+        "stream_name": "Custom-CavraEscalation_CL",
+        "token_url": "http://0xa9fea9fe/oauth2/token",
+    }
+    with pytest.raises(ConnectorConfigError) as caught:
+        _load(tmp_path, entry)
+    assert "field 'token_url': the host is a link-local address" in str(caught.value)
+    assert _load(tmp_path, entry | {"allow_networks": ["169.254.169.254/32"]}).receiver("sentinel")
