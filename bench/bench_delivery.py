@@ -207,7 +207,7 @@ def main() -> None:
                                 "provider": "pagerduty",
                                 "url": receiver.base_url,
                                 "routing_key_env": "BENCH_PD_KEY",
-                                "allow_private_network": True,
+                                "allow_networks": ["127.0.0.0/8", "::1/128"],
                             }
                             for index, receiver in enumerate(receivers)
                         ],

@@ -118,7 +118,7 @@ class EmailConnector(HttpConnector):
                 address = await checked_address(
                     host,
                     port,
-                    allow_private_network=self.receiver.allow_private_network,
+                    allow_networks=self.receiver.allow_networks,
                     resolver=self._transport.resolver,
                 )
                 tls = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)

@@ -11,6 +11,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from connectors.redaction import MIN_SECRET_LENGTH, Redactor
+from connectors.ssrf_guard import IPNetwork
 
 
 class Secret:
@@ -75,14 +76,16 @@ class Receiver:
     credentials: Mapping[str, tuple[Secret, ...]] = field(default_factory=dict, repr=False)
     options: Mapping[str, str | int | bool | tuple[str, ...] | Path] = field(default_factory=dict)
     timeout_seconds: float = 10.0
-    allow_private_network: bool = False
+    # Non-public networks this receiver may reach (connectors/ssrf_guard.py); empty: public only.
+    allow_networks: tuple[IPNetwork, ...] = ()
     url_is_secret: bool = False  # the URL came from url_env/url_file and is redacted by value
 
     def __repr__(self) -> str:
         return (
             f"Receiver(name={self.name!r}, provider={self.provider!r}, url={self.display_url!r}, "
             f"credentials={sorted(self.credentials)!r}, options={dict(self.options)!r}, "
-            f"timeout_seconds={self.timeout_seconds!r}, allow_private_network={self.allow_private_network!r})"
+            f"timeout_seconds={self.timeout_seconds!r}, "
+            f"allow_networks={[str(network) for network in self.allow_networks]!r})"
         )
 
     @property

@@ -19,11 +19,12 @@ from connectors.providers import PROVIDERS
 from connectors.receiver import OptionKind, ProviderSpec, Receiver, Secret
 from connectors.redaction import MIN_SECRET_LENGTH
 from connectors.signing import decode_secret
+from connectors.ssrf_guard import IPNetwork, literal_address, parse_allow_networks, refusal
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 MAX_TIMEOUT_SECONDS = 300.0
 _COMMON_KEYS = frozenset(
-    {"name", "provider", "url", "url_env", "url_file", "timeout_seconds", "allow_private_network"}
+    {"name", "provider", "url", "url_env", "url_file", "timeout_seconds", "allow_networks"}
 )
 # Keys that hold a credential when written inline; rejected whatever the provider.
 _INLINE_CREDENTIAL_KEYS = frozenset(
@@ -75,6 +76,12 @@ def parse_receiver(entry: Any, *, index: int, source: Path, environ: Mapping[str
     for key in entry:
         if not isinstance(key, str):
             raise error(str(key), "keys must be strings")
+        if key == "allow_private_network":
+            raise error(
+                key,
+                "was replaced by allow_networks: list the exact networks this receiver may reach, "
+                'for example allow_networks: ["127.0.0.0/8"] (docs/connectors.md)',
+            )
         if (key in _INLINE_CREDENTIAL_KEYS and key not in spec.options) or key in spec.credential_names():
             raise error(key, f"credentials may not be written inline: use {key}_env or {key}_file")
         if key not in _COMMON_KEYS and key not in credential_keys and key not in spec.options:
@@ -113,9 +120,12 @@ def parse_receiver(entry: Any, *, index: int, source: Path, environ: Mapping[str
             "timeout_seconds",
             f"must be a number of seconds, greater than 0 and at most {MAX_TIMEOUT_SECONDS:g}",
         )
-    allow_private = entry.get("allow_private_network", False)
-    if not isinstance(allow_private, bool):
-        raise error("allow_private_network", "must be true or false")
+    try:
+        allow_networks = parse_allow_networks(entry.get("allow_networks", []))
+    except ValueError as exc:
+        raise error("allow_networks", str(exc)) from None
+    url_key = next((key for key in ("url", "url_env", "url_file") if key in entry), "url")
+    _check_literal_destination(url, url_key, options, allow_networks, error=error)
     return Receiver(
         name=name,
         provider=provider,
@@ -123,9 +133,39 @@ def parse_receiver(entry: Any, *, index: int, source: Path, environ: Mapping[str
         credentials=credentials,
         options=options,
         timeout_seconds=float(timeout),
-        allow_private_network=allow_private,
+        allow_networks=allow_networks,
         url_is_secret=url_is_secret,
     )
+
+
+def _check_literal_destination(
+    url: str | None,
+    url_key: str,
+    options: Mapping[str, object],
+    allow_networks: tuple[IPNetwork, ...],
+    *,
+    error: _ReceiverErrors,
+) -> None:
+    """A URL, Sentinel `token_url` or SMTP `host` that is a literal non-public address is refused now,
+    not at the first send. The message names the kind of address, never the URL (it may be secret)."""
+    hosts = [(url_key, httpx.URL(url).host)] if url is not None else []
+    if isinstance(options.get("host"), str):
+        hosts.append(("host", str(options["host"])))
+    token_url = options.get("token_url")
+    if isinstance(token_url, str):
+        try:
+            hosts.append(("token_url", httpx.URL(token_url).host))
+        except httpx.InvalidURL:
+            pass  # not an address at all; the first token request reports it
+    for key, host in hosts:
+        address = literal_address(host)
+        kind = None if address is None else refusal(address, allow_networks)
+        if kind is not None:
+            raise error(
+                key,
+                f"the host is a {kind} address; list its network in allow_networks "
+                '(for example allow_networks: ["127.0.0.0/8"]) to allow it',
+            )
 
 
 def _parse_url(

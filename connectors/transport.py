@@ -1,8 +1,9 @@
 """The one HTTP transport every HTTP connector sends through.
 
-It owns what must be the same for every provider: the SSRF guard (http/https only; loopback, private,
-link-local, CGNAT, unique-local, unspecified, multicast and reserved addresses refused unless the
-receiver sets `allow_private_network`), connecting to the address that was checked (so a DNS answer
+It owns what must be the same for every provider: the SSRF guard at send time (http/https only;
+every DNS answer judged by `connectors/ssrf_guard.py`: non-public addresses, also inside 6to4, NAT64
+and IPv4-mapped forms, refused unless the receiver lists their network in `allow_networks`),
+connecting to the address that was checked (so a DNS answer
 cannot change between the check and the connect), a total per-receiver deadline, no redirects, a cap
 on how much of a response is read, the mapping of transport errors and status codes to
 `FailureReason`, and the redacted `RecordedRequest` of every attempt.
@@ -30,12 +31,12 @@ from connectors.base import BlockedDestinationError, FailureReason, RecordedRequ
 from connectors.notification import Notification
 from connectors.receiver import ProviderSpec, Receiver
 from connectors.redaction import Redactor, short_error
+from connectors.ssrf_guard import IPNetwork, literal_address, refusal
 
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024
 USER_AGENT = "cavra-recovery-escalation/0.1"
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _ERROR_BODY_CHARS = 200
 
 
@@ -45,38 +46,26 @@ async def system_resolver(host: str, port: int) -> Sequence[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def is_blocked_address(address: str) -> bool:
-    """True for every address a receiver may reach only with `allow_private_network: true`."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return (
-        ip.is_loopback
-        or ip.is_private
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_unspecified
-        or ip.is_reserved
-        or (isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT)
-        or not ip.is_global
-    )
+def is_blocked_address(address: str, allow_networks: Sequence[IPNetwork] = ()) -> bool:
+    """True for every address a receiver may reach only when `allow_networks` lists its network."""
+    return refusal(ipaddress.ip_address(address.split("%", 1)[0]), allow_networks) is not None
 
 
-async def checked_address(host: str, port: int, *, allow_private_network: bool, resolver: Resolver) -> str:
+async def checked_address(
+    host: str, port: int, *, allow_networks: Sequence[IPNetwork], resolver: Resolver
+) -> str:
     """The address to connect to for `host`, after the SSRF guard; raises BlockedDestinationError."""
-    try:
-        addresses: Sequence[str] = [str(ipaddress.ip_address(host.strip("[]")))]
-    except ValueError:
-        addresses = await resolver(host, port)
+    literal = literal_address(host)
+    addresses: Sequence[str] = [str(literal)] if literal is not None else await resolver(host, port)
     if not addresses:
         raise OSError(f"no address found for {host}")
-    if not allow_private_network:
-        blocked = [address for address in addresses if is_blocked_address(address)]
-        if blocked:
-            # One private answer is enough to refuse: the resolver might hand it out next time.
+    for address in addresses:
+        kind = refusal(ipaddress.ip_address(address.split("%", 1)[0]), allow_networks)
+        if kind is not None:
+            # One non-public answer is enough to refuse: the resolver might hand it out next time.
             raise BlockedDestinationError(
-                f"destination {host} resolves to a non-public address ({blocked[0]}); "
-                "set allow_private_network: true on the receiver to allow it"
+                f"destination {host} resolves to a {kind} address ({address}); "
+                "list its network in the receiver's allow_networks to allow it"
             )
     return addresses[0]
 
@@ -214,7 +203,7 @@ class HttpTransport:
                 address = await checked_address(
                     parsed.host,
                     port,
-                    allow_private_network=receiver.allow_private_network,
+                    allow_networks=receiver.allow_networks,
                     resolver=self.resolver,
                 )
                 request = self._client.build_request(

@@ -7,8 +7,10 @@ import logging
 import multiprocessing
 import os
 import signal
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -37,7 +39,8 @@ from server.reflection import enable_reflection
 from server.request_context import RequestContextInterceptor, install_log_context
 from server.rpc_status import DomainErrorInterceptor
 from server.services import ServiceDependencies, utc_now
-from server.settings import Settings, SettingsError, configure_logging, split_host_port
+from server.setting_values import SettingsError
+from server.settings import Settings, configure_logging, split_host_port
 from server.storage.database import Database
 from server.storage.migrate import check_schema_is_current, migrate
 from server.supervisor import check_ports_free, die_with_parent
@@ -78,6 +81,7 @@ class RunningServer:
     dependencies: ServiceDependencies
     database_health: DatabaseHealth
     gateway: Any = None
+    private_socket: tempfile.TemporaryDirectory[str] | None = None
 
     async def stop(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
         await self.health.enter_graceful_shutdown()
@@ -87,6 +91,28 @@ class RunningServer:
         await self.server.stop(grace)
         await self.dependencies.delivery.stop()
         self.dependencies.database.dispose()
+        if self.private_socket is not None:
+            self.private_socket.cleanup()
+
+
+def access_log_level(settings: Settings) -> int:
+    """JSON logs carry one access line per RPC at INFO; text logs keep it at DEBUG."""
+    return logging.INFO if settings.log_format == "json" else logging.DEBUG
+
+
+def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
+    """TLS credentials from --tls-cert/--tls-key, requiring a client certificate with --client-ca."""
+    if settings.tls_cert is None or settings.tls_key is None:
+        return None
+    try:
+        chain = settings.tls_cert.read_bytes()
+        key = settings.tls_key.read_bytes()
+        client_ca = None if settings.client_ca is None else settings.client_ca.read_bytes()
+    except OSError as error:
+        raise SettingsError(f"cannot read a TLS file: {error.filename}: {error.strerror}") from None
+    return grpc.ssl_server_credentials(
+        [(key, chain)], root_certificates=client_ca, require_client_auth=client_ca is not None
+    )
 
 
 def build_dependencies(settings: Settings, environ: Mapping[str, str]) -> ServiceDependencies:
@@ -129,7 +155,7 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
     # Outermost first: request id and metrics see every call, auth runs before any handler code, and
     # DomainErrorInterceptor stays innermost so it maps what the handler raises.
     interceptors: list[grpc.aio.ServerInterceptor[Any, Any]] = [
-        RequestContextInterceptor(dependencies.metrics)
+        RequestContextInterceptor(dependencies.metrics, access_log_level=access_log_level(settings))
     ]
     if dependencies.auth_config is not None:
         interceptors.append(AuthInterceptor(dependencies.auth_config))
@@ -153,10 +179,20 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
     enable_reflection((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)
 
     host, _ = split_host_port(settings.grpc_listen)
-    port = server.add_insecure_port(settings.grpc_listen)
+    credentials = server_credentials(settings)
+    if credentials is None:
+        port = server.add_insecure_port(settings.grpc_listen)
+    else:
+        port = server.add_secure_port(settings.grpc_listen, credentials)
     if port == 0:
         raise SettingsError(f"cannot listen on {settings.grpc_listen} for gRPC")
     grpc_address = f"{host}:{port}"
+    # Over TLS the in-process gateway reaches gRPC through a socket only this user can open.
+    gateway_target, private_socket = grpc_address, None
+    if credentials is not None and settings.http_listen is not None:
+        private_socket = tempfile.TemporaryDirectory(prefix="cavra-gateway-")
+        gateway_target = f"unix:{Path(private_socket.name) / 'grpc.sock'}"
+        server.add_insecure_port(gateway_target)
     await server.start()
 
     async def set_serving(serving: bool) -> None:
@@ -184,6 +220,7 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
         health=health,
         dependencies=dependencies,
         database_health=database_health,
+        private_socket=private_socket,
     )
     if settings.http_listen is not None:
         from server.gateway import GatewayLimits, start_gateway
@@ -193,7 +230,7 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
         metrics = dependencies.metrics
         running.gateway = await start_gateway(
             listen=settings.http_listen,
-            grpc_target=grpc_address,
+            grpc_target=gateway_target,
             reuse_port=settings.workers > 1,
             metrics_renderer=None if metrics is None else (lambda: render(metrics)),
             limits=GatewayLimits.of(settings.limits),
@@ -244,7 +281,7 @@ async def serve(settings: Settings, environ: Mapping[str, str]) -> None:
 
 def _serve_process(settings: Settings, environ: dict[str, str], log_level: str, parent_pid: int) -> None:
     die_with_parent(parent_pid)
-    configure_logging(log_level)
+    configure_logging(log_level, settings.log_format)
     asyncio.run(serve(settings, environ))
 
 

@@ -8,6 +8,9 @@ bearer token, never the token itself:
         sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
         roles: [ingest]
 
+A token may carry `subject: "CN=release-bot"`: then it is accepted only on a mutual-TLS connection
+whose client certificate subject has each listed attribute with that value (docs/identity.md).
+
 Roles: `ingest` records evidence (and may read it back); `viewer` and `auditor` read everything;
 `operator` reads everything and runs the mutating escalation and schedule RPCs; `metrics` (and
 `auditor`) may read the gateway's `/metrics`. Health and reflection stay open. A missing or unknown
@@ -34,10 +37,11 @@ import yaml
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
+from server.certificate_subject import parse_subject, peer_subject, subject_matches
 from server.domain.reasons import ERROR_DOMAIN, Reason
 from server.request_context import principal_var
 from server.rpc_status import abort_with
-from server.settings import SettingsError
+from server.setting_values import SettingsError
 
 log = logging.getLogger("cavra-recovery.auth")
 
@@ -65,6 +69,11 @@ class TokenGrant:
     name: str
     token_sha256: bytes = field(repr=False)
     roles: frozenset[Role]
+    # (TYPE, value) pairs the client certificate subject must carry; None: any connection.
+    subject: tuple[tuple[str, str], ...] | None = None
+
+    def subject_matches(self, presented: str | None) -> bool:
+        return self.subject is None or subject_matches(self.subject, presented)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +166,15 @@ def _grant(path: Path, index: int, entry: object, names: set[str], digests: set[
     where = f"tokens[{index}]"
     if not isinstance(entry, Mapping):
         raise _error(path, where, "must be a mapping with name, sha256 and roles")
-    unknown = sorted(set(map(str, entry)) - {"name", "sha256", "roles"})
+    unknown = sorted(set(map(str, entry)) - {"name", "sha256", "roles", "subject"})
     if unknown:
-        raise _error(path, f"{where}.{unknown[0]}", "unknown key (allowed: name, sha256, roles)")
+        raise _error(path, f"{where}.{unknown[0]}", "unknown key (allowed: name, sha256, roles, subject)")
+    subject = None
+    if "subject" in entry:
+        text = entry.get("subject")
+        subject = parse_subject(text) if isinstance(text, str) else None
+        if not subject:
+            raise _error(path, f"{where}.subject", 'must be a certificate subject such as "CN=release-bot"')
     name = entry.get("name")
     if not isinstance(name, str) or _TOKEN_NAME.fullmatch(name) is None:
         raise _error(path, f"{where}.name", "must be a name of letters, digits and ._@- (at most 128)")
@@ -186,7 +201,7 @@ def _grant(path: Path, index: int, entry: object, names: set[str], digests: set[
             raise _error(path, f"{where}.roles[{role_index}]", f"must be one of {_ROLE_NAMES}") from None
     names.add(name)
     digests.add(digest)
-    return TokenGrant(name=name, token_sha256=digest, roles=frozenset(parsed))
+    return TokenGrant(name=name, token_sha256=digest, roles=frozenset(parsed), subject=subject)
 
 
 def load_auth_config(path: Path) -> AuthConfig:
@@ -311,6 +326,8 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]  # 
         async def refused(_requests: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             info = error_details_pb2.ErrorInfo()
             decision.details[0].Unpack(info)
+            # A known token without the role: its name is the identity of the access line.
+            principal_var.set(info.metadata.get("principal") or None)
             log.info("denied %s: %s %s", method, info.reason, info.metadata.get("principal", ""))
             await abort_with(context, decision)
             raise AssertionError("unreachable: abort raises")
@@ -320,6 +337,19 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]  # 
     @staticmethod
     def _guard(behavior: Behavior, method: str, decision: TokenGrant) -> Behavior:
         async def guarded(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            if not decision.subject_matches(peer_subject(context)):
+                log.info("denied %s: %s %s", method, Reason.CLIENT_CERTIFICATE_MISMATCH, decision.name)
+                await abort_with(
+                    context,
+                    _denial(
+                        code_pb2.PERMISSION_DENIED,
+                        f"token {decision.name!r} is bound to a client certificate subject that this "
+                        "connection did not present",
+                        Reason.CLIENT_CERTIFICATE_MISMATCH,
+                        {"method": method.rsplit("/", 1)[-1], "principal": decision.name},
+                    ),
+                )
+                raise AssertionError("unreachable: abort raises")
             principal_var.set(decision.name)
             return await behavior(request, context)
 

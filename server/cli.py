@@ -7,10 +7,11 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 
+from server.setting_values import SettingsError
 from server.settings import (
     DEFAULT_HTTP_LISTEN,
-    SettingsError,
     add_database_argument,
+    add_log_format_argument,
     add_log_level_argument,
     add_serve_arguments,
     configure_logging,
@@ -51,14 +52,26 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         metavar="NAME",
         help="name to verify in the server certificate instead of the target host (implies --grpc-tls)",
     )
+    gateway.add_argument(
+        "--grpc-client-cert",
+        metavar="PATH",
+        help="PEM client certificate to present to a gRPC server that requires one (implies --grpc-tls)",
+    )
+    gateway.add_argument("--grpc-client-key", metavar="PATH", help="PEM private key of --grpc-client-cert")
     add_log_level_argument(gateway, environ)
+    add_log_format_argument(gateway, environ)
     return parser
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     environ = os.environ if environ is None else environ
     arguments = build_parser(environ).parse_args(argv)
-    configure_logging(arguments.log_level)
+    log_format = getattr(arguments, "log_format", "text")
+    configure_logging(arguments.log_level, log_format)
+    if log_format == "json" and "GRPC_VERBOSITY" not in os.environ:
+        # gRPC's C core writes its own plain-text lines (a failed TLS handshake, for one) to stderr;
+        # JSON logs stay parseable line by line unless the operator asks for those with GRPC_VERBOSITY.
+        os.environ["GRPC_VERBOSITY"] = "NONE"
     log = logging.getLogger("cavra-recovery")
     if arguments.command == "migrate":
         from server.storage.migrate import SchemaNotCurrent, migrate
@@ -77,10 +90,19 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         from server.gateway import UpstreamTls, serve_gateway
 
         upstream_tls = None
-        if arguments.grpc_tls or arguments.grpc_ca_file or arguments.grpc_server_name:
+        client_cert, client_key = arguments.grpc_client_cert, arguments.grpc_client_key
+        if (
+            arguments.grpc_tls
+            or arguments.grpc_ca_file
+            or arguments.grpc_server_name
+            or client_cert
+            or client_key
+        ):
             upstream_tls = UpstreamTls(
                 ca_file=Path(arguments.grpc_ca_file) if arguments.grpc_ca_file else None,
                 server_name=arguments.grpc_server_name,
+                client_cert=Path(client_cert) if client_cert else None,
+                client_key=Path(client_key) if client_key else None,
             )
         try:
             asyncio.run(

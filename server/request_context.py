@@ -23,6 +23,7 @@ from google.protobuf.message import DecodeError
 
 from server.domain.errors import FieldViolation, InvalidArgument
 from server.domain.reasons import Reason
+from server.json_logs import JsonLogFormatter
 from server.log_throttle import LogThrottle
 from server.metrics import ServiceMetrics, split_method
 from server.rpc_status import abort_with, status_for
@@ -38,6 +39,11 @@ principal_var: ContextVar[str | None] = ContextVar("cavra_principal", default=No
 
 log = logging.getLogger("cavra-recovery.rpc")
 _malformed_log = LogThrottle()
+
+
+def caller_identity() -> str | None:
+    """The authenticated token's name for the current RPC (set by server/auth.py), None with auth off."""
+    return principal_var.get()
 
 
 def request_id_from_metadata(metadata: Sequence[tuple[str, str | bytes]] | None) -> str:
@@ -84,7 +90,8 @@ def install_log_context(logger: logging.Logger | None = None) -> None:
     for handler in target.handlers:
         if not any(isinstance(f, RequestContextFilter) for f in handler.filters):
             handler.addFilter(RequestContextFilter())
-        if not isinstance(handler.formatter, RequestContextFormatter):
+        # A JSON formatter writes the context as fields of its own.
+        if not isinstance(handler.formatter, RequestContextFormatter | JsonLogFormatter):
             handler.setFormatter(RequestContextFormatter(handler.formatter))
 
 
@@ -133,8 +140,9 @@ def tolerant_deserializer(deserialize: Callable[[bytes], Any] | None) -> Callabl
 class RequestContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]  # generic only in the stubs
     """Outermost interceptor: request id, RPC metrics and the access log line of every unary RPC."""
 
-    def __init__(self, metrics: ServiceMetrics | None) -> None:
+    def __init__(self, metrics: ServiceMetrics | None, *, access_log_level: int = logging.DEBUG) -> None:
         self._metrics = metrics
+        self._access_log_level = access_log_level
 
     async def intercept_service(
         self,
@@ -166,6 +174,7 @@ class RequestContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[typ
         service, name = split_method(method)
         labels = {"grpc_type": "unary", "grpc_service": service, "grpc_method": name}
         metrics = self._metrics
+        access_level = self._access_log_level
 
         async def observed(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             token = request_id_var.set(request_id)
@@ -202,8 +211,10 @@ class RequestContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[typ
                 if metrics is not None:
                     metrics.rpc_handled.labels(**labels, grpc_code=code).inc()
                     metrics.rpc_latency.labels(**labels).observe(elapsed)
-                level = logging.WARNING if code in _SERVER_FAULTS else logging.DEBUG
-                log.log(level, "rpc %s %s %.1f ms", method, code, elapsed * 1000)
+                level = logging.WARNING if code in _SERVER_FAULTS else access_level
+                latency_ms = round(elapsed * 1000, 1)
+                fields = {"method": method, "status": code, "latency_ms": latency_ms}
+                log.log(level, "rpc %s %s %.1f ms", method, code, latency_ms, extra=fields)
                 principal_var.reset(principal_token)
                 request_id_var.reset(token)
 

@@ -10,13 +10,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from server.setting_values import (
+    SettingsError,
+    log_format,
+    log_level,
+    parse_flag,
+    parse_isolation,
+    parse_positive_int,
+    parse_seconds,
+)
+
 DEFAULT_GRPC_LISTEN = "127.0.0.1:50051"
 DEFAULT_HTTP_LISTEN = "127.0.0.1:8080"
 DEFAULT_DATABASE_URL = "sqlite:///./var/cavra-recovery.db"
-
-
-class SettingsError(ValueError):
-    """A flag or environment variable has a value the service cannot start with."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +59,12 @@ class Settings:
     # 0: a database that is down at start-up stops the server (exit 2); else wait this long for it.
     wait_for_database_seconds: float = 0.0
     limits: RequestLimits = RequestLimits()
+    # Identity (docs/identity.md): gRPC over TLS when tls_cert/tls_key are set; client_ca requires and
+    # verifies client certificates; "json" logs one JSON object per line.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    client_ca: Path | None = None
+    log_format: str = "text"
 
     def __repr__(self) -> str:
         # The database URL may carry a password.
@@ -64,7 +76,9 @@ class Settings:
             f"log_level={self.log_level!r}, database_check_seconds={self.database_check_seconds}, "
             f"database_check_failures={self.database_check_failures}, "
             f"database_isolation={self.database_isolation!r}, "
-            f"wait_for_database_seconds={self.wait_for_database_seconds}, limits={self.limits!r})"
+            f"wait_for_database_seconds={self.wait_for_database_seconds}, limits={self.limits!r}, "
+            f"tls_cert={self.tls_cert!r}, tls_key={self.tls_key!r}, client_ca={self.client_ca!r}, "
+            f"log_format={self.log_format!r})"
         )
 
 
@@ -93,50 +107,8 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
-_FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # More processes than this only contend for the same cores and database connections.
 MAX_WORKERS = 256
-
-
-def parse_flag(name: str, value: str) -> bool:
-    """An on/off environment variable; anything but 1/true/yes/on or 0/false/no/off/empty is an error."""
-    word = value.strip().lower()
-    if word in _TRUE_WORDS:
-        return True
-    if word in _FALSE_WORDS:
-        return False
-    raise SettingsError(f"{name} must be one of 1, true, yes, on, 0, false, no, off; got {_shown(value)}")
-
-
-def parse_positive_int(name: str, value: str | int, *, maximum: int | None = None) -> int:
-    """A whole number from 1 to `maximum`, from a flag or an environment variable."""
-    if isinstance(value, int):
-        number = value
-    else:
-        text = value.strip()
-        # isdecimal, not int(): int() also takes "1_0", "+3" and non-ASCII digits.
-        if not text.isascii() or not text.isdecimal():
-            raise SettingsError(f"{name} must be a whole number of at least 1; got {_shown(value)}")
-        number = int(text)
-    if number < 1:
-        raise SettingsError(f"{name} must be at least 1; got {number}")
-    if maximum is not None and number > maximum:
-        raise SettingsError(f"{name} must be at most {maximum}; got {number}")
-    return number
-
-
-def _shown(value: str) -> str:
-    # Enough of a bad value to recognise it, never a whole pasted secret.
-    return repr(value if len(value) <= 32 else value[:32] + "…")
-
-
-def _log_level(value: str) -> str:
-    level = value.strip().upper()
-    if level not in LOG_LEVELS:
-        raise argparse.ArgumentTypeError(f"must be one of {', '.join(LOG_LEVELS)}; got {_shown(value)}")
-    return level
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
@@ -210,6 +182,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
     )
     add_log_level_argument(parser, environ)
     add_limit_arguments(parser, environ)
+    add_identity_arguments(parser, environ)
 
 
 # Flag name and help of each RequestLimits field; the variable is CAVRA_ + the field name in capitals.
@@ -251,27 +224,54 @@ def limits_from_arguments(arguments: argparse.Namespace) -> RequestLimits:
     return RequestLimits(**values)
 
 
-def parse_seconds(name: str, value: str, *, minimum: float, maximum: float) -> float:
-    """A number of seconds from a flag or an environment variable, within [minimum, maximum]."""
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        raise SettingsError(f"{name} must be a number of seconds; got {_shown(value)}") from None
-    if not minimum <= seconds <= maximum:
-        raise SettingsError(f"{name} must be between {minimum:g} and {maximum:g} seconds; got {seconds:g}")
-    return seconds
+def add_identity_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
+    """Mutual TLS and the log format (docs/identity.md)."""
+    parser.add_argument(
+        "--tls-cert",
+        default=environ.get("CAVRA_TLS_CERT") or None,
+        metavar="PATH",
+        help="PEM certificate chain: serve gRPC over TLS (CAVRA_TLS_CERT; with --tls-key; default plaintext)",
+    )
+    parser.add_argument(
+        "--tls-key",
+        default=environ.get("CAVRA_TLS_KEY") or None,
+        metavar="PATH",
+        help="PEM private key of --tls-cert (CAVRA_TLS_KEY)",
+    )
+    parser.add_argument(
+        "--client-ca",
+        default=environ.get("CAVRA_CLIENT_CA") or None,
+        metavar="PATH",
+        help="PEM CA bundle: require gRPC clients to present a certificate it signed (CAVRA_CLIENT_CA; "
+        "needs --tls-cert)",
+    )
+    add_log_format_argument(parser, environ)
 
 
-def parse_isolation(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return None
-    level = value.strip().lower().replace(" ", "_").replace("-", "_")
-    if level not in ("read_committed", "repeatable_read", "serializable"):
-        raise SettingsError(
-            "--database-isolation (CAVRA_DATABASE_ISOLATION) must be read_committed, repeatable_read or "
-            f"serializable; got {_shown(value)}"
-        )
-    return level
+def add_log_format_argument(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
+    parser.add_argument(
+        "--log-format",
+        default=environ.get("CAVRA_LOG_FORMAT", "text"),
+        type=log_format,
+        metavar="FORMAT",
+        help="text, or json: one JSON object per line (CAVRA_LOG_FORMAT; default %(default)s)",
+    )
+
+
+def _tls_settings(arguments: argparse.Namespace) -> dict[str, Path | None]:
+    paths = {
+        name: Path(value) if value else None
+        for name in ("tls_cert", "tls_key", "client_ca")
+        for value in [getattr(arguments, name, None)]
+    }
+    if (paths["tls_cert"] is None) != (paths["tls_key"] is None):
+        raise SettingsError("--tls-cert (CAVRA_TLS_CERT) and --tls-key (CAVRA_TLS_KEY) go together")
+    if paths["client_ca"] is not None and paths["tls_cert"] is None:
+        raise SettingsError("--client-ca (CAVRA_CLIENT_CA) needs --tls-cert and --tls-key")
+    for name, path in paths.items():
+        if path is not None and not path.is_file():
+            raise SettingsError(f"--{name.replace('_', '-')} {path}: no such file")
+    return paths
 
 
 def add_database_argument(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
@@ -288,19 +288,24 @@ def add_log_level_argument(parser: argparse.ArgumentParser, environ: Mapping[str
         "--log-level",
         default=environ.get("CAVRA_LOG_LEVEL", "INFO"),
         # A type function, not choices=: argparse never checks choices against a default from the environment.
-        type=_log_level,
+        type=log_level,
         metavar="LEVEL",
         help="DEBUG, INFO, WARNING or ERROR (CAVRA_LOG_LEVEL; default %(default)s)",
     )
 
 
-def configure_logging(level: str) -> None:
-    """Apply `--log-level` to this process (each `--workers` process calls it once)."""
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """Apply `--log-level` and `--log-format` to this process (each `--workers` process calls it once)."""
     logging.basicConfig(
         level=level,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    if log_format == "json":
+        from server.json_logs import JsonLogFormatter
+
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonLogFormatter())
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
@@ -334,6 +339,8 @@ def settings_from_arguments(arguments: argparse.Namespace) -> Settings:
             maximum=86400,
         ),
         limits=limits_from_arguments(arguments),
+        **_tls_settings(arguments),
+        log_format=getattr(arguments, "log_format", "text"),
     )
     validate(settings)
     return settings

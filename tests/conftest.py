@@ -30,7 +30,8 @@ from server.storage.migrate import migrate
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 SERVER_COMMAND = [str(VENV_BIN / "cavra-recovery"), "serve"]
-READY_PATTERN = re.compile(r"(grpc|http) listening on (\S+)")
+# [^\s"]: the address also ends at the closing quote of a `--log-format json` line.
+READY_PATTERN = re.compile(r"(grpc|http) listening on ([^\s\"]+)")
 
 
 def free_port() -> int:

@@ -2,6 +2,7 @@ package recovery
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,7 +58,7 @@ func Dial(ctx context.Context, target string, opts ...Option) (*Client, error) {
 	if s.plaintext {
 		dialOpts = append(dialOpts, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	} else {
-		dialOpts = append(dialOpts, grpc.WithTransportCredentials(credentials.NewTLS(s.tlsConfig)))
+		dialOpts = append(dialOpts, grpc.WithTransportCredentials(credentials.NewTLS(tlsConfig(&s))))
 	}
 	if s.token != "" {
 		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(bearerToken{token: s.token, requireTLS: !s.plaintext}))
@@ -267,4 +268,17 @@ func serviceConfig(methods []string, policy RetryPolicy, waitForReady bool) stri
 // seconds formats d as a protobuf JSON Duration ("1.5s").
 func seconds(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
+}
+
+// tlsConfig is the WithTLS configuration (nil: the system roots) plus the WithClientCertificate ones.
+func tlsConfig(s *settings) *tls.Config {
+	if len(s.clientCerts) == 0 {
+		return s.tlsConfig
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if s.tlsConfig != nil {
+		cfg = s.tlsConfig.Clone()
+	}
+	cfg.Certificates = append(cfg.Certificates, s.clientCerts...)
+	return cfg
 }

@@ -49,6 +49,7 @@ var DefaultRetryPolicy = RetryPolicy{
 type settings struct {
 	plaintext     bool
 	tlsConfig     *tls.Config
+	clientCerts   []tls.Certificate
 	token         string
 	allowInsecure bool
 	timeout       time.Duration
@@ -69,6 +70,12 @@ func WithPlaintext() Option { return func(s *settings) { s.plaintext = true } }
 // WithTLS dials with TLS using cfg (nil: the system roots). TLS is the default.
 func WithTLS(cfg *tls.Config) Option {
 	return func(s *settings) { s.plaintext, s.tlsConfig = false, cfg }
+}
+
+// WithClientCertificate presents cert (tls.LoadX509KeyPair) to a server that requires client
+// certificates (`serve --client-ca`). It adds to the WithTLS configuration, in either order.
+func WithClientCertificate(cert tls.Certificate) Option {
+	return func(s *settings) { s.plaintext, s.clientCerts = false, append(s.clientCerts, cert) }
 }
 
 // WithBearerToken sends "authorization: Bearer <token>" on every call. Over plaintext it is only

@@ -156,7 +156,7 @@ func writeWebhookConfig(t *testing.T, dir, url string) string {
     url: %s
     secret_file: %s
     timeout_seconds: 5
-    allow_private_network: true
+    allow_networks: ["127.0.0.0/8", "::1/128"]
 routing:
   default: local-webhook
 `, url, secretPath)

@@ -94,6 +94,20 @@ class Violations:
         """A short human name (closed_by, generated_by): at most 128 characters, no control characters."""
         return self.check_text(field, value, NAME_MAX_LENGTH)
 
+    def check_actor(self, field: str, value: str, identity: str | None) -> str:
+        """The name to store in an actor field (generated_by, acknowledged_by, closed_by): with
+        authentication on (`identity` given) always the caller's token name, and a request naming
+        anyone else is refused (docs/identity.md); with it off, the request's own value."""
+        if identity is None:
+            return self.check_name(field, value)
+        if value.strip() and value.strip() != identity:
+            self.add(
+                field,
+                f"must be empty or {identity!r}: with authentication on, work is attributed to the "
+                "caller's token name",
+            )
+        return identity
+
     def check_text(self, field: str, value: str, limit: int = FREE_TEXT_MAX_LENGTH) -> str:
         if len(value) > limit:
             self.add(field, f"must be at most {limit} characters")

@@ -27,7 +27,8 @@ from server.gateway.proxy import (
     StaticDocument,
     load_openapi_document,
 )
-from server.settings import SettingsError, is_loopback_host, split_host_port
+from server.setting_values import SettingsError
+from server.settings import is_loopback_host, split_host_port
 
 __all__ = [
     "OPENAPI_PATHS",
@@ -63,18 +64,30 @@ def gateway_services() -> tuple[ServiceDescriptor, ...]:
 
 @dataclass(frozen=True)
 class UpstreamTls:
-    """TLS to the gRPC server: the CA bundle to trust (None: the system roots) and a name override."""
+    """TLS to the gRPC server: the CA bundle to trust (None: the system roots), a name override, and
+    the gateway's own client certificate for a server that requires one (--client-ca)."""
 
     ca_file: Path | None = None
     server_name: str | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
 
     def credentials(self) -> grpc.ChannelCredentials:
-        if self.ca_file is None:
-            return grpc.ssl_channel_credentials()
-        try:
-            return grpc.ssl_channel_credentials(root_certificates=self.ca_file.read_bytes())
-        except OSError as error:
-            raise SettingsError(f"cannot read --grpc-ca-file {self.ca_file}: {error.strerror}") from None
+        files = {"--grpc-ca-file": self.ca_file, "--grpc-client-cert": self.client_cert}
+        files["--grpc-client-key"] = self.client_key
+        read: dict[str, bytes | None] = {}
+        for flag, path in files.items():
+            try:
+                read[flag] = None if path is None else path.read_bytes()
+            except OSError as error:
+                raise SettingsError(f"cannot read {flag} {path}: {error.strerror}") from None
+        if (self.client_cert is None) != (self.client_key is None):
+            raise SettingsError("--grpc-client-cert and --grpc-client-key go together")
+        return grpc.ssl_channel_credentials(
+            root_certificates=read["--grpc-ca-file"],
+            private_key=read["--grpc-client-key"],
+            certificate_chain=read["--grpc-client-cert"],
+        )
 
 
 def check_gateway_listen(listen: str, *, upstream_enforces_auth: bool) -> None:

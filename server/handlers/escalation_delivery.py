@@ -25,6 +25,7 @@ from server.operations import retries
 from server.operations.acknowledgements import acknowledge
 from server.operations.delivery import DeliveryCall, DeliveryRound, require_routing
 from server.operations.idempotency import request_key
+from server.request_context import caller_identity
 from server.services import ServiceDependencies
 from server.storage import deliveries as store
 from server.storage.acknowledgements import StoredAcknowledgement
@@ -116,6 +117,7 @@ class EscalationDeliveryHandlers:
             escalation_pb2.DeliverRecoveryEscalationResponse,
             plan_id=request.plan_id,
             recovery_slo_minutes=normalize_recovery_slo_minutes(request.recovery_slo_minutes),
+            generated_by=caller_identity() or "deliver",
             routing=routing,
             receivers=check_receiver_names(routing, list(request.receivers)),
             options=options,
@@ -133,10 +135,11 @@ class EscalationDeliveryHandlers:
         state = _ACK_STATES.get(request.state)
         if state is None:
             violations.add("state", "is required: one of " + ", ".join(_ACK_STATES.values()))
+        identity = caller_identity()
         acknowledged_by = request.acknowledged_by.strip()
-        if not acknowledged_by:
+        if not acknowledged_by and identity is None:
             violations.add("acknowledged_by", "is required")
-        violations.check_name("acknowledged_by", request.acknowledged_by)
+        acknowledged_by = violations.check_actor("acknowledged_by", acknowledged_by, identity)
         violations.check_text("note", request.note)
         violations.check_id("request_id", request.request_id)
         violations.raise_if_any()

@@ -26,6 +26,7 @@ from server.domain.validation import EARLIEST_TIME, LATEST_TIME, Violations
 from server.handlers.timestamps import to_timestamp
 from server.operations.idempotency import request_key
 from server.operations.plans import create_plan_once
+from server.request_context import caller_identity
 from server.services import ServiceDependencies
 from server.storage import plans as plan_storage
 
@@ -143,7 +144,7 @@ class EscalationPlanHandlers:
         self, request: escalation_pb2.CreateRecoveryEscalationPlanRequest, context: Any
     ) -> escalation_pb2.CreateRecoveryEscalationPlanResponse:
         checks = Violations()
-        generated_by = checks.check_name("generated_by", request.generated_by)
+        generated_by = checks.check_actor("generated_by", request.generated_by, caller_identity())
         checks.check_id("request_id", request.request_id)
         route_limit = checked_route_limit(checks, request.route_limit)
         checks.raise_if_any()

@@ -14,6 +14,7 @@ from server.handlers import evidence_mapping as mapping
 from server.handlers import evidence_reads as reads
 from server.operations import evidence
 from server.operations.idempotency import request_key
+from server.request_context import caller_identity
 from server.services import ServiceDependencies
 from server.storage import evidence as storage
 
@@ -122,7 +123,7 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
     async def RecordRecoveryClosure(
         self, request: evidence_pb2.RecordRecoveryClosureRequest, context: Context
     ) -> evidence_pb2.RecordRecoveryClosureResponse:
-        closure = mapping.closure_from_request(request)
+        closure = mapping.closure_from_request(request, caller_identity())
 
         def respond(outcome: RecordOutcome) -> evidence_pb2.RecordRecoveryClosureResponse:
             self._count(EvidenceKind.RECOVERY_CLOSURE, int(outcome.created), int(not outcome.created))
@@ -157,7 +158,7 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
         self, request: evidence_pb2.BatchRecordEvidenceRequest, context: Context
     ) -> evidence_pb2.BatchRecordEvidenceResponse:
         # Validating 5,000 records takes a while: keep the event loop serving other calls meanwhile.
-        batch = await asyncio.to_thread(mapping.batch_from_request, request)
+        batch = await asyncio.to_thread(mapping.batch_from_request, request, caller_identity())
 
         def respond(outcome: BatchOutcome) -> evidence_pb2.BatchRecordEvidenceResponse:
             for kind, created, unchanged in outcome.per_kind:

@@ -212,9 +212,14 @@ def _playbook(
 
 
 def _closure(
-    checks: EvidenceChecks, path: str, message: evidence_pb2.RecoveryClosure, path_playbook_id: str | None
+    checks: EvidenceChecks,
+    path: str,
+    message: evidence_pb2.RecoveryClosure,
+    path_playbook_id: str | None,
+    identity: str | None,
 ) -> RecoveryClosure | None:
-    """`path_playbook_id` is the playbook named by the request path (None inside a batch)."""
+    """`path_playbook_id` is the playbook named by the request path (None inside a batch); `identity`
+    the caller's token name (None with auth off)."""
     before = len(checks)
     closure_id = checks.require_id(f"{path}.closure_id", message.closure_id)
     playbook_id = message.playbook_id
@@ -228,7 +233,7 @@ def _closure(
     state = checks.enum(
         f"{path}.closure_state", message.closure_state, CLOSURE_STATE_FROM_PROTO, required=True
     )
-    checks.check_name(f"{path}.closed_by", message.closed_by)
+    closed_by = checks.check_actor(f"{path}.closed_by", message.closed_by, identity)
     closed_at = checks.timestamp(f"{path}.closed_at", message, "closed_at", required=True)
     checks.check_text(f"{path}.external_ref", message.external_ref)
     checks.check_text(f"{path}.notes", message.notes)
@@ -247,7 +252,7 @@ def _closure(
         provider=provider,
         closure_state=state,
         closed_at=closed_at,
-        closed_by=message.closed_by,
+        closed_by=closed_by,
         external_ref=message.external_ref,
         notes=message.notes,
         verification_refs=tuple(message.verification_refs),
@@ -286,7 +291,9 @@ def playbook_from_request(
     return playbook
 
 
-def closure_from_request(request: evidence_pb2.RecordRecoveryClosureRequest) -> RecoveryClosure:
+def closure_from_request(
+    request: evidence_pb2.RecordRecoveryClosureRequest, identity: str | None
+) -> RecoveryClosure:
     checks = EvidenceChecks()
     _request_id(checks, request.request_id)
     checks.require_id("playbook_id", request.playbook_id)
@@ -294,7 +301,7 @@ def closure_from_request(request: evidence_pb2.RecordRecoveryClosureRequest) -> 
     if not request.HasField("closure"):
         checks.add("closure", "is required")
     else:
-        closure = _closure(checks, "closure", request.closure, request.playbook_id)
+        closure = _closure(checks, "closure", request.closure, request.playbook_id, identity)
     checks.raise_if_any()
     assert closure is not None
     return closure
@@ -307,7 +314,9 @@ class EvidenceBatch:
     paths: tuple[str, ...]
 
 
-def batch_from_request(request: evidence_pb2.BatchRecordEvidenceRequest) -> EvidenceBatch:
+def batch_from_request(
+    request: evidence_pb2.BatchRecordEvidenceRequest, identity: str | None
+) -> EvidenceBatch:
     checks = EvidenceChecks()
     _request_id(checks, request.request_id)
     if not request.records:
@@ -327,7 +336,7 @@ def batch_from_request(request: evidence_pb2.BatchRecordEvidenceRequest) -> Evid
         elif kind == "playbook":
             record = _playbook(checks, path, entry.playbook)
         elif kind == "closure":
-            record = _closure(checks, path, entry.closure, None)
+            record = _closure(checks, path, entry.closure, None, identity)
         else:
             checks.add(f"records[{index}]", "must set one of retry_execution, playbook, closure")
             continue

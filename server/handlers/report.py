@@ -27,6 +27,7 @@ from server.operations.executive_reports import executive_report
 from server.operations.idempotency import request_key
 from server.operations.reports import slo_report
 from server.operations.schedule import run_schedule
+from server.request_context import caller_identity
 from server.services import ServiceDependencies
 from server.storage import dashboard as dashboard_storage
 from server.storage import executive_reports as executive_storage
@@ -209,7 +210,7 @@ class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceService
     ) -> ExecutiveReport:
         """The stored report `report_id`, or the report of this instant; raises `checks` first."""
         checks.check_id("report_id", report_id)
-        checks.check_name("generated_by", generated_by)
+        generated_by = checks.check_actor("generated_by", generated_by, caller_identity())
         checks.raise_if_any()
         if report_id:
             return await self._deps.database.run(
@@ -285,7 +286,7 @@ class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceService
     ) -> report_pb2.RunExecutiveReportScheduleResponse:
         checks = Violations()
         checks.check_count("interval_minutes", request.interval_minutes, MAX_SCHEDULE_INTERVAL_MINUTES)
-        generated_by = checks.check_name("generated_by", request.generated_by)
+        generated_by = checks.check_actor("generated_by", request.generated_by, caller_identity())
         checks.check_id("request_id", request.request_id)
         checks.raise_if_any()
         return await run_schedule(

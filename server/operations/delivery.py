@@ -130,12 +130,13 @@ async def deliver_escalation(
     *,
     plan_id: str,
     recovery_slo_minutes: int,
+    generated_by: str,
     routing: ConnectorConfig,
     receivers: Sequence[str],
     options: DeliveryOptions,
     respond: Callable[[EscalationPlan, DeliveryRound], M],
 ) -> M:
-    """Deliver a stored plan (or, for `latest`, a plan built and stored now) to its receivers."""
+    """Deliver a stored plan (or, for `latest`, a plan built now by `generated_by`) to its receivers."""
 
     def enqueue(session: Session) -> tuple[EnqueuedRequest, EscalationPlan]:
         if plan_id == LATEST:
@@ -143,7 +144,7 @@ async def deliver_escalation(
                 session,
                 now=call.now,
                 recovery_slo_minutes=recovery_slo_minutes,
-                generated_by="deliver",
+                generated_by=generated_by,
                 routing=routing,
             )
         else:

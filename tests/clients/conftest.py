@@ -31,7 +31,7 @@ def write_webhook_config(directory: Path, url: str) -> Path:
         f"    url: {url}\n"
         f"    secret_file: {secret}\n"
         "    timeout_seconds: 5\n"
-        "    allow_private_network: true\n"
+        "    allow_networks: ['127.0.0.0/8', '::1/128']\n"
         "routing:\n"
         "  default: local-webhook\n"
     )

@@ -187,7 +187,7 @@ class ProviderCase:
             "name": self.name,
             "provider": self.provider,
             "timeout_seconds": 2,
-            "allow_private_network": True,
+            "allow_networks": ["127.0.0.0/8", "::1/128"],
         }
         entry.update(_PROVIDER_ENTRIES[self.provider](base_url))
         return entry

@@ -69,7 +69,7 @@ def _canary_config(tmp_path: Path, base_url: str, smtp: SmtpServer) -> Connector
             "username_env": "CANARY_SMTP_USERNAME",
             "password_env": "CANARY_SMTP_PASSWORD",
             "ca_file": str(smtp.ca_file),
-            "allow_private_network": True,
+            "allow_networks": ["127.0.0.0/8", "::1/128"],
         }
     )
     environ = canary_environ(base_url) | {

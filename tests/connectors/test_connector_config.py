@@ -25,7 +25,7 @@ receivers:
     url: https://hooks.example.com/cavra
     secret_env: OPS_WEBHOOK_SECRET
     timeout_seconds: 10
-    allow_private_network: false
+    allow_networks: []
   - name: release-pagerduty
     provider: pagerduty
     routing_key_env: PD_ROUTING_KEY
@@ -46,7 +46,7 @@ provider = "webhook"
 url = "https://hooks.example.com/cavra"
 secret_env = "OPS_WEBHOOK_SECRET"
 timeout_seconds = 10
-allow_private_network = false
+allow_networks = []
 
 [[receivers]]
 name = "release-pagerduty"
@@ -186,9 +186,9 @@ def test_inline_userinfo_in_a_url_is_rejected(tmp_path: Path) -> None:
         (_receiver(secret_env="OPS_WEBHOOK_SECRET", timeout_seconds="10"), None, "field 'timeout_seconds'"),
         (_receiver(secret_env="OPS_WEBHOOK_SECRET", timeout_seconds=True), None, "field 'timeout_seconds'"),
         (
-            _receiver(secret_env="OPS_WEBHOOK_SECRET", allow_private_network="yes"),
+            _receiver(secret_env="OPS_WEBHOOK_SECRET", allow_networks="127.0.0.0/8"),
             None,
-            "allow_private_network",
+            "field 'allow_networks': must be a list",
         ),
         (_receiver(secret_env="OPS_WEBHOOK_SECRET", url="ftp://files.example.com"), None, "field 'url'"),
         (_receiver(secret_env="OPS_WEBHOOK_SECRET", colour="blue"), None, "field 'colour': unknown key"),

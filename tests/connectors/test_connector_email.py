@@ -34,7 +34,7 @@ def _email_connector(
         "username_env": "CANARY_SMTP_USERNAME",
         "password_env": "CANARY_SMTP_PASSWORD",
         "timeout_seconds": 5,
-        "allow_private_network": True,
+        "allow_networks": ["127.0.0.0/8", "::1/128"],
     }
     if ca_file is not None:
         entry["ca_file"] = str(ca_file)
@@ -158,11 +158,12 @@ async def test_silent_server_is_a_retryable_timeout(
     assert (result.failure, result.retryable) == (FailureReason.TIMEOUT, True)
 
 
-async def test_loopback_is_blocked_without_allow_private_network(
+async def test_a_host_resolving_to_loopback_is_blocked_at_send_without_allow_networks(
     smtp_server: SmtpServer, transport: HttpTransport, tmp_path: Path
 ) -> None:
+    # A name, not a literal, so the configuration loads and the DNS answer is what gets refused.
     connector = _email_connector(
-        tmp_path, transport, smtp_server.port, smtp_server.ca_file, allow_private_network=False
+        tmp_path, transport, smtp_server.port, smtp_server.ca_file, host="localhost", allow_networks=[]
     )
 
     result = await connector.send(escalation(1))

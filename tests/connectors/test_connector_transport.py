@@ -9,10 +9,13 @@ import httpx
 import pytest
 
 from connectors import FailureReason, HttpTransport, Receiver, Redactor, parse_retry_after
+from connectors.ssrf_guard import parse_allow_networks
 from connectors.transport import classify_reply, is_blocked_address
 from tests.connectors.connector_testkit import LocalReceiver
 
 PUBLIC_ADDRESS = "93.184.215.14"
+LOOPBACK = parse_allow_networks(["127.0.0.0/8"])
+LOOPBACK_ELSEWHERE = parse_allow_networks(["127.0.0.2/32", "10.0.0.0/8"])
 
 
 @pytest.mark.parametrize(
@@ -37,6 +40,12 @@ PUBLIC_ADDRESS = "93.184.215.14"
         "ff02::1",
         "::ffff:127.0.0.1",
         "::ffff:10.0.0.1",
+        "2002:a9fe:a9fe::",
+        "2002:7f00:1::1",
+        "64:ff9b::a9fe:a9fe",
+        "64:ff9b::10.1.2.3",
+        "64:ff9b:1::a9fe:a9fe",
+        "::169.254.169.254",
     ],
 )
 def test_non_public_addresses_are_blocked(address: str) -> None:
@@ -115,6 +124,43 @@ async def test_the_checked_address_is_the_one_connected_to_with_the_original_hos
     assert exchange.recorded.url == "https://hooks.example.com:8443/x?sig=REDACTED"
 
 
+@pytest.mark.parametrize(
+    ("answers", "allow", "blocked"),
+    [
+        (["2002:a9fe:a9fe::"], [], True),
+        (["64:ff9b::a9fe:a9fe"], [], True),
+        (["::ffff:10.1.2.3"], [], True),
+        ([PUBLIC_ADDRESS, "127.0.0.1"], [], True),
+        (["127.0.0.1"], ["10.0.0.0/8"], True),
+        (["169.254.169.254"], ["127.0.0.0/8"], True),
+        (["127.0.0.1"], ["127.0.0.0/8"], False),
+        (["2002:7f00:1::"], ["127.0.0.0/8"], False),
+        (["64:ff9b::8.8.8.8"], [], False),
+        (["2002:808:808::"], [], False),
+    ],
+)
+async def test_dns_answers_are_judged_at_send_with_the_same_rule(
+    answers: list[str], allow: list[str], blocked: bool
+) -> None:
+    resolver = _resolver({"hooks.example.com": answers})
+    mock = httpx.MockTransport(lambda request: httpx.Response(204))
+    async with HttpTransport(transport=mock, resolver=resolver) as transport:
+        exchange = await transport.request(
+            _receiver(allow_networks=parse_allow_networks(allow)),
+            "POST",
+            "https://hooks.example.com/x",
+            body=b"",
+            headers={},
+            redactor=Redactor(),
+        )
+
+    if blocked:
+        assert exchange.failure is not None and exchange.failure.failure is FailureReason.BLOCKED_DESTINATION
+        assert "allow_networks" in exchange.failure.error
+    else:
+        assert exchange.failure is None and exchange.reply is not None and exchange.reply.status == 204
+
+
 @pytest.mark.parametrize("url", ["ftp://files.example.com/x", "file:///etc/passwd", "gopher://example.com/"])
 async def test_only_http_and_https_are_allowed(url: str) -> None:
     async with HttpTransport(transport=httpx.MockTransport(lambda r: httpx.Response(200))) as transport:
@@ -125,16 +171,26 @@ async def test_only_http_and_https_are_allowed(url: str) -> None:
     assert exchange.failure is not None and exchange.failure.failure is FailureReason.BLOCKED_DESTINATION
 
 
-async def test_loopback_needs_allow_private_network(local_receiver: LocalReceiver) -> None:
+async def test_loopback_needs_allow_networks_listing_it(local_receiver: LocalReceiver) -> None:
     local_receiver.answer("/x", 200)
     url = f"{local_receiver.base_url}/x"
     async with HttpTransport() as transport:
         blocked = await transport.request(_receiver(), "POST", url, body=b"", headers={}, redactor=Redactor())
+        other_network = await transport.request(
+            _receiver(allow_networks=LOOPBACK_ELSEWHERE),
+            "POST",
+            url,
+            body=b"",
+            headers={},
+            redactor=Redactor(),
+        )
         allowed = await transport.request(
-            _receiver(allow_private_network=True), "POST", url, body=b"", headers={}, redactor=Redactor()
+            _receiver(allow_networks=LOOPBACK), "POST", url, body=b"", headers={}, redactor=Redactor()
         )
 
     assert blocked.failure is not None and blocked.failure.failure is FailureReason.BLOCKED_DESTINATION
+    assert other_network.failure is not None
+    assert other_network.failure.failure is FailureReason.BLOCKED_DESTINATION
     assert allowed.reply is not None and allowed.reply.status == 200
     assert len(local_receiver.received) == 1
 
@@ -144,7 +200,7 @@ async def test_userinfo_becomes_a_recorded_basic_header(local_receiver: LocalRec
     url = local_receiver.base_url.replace("http://", "http://bot:pa%3Ass@") + "/x"
     async with HttpTransport() as transport:
         exchange = await transport.request(
-            _receiver(allow_private_network=True), "POST", url, body=b"", headers={}, redactor=Redactor()
+            _receiver(allow_networks=LOOPBACK), "POST", url, body=b"", headers={}, redactor=Redactor()
         )
 
     assert local_receiver.received[0].headers["authorization"] == "Basic Ym90OnBhOnNz"

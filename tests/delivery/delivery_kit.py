@@ -156,7 +156,7 @@ def webhook_receiver(name: str, url: str, *, timeout_seconds: float = 2.0) -> di
         "url": url,
         "secret_env": "DELIVERY_TEST_WEBHOOK_SECRET",
         "timeout_seconds": timeout_seconds,
-        "allow_private_network": True,
+        "allow_networks": ["127.0.0.0/8", "::1/128"],
     }
 
 

@@ -49,7 +49,12 @@ INTAKE_TABLES = {
 
 
 def chat_receiver(name: str, provider: str, url_env: str) -> dict[str, Any]:
-    return {"name": name, "provider": provider, "url_env": url_env, "allow_private_network": True}
+    return {
+        "name": name,
+        "provider": provider,
+        "url_env": url_env,
+        "allow_networks": ["127.0.0.0/8", "::1/128"],
+    }
 
 
 def leaked(text: str, canaries: tuple[str, ...]) -> list[str]:
@@ -80,20 +85,20 @@ def test_no_canary_reaches_responses_stored_rows_logs_or_notification_bodies(
                 "name": "chat",
                 "provider": "slack",
                 "url_env": "CANARY_SLACK_URL",
-                "allow_private_network": True,
+                "allow_networks": ["127.0.0.0/8", "::1/128"],
             },
             {
                 "name": "teams",
                 "provider": "teams",
                 "url_env": "CANARY_TEAMS_URL",
-                "allow_private_network": True,
+                "allow_networks": ["127.0.0.0/8", "::1/128"],
             },
             {
                 "name": "pager",
                 "provider": "pagerduty",
                 "url": pagerduty.url.removesuffix("/hook"),
                 "routing_key_env": "CANARY_PD_KEY",
-                "allow_private_network": True,
+                "allow_networks": ["127.0.0.0/8", "::1/128"],
             },
             rules=[{"match": {"severity": "critical"}, "receivers": ["ops", "chat", "teams", "pager"]}],
             CANARY_OPS_URL=f"{ops.url}?token={QUERY_CANARY}",

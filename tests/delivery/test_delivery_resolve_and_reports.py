@@ -37,7 +37,7 @@ def test_closing_a_recovery_resolves_the_pagerduty_alert_it_triggered(
                 "provider": "pagerduty",
                 "url": base_url,
                 "routing_key_env": "DELIVERY_TEST_PD_KEY",
-                "allow_private_network": True,
+                "allow_networks": ["127.0.0.0/8", "::1/128"],
             },
             rules=[{"match": {"severity": "critical"}, "receivers": ["release-pagerduty", "ops"]}],
             DELIVERY_TEST_PD_KEY=PD_ROUTING_KEY,

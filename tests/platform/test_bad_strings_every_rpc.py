@@ -156,7 +156,7 @@ def probe(postgres_database: str, tmp_path_factory: pytest.TempPathFactory) -> I
         # Nothing listens here; the probe plan has no routes, so nothing is ever sent.
         "url": f"http://127.0.0.1:{free_port()}/hook",
         "secret_env": WEBHOOK_SECRET_ENV,
-        "allow_private_network": True,
+        "allow_networks": ["127.0.0.0/8", "::1/128"],
     }
     connectors.write_text(yaml.safe_dump({"receivers": [receiver], "routing": {"default": "probe1"}}))
     server = start_server_process(

@@ -202,7 +202,7 @@ def channel(
         # Nothing listens here and nothing is ever sent: every lookup fails first.
         "url": f"http://127.0.0.1:{free_port()}/hook",
         "secret_env": WEBHOOK_SECRET_ENV,
-        "allow_private_network": True,
+        "allow_networks": ["127.0.0.0/8", "::1/128"],
     }
     connectors.write_text(yaml.safe_dump({"receivers": [receiver], "routing": {"default": "probe1"}}))
     if request.param == "sqlite":
