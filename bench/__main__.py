@@ -41,7 +41,8 @@ def main(argv: list[str]) -> int:
             failed.append(name)
         print(f"=== bench {name} done in {time.perf_counter() - area_started:.1f} s ===", flush=True)
     if results.figures:
-        results.write(RESULTS_PATH)
+        # A run of some areas replaces their figures and keeps the others' from the last run.
+        results.write(RESULTS_PATH, keep_from=RESULTS_PATH if argv else None)
     print_table(results.figures)
     print(f"written to {RESULTS_PATH} in {time.perf_counter() - started:.0f} s")
     if failed:

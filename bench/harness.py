@@ -230,6 +230,7 @@ class Ghz:
         concurrency: int = 16,
         seconds: float = 5.0,
         total: int | None = None,
+        connections: int = 1,
     ) -> Load:
         size = ["-n", str(total)] if total is not None else ["-z", f"{seconds}s", "-n", "100000000"]
         command = [
@@ -243,6 +244,8 @@ class Ghz:
             json.dumps(data),
             "-c",
             str(concurrency),
+            "--connections",
+            str(connections),
             *size,
             "-O",
             "json",
@@ -270,7 +273,17 @@ class Ghz:
 
 def wrk(url: str, *, concurrency: int = 16, seconds: float = 5.0) -> Load:
     """wrk with one thread and `concurrency` keep-alive connections; fails on any non-2xx answer."""
-    command = [tool("wrk"), "-t", "1", "-c", str(concurrency), "-d", f"{seconds}s", "--latency", url]
+    command = [
+        tool("wrk"),
+        "-t",
+        "1",
+        "-c",
+        str(concurrency),
+        "-d",
+        f"{max(1, round(seconds))}s",
+        "--latency",
+        url,
+    ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     requests = re.search(r"(\d+) requests in ([\d.]+)(m?s)", output)
     if requests is None:

@@ -126,8 +126,15 @@ class Results:
     def not_measured(self, name: str, unit: str, *, target: str, better: Better, reason: str) -> Figure:
         return self.record(name, None, unit, target=f"{target} (not measured: {reason})", better=better)
 
-    def write(self, path: Path) -> None:
-        path.write_text(json.dumps([asdict(f) for f in self.figures], indent=2) + "\n")
+    def write(self, path: Path, *, keep_from: Path | None = None) -> None:
+        """Write the figures as JSON; with `keep_from`, figures of that file not measured again stay."""
+        entries = [asdict(f) for f in self.figures]
+        if keep_from is not None and keep_from.exists():
+            measured = {f.name for f in self.figures}
+            previous = json.loads(keep_from.read_text())
+            if not validate(previous):
+                entries = [e for e in previous if e["name"] not in measured] + entries
+        path.write_text(json.dumps(entries, indent=2) + "\n")
 
 
 def _number(value: float | None) -> str:
