@@ -22,7 +22,7 @@ import hmac
 import logging
 import re
 import tomllib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -211,7 +211,7 @@ def _denial(code: int, message: str, reason: Reason, metadata: Mapping[str, str]
     return status_pb2.Status(code=code, message=message, details=[info])
 
 
-def _bearer(metadata: Sequence[tuple[str, str | bytes]] | None) -> str | None:
+def _bearer(metadata: Iterable[tuple[str, str | bytes]] | None) -> str | None:
     """The raw Authorization value, or None when absent."""
     for key, value in metadata or ():
         if key.lower() == AUTHORIZATION_HEADER:
@@ -220,7 +220,7 @@ def _bearer(metadata: Sequence[tuple[str, str | bytes]] | None) -> str | None:
 
 
 def authorize(
-    config: AuthConfig, method: str, metadata: Sequence[tuple[str, str | bytes]] | None
+    config: AuthConfig, method: str, metadata: Iterable[tuple[str, str | bytes]] | None
 ) -> TokenGrant | status_pb2.Status:
     """The caller's grant when it may call `method`; otherwise the status to answer with."""
     header = _bearer(metadata)
@@ -267,10 +267,16 @@ Behavior = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
 
 
 class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]  # generic only in the stubs
-    """Authenticates and authorizes every RPC except health and reflection."""
+    """Authenticates and authorizes every RPC except health and reflection.
+
+    The guarded handler is built once per method; each call's token is read from its own metadata.
+    """
 
     def __init__(self, config: AuthConfig) -> None:
         self._config = config
+        self._handlers: dict[
+            str, tuple[grpc.RpcMethodHandler[Any, Any], grpc.RpcMethodHandler[Any, Any]]
+        ] = {}
 
     # grpc itself answers UNIMPLEMENTED for a None handler; the stub does not allow for it.
     async def intercept_service(  # type: ignore[override]
@@ -282,20 +288,25 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]  # 
         handler = await continuation(handler_call_details)
         if handler is None or is_open_method(method):
             return handler
-        decision = authorize(self._config, method, handler_call_details.invocation_metadata)
-        if handler.unary_unary is not None:
-            return grpc.unary_unary_rpc_method_handler(
-                self._guard(cast(Behavior, handler.unary_unary), method, decision),
+        if handler.unary_unary is None:
+            # Every RPC of ours is unary: a streaming one that is not open is refused (UNIMPLEMENTED).
+            log.warning("refusing non-unary method %s", method)
+            return None
+        cached = self._handlers.get(method)
+        if cached is None or cached[0] is not handler:
+            guarded = grpc.unary_unary_rpc_method_handler(
+                self._guard(cast(Behavior, handler.unary_unary), method),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
-        # Every RPC of ours is unary; a streaming one that is not open is refused (UNIMPLEMENTED), not served.
-        log.warning("refusing non-unary method %s", method)
-        return None
+            cached = self._handlers[method] = (handler, guarded)
+        return cached[1]
 
-    @staticmethod
-    def _guard(behavior: Behavior, method: str, decision: TokenGrant | status_pb2.Status) -> Behavior:
+    def _guard(self, behavior: Behavior, method: str) -> Behavior:
+        config = self._config
+
         async def guarded(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            decision = authorize(config, method, context.invocation_metadata())
             if isinstance(decision, status_pb2.Status):
                 info = error_details_pb2.ErrorInfo()
                 decision.details[0].Unpack(info)
