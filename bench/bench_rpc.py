@@ -10,6 +10,8 @@ grpc.health.v1.Health/Check on the same server (the mean of a Health run just be
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import grpc
 from google.protobuf import timestamp_pb2
 
@@ -51,14 +53,26 @@ def store_one_execution(server: Server) -> None:
         )
 
 
-def against_health(ghz: Ghz, call: str, data: object, seconds: float) -> tuple[Load, float]:
-    """`call`'s load and the Health/Check throughput around it (mean of one run before, one after)."""
-    before = ghz.run(HEALTH_CHECK, {}, seconds=seconds)
-    measured = ghz.run(call, data, seconds=seconds)
-    after = ghz.run(HEALTH_CHECK, {}, seconds=seconds)
-    health = (before.throughput + after.throughput) / 2
+ROUNDS = 3
+
+
+def against_health(
+    server: Server, ghz: Ghz, call: str, data: Callable[[int], object], seconds: float
+) -> tuple[Load, Load]:
+    """`call` and Health/Check, alternated for ROUNDS rounds: the best run of each (the machine's other
+    load only ever slows a run down). Also prints the server's CPU time per call of both."""
+    best: dict[str, tuple[Load, float]] = {}
+    for round_number in range(ROUNDS):
+        for name, request in ((HEALTH_CHECK, {}), (call, data(round_number))):
+            cpu_before = server.cpu_seconds()
+            load = ghz.run(name, request, seconds=seconds / ROUNDS * 2)
+            cpu = (server.cpu_seconds() - cpu_before) / max(load.requests, 1) * 1e6
+            if name not in best or load.throughput > best[name][0].throughput:
+                best[name] = (load, cpu)
+    (health, health_cpu), (measured, measured_cpu) = best[HEALTH_CHECK], best[call]
     print(
-        f"  {call.rsplit('.', 1)[-1]}: {measured.throughput:,.0f} calls/s, Health/Check {health:,.0f}",
+        f"  {call.rsplit('.', 1)[-1]}: {measured.throughput:,.0f} calls/s ({measured_cpu:,.0f} us server CPU"
+        f" per call); Health/Check {health.throughput:,.0f} calls/s ({health_cpu:,.0f} us)",
         flush=True,
     )
     return measured, health
@@ -82,7 +96,7 @@ def main(results: Results, scale: Scale) -> None:
             store_one_execution(server)
             ghz = Ghz(server.grpc_address, scratch)
             ghz.run(GET, {"execution_id": EXECUTION_ID}, seconds=1)  # warm-up: pools, caches
-            read, health = against_health(ghz, GET, {"execution_id": EXECUTION_ID}, seconds)
+            read, health = against_health(server, ghz, GET, lambda _: {"execution_id": EXECUTION_ID}, seconds)
             results.record(
                 "GetRetryExecution, 16 in flight (ghz, SQLite)",
                 read.throughput,
@@ -90,9 +104,9 @@ def main(results: Results, scale: Scale) -> None:
                 target=">= 0.6 x",
                 better="higher",
                 baseline="Health/Check, same server",
-                baseline_value=health,
+                baseline_value=health.throughput,
             )
-            record, health = against_health(ghz, RECORD, record_data(1), seconds)
+            record, health = against_health(server, ghz, RECORD, record_data, seconds)
             results.record(
                 "RecordRetryExecution (single), 16 in flight (ghz, SQLite)",
                 record.throughput,
@@ -100,7 +114,7 @@ def main(results: Results, scale: Scale) -> None:
                 target=">= 0.35 x",
                 better="higher",
                 baseline="Health/Check, same server",
-                baseline_value=health,
+                baseline_value=health.throughput,
             )
             assert server.http_address is not None
             direct = ghz.run(GET, {"execution_id": EXECUTION_ID}, seconds=seconds)
