@@ -210,3 +210,22 @@ def best_of(runs: int, call: Callable[[], object]) -> float:
         call()
         best = min(best, time.perf_counter() - started)
     return best
+
+
+def markdown(entries: Sequence[dict[str, Any]]) -> str:
+    """results.json as the Markdown table of the README's "Performance" section."""
+    lines = ["| figure | value | baseline | ratio | target | |", "|---|---|---|---|---|---|"]
+    for entry in entries:
+        figure = Figure(**entry)
+        value = "not measured" if figure.value is None else f"{_number(figure.value)} {figure.unit}"
+        baseline = "" if figure.baseline is None else f"{figure.baseline}: {_number(figure.baseline_value)}"
+        ratio = "" if figure.ratio is None or figure.unit == "x" else f"{figure.ratio:.2f}"
+        target = figure.target.split(" (not measured")[0]
+        verdict = {True: "met", False: "**missed**", None: ""}[figure.meets()]
+        lines.append(f"| {figure.name} | {value} | {baseline} | {ratio} | {target} | {verdict} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    # `python -m bench.results`: the last run's results.json as Markdown (for the README).
+    print(markdown(json.loads((Path(__file__).resolve().parent / "results.json").read_text())))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bench.results import FIELDS, Results, validate
+from bench.results import FIELDS, Results, markdown, validate
 from bench.seed import seed_history
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +54,19 @@ def test_written_results_validate_and_keep_the_field_order(tmp_path: Path) -> No
     assert entries[0]["ratio"] == 0.8
     assert entries[2]["value"] is None and "not measured: no database" in entries[2]["target"]
     assert [figure.meets() for figure in results.figures] == [True, True, None]
+
+
+def test_the_readme_table_has_one_row_per_figure_and_names_misses(tmp_path: Path) -> None:
+    results = Results(machine="m")
+    results.record("fast", 50.0, "ms", target="<= 100 ms", better="lower")
+    results.record("slow", 500.0, "ms", target="<= 100 ms", better="lower")
+    results.not_measured("elsewhere", "ms", target="<= 150 ms", better="lower", reason="no database")
+    path = tmp_path / "results.json"
+    results.write(path)
+    rows = markdown(json.loads(path.read_text())).splitlines()[2:]
+    assert [row.split(" | ")[0] for row in rows] == ["| fast", "| slow", "| elsewhere"]
+    assert rows[0].endswith("| met |") and rows[1].endswith("| **missed** |")
+    assert "not measured" in rows[2]
 
 
 def test_a_partial_run_replaces_its_figures_and_keeps_the_others(tmp_path: Path) -> None:

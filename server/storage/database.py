@@ -1,6 +1,7 @@
-"""Engine and unit of work: every RPC runs one function inside one transaction, off the event loop.
+"""Engine and unit of work: every RPC runs one function inside one transaction, off the event loop
+(except `Database.read`: a read-only Core statement, on the loop itself for SQLite).
 
-Database faults are answered in one place (`Database.run`):
+Database faults are answered in one place (`Database.run`, and `Database.read` alike):
 - losing the database (connection refused or reset, server shutting down or not yet accepting
   connections, pool timeout, SQLite locked after the busy timeout, disk full, read-only file) raises
   `Unavailable` (gRPC UNAVAILABLE with RetryInfo), naming the cause class, never the URL;
