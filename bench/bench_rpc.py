@@ -1,11 +1,11 @@
 """Per-RPC cost against gRPC's own: ghz at 16 in flight against one real server, each RPC compared with
-grpc.health.v1.Health/Check on the same server (the mean of a Health run just before and just after).
+grpc.health.v1.Health/Check on the same server (the two alternate for three rounds; best run of each).
 
 - GetRetryExecution (a primary-key read) and a single RecordRetryExecution, on SQLite;
 - the gateway (wrk, HTTP/1.1 keep-alive, 16 connections) against direct gRPC for the same read;
 - `--workers 2` against one process on PostgreSQL: server CPU seconds per 1,000 GetRetryExecution calls,
-  summed over every server process (/proc/<pid>/stat), and throughput. ghz opens 4 connections in both
-  runs, since SO_REUSEPORT spreads connections, not calls, over the processes.
+  summed over every server process (/proc/<pid>/stat), and throughput, each the best of two runs. ghz
+  opens 4 connections in all runs, since SO_REUSEPORT spreads connections, not calls, over the processes.
 """
 
 from __future__ import annotations
@@ -142,7 +142,8 @@ def workers(results: Results, scale: Scale, scratch: object) -> None:
         return
     measured: dict[int, tuple[float, float]] = {}
     with postgres_database(scale.postgres_url) as url, scratch_directory() as directory:
-        for count in (1, 2):
+        # Alternated twice; the best of each (least CPU per call, most calls/s): other load only hurts.
+        for count in (1, 2, 1, 2):
             with running_server(url, workers=count) as server:
                 store_one_execution(server)
                 ghz = Ghz(server.grpc_address, directory)
@@ -152,7 +153,8 @@ def workers(results: Results, scale: Scale, scratch: object) -> None:
                     GET, {"execution_id": EXECUTION_ID}, seconds=scale.load_seconds * 2, connections=4
                 )
                 cpu = (server.cpu_seconds() - cpu_before) / load.requests * 1000
-                measured[count] = (cpu, load.throughput)
+                best_cpu, best_rate = measured.get(count, (float("inf"), 0.0))
+                measured[count] = (min(best_cpu, cpu), max(best_rate, load.throughput))
                 print(
                     f"  --workers {count}: {load.throughput:,.0f} calls/s, {cpu:.2f} CPU s per 1,000 calls",
                     flush=True,
