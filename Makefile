@@ -18,9 +18,10 @@ PROTOC_GEN_GO_GRPC_VERSION := v1.5.1
 GRPC_GATEWAY_VERSION := v2.33.0
 GRPCURL_VERSION := v1.9.3
 TOXIPROXY_VERSION := v2.12.0
+GHZ_VERSION := v0.121.0
 
 GO_TOOLS := $(TOOLS)/protoc-gen-go $(TOOLS)/protoc-gen-go-grpc $(TOOLS)/protoc-gen-grpc-gateway \
-	$(TOOLS)/protoc-gen-openapiv2 $(TOOLS)/grpcurl $(TOOLS)/toxiproxy-server
+	$(TOOLS)/protoc-gen-openapiv2 $(TOOLS)/grpcurl $(TOOLS)/toxiproxy-server $(TOOLS)/ghz
 
 PROTOS := $(wildcard proto/cavra/recovery/v1/*.proto)
 GOOGLEAPIS_PROTOS := google/api/annotations.proto google/api/http.proto google/api/field_behavior.proto \
@@ -59,13 +60,16 @@ $(TOOLS)/protoc-gen-openapiv2:
 	GOBIN=$(TOOLS) go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@$(GRPC_GATEWAY_VERSION)
 $(TOOLS)/grpcurl:
 	GOBIN=$(TOOLS) go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
+# The gRPC load generator of `make bench`.
+$(TOOLS)/ghz:
+	GOBIN=$(TOOLS) go install github.com/bojand/ghz/cmd/ghz@$(GHZ_VERSION)
 # Shopify's fault-injection proxy for tests/faults; its command is named `server`, hence the rename.
 $(TOOLS)/toxiproxy-server:
 	gobin=$$(mktemp -d) && GOBIN=$$gobin go install github.com/Shopify/toxiproxy/v2/cmd/server@$(TOXIPROXY_VERSION) \
 		&& mv $$gobin/server $@ && rmdir $$gobin
 
 .PHONY: tools
-tools: $(GO_TOOLS) ## install the pinned Go code generators, grpcurl and toxiproxy into .tools/bin
+tools: $(GO_TOOLS) ## install the pinned Go code generators, grpcurl, toxiproxy and ghz into .tools/bin
 
 # REST client generation for tests/gateway/test_openapi_client.py: swagger2openapi (npm) converts the
 # OpenAPI 2 document to OpenAPI 3, openapi-python-client generates a Python client from it. Both are
@@ -142,6 +146,8 @@ run: $(BIN)/.installed ## migrate a local SQLite database and start gRPC server,
 	mkdir -p var
 	$(BIN)/cavra-recovery serve --migrate
 
+# wrk (HTTP load for the gateway figure) is a Debian package: apt-get install wrk.
 .PHONY: bench
-bench: $(BIN)/.installed tools ## benchmarks in bench/, reported as ratios against in-run baselines
+bench: $(BIN)/.installed tools ## the issue-10 figures into bench/results.json and a table (BENCH_QUICK=1: < 3 min)
+	@command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 2; }
 	$(BIN)/python -m bench

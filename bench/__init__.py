@@ -1,2 +1,2 @@
-"""Benchmarks (not tests): each `bench/bench_<area>.py` has `main() -> None` and prints ratios against a
-baseline measured in the same run."""
+"""Benchmarks (not tests): each `bench/bench_<area>.py` has `main(results, scale)` and records its figures
+through `bench.results.Results`, each against a baseline measured in the same run (`python -m bench`)."""

@@ -1,32 +1,29 @@
-"""Delivery throughput: 1,000 escalation routes to 10 local PagerDuty receivers through the real
-delivery path (deliver RPC → outbox → worker → connector → transport), against a bare httpx client
-sending the same 10,000 requests with the same concurrency (one stream per receiver), in the same run.
+"""Delivery fan-out: N escalation routes (1,000; 200 quick) to 10 local PagerDuty receivers through the
+real delivery path (deliver RPC → outbox → worker → connector → transport), against a bare httpx
+client sending the same 10 x N requests with the same concurrency (one stream per receiver), same run.
 
-PagerDuty sends one event per route, so each receiver gets 1,000 requests. Prints both times and the
-ratio (delivery path / bare client).
+PagerDuty sends one event per route, so each receiver gets N requests. The figure is the delivery
+path's requests/s against bare httpx's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-import re
 import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import grpc
 import httpx
 import yaml
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from bench.harness import running_server, scratch_directory
+from bench.results import Results
+from bench.scale import Scale
 from cavra.recovery.v1 import (
     common_pb2,
     escalation_pb2,
@@ -35,17 +32,15 @@ from cavra.recovery.v1 import (
     evidence_pb2_grpc,
 )
 
-RECEIVERS = int(os.environ.get("BENCH_DELIVERY_RECEIVERS", "10"))
-ROUTES = int(os.environ.get("BENCH_DELIVERY_ROUTES", "1000"))
+RECEIVERS = 10
 PLAYBOOKS = 10
 ROUTING_KEY = "bench-routing-key-0000000000000001"
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class CountingReceiver:
     """A keep-alive HTTP receiver on 127.0.0.1 answering 202 like PagerDuty."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_bodies: int) -> None:
         self.count = 0
         self.bodies: list[bytes] = []
         self._lock = threading.Lock()
@@ -63,7 +58,7 @@ class CountingReceiver:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 with receiver._lock:
                     receiver.count += 1
-                    if len(receiver.bodies) < ROUTES:
+                    if len(receiver.bodies) < keep_bodies:
                         receiver.bodies.append(body)
                 reply = b'{"status":"success","message":"Event processed"}'
                 self.send_response(202)
@@ -88,48 +83,16 @@ class CountingReceiver:
         self.server.server_close()
 
 
-def start_server(directory: Path, connectors: Path) -> tuple[subprocess.Popen[str], str]:
-    command = [
-        str(Path(sys.executable).parent / "cavra-recovery"),
-        "serve",
-        "--grpc-listen",
-        "127.0.0.1:0",
-        "--http-listen",
-        "off",
-        "--database-url",
-        f"sqlite:///{directory / 'bench.db'}",
-        "--migrate",
-        "--connectors",
-        str(connectors),
-    ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CAVRA_")}
-    env.update({"BENCH_PD_KEY": ROUTING_KEY, "CAVRA_DELIVERY_CONCURRENCY": str(RECEIVERS)})
-    process = subprocess.Popen(
-        command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env, cwd=REPO_ROOT
-    )
-    assert process.stderr is not None
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stderr.readline()
-        match = re.search(r"grpc listening on (\S+)", line)
-        if match:
-            # Keep draining stderr so the server never blocks on a full pipe.
-            threading.Thread(target=process.stderr.read, daemon=True).start()
-            return process, match.group(1)
-    process.kill()
-    raise RuntimeError("server did not start")
-
-
 def timestamp(moment: datetime) -> Timestamp:
     stamp = Timestamp()
     stamp.FromDatetime(moment)
     return stamp
 
 
-def seed(channel: grpc.Channel) -> None:
+def seed(channel: grpc.Channel, routes: int) -> None:
     evidence = evidence_pb2_grpc.EvidenceServiceStub(channel)
     generated_at = datetime.now(UTC) - timedelta(hours=12)
-    per_playbook = ROUTES // PLAYBOOKS
+    per_playbook = routes // PLAYBOOKS
     for playbook in range(PLAYBOOKS):
         evidence.RecordConnectorRecoveryPlaybook(
             evidence_pb2.RecordConnectorRecoveryPlaybookRequest(
@@ -148,16 +111,16 @@ def seed(channel: grpc.Channel) -> None:
         )
 
 
-def deliver_through_service(channel: grpc.Channel, receivers: list[CountingReceiver]) -> float:
+def deliver_through_service(channel: grpc.Channel, receivers: list[CountingReceiver], routes: int) -> float:
     escalation = escalation_pb2_grpc.EscalationServiceStub(channel)
     plan = escalation.CreateRecoveryEscalationPlan(
         escalation_pb2.CreateRecoveryEscalationPlanRequest(), timeout=120
     ).plan
-    assert len(plan.escalation_routes) == ROUTES, len(plan.escalation_routes)
+    assert len(plan.escalation_routes) == routes, len(plan.escalation_routes)
     started = time.perf_counter()
     response = escalation.DeliverRecoveryEscalation(
         escalation_pb2.DeliverRecoveryEscalationRequest(
-            plan_id=plan.plan_id, receivers=[f"pd-{i}" for i in range(RECEIVERS)], max_routes=ROUTES
+            plan_id=plan.plan_id, receivers=[f"pd-{i}" for i in range(RECEIVERS)], max_routes=routes
         ),
         timeout=600,
     )
@@ -175,7 +138,7 @@ def deliver_through_service(channel: grpc.Channel, receivers: list[CountingRecei
             time.sleep(0.05)
     elapsed = time.perf_counter() - started
     sent = sum(receiver.count for receiver in receivers)
-    assert sent == RECEIVERS * ROUTES, sent
+    assert sent == RECEIVERS * routes, sent
     return elapsed
 
 
@@ -193,11 +156,12 @@ async def deliver_with_bare_httpx(receivers: list[CountingReceiver]) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
-    receivers = [CountingReceiver() for _ in range(RECEIVERS)]
+def main(results: Results, scale: Scale) -> None:
+    routes = scale.delivery_routes
+    receivers = [CountingReceiver(routes) for _ in range(RECEIVERS)]
     try:
-        with tempfile.TemporaryDirectory() as directory:
-            connectors = Path(directory) / "connectors.yaml"
+        with scratch_directory() as directory:
+            connectors = directory / "connectors.yaml"
             connectors.write_text(
                 yaml.safe_dump(
                     {
@@ -215,26 +179,28 @@ def main() -> None:
                     }
                 )
             )
-            process, address = start_server(Path(directory), connectors)
-            try:
-                with grpc.insecure_channel(address) as channel:
-                    seed(channel)
-                    service_seconds = deliver_through_service(channel, receivers)
-            finally:
-                process.terminate()
-                process.wait(30)
+            environ = {"BENCH_PD_KEY": ROUTING_KEY, "CAVRA_DELIVERY_CONCURRENCY": str(RECEIVERS)}
+            url = f"sqlite:///{directory / 'delivery.db'}"
+            with (
+                running_server(url, extra=["--connectors", str(connectors)], environ=environ) as server,
+                grpc.insecure_channel(server.grpc_address) as channel,
+            ):
+                seed(channel, routes)
+                service_seconds = deliver_through_service(channel, receivers, routes)
         before = sum(receiver.count for receiver in receivers)
         bare_seconds = asyncio.run(deliver_with_bare_httpx(receivers))
-        assert sum(receiver.count for receiver in receivers) - before == RECEIVERS * ROUTES
+        assert sum(receiver.count for receiver in receivers) - before == RECEIVERS * routes
     finally:
         for receiver in receivers:
             receiver.close()
-    requests = RECEIVERS * ROUTES
-    print(f"routes: {ROUTES}, receivers: {RECEIVERS}, requests: {requests}, concurrency: {RECEIVERS}")
-    print(f"delivery path: {service_seconds:.2f} s ({requests / service_seconds:.0f} req/s)")
-    print(f"bare httpx:    {bare_seconds:.2f} s ({requests / bare_seconds:.0f} req/s)")
-    print(f"ratio (delivery path / bare httpx): {service_seconds / bare_seconds:.2f}")
-
-
-if __name__ == "__main__":
-    main()
+    requests = RECEIVERS * routes
+    print(f"  delivery path {service_seconds:.2f} s, bare httpx {bare_seconds:.2f} s", flush=True)
+    results.record(
+        f"delivery fan-out, {routes:,} routes to {RECEIVERS} receivers",
+        requests / service_seconds,
+        "requests/s",
+        target=">= 0.9 x",
+        better="higher",
+        baseline="bare httpx, same requests and concurrency",
+        baseline_value=requests / bare_seconds,
+    )

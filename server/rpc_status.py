@@ -129,7 +129,13 @@ def _guard(behavior: Behavior, method: str) -> Behavior:
 
 
 class DomainErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]  # generic only in the stubs
-    """Turns DomainError raised anywhere below a handler into the matching rich gRPC status."""
+    """Turns DomainError raised anywhere below a handler into the matching rich gRPC status (the guarded
+    handler is built once per method)."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[
+            str, tuple[grpc.RpcMethodHandler[Any, Any], grpc.RpcMethodHandler[Any, Any]]
+        ] = {}
 
     async def intercept_service(  # type: ignore[override]
         self,
@@ -139,8 +145,13 @@ class DomainErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-a
         handler = await continuation(handler_call_details)
         if handler is None or handler.unary_unary is None:
             return handler
-        return grpc.unary_unary_rpc_method_handler(
-            _guard(handler.unary_unary, handler_call_details.method),  # type: ignore[arg-type]
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        method: str = handler_call_details.method
+        cached = self._handlers.get(method)
+        if cached is None or cached[0] is not handler:
+            guarded = grpc.unary_unary_rpc_method_handler(
+                _guard(handler.unary_unary, method),  # type: ignore[arg-type]
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+            cached = self._handlers[method] = (handler, guarded)
+        return cached[1]

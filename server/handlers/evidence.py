@@ -56,8 +56,8 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
         self, request: evidence_pb2.GetRetryExecutionRequest, context: Context
     ) -> evidence_pb2.GetRetryExecutionResponse:
         execution_id = reads.execution_id_from_request(request)
-        execution = await self._deps.database.run(
-            lambda session: storage.get_retry_execution(session, execution_id=execution_id)
+        execution = await self._deps.database.read(
+            lambda connection: storage.get_retry_execution(connection, execution_id=execution_id)
         )
         return evidence_pb2.GetRetryExecutionResponse(
             retry_execution=reads.retry_execution_to_proto(execution)

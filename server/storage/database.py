@@ -1,6 +1,7 @@
-"""Engine and unit of work: every RPC runs one function inside one transaction, off the event loop.
+"""Engine and unit of work: every RPC runs one function inside one transaction, off the event loop
+(except `Database.read`: a read-only Core statement, on the loop itself for SQLite).
 
-Database faults are answered in one place (`Database.run`):
+Database faults are answered in one place (`Database.run`, and `Database.read` alike):
 - losing the database (connection refused or reset, server shutting down or not yet accepting
   connections, pool timeout, SQLite locked after the busy timeout, disk full, read-only file) raises
   `Unavailable` (gRPC UNAVAILABLE with RetryInfo), naming the cause class, never the URL;
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -155,6 +156,8 @@ class Database:
         self.url = normalize_database_url(url)
         self.engine = create_database_engine(self.url, isolation=isolation)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # A SQLite read in WAL mode never waits for a writer and takes microseconds: a thread hop costs more.
+        self._reads_inline = self.engine.dialect.name == "sqlite"
         # Told the cause of every call that failed because the database was unavailable.
         self.on_unavailable: Callable[[str], None] | None = None
 
@@ -195,6 +198,26 @@ class Database:
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run `work(session)` in one transaction on a worker thread; commit on return, roll back on raise."""
         return await asyncio.to_thread(self.run_sync, work)
+
+    async def read(self, work: Callable[[Connection], T]) -> T:
+        """Run the read-only `work(connection)` on a pooled connection, without an ORM session.
+
+        On SQLite it runs on the event loop itself (no thread hop); on PostgreSQL, where a read is a
+        network round trip, on a worker thread. Database faults are answered as in `run`.
+        """
+        if self._reads_inline:
+            return self._read_sync(work)
+        return await asyncio.to_thread(self._read_sync, work)
+
+    def _read_sync(self, work: Callable[[Connection], T]) -> T:
+        try:
+            with self.engine.connect() as connection:
+                return work(connection)
+        except (sa_exc.DBAPIError, sa_exc.TimeoutError) as error:
+            unavailable = self._unavailable(error)
+            if unavailable is None:
+                raise
+            raise unavailable from error
 
     def ping_sync(self) -> None:
         """One round trip to the database; raises what a call would (Unavailable when it is down)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from server.domain.errors import NotFound
@@ -46,7 +46,7 @@ def chunks(items: Sequence[T], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[T]
         yield items[start : start + size]
 
 
-def _execution_from_row(row: RetryExecutionRecord) -> RetryExecution:
+def _execution_from_row(row: Any) -> RetryExecution:
     return RetryExecution(
         execution_id=row.execution_id,
         provider=row.provider,
@@ -107,10 +107,15 @@ def _playbooks_from_rows(session: Session, rows: Sequence[PlaybookRecord]) -> li
     ]
 
 
-def get_retry_execution(session: Session, *, execution_id: str) -> RetryExecution:
-    row = session.scalars(
-        select(RetryExecutionRecord).where(RetryExecutionRecord.execution_id == execution_id)
-    ).first()
+# A Core statement built once (its compiled form is cached by the engine): no ORM identity map per call.
+_RETRY_EXECUTION_BY_ID = select(*RetryExecutionRecord.__table__.columns).where(
+    RetryExecutionRecord.execution_id == bindparam("execution_id")
+)
+
+
+def get_retry_execution(session: Session | Connection, *, execution_id: str) -> RetryExecution:
+    """One retry execution by its primary key, on a session or a bare pooled connection."""
+    row = session.execute(_RETRY_EXECUTION_BY_ID, {"execution_id": execution_id}).first()
     if row is None:
         raise NotFound(Resource.RETRY_EXECUTION, execution_id)
     return _execution_from_row(row)
