@@ -2,17 +2,18 @@
 
 Nothing here reads the execution or closure history: intake keeps the summary tables
 (`server.storage.summaries`) up to date in its own transaction, and a report reads per-provider
-execution counts, per-provider row counts, closure minute counts and per-day closure counts, which
-grow with providers, days and distinct minutes, not with history. Breach depends on `now` and the SLO,
-so it stays a query: open rows generated at or before the cutoff, counted on an index. Only the rows a
-response lists (at most `row_limit`) and the rows a plan escalates are read one by one, in route order
-on an index.
+execution counts, per-provider row counts and per-day closure counts, which grow with providers and
+days, not with history. What depends on `now` or the SLO stays a query on an index of the recovery
+row summaries: breach (open rows generated at or before the cutoff), SLO attainment (closed rows
+within the SLO) and p90 (the closed row at the nearest rank, by OFFSET). Only the rows a response
+lists (at most `row_limit`) and the rows a plan escalates are read one by one, in route order on an
+index.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -46,7 +47,6 @@ from server.storage.models import RetryRecoveryReportRecord
 from server.storage.sql_functions import code_point_order
 from server.storage.summaries.tables import (
     ClosureDaySummaryRecord,
-    ClosureMinuteCountRecord,
     ExecutionSummaryRecord,
     ProviderRowSummaryRecord,
     RecoveryRowSummaryRecord,
@@ -94,7 +94,18 @@ def _rows_in_route_order(
     """Rows of one status by failure count descending, then oldest first, then ids (code point order)."""
     row = RecoveryRowSummaryRecord
     statement = (
-        select(row)
+        select(
+            row.playbook_id,
+            row.provider,
+            row.category,
+            row.failure_count,
+            row.generated_us,
+            row.is_closed,
+            row.closure_id,
+            row.closure_state,
+            row.closed_us,
+            row.closure_minutes,
+        )
         .where(*_status_condition(status, cutoff_us))
         .order_by(
             row.failure_count.desc(),
@@ -107,7 +118,7 @@ def _rows_in_route_order(
         if limit <= 0:
             return
         statement = statement.limit(limit)
-    for record in session.execute(statement.execution_options(yield_per=STREAM_BATCH_ROWS)).scalars():
+    for record in session.execute(statement.execution_options(yield_per=STREAM_BATCH_ROWS)):
         yield _recovery_row(record, now, cutoff_us)
 
 
@@ -138,23 +149,27 @@ class _RowAggregate:
     statistics: CloseStatistics
 
 
-def _p90(minute_counts: Mapping[int, int], closed: int) -> int | None:
-    """Nearest-rank p90 (rank ceil(0.9 n)) of closure minutes given as counts per minute value."""
+def _p90_rank(closed: int) -> int:
+    """1-based nearest rank of the 90th percentile among `closed` values: ceil(0.9 * closed)."""
+    return (closed * P90_RANK_NUMERATOR + (P90_RANK_DENOMINATOR - 1)) // P90_RANK_DENOMINATOR
+
+
+def _p90(session: Session, closed: int, provider: str | None = None) -> int | None:
+    """The closure minutes at the p90 rank, read by OFFSET on the (closed, provider, minutes) index."""
     if closed <= 0:
         return None
-    rank = (closed * P90_RANK_NUMERATOR + (P90_RANK_DENOMINATOR - 1)) // P90_RANK_DENOMINATOR
-    seen = 0
-    for minutes in sorted(minute_counts):
-        seen += minute_counts[minutes]
-        if seen >= rank:
-            return minutes
-    raise AssertionError("closure minute counts disagree with the closed row count")
+    row = RecoveryRowSummaryRecord
+    statement = select(row.closure_minutes).where(row.is_closed == true())
+    if provider is not None:
+        statement = statement.where(row.provider == provider)
+    minutes = session.scalar(statement.order_by(row.closure_minutes).limit(1).offset(_p90_rank(closed) - 1))
+    return None if minutes is None else int(minutes)
 
 
 def _row_aggregates(
     session: Session, slo: int, cutoff_us: int
 ) -> tuple[dict[str, _RowAggregate], int | None]:
-    """Per-provider row counts and close statistics, and the overall p90."""
+    """Per-provider row counts and close statistics, and the overall p90, all aggregated in SQL."""
     row = RecoveryRowSummaryRecord
     breached = dict(
         session.execute(
@@ -163,33 +178,36 @@ def _row_aggregates(
             .group_by(row.provider)
         ).all()
     )
-    minute_counts: dict[str, Counter[int]] = defaultdict(Counter)
-    overall_minutes: Counter[int] = Counter()
-    counts = ClosureMinuteCountRecord
-    for provider, minutes, count in session.execute(
-        select(counts.provider, counts.closure_minutes, counts.rows).where(counts.rows > 0)
-    ):
-        minute_counts[provider][int(minutes)] += int(count)
-        overall_minutes[int(minutes)] += int(count)
+    within_slo = dict(
+        session.execute(
+            select(row.provider, func.count())
+            .where(row.is_closed == true(), row.closure_minutes <= slo)
+            .group_by(row.provider)
+        ).all()
+    )
     aggregates = {}
     total_closed = 0
-    for summary in session.scalars(select(ProviderRowSummaryRecord).where(ProviderRowSummaryRecord.rows > 0)):
-        closed = int(summary.closed)
+    summary = ProviderRowSummaryRecord
+    for provider, category, rows, closed, minutes_sum in session.execute(
+        select(
+            summary.provider, summary.category, summary.rows, summary.closed, summary.closure_minutes_sum
+        ).where(summary.rows > 0)
+    ):
+        closed = int(closed)
         total_closed += closed
-        provider_minutes = minute_counts[summary.provider]
-        aggregates[summary.provider] = _RowAggregate(
-            category=summary.category,
-            rows=int(summary.rows),
+        aggregates[provider] = _RowAggregate(
+            category=category,
+            rows=int(rows),
             closed=closed,
-            breached=int(breached.get(summary.provider, 0)),
+            breached=int(breached.get(provider, 0)),
             statistics=CloseStatistics(
                 closed=closed,
-                minutes_sum=int(summary.closure_minutes_sum),
-                p90_minutes=_p90(provider_minutes, closed),
-                within_slo=sum(n for minutes, n in provider_minutes.items() if minutes <= slo),
+                minutes_sum=int(minutes_sum),
+                p90_minutes=_p90(session, closed, provider),
+                within_slo=int(within_slo.get(provider) or 0),
             ),
         )
-    return aggregates, _p90(overall_minutes, total_closed)
+    return aggregates, _p90(session, total_closed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,13 +217,15 @@ class _ExecutionAggregate:
 
 
 def _execution_aggregates(session: Session) -> dict[str, _ExecutionAggregate]:
+    summary = ExecutionSummaryRecord
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     latest: dict[str, int] = {}
-    for summary in session.scalars(select(ExecutionSummaryRecord)):
-        counts[summary.provider][summary.execution_status] += int(summary.executions)
-        latest[summary.provider] = max(
-            latest.get(summary.provider, summary.latest_executed_us), summary.latest_executed_us
-        )
+    statement = select(
+        summary.provider, summary.execution_status, summary.executions, summary.latest_executed_us
+    )
+    for provider, status, count, newest in session.execute(statement):
+        counts[provider][status] += int(count)
+        latest[provider] = max(latest.get(provider, newest), newest)
     return {
         provider: _ExecutionAggregate(counts[provider], from_epoch_us(latest[provider]))
         for provider in counts
@@ -222,17 +242,25 @@ class _ClosureAggregate:
 
 
 def _closure_aggregates(session: Session) -> _ClosureAggregate:
+    """Closure counts grouped in SQL (one row per provider, per day and state, per day and provider)."""
+    day = ClosureDaySummaryRecord
     aggregate = _ClosureAggregate(Counter(), {}, Counter(), defaultdict(Counter), defaultdict(Counter))
-    latest: dict[str, int] = {}
-    for summary in session.scalars(select(ClosureDaySummaryRecord)):
-        count = int(summary.closures)
-        provider = summary.provider
-        aggregate.per_provider[provider] += count
-        aggregate.per_state[summary.closure_state] += count
-        aggregate.day_states[summary.closed_day][summary.closure_state] += count
-        aggregate.day_providers[summary.closed_day][provider] += count
-        latest[provider] = max(latest.get(provider, summary.latest_closed_us), summary.latest_closed_us)
-    aggregate.latest = {provider: from_epoch_us(at) for provider, at in latest.items()}
+    for provider, count, latest in session.execute(
+        select(day.provider, func.sum(day.closures), func.max(day.latest_closed_us)).group_by(day.provider)
+    ):
+        aggregate.per_provider[provider] += int(count)
+        aggregate.latest[provider] = from_epoch_us(int(latest))
+    for closed_day, state, count in session.execute(
+        select(day.closed_day, day.closure_state, func.sum(day.closures)).group_by(
+            day.closed_day, day.closure_state
+        )
+    ):
+        aggregate.per_state[state] += int(count)
+        aggregate.day_states[closed_day][state] += int(count)
+    for closed_day, provider, count in session.execute(
+        select(day.closed_day, day.provider, func.sum(day.closures)).group_by(day.closed_day, day.provider)
+    ):
+        aggregate.day_providers[closed_day][provider] += int(count)
     return aggregate
 
 

@@ -13,7 +13,6 @@ record is refused before anything is applied), so every record counts exactly on
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,7 +25,6 @@ from sqlalchemy.orm import Session
 from server.domain.evidence import ClosureState
 from server.storage.summaries.tables import (
     ClosureDaySummaryRecord,
-    ClosureMinuteCountRecord,
     ExecutionSummaryRecord,
     ProviderRowSummaryRecord,
     RecoveryRowSummaryRecord,
@@ -80,7 +78,6 @@ class SummaryDeltas:
 
     executions: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     providers: dict[str, _ProviderDelta] = field(default_factory=dict)
-    minutes: Counter[tuple[str, int]] = field(default_factory=Counter)
     days: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
 
     def provider(self, provider: str, category: str) -> _ProviderDelta:
@@ -175,14 +172,12 @@ def _moved_row(deltas: SummaryDeltas, row: Any, closure: NewClosure) -> dict[str
     if row.is_closed:
         provider.closed -= 1
         provider.minutes_sum -= row.closure_minutes
-        deltas.minutes[(row.provider, row.closure_minutes)] -= 1
     closed_us = epoch_us(closure.closed_at)
     is_closed = closure.closure_state in _CLOSING
     minutes = minutes_between_us(row.generated_us, closed_us) if is_closed else None
     if minutes is not None:
         provider.closed += 1
         provider.minutes_sum += minutes
-        deltas.minutes[(row.provider, minutes)] += 1
     return {
         "row_id": row.id,
         "is_closed": is_closed,
@@ -251,13 +246,6 @@ def flush(session: Session, deltas: SummaryDeltas) -> None:
         ],
         added=("rows", "closed", "closure_minutes_sum"),
         least=("category",),
-    )
-    _upsert(
-        session,
-        ClosureMinuteCountRecord,
-        ("provider", "closure_minutes"),
-        [{"provider": p, "closure_minutes": m, "rows": n} for (p, m), n in deltas.minutes.items() if n],
-        added=("rows",),
     )
     _upsert(
         session,

@@ -16,7 +16,6 @@ from server.storage.models import PlaybookProviderRecord, RecoveryClosureRecord,
 from server.storage.sql_functions import epoch_microseconds, minutes_between, utc_day
 from server.storage.summaries.tables import (
     ClosureDaySummaryRecord,
-    ClosureMinuteCountRecord,
     ExecutionSummaryRecord,
     ProviderRowSummaryRecord,
     RecoveryRowSummaryRecord,
@@ -27,7 +26,6 @@ SUMMARY_MODELS = (
     ExecutionSummaryRecord,
     RecoveryRowSummaryRecord,
     ProviderRowSummaryRecord,
-    ClosureMinuteCountRecord,
     ClosureDaySummaryRecord,
 )
 
@@ -127,14 +125,6 @@ def rebuild_summaries(connection: Connection) -> None:
                 func.sum(closed),
                 func.coalesce(func.sum(rows.c.closure_minutes), literal(0)),
             ).group_by(rows.c.provider),
-        )
-    )
-    connection.execute(
-        insert(_table(ClosureMinuteCountRecord)).from_select(
-            ["provider", "closure_minutes", "rows"],
-            select(rows.c.provider, rows.c.closure_minutes, func.count())
-            .where(rows.c.is_closed)
-            .group_by(rows.c.provider, rows.c.closure_minutes),
         )
     )
     closure = RecoveryClosureRecord

@@ -65,6 +65,9 @@ class RecoveryRowSummaryRecord(Base):
         Index("uq_recovery_row_summaries_playbook_id_provider", "playbook_id", "provider", unique=True),
         # Breach counts: open rows of a provider generated at or before the cutoff.
         Index("ix_recovery_row_summaries_open_age", "is_closed", "provider", "generated_us"),
+        # SLO attainment and p90 (nearest rank by OFFSET) per provider, and p90 over every provider.
+        Index("ix_recovery_row_summaries_provider_minutes", "is_closed", "provider", "closure_minutes"),
+        Index("ix_recovery_row_summaries_minutes", "is_closed", "closure_minutes"),
     )
 
 
@@ -87,16 +90,6 @@ class ProviderRowSummaryRecord(Base):
     rows: Mapped[int] = mapped_column(BigInteger)
     closed: Mapped[int] = mapped_column(BigInteger)
     closure_minutes_sum: Mapped[int] = mapped_column(BigInteger)
-
-
-class ClosureMinuteCountRecord(Base):
-    """Closed rows per provider and closure minutes: SLO attainment and p90 without reading rows."""
-
-    __tablename__ = "closure_minute_counts"
-
-    provider: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
-    closure_minutes: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    rows: Mapped[int] = mapped_column(BigInteger)
 
 
 class ClosureDaySummaryRecord(Base):

@@ -59,13 +59,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("provider", name=op.f("pk_provider_row_summaries")),
     )
     op.create_table(
-        "closure_minute_counts",
-        sa.Column("provider", sa.String(length=128), nullable=False),
-        sa.Column("closure_minutes", sa.BigInteger(), nullable=False),
-        sa.Column("rows", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("provider", "closure_minutes", name=op.f("pk_closure_minute_counts")),
-    )
-    op.create_table(
         "closure_day_summaries",
         sa.Column("closed_day", sa.String(length=10), nullable=False),
         sa.Column("provider", sa.String(length=128), nullable=False),
@@ -90,6 +83,14 @@ def upgrade() -> None:
         ["is_closed", "provider", "generated_us"],
     )
     op.create_index(
+        "ix_recovery_row_summaries_provider_minutes",
+        "recovery_row_summaries",
+        ["is_closed", "provider", "closure_minutes"],
+    )
+    op.create_index(
+        "ix_recovery_row_summaries_minutes", "recovery_row_summaries", ["is_closed", "closure_minutes"]
+    )
+    op.create_index(
         "ix_recovery_row_summaries_route_order",
         "recovery_row_summaries",
         ["is_closed", sa.text("failure_count DESC"), "generated_us"],
@@ -99,7 +100,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in (
         "closure_day_summaries",
-        "closure_minute_counts",
         "provider_row_summaries",
         "recovery_row_summaries",
         "execution_summaries",
