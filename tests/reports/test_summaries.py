@@ -305,3 +305,23 @@ def rename(record: EvidenceRecord) -> EvidenceRecord:
         return replace(record, playbook_id=f"late-{record.playbook_id}")
     assert isinstance(record, RecoveryClosure)
     return replace(record, closure_id=f"late-{record.closure_id}", playbook_id=f"late-{record.playbook_id}")
+
+
+def test_a_batch_merges_each_summary_table_in_one_statement(database: Database) -> None:
+    stream = random_stream(random.Random(31), playbooks=30, executions=300, closures=200)
+    playbooks = [r for r in stream if isinstance(r, ConnectorRecoveryPlaybook)]
+    record_batch(database, playbooks)
+    statements: list[str] = []
+
+    def seen(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(" ".join(statement.split()[:3]).lower())
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        record_batch(database, [r for r in stream if not isinstance(r, ConnectorRecoveryPlaybook)])
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    for table in ("execution_summaries", "provider_row_summaries", "closure_day_summaries"):
+        assert statements.count(f"insert into {table}") == 1, statements
+    assert statements.count("update recovery_row_summaries set") == 1, statements
+    database.run_sync(assert_reports_equal_the_oracle)
