@@ -165,14 +165,10 @@ def test_a_back_filled_old_execution_counts(database: Database) -> None:
     database.run_sync(assert_reports_equal_the_oracle)
 
 
-@pytest.mark.postgres
-def test_two_replicas_ingesting_one_stream_at_once_lose_no_count_and_never_deadlock(
-    postgres_url: str,
-) -> None:
-    migrate(postgres_url)
-    rng = random.Random(2026)
-    stream = random_stream(rng, playbooks=60, executions=400, closures=300)
-    replicas = [Database(postgres_url), Database(postgres_url)]
+def ingest_at_once(url: str, streams: Sequence[list[list[EvidenceRecord]]]) -> None:
+    """Each list of batches sent by its own replica (engine), all starting together; no deadlock or
+    serialization failure may occur, not even one that a retry would have hidden."""
+    replicas = [Database(url) for _ in streams]
     conflicts: list[str] = []
 
     def watch(context: Any) -> None:
@@ -182,10 +178,8 @@ def test_two_replicas_ingesting_one_stream_at_once_lose_no_count_and_never_deadl
 
     for replica in replicas:
         event.listen(replica.engine, "handle_error", watch)
-    # Each replica cuts the same stream into its own batches; both send at once.
-    plans = [cut(stream, random.Random(seed), 25) for seed in (1, 2)]
     errors: list[BaseException] = []
-    start = threading.Barrier(2)
+    start = threading.Barrier(len(replicas))
 
     def ingest(replica: Database, batches: list[list[EvidenceRecord]]) -> None:
         start.wait()
@@ -195,7 +189,7 @@ def test_two_replicas_ingesting_one_stream_at_once_lose_no_count_and_never_deadl
         except BaseException as error:  # reported by the assertion below
             errors.append(error)
 
-    threads = [threading.Thread(target=ingest, args=pair) for pair in zip(replicas, plans, strict=True)]
+    threads = [threading.Thread(target=ingest, args=pair) for pair in zip(replicas, streams, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -207,6 +201,34 @@ def test_two_replicas_ingesting_one_stream_at_once_lose_no_count_and_never_deadl
     finally:
         for replica in replicas:
             replica.dispose()
+
+
+@pytest.mark.postgres
+def test_two_replicas_ingesting_one_stream_at_once_lose_no_count_and_never_deadlock(
+    postgres_url: str,
+) -> None:
+    migrate(postgres_url)
+    stream = random_stream(random.Random(2026), playbooks=60, executions=400, closures=300)
+    # Each replica cuts the same stream into its own batches.
+    ingest_at_once(postgres_url, [cut(stream, random.Random(seed), 25) for seed in (1, 2)])
+
+
+@pytest.mark.postgres
+def test_two_replicas_closing_the_same_rows_at_once_keep_the_newest_closure_and_every_count(
+    postgres_url: str,
+) -> None:
+    migrate(postgres_url)
+    stream = random_stream(random.Random(2027), playbooks=8, executions=200, closures=400)
+    playbooks = [r for r in stream if isinstance(r, ConnectorRecoveryPlaybook)]
+    first = Database(postgres_url)
+    try:
+        record_batch(first, playbooks)
+    finally:
+        first.dispose()
+    rest = [r for r in stream if not isinstance(r, ConnectorRecoveryPlaybook)]
+    # Alternate records go to alternate replicas: both move the same few rows at the same time.
+    halves = [rest[0::2], rest[1::2]]
+    ingest_at_once(postgres_url, [cut(half, random.Random(seed), 40) for seed, half in enumerate(halves)])
 
 
 def insert_history_with_the_previous_schema(session: Session, stream: Sequence[EvidenceRecord]) -> None:
