@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -367,9 +367,11 @@ def report_content_digest(report: RetryRecoveryReport) -> str:
     its status, which is in the digest; so a report is unchanged when its statuses, closures, counts,
     MTTR, attainment and trends are.
     """
-    document = report_document(replace(report, report_id="", generated_at=datetime.min.replace(tzinfo=UTC)))
-    for row in document["rows"]:
-        row.pop("age_minutes")
-    document.pop("report_id")
-    document.pop("generated_at")
-    return content_digest(document)
+    return report_document_digest(report_document(report))
+
+
+def report_document_digest(document: Mapping[str, Any]) -> str:
+    """`report_content_digest` of the report whose `report_document` is `document` (not modified)."""
+    content = {key: value for key, value in document.items() if key not in ("report_id", "generated_at")}
+    content["rows"] = [{k: v for k, v in row.items() if k != "age_minutes"} for row in document["rows"]]
+    return content_digest(content)

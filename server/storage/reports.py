@@ -1,14 +1,13 @@
-"""The SLO report and the executive report over ALL stored evidence, computed with SQL aggregation.
+"""The SLO report and the executive report over ALL stored evidence, read from the maintained summaries.
 
-Nothing here loads every record: executions are grouped by (provider, status); closures by
-(UTC day, provider, state); recovery rows are the playbook provider entries LEFT JOINed to their
-latest closure, chosen with ROW_NUMBER() OVER (PARTITION BY playbook_id, provider ORDER BY
-closed_at DESC, id DESC), then grouped by provider; p90 uses ROW_NUMBER()/COUNT() windows. Only the
-rows a response lists (at most `row_limit`) and the rows a plan escalates are read one by one.
-
-Dialect differences sit behind three small constructs compiled per dialect: `epoch_microseconds`
-(exact integer microseconds, so minute arithmetic agrees with Python to the microsecond), `utc_day`
-and `code_point_order` (byte-wise ordering on PostgreSQL, SQLite's default).
+Nothing here reads the execution or closure history: intake keeps the summary tables
+(`server.storage.summaries`) up to date in its own transaction, and a report reads per-provider
+execution counts, per-provider row counts and per-day closure counts, which grow with providers and
+days, not with history. What depends on `now` or the SLO stays a query on an index of the recovery
+row summaries: breach (open rows generated at or before the cutoff), SLO attainment (closed rows
+within the SLO) and p90 (the closed row at the nearest rank, by OFFSET). Only the rows a response
+lists (at most `row_limit`) and the rows a plan escalates are read one by one, in route order on an
+index.
 """
 
 from __future__ import annotations
@@ -19,20 +18,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    and_,
-    case,
-    func,
-    select,
-)
+from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.selectable import CTE
 
 from server.domain.closure_trends import closure_trend_day
 from server.domain.errors import NotFound
-from server.domain.evidence import ClosureState, ExecutionStatus, category_for_provider
+from server.domain.evidence import ExecutionStatus, category_for_provider
 from server.domain.ids import new_id
 from server.domain.reasons import Resource
 from server.domain.slo_report import (
@@ -46,117 +37,107 @@ from server.domain.slo_report import (
     RowStatus,
     breach_cutoff,
     build_totals,
-    report_content_digest,
     report_document,
+    report_document_digest,
     report_from_document,
     report_level,
     whole_minutes,
 )
-from server.storage.models import (
-    PlaybookProviderRecord,
-    RecoveryClosureRecord,
-    RetryExecutionRecord,
-    RetryRecoveryReportRecord,
+from server.storage.models import RetryRecoveryReportRecord
+from server.storage.sql_functions import code_point_order
+from server.storage.summaries.tables import (
+    ClosureDaySummaryRecord,
+    ExecutionSummaryRecord,
+    ProviderRowSummaryRecord,
+    RecoveryRowSummaryRecord,
+    epoch_us,
+    from_epoch_us,
 )
-from server.storage.sql_functions import code_point_order, minutes_between, utc_day
 
-_MICROSECONDS_PER_MINUTE = 60_000_000
-_CLOSING = [ClosureState.RESOLVED.value, ClosureState.MITIGATED.value]
 # Rows are fetched from the database in batches of this size when streamed.
 STREAM_BATCH_ROWS = 2000
 
 
-def recovery_rows_cte(*, now: datetime, recovery_slo_minutes: int) -> CTE:
-    """One row per playbook provider entry with its latest closure, status and closure minutes."""
-    closure = RecoveryClosureRecord
-    ranked = select(
-        closure.playbook_id,
-        closure.provider,
-        closure.closure_id,
-        closure.closure_state,
-        closure.closed_at,
-        func.row_number()
-        .over(
-            partition_by=(closure.playbook_id, closure.provider),
-            order_by=(closure.closed_at.desc(), closure.id.desc()),
-        )
-        .label("position"),
-    ).subquery("ranked_closures")
-    entry = PlaybookProviderRecord
-    is_closed = ranked.c.closure_state.in_(_CLOSING)
-    cutoff = breach_cutoff(now, recovery_slo_minutes)
-    status = case(
-        (is_closed, RowStatus.CLOSED.value),
-        (entry.generated_at <= cutoff, RowStatus.BREACHED.value),
-        else_=RowStatus.OPEN.value,
-    )
-    return (
-        select(
-            entry.id.label("entry_id"),
-            entry.playbook_id,
-            entry.provider,
-            entry.category,
-            entry.generated_at,
-            entry.failure_count,
-            ranked.c.closure_state,
-            ranked.c.closure_id,
-            ranked.c.closed_at,
-            status.label("status"),
-            case((is_closed, minutes_between(entry.generated_at, ranked.c.closed_at)), else_=None).label(
-                "closure_minutes"
-            ),
-        )
-        .select_from(entry)
-        .outerjoin(
-            ranked,
-            and_(
-                ranked.c.playbook_id == entry.playbook_id,
-                ranked.c.provider == entry.provider,
-                ranked.c.position == 1,
-            ),
-        )
-        .cte("recovery_rows")
-    )
-
-
-def _ordered_rows(rows: CTE) -> Select[Any]:
-    status_rank = case(
-        (rows.c.status == RowStatus.BREACHED.value, 0), (rows.c.status == RowStatus.OPEN.value, 1), else_=2
-    )
-    return select(rows).order_by(
-        status_rank,
-        rows.c.failure_count.desc(),
-        rows.c.generated_at.asc(),
-        code_point_order(rows.c.playbook_id),
-        code_point_order(rows.c.provider),
-    )
-
-
-def _recovery_row(record: Any, now: datetime) -> RecoveryRow:
+def _recovery_row(record: Any, now: datetime, cutoff_us: int) -> RecoveryRow:
+    if record.is_closed:
+        status = RowStatus.CLOSED
+    else:
+        status = RowStatus.BREACHED if record.generated_us <= cutoff_us else RowStatus.OPEN
+    generated_at = from_epoch_us(record.generated_us)
     return RecoveryRow(
         playbook_id=record.playbook_id,
         provider=record.provider,
         category=record.category,
-        generated_at=record.generated_at,
+        generated_at=generated_at,
         failure_count=record.failure_count,
-        status=RowStatus(record.status),
-        age_minutes=whole_minutes(record.generated_at, now),
+        status=status,
+        age_minutes=whole_minutes(generated_at, now),
         closure_state=record.closure_state,
         closure_id=record.closure_id,
-        closed_at=record.closed_at,
+        closed_at=None if record.closed_us is None else from_epoch_us(record.closed_us),
         closure_minutes=None if record.closure_minutes is None else int(record.closure_minutes),
     )
+
+
+def _status_condition(status: RowStatus, cutoff_us: int) -> list[ColumnElement[bool]]:
+    row = RecoveryRowSummaryRecord
+    if status is RowStatus.CLOSED:
+        return [row.is_closed == true()]
+    if status is RowStatus.BREACHED:
+        return [row.is_closed == false(), row.generated_us <= cutoff_us]
+    return [row.is_closed == false(), row.generated_us > cutoff_us]
+
+
+def _rows_in_route_order(
+    session: Session, status: RowStatus, *, now: datetime, cutoff_us: int, limit: int | None = None
+) -> Iterator[RecoveryRow]:
+    """Rows of one status by failure count descending, then oldest first, then ids (code point order)."""
+    row = RecoveryRowSummaryRecord
+    statement = (
+        select(
+            row.playbook_id,
+            row.provider,
+            row.category,
+            row.failure_count,
+            row.generated_us,
+            row.is_closed,
+            row.closure_id,
+            row.closure_state,
+            row.closed_us,
+            row.closure_minutes,
+        )
+        .where(*_status_condition(status, cutoff_us))
+        .order_by(
+            row.failure_count.desc(),
+            row.generated_us.asc(),
+            code_point_order(row.playbook_id),
+            code_point_order(row.provider),
+        )
+    )
+    if limit is not None:
+        if limit <= 0:
+            return
+        statement = statement.limit(limit)
+    for record in session.execute(statement.execution_options(yield_per=STREAM_BATCH_ROWS)):
+        yield _recovery_row(record, now, cutoff_us)
 
 
 def stream_escalating_rows(
     session: Session, *, now: datetime, recovery_slo_minutes: int
 ) -> Iterator[RecoveryRow]:
     """Every breached and open row, in route order, fetched in batches (never all at once)."""
-    rows = recovery_rows_cte(now=now, recovery_slo_minutes=recovery_slo_minutes)
-    statement = _ordered_rows(rows).where(rows.c.status != RowStatus.CLOSED.value)
-    result = session.execute(statement.execution_options(yield_per=STREAM_BATCH_ROWS))
-    for record in result:
-        yield _recovery_row(record, now)
+    cutoff_us = epoch_us(breach_cutoff(now, recovery_slo_minutes))
+    for status in (RowStatus.BREACHED, RowStatus.OPEN):
+        yield from _rows_in_route_order(session, status, now=now, cutoff_us=cutoff_us)
+
+
+def _listed_rows(session: Session, *, now: datetime, cutoff_us: int, row_limit: int) -> list[RecoveryRow]:
+    listed: list[RecoveryRow] = []
+    for status in (RowStatus.BREACHED, RowStatus.OPEN, RowStatus.CLOSED):
+        listed.extend(
+            _rows_in_route_order(session, status, now=now, cutoff_us=cutoff_us, limit=row_limit - len(listed))
+        )
+    return listed
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,69 +149,72 @@ class _RowAggregate:
     statistics: CloseStatistics
 
 
-def _row_aggregates(session: Session, rows: CTE, slo: int) -> tuple[dict[str, _RowAggregate], int | None]:
-    """Per-provider row counts and close statistics, and the overall p90."""
-    is_closed = rows.c.status == RowStatus.CLOSED.value
-    grouped = select(
-        rows.c.provider,
-        func.min(rows.c.category),
-        func.count(),
-        func.sum(case((is_closed, 1), else_=0)),
-        func.sum(case((rows.c.status == RowStatus.BREACHED.value, 1), else_=0)),
-        func.sum(rows.c.closure_minutes),
-        func.sum(case((and_(is_closed, rows.c.closure_minutes <= slo), 1), else_=0)),
-    ).group_by(rows.c.provider)
-    p90 = _p90_by_provider(session, rows)
+def _p90_rank(closed: int) -> int:
+    """1-based nearest rank of the 90th percentile among `closed` values: ceil(0.9 * closed)."""
+    return (closed * P90_RANK_NUMERATOR + (P90_RANK_DENOMINATOR - 1)) // P90_RANK_DENOMINATOR
+
+
+def _p90(session: Session, closed: int, provider: str | None = None) -> int | None:
+    """The closure minutes at the p90 rank, read on the (closed, provider, minutes) index.
+
+    Read from the top (`ORDER BY minutes DESC OFFSET closed - rank`): the index walk covers the
+    slowest tenth of the closed rows, not nine tenths.
+    """
+    if closed <= 0:
+        return None
+    row = RecoveryRowSummaryRecord
+    statement = select(row.closure_minutes).where(row.is_closed == true())
+    if provider is not None:
+        statement = statement.where(row.provider == provider)
+    statement = statement.order_by(row.closure_minutes.desc()).limit(1).offset(closed - _p90_rank(closed))
+    minutes = session.scalar(statement)
+    return None if minutes is None else int(minutes)
+
+
+def _within_slo(session: Session, provider: str, slo: int) -> int:
+    """Closed rows of `provider` closed within the SLO: a range count on the same index."""
+    row = RecoveryRowSummaryRecord
+    statement = select(func.count()).where(
+        row.is_closed == true(), row.provider == provider, row.closure_minutes <= slo
+    )
+    return int(session.scalar(statement) or 0)
+
+
+def _row_aggregates(
+    session: Session, slo: int, cutoff_us: int
+) -> tuple[dict[str, _RowAggregate], int | None]:
+    """Per-provider row counts and close statistics, and the overall p90, all aggregated in SQL."""
+    row = RecoveryRowSummaryRecord
+    breached = dict(
+        session.execute(
+            select(row.provider, func.count())
+            .where(*_status_condition(RowStatus.BREACHED, cutoff_us))
+            .group_by(row.provider)
+        ).all()
+    )
     aggregates = {}
-    for provider, category, count, closed, breached, minutes_sum, within in session.execute(grouped):
-        closed = int(closed or 0)
+    total_closed = 0
+    summary = ProviderRowSummaryRecord
+    for provider, category, rows, closed, minutes_sum in session.execute(
+        select(
+            summary.provider, summary.category, summary.rows, summary.closed, summary.closure_minutes_sum
+        ).where(summary.rows > 0)
+    ):
+        closed = int(closed)
+        total_closed += closed
         aggregates[provider] = _RowAggregate(
             category=category,
-            rows=int(count),
+            rows=int(rows),
             closed=closed,
-            breached=int(breached or 0),
+            breached=int(breached.get(provider, 0)),
             statistics=CloseStatistics(
                 closed=closed,
-                minutes_sum=int(minutes_sum or 0),
-                p90_minutes=p90.get(provider),
-                within_slo=int(within or 0),
+                minutes_sum=int(minutes_sum),
+                p90_minutes=_p90(session, closed, provider),
+                within_slo=_within_slo(session, provider, slo) if closed else 0,
             ),
         )
-    return aggregates, p90.get(None)
-
-
-def _p90_rank(count: ColumnElement[Any]) -> ColumnElement[Any]:
-    return (count * P90_RANK_NUMERATOR + (P90_RANK_DENOMINATOR - 1)) // P90_RANK_DENOMINATOR
-
-
-def _p90_by_provider(session: Session, rows: CTE) -> dict[str | None, int]:
-    """Nearest-rank p90 of closure minutes per provider, and overall under the key None, in one pass."""
-    closed = (
-        select(
-            rows.c.provider,
-            rows.c.closure_minutes,
-            func.row_number()
-            .over(partition_by=rows.c.provider, order_by=rows.c.closure_minutes)
-            .label("provider_position"),
-            func.count().over(partition_by=rows.c.provider).label("provider_count"),
-            func.row_number().over(order_by=rows.c.closure_minutes).label("overall_position"),
-            func.count().over().label("overall_count"),
-        )
-        .where(rows.c.status == RowStatus.CLOSED.value)
-        .subquery("closed_rows")
-    )
-    at_provider_rank = closed.c.provider_position == _p90_rank(closed.c.provider_count)
-    at_overall_rank = closed.c.overall_position == _p90_rank(closed.c.overall_count)
-    statement = select(closed.c.provider, closed.c.closure_minutes, at_provider_rank, at_overall_rank).where(
-        at_provider_rank | at_overall_rank
-    )
-    p90: dict[str | None, int] = {}
-    for provider, minutes, provider_hit, overall_hit in session.execute(statement):
-        if provider_hit:
-            p90[provider] = int(minutes)
-        if overall_hit:
-            p90[None] = int(minutes)
-    return p90
+    return aggregates, _p90(session, total_closed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,17 +224,19 @@ class _ExecutionAggregate:
 
 
 def _execution_aggregates(session: Session) -> dict[str, _ExecutionAggregate]:
-    execution = RetryExecutionRecord
-    statement = select(
-        execution.provider, execution.execution_status, func.count(), func.max(execution.executed_at)
-    ).group_by(execution.provider, execution.execution_status)
+    summary = ExecutionSummaryRecord
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    latest: dict[str, datetime] = {}
+    latest: dict[str, int] = {}
+    statement = select(
+        summary.provider, summary.execution_status, summary.executions, summary.latest_executed_us
+    )
     for provider, status, count, newest in session.execute(statement):
         counts[provider][status] += int(count)
-        if newest is not None and (provider not in latest or newest > latest[provider]):
-            latest[provider] = newest
-    return {provider: _ExecutionAggregate(counts[provider], latest.get(provider)) for provider in counts}
+        latest[provider] = max(latest.get(provider, newest), newest)
+    return {
+        provider: _ExecutionAggregate(counts[provider], from_epoch_us(latest[provider]))
+        for provider in counts
+    }
 
 
 @dataclass
@@ -263,20 +249,25 @@ class _ClosureAggregate:
 
 
 def _closure_aggregates(session: Session) -> _ClosureAggregate:
-    closure = RecoveryClosureRecord
-    day = utc_day(closure.closed_at)
-    statement = select(
-        day, closure.provider, closure.closure_state, func.count(), func.max(closure.closed_at)
-    ).group_by(day, closure.provider, closure.closure_state)
+    """Closure counts grouped in SQL (one row per provider, per day and state, per day and provider)."""
+    day = ClosureDaySummaryRecord
     aggregate = _ClosureAggregate(Counter(), {}, Counter(), defaultdict(Counter), defaultdict(Counter))
-    for closed_day, provider, state, count, newest in session.execute(statement):
-        count = int(count)
-        aggregate.per_provider[provider] += count
-        aggregate.per_state[state] += count
-        aggregate.day_states[closed_day][state] += count
-        aggregate.day_providers[closed_day][provider] += count
-        if provider not in aggregate.latest or newest > aggregate.latest[provider]:
-            aggregate.latest[provider] = newest
+    for provider, count, latest in session.execute(
+        select(day.provider, func.sum(day.closures), func.max(day.latest_closed_us)).group_by(day.provider)
+    ):
+        aggregate.per_provider[provider] += int(count)
+        aggregate.latest[provider] = from_epoch_us(int(latest))
+    for closed_day, state, count in session.execute(
+        select(day.closed_day, day.closure_state, func.sum(day.closures)).group_by(
+            day.closed_day, day.closure_state
+        )
+    ):
+        aggregate.per_state[state] += int(count)
+        aggregate.day_states[closed_day][state] += int(count)
+    for closed_day, provider, count in session.execute(
+        select(day.closed_day, day.provider, func.sum(day.closures)).group_by(day.closed_day, day.provider)
+    ):
+        aggregate.day_providers[closed_day][provider] += int(count)
     return aggregate
 
 
@@ -290,8 +281,8 @@ def compute_retry_recovery_report(
 ) -> RetryRecoveryReport:
     """The SLO report of `now` over all stored evidence, not stored (see `store_retry_recovery_report`)."""
     slo = recovery_slo_minutes
-    rows = recovery_rows_cte(now=now, recovery_slo_minutes=slo)
-    row_aggregates, overall_p90 = _row_aggregates(session, rows, slo)
+    cutoff_us = epoch_us(breach_cutoff(now, slo))
+    row_aggregates, overall_p90 = _row_aggregates(session, slo, cutoff_us)
     executions = _execution_aggregates(session)
     closures = _closure_aggregates(session)
 
@@ -328,7 +319,7 @@ def compute_retry_recovery_report(
         within_slo=sum(a.statistics.within_slo for a in row_aggregates.values()),
     )
     totals = build_totals(summaries, state_counts=closures.per_state, overall=overall)
-    listed = [_recovery_row(record, now) for record in session.execute(_ordered_rows(rows).limit(row_limit))]
+    listed = _listed_rows(session, now=now, cutoff_us=cutoff_us, row_limit=row_limit)
     trends = tuple(
         closure_trend_day(day, closures.day_states[day], closures.day_providers[day])
         for day in sorted(closures.day_states, reverse=True)
@@ -353,7 +344,8 @@ def store_retry_recovery_report(session: Session, report: RetryRecoveryReport) -
     not stored again: `report` is returned as computed, fresh ages and `generated_at` included, under
     the stored report's id, which names the stored snapshot of that same content.
     """
-    digest = report_content_digest(report)
+    document = report_document(report)
+    digest = report_document_digest(document)
     latest = session.scalars(
         select(RetryRecoveryReportRecord)
         .where(RetryRecoveryReportRecord.recovery_slo_minutes == report.recovery_slo_minutes)
@@ -369,7 +361,7 @@ def store_retry_recovery_report(session: Session, report: RetryRecoveryReport) -
             recovery_slo_minutes=report.recovery_slo_minutes,
             level=report.level.value,
             content_digest=digest,
-            document=report_document(report),
+            document=document,
         )
     )
     session.flush()

@@ -1,4 +1,7 @@
-"""Evidence inserted straight through the SQLAlchemy models, and read back as facts for the reference."""
+"""Evidence inserted straight through the SQLAlchemy models, and read back as facts for the reference.
+
+Each helper applies what it inserted to the summaries the way intake does (`apply_new_evidence`).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from server.storage.models import (
     RecoveryClosureRecord,
     RetryExecutionRecord,
 )
+from server.storage.summaries.maintain import NewClosure, NewExecution, NewRecoveryRow, apply_new_evidence
 from tests.reports.slo_oracle import ClosureFact, ExecutionFact, PlaybookRowFact
 
 CANARY = "CANARY-free-text-7f3a9c"
@@ -35,6 +39,7 @@ def add_execution(
         )
     )
     session.flush()
+    apply_new_evidence(session, executions=[NewExecution(provider, status, executed_at)])
 
 
 def add_playbook(
@@ -49,7 +54,13 @@ def add_playbook(
         )
     )
     session.flush()
+    rows = []
     for provider, failure_count in providers:
+        rows.append(
+            NewRecoveryRow(
+                playbook_id, provider, category_for_provider(provider).value, failure_count, generated_at
+            )
+        )
         session.add(
             PlaybookProviderRecord(
                 playbook_id=playbook_id,
@@ -62,27 +73,30 @@ def add_playbook(
             )
         )
     session.flush()
+    apply_new_evidence(session, rows=rows)
 
 
 def add_closure(
     session: Session, closure_id: str, playbook_id: str, provider: str, state: str, closed_at: datetime
 ) -> None:
-    session.add(
-        RecoveryClosureRecord(
-            closure_id=closure_id,
-            playbook_id=playbook_id,
-            provider=provider,
-            closure_state=state,
-            closed_by=f"{CANARY} person",
-            closed_at=closed_at,
-            external_ref=f"{CANARY} ref",
-            notes=f"{CANARY} notes",
-            verification_refs=[],
-            content_digest="0" * 64,
-            recorded_at=closed_at,
-        )
+    record = RecoveryClosureRecord(
+        closure_id=closure_id,
+        playbook_id=playbook_id,
+        provider=provider,
+        closure_state=state,
+        closed_by=f"{CANARY} person",
+        closed_at=closed_at,
+        external_ref=f"{CANARY} ref",
+        notes=f"{CANARY} notes",
+        verification_refs=[],
+        content_digest="0" * 64,
+        recorded_at=closed_at,
     )
+    session.add(record)
     session.flush()
+    apply_new_evidence(
+        session, closures=[NewClosure(closure_id, record.id, playbook_id, provider, state, closed_at)]
+    )
 
 
 def evidence_facts(session: Session) -> tuple[list[ExecutionFact], list[PlaybookRowFact], list[ClosureFact]]:

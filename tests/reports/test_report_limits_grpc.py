@@ -35,6 +35,7 @@ from server.storage.models import (
     RetryExecutionRecord,
     RetryRecoveryReportRecord,
 )
+from server.storage.summaries.rebuild import rebuild_summaries
 from tests.conftest import ServerProcess
 
 HTTP_PREFIX = "/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery"
@@ -90,6 +91,8 @@ def seed_rows(database_url: str, now: datetime) -> None:
                 }
             ],
         )
+        # Inserted around intake: build the summaries from this history, as the migration does.
+        rebuild_summaries(session.connection())
 
     try:
         database.run_sync(work)
@@ -539,6 +542,7 @@ def test_unchanged_slo_report_answers_fresh_ages_under_the_stored_id(
                 ],
             )
         )
+        database.run_sync(lambda session: rebuild_summaries(session.connection()))
         # The stored snapshot, built 30 minutes ago: age 10, open under the default 240-minute SLO.
         snapshot = database.run_sync(
             lambda session: slo_report(session, now=earlier, recovery_slo_minutes=240)

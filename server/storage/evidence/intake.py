@@ -6,11 +6,14 @@ multi-row statements, and every id that was not inserted (already stored, or sto
 concurrent call) is re-read and its content digest compared: equal is "unchanged", different is
 ALREADY_EXISTS. A race therefore never surfaces as an IntegrityError on SQLite or PostgreSQL, and a
 conflict anywhere rolls the whole batch back.
+
+Records this transaction inserted are applied to the summaries (`server.storage.summaries.maintain`)
+in the same transaction, once per call: deltas gathered over the whole batch, then merged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
@@ -37,6 +40,16 @@ from server.storage.models import (
     RecoveryClosureRecord,
     RetryExecutionRecord,
 )
+from server.storage.summaries.maintain import (
+    NewClosure,
+    NewExecution,
+    NewRecoveryRow,
+    SummaryDeltas,
+    add_recovery_rows,
+    apply_closures,
+    count_executions,
+    flush,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,15 +64,20 @@ def _table(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
 
 
-def _insert_new(session: Session, model: type[Any], key: str, rows: list[dict[str, Any]]) -> set[str]:
-    """Multi-row insert that skips ids already stored; returns the ids this statement inserted."""
+def _insert_new(session: Session, model: type[Any], key: str, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Multi-row insert that skips ids already stored; returns the ids this statement inserted, each
+    with its row's surrogate id."""
     if not rows:
-        return set()
+        return {}
     table = _table(model)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).on_conflict_do_nothing(index_elements=[table.c[key]]).returning(table.c[key])
-    return {row[0] for row in session.execute(statement, rows)}
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c[key]])
+        .returning(table.c[key], table.c.id)
+    )
+    return {row[0]: row[1] for row in session.execute(statement, rows)}
 
 
 def _stored_digests(
@@ -80,7 +98,7 @@ def _settle(
     key_column: InstrumentedAttribute[str],
     digest_column: Any,
     pending: Sequence[_Pending],
-    inserted: set[str],
+    inserted: Collection[str],
 ) -> int:
     """Compare every record not inserted with the stored one; return how many are unchanged."""
     others = [p for p in pending if p.record.record_id not in inserted]
@@ -118,11 +136,14 @@ def _deduplicate(pending: Sequence[_Pending]) -> tuple[list[_Pending], int]:
     return unique, len(pending) - len(unique)
 
 
-def _store_retry_executions(session: Session, pending: Sequence[_Pending], now: datetime) -> BatchOutcome:
+def _store_retry_executions(
+    session: Session, pending: Sequence[_Pending], now: datetime, deltas: SummaryDeltas
+) -> BatchOutcome:
     unique, repeats = _deduplicate(pending)
     rows = []
-    for item in unique:
-        execution = cast(RetryExecution, item.record)
+    # Key order: concurrent batches wait on each other's unique keys in one order, never in a cycle.
+    executions = sorted((cast(RetryExecution, item.record) for item in unique), key=lambda e: e.execution_id)
+    for execution in executions:
         rows.append(
             {
                 "execution_id": execution.execution_id,
@@ -141,6 +162,14 @@ def _store_retry_executions(session: Session, pending: Sequence[_Pending], now: 
             }
         )
     inserted = _insert_new(session, RetryExecutionRecord, "execution_id", rows)
+    count_executions(
+        deltas,
+        (
+            NewExecution(execution.provider, execution.execution_status.value, execution.executed_at)
+            for execution in executions
+            if execution.execution_id in inserted
+        ),
+    )
     unchanged = _settle(
         session,
         kind=EvidenceKind.RETRY_EXECUTION,
@@ -153,9 +182,13 @@ def _store_retry_executions(session: Session, pending: Sequence[_Pending], now: 
     return BatchOutcome(created_count=len(inserted), unchanged_count=unchanged + repeats)
 
 
-def _store_playbooks(session: Session, pending: Sequence[_Pending], now: datetime) -> BatchOutcome:
+def _store_playbooks(
+    session: Session, pending: Sequence[_Pending], now: datetime, deltas: SummaryDeltas
+) -> BatchOutcome:
     unique, repeats = _deduplicate(pending)
-    playbooks = [cast(ConnectorRecoveryPlaybook, item.record) for item in unique]
+    playbooks = sorted(
+        (cast(ConnectorRecoveryPlaybook, item.record) for item in unique), key=lambda p: p.playbook_id
+    )
     rows = [
         {
             "playbook_id": playbook.playbook_id,
@@ -184,6 +217,22 @@ def _store_playbooks(session: Session, pending: Sequence[_Pending], now: datetim
     ]
     if provider_rows:
         session.execute(_table(PlaybookProviderRecord).insert(), provider_rows)
+    add_recovery_rows(
+        session,
+        deltas,
+        [
+            NewRecoveryRow(
+                playbook.playbook_id,
+                entry.provider,
+                entry.category.value,
+                entry.failure_count,
+                playbook.generated_at,
+            )
+            for playbook in playbooks
+            if playbook.playbook_id in inserted
+            for entry in playbook.providers
+        ],
+    )
     unchanged = _settle(
         session,
         kind=EvidenceKind.CONNECTOR_RECOVERY_PLAYBOOK,
@@ -214,7 +263,9 @@ def _playbook_providers(session: Session, playbook_ids: Sequence[str]) -> dict[s
     return found
 
 
-def _store_closures(session: Session, pending: Sequence[_Pending], now: datetime) -> BatchOutcome:
+def _store_closures(
+    session: Session, pending: Sequence[_Pending], now: datetime, deltas: SummaryDeltas
+) -> BatchOutcome:
     unique, repeats = _deduplicate(pending)
     closures = [(cast(RecoveryClosure, item.record), item.path) for item in unique]
     known = _playbook_providers(session, sorted({closure.playbook_id for closure, _ in closures}))
@@ -254,6 +305,22 @@ def _store_closures(session: Session, pending: Sequence[_Pending], now: datetime
         for closure, _ in closures
     ]
     inserted = _insert_new(session, RecoveryClosureRecord, "closure_id", rows)
+    apply_closures(
+        session,
+        deltas,
+        [
+            NewClosure(
+                closure.closure_id,
+                inserted[closure.closure_id],
+                closure.playbook_id,
+                closure.provider,
+                closure.closure_state.value,
+                closure.closed_at,
+            )
+            for closure, _ in closures
+            if closure.closure_id in inserted
+        ],
+    )
     unchanged = _settle(
         session,
         kind=EvidenceKind.RECOVERY_CLOSURE,
@@ -280,13 +347,15 @@ def record_evidence_batch(
     }
     for record, path in zip(records, paths, strict=True):
         by_kind[type(record)].append(_Pending(record, path))
+    deltas = SummaryDeltas()
     outcomes = {
         EvidenceKind.CONNECTOR_RECOVERY_PLAYBOOK: _store_playbooks(
-            session, by_kind[ConnectorRecoveryPlaybook], now
+            session, by_kind[ConnectorRecoveryPlaybook], now, deltas
         ),
-        EvidenceKind.RECOVERY_CLOSURE: _store_closures(session, by_kind[RecoveryClosure], now),
-        EvidenceKind.RETRY_EXECUTION: _store_retry_executions(session, by_kind[RetryExecution], now),
+        EvidenceKind.RECOVERY_CLOSURE: _store_closures(session, by_kind[RecoveryClosure], now, deltas),
+        EvidenceKind.RETRY_EXECUTION: _store_retry_executions(session, by_kind[RetryExecution], now, deltas),
     }
+    flush(session, deltas)
     return BatchOutcome(
         created_count=sum(o.created_count for o in outcomes.values()),
         unchanged_count=sum(o.unchanged_count for o in outcomes.values()),
@@ -299,21 +368,27 @@ def record_evidence_batch(
 
 
 def record_retry_execution(session: Session, *, execution: RetryExecution, now: datetime) -> RecordOutcome:
-    outcome = _store_retry_executions(session, [_Pending(execution, "retry_execution")], now)
+    deltas = SummaryDeltas()
+    outcome = _store_retry_executions(session, [_Pending(execution, "retry_execution")], now, deltas)
+    flush(session, deltas)
     if outcome.created_count:
         return RecordOutcome(replace(execution, recorded_at=now), created=True)
     return RecordOutcome(get_retry_execution(session, execution_id=execution.execution_id), created=False)
 
 
 def record_playbook(session: Session, *, playbook: ConnectorRecoveryPlaybook, now: datetime) -> RecordOutcome:
-    outcome = _store_playbooks(session, [_Pending(playbook, "playbook")], now)
+    deltas = SummaryDeltas()
+    outcome = _store_playbooks(session, [_Pending(playbook, "playbook")], now, deltas)
+    flush(session, deltas)
     if outcome.created_count:
         return RecordOutcome(replace(playbook, recorded_at=now), created=True)
     return RecordOutcome(get_playbook(session, playbook_id=playbook.playbook_id), created=False)
 
 
 def record_closure(session: Session, *, closure: RecoveryClosure, now: datetime) -> RecordOutcome:
-    outcome = _store_closures(session, [_Pending(closure, "closure")], now)
+    deltas = SummaryDeltas()
+    outcome = _store_closures(session, [_Pending(closure, "closure")], now, deltas)
+    flush(session, deltas)
     if outcome.created_count:
         return RecordOutcome(replace(closure, recorded_at=now), created=True)
     return RecordOutcome(get_closure(session, closure_id=closure.closure_id), created=False)
