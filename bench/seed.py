@@ -6,8 +6,8 @@ resolved or mitigated; the `open_rows` first rows stay open and are older than a
 built on this history has exactly `open_rows` row routes (the issue's "1,000 escalated rows").
 
 Every history the bench uses goes through `seed_history`. Inserting straight into the history tables
-bypasses intake, so whatever intake maintains besides them (summary tables) must be rebuilt by
-`make_consistent` — the one place to call the server's rebuild function once it exists.
+bypasses intake, so `make_consistent` rebuilds what intake maintains besides them (the summary
+tables) with the server's own `rebuild_summaries`, as the migration does for an existing database.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from server.storage.models import (
     RecoveryClosureRecord,
     RetryExecutionRecord,
 )
+from server.storage.summaries.rebuild import rebuild_summaries
 
 PROVIDERS = {
     "slack": "chatops",
@@ -179,9 +180,14 @@ def _closure_rows(
 
 
 def make_consistent(engine: Engine) -> None:
-    """Bring everything intake maintains up to date with the bulk-inserted history (today: statistics)."""
+    """Bring everything intake maintains up to date with the bulk-inserted history: the summaries, then
+    the planner's statistics."""
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        rebuild_summaries(connection)
     with engine.begin() as connection:
         connection.execute(text("ANALYZE"))
+    print(f"  summaries rebuilt in {time.perf_counter() - started:.1f} s", flush=True)
 
 
 def schema_head() -> str:
