@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from server.build_info import BuildInfo, current_build
 from server.settings import Settings
 from server.storage.database import Database
 
@@ -34,3 +35,5 @@ class ServiceDependencies:
     metrics: ServiceMetrics | None = None
     # Tokens and roles from --auth-config; None: the service is open (loopback only).
     auth_config: AuthConfig | None = None
+    # Package version, contract and runtime, read once (GetRollbackDrillDashboard reports them).
+    build: BuildInfo = field(default_factory=current_build)

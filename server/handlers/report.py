@@ -279,6 +279,9 @@ class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceService
             retry_executions_ok=dashboard.retry_executions_ok,
             retry_executions_failed=dashboard.retry_executions_failed,
             schedule_runs=dashboard.schedule_runs,
+            service_version=self._deps.build.service_version,
+            contract=self._deps.build.contract,
+            server_build=self._deps.build.server_build,
         )
 
     async def RunExecutiveReportSchedule(

@@ -1503,7 +1503,14 @@ type GetRollbackDrillDashboardResponse struct {
 	// Retry executions FAILED or SKIPPED.
 	RetryExecutionsFailed int64 `protobuf:"varint,13,opt,name=retry_executions_failed,json=retryExecutionsFailed,proto3" json:"retry_executions_failed,omitempty"`
 	// Executive report schedule runs.
-	ScheduleRuns  int64 `protobuf:"varint,14,opt,name=schedule_runs,json=scheduleRuns,proto3" json:"schedule_runs,omitempty"`
+	ScheduleRuns int64 `protobuf:"varint,14,opt,name=schedule_runs,json=scheduleRuns,proto3" json:"schedule_runs,omitempty"`
+	// Version of the cavra-recovery package serving the call, e.g. "0.1.0"; the OpenAPI document's
+	// info.version is the same.
+	ServiceVersion string `protobuf:"bytes,15,opt,name=service_version,json=serviceVersion,proto3" json:"service_version,omitempty"`
+	// The API contract the server implements: its proto package, "cavra.recovery.v1".
+	Contract string `protobuf:"bytes,16,opt,name=contract,proto3" json:"contract,omitempty"`
+	// What the server runs on: the package version with the Python, grpcio and protobuf versions.
+	ServerBuild   string `protobuf:"bytes,17,opt,name=server_build,json=serverBuild,proto3" json:"server_build,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1634,6 +1641,27 @@ func (x *GetRollbackDrillDashboardResponse) GetScheduleRuns() int64 {
 		return x.ScheduleRuns
 	}
 	return 0
+}
+
+func (x *GetRollbackDrillDashboardResponse) GetServiceVersion() string {
+	if x != nil {
+		return x.ServiceVersion
+	}
+	return ""
+}
+
+func (x *GetRollbackDrillDashboardResponse) GetContract() string {
+	if x != nil {
+		return x.Contract
+	}
+	return ""
+}
+
+func (x *GetRollbackDrillDashboardResponse) GetServerBuild() string {
+	if x != nil {
+		return x.ServerBuild
+	}
+	return ""
 }
 
 // One window of the executive report schedule.
@@ -2276,7 +2304,7 @@ const file_cavra_recovery_v1_report_proto_rawDesc = "" +
 	"\treport_id\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\breportId\x126\n" +
 	"\x14recovery_slo_minutes\x18\x03 \x01(\x05B\x04\xe2A\x01\x01R\x12recoverySloMinutes\x12'\n" +
 	"\fgenerated_by\x18\x04 \x01(\tB\x04\xe2A\x01\x01R\vgeneratedBy\"\"\n" +
-	" GetRollbackDrillDashboardRequest\"\x85\x05\n" +
+	" GetRollbackDrillDashboardRequest\"\xed\x05\n" +
 	"!GetRollbackDrillDashboardResponse\x12=\n" +
 	"\fgenerated_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\vgeneratedAt\x12)\n" +
 	"\x10escalation_plans\x18\x02 \x01(\x03R\x0fescalationPlans\x12+\n" +
@@ -2292,7 +2320,10 @@ const file_cavra_recovery_v1_report_proto_rawDesc = "" +
 	"\bclosures\x18\v \x01(\x03R\bclosures\x12.\n" +
 	"\x13retry_executions_ok\x18\f \x01(\x03R\x11retryExecutionsOk\x126\n" +
 	"\x17retry_executions_failed\x18\r \x01(\x03R\x15retryExecutionsFailed\x12#\n" +
-	"\rschedule_runs\x18\x0e \x01(\x03R\fscheduleRuns\"\xb0\x02\n" +
+	"\rschedule_runs\x18\x0e \x01(\x03R\fscheduleRuns\x12'\n" +
+	"\x0fservice_version\x18\x0f \x01(\tR\x0eserviceVersion\x12\x1a\n" +
+	"\bcontract\x18\x10 \x01(\tR\bcontract\x12!\n" +
+	"\fserver_build\x18\x11 \x01(\tR\vserverBuild\"\xb0\x02\n" +
 	"\x1aExecutiveReportScheduleRun\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12=\n" +
 	"\fwindow_start\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vwindowStart\x129\n" +

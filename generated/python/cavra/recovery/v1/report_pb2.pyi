@@ -269,7 +269,7 @@ class GetRollbackDrillDashboardRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetRollbackDrillDashboardResponse(_message.Message):
-    __slots__ = ("generated_at", "escalation_plans", "escalation_routes", "executive_reports", "retry_recovery_reports", "acknowledgements", "deliveries_ok", "deliveries_failed", "dead_letters", "playbooks", "closures", "retry_executions_ok", "retry_executions_failed", "schedule_runs")
+    __slots__ = ("generated_at", "escalation_plans", "escalation_routes", "executive_reports", "retry_recovery_reports", "acknowledgements", "deliveries_ok", "deliveries_failed", "dead_letters", "playbooks", "closures", "retry_executions_ok", "retry_executions_failed", "schedule_runs", "service_version", "contract", "server_build")
     GENERATED_AT_FIELD_NUMBER: _ClassVar[int]
     ESCALATION_PLANS_FIELD_NUMBER: _ClassVar[int]
     ESCALATION_ROUTES_FIELD_NUMBER: _ClassVar[int]
@@ -284,6 +284,9 @@ class GetRollbackDrillDashboardResponse(_message.Message):
     RETRY_EXECUTIONS_OK_FIELD_NUMBER: _ClassVar[int]
     RETRY_EXECUTIONS_FAILED_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_RUNS_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CONTRACT_FIELD_NUMBER: _ClassVar[int]
+    SERVER_BUILD_FIELD_NUMBER: _ClassVar[int]
     generated_at: _timestamp_pb2.Timestamp
     escalation_plans: int
     escalation_routes: int
@@ -298,7 +301,10 @@ class GetRollbackDrillDashboardResponse(_message.Message):
     retry_executions_ok: int
     retry_executions_failed: int
     schedule_runs: int
-    def __init__(self, generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., escalation_plans: _Optional[int] = ..., escalation_routes: _Optional[int] = ..., executive_reports: _Optional[int] = ..., retry_recovery_reports: _Optional[int] = ..., acknowledgements: _Optional[int] = ..., deliveries_ok: _Optional[int] = ..., deliveries_failed: _Optional[int] = ..., dead_letters: _Optional[int] = ..., playbooks: _Optional[int] = ..., closures: _Optional[int] = ..., retry_executions_ok: _Optional[int] = ..., retry_executions_failed: _Optional[int] = ..., schedule_runs: _Optional[int] = ...) -> None: ...
+    service_version: str
+    contract: str
+    server_build: str
+    def __init__(self, generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., escalation_plans: _Optional[int] = ..., escalation_routes: _Optional[int] = ..., executive_reports: _Optional[int] = ..., retry_recovery_reports: _Optional[int] = ..., acknowledgements: _Optional[int] = ..., deliveries_ok: _Optional[int] = ..., deliveries_failed: _Optional[int] = ..., dead_letters: _Optional[int] = ..., playbooks: _Optional[int] = ..., closures: _Optional[int] = ..., retry_executions_ok: _Optional[int] = ..., retry_executions_failed: _Optional[int] = ..., schedule_runs: _Optional[int] = ..., service_version: _Optional[str] = ..., contract: _Optional[str] = ..., server_build: _Optional[str] = ...) -> None: ...
 
 class ExecutiveReportScheduleRun(_message.Message):
     __slots__ = ("run_id", "window_start", "window_end", "interval_minutes", "report_id", "created_at")
