@@ -20,6 +20,7 @@ const mismatchBound = 2 * time.Second
 
 func wantMismatch(t *testing.T, err error, elapsed time.Duration, message string) {
 	t.Helper()
+	t.Logf("the mismatch failed after %v", elapsed)
 	if elapsed >= mismatchBound {
 		t.Errorf("the mismatch took %v to fail, want under %v", elapsed, mismatchBound)
 	}
