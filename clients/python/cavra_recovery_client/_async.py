@@ -32,7 +32,7 @@ from cavra_recovery_client._channel import (
     retry_delay,
 )
 from cavra_recovery_client._errors import RecoveryError, StatusCode, closed_client_error, error_from_rpc
-from cavra_recovery_client._transport import MismatchWatch, mismatch_message
+from cavra_recovery_client._transport import MismatchWatch
 
 
 class AsyncRecoveryClient:
@@ -86,18 +86,6 @@ class AsyncRecoveryClient:
         self._mismatch = MismatchWatch(target, uses_tls=self._settings.credentials is not None)
         self._watcher: asyncio.Task[None] | None = None
 
-    async def _watch_connectivity(self) -> None:
-        """Probe the target whenever the channel fails to connect (see _transport), until closed."""
-        state = self._channel.get_state(try_to_connect=False)
-        while state is not grpc.ChannelConnectivity.SHUTDOWN:
-            if state is grpc.ChannelConnectivity.READY:
-                self._mismatch.connected()
-            elif state is grpc.ChannelConnectivity.TRANSIENT_FAILURE and self._mismatch.needs_probe():
-                watch = self._mismatch
-                self._mismatch.found(await asyncio.to_thread(mismatch_message, watch.target, watch.uses_tls))
-            await self._channel.wait_for_state_change(state)
-            state = self._channel.get_state(try_to_connect=False)
-
     def __repr__(self) -> str:
         return f"AsyncRecoveryClient(target={self._settings.target!r})"
 
@@ -134,7 +122,7 @@ class AsyncRecoveryClient:
             attempt += 1
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             if self._watcher is None:
-                self._watcher = asyncio.get_running_loop().create_task(self._watch_connectivity())
+                self._watcher = asyncio.get_running_loop().create_task(self._mismatch.follow(self._channel))
             if (mismatch := self._mismatch.error(method.name)) is not None:
                 raise mismatch
             call = None

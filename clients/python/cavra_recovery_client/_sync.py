@@ -28,13 +28,7 @@ from cavra_recovery_client._channel import (
     retry_delay,
 )
 from cavra_recovery_client._errors import RecoveryError, StatusCode, closed_client_error, error_from_rpc
-from cavra_recovery_client._transport import (
-    NOT_ANSWERED,
-    PROBE_AFTER,
-    PROBE_INTERVAL,
-    MismatchWatch,
-    mismatch_message,
-)
+from cavra_recovery_client._transport import NOT_ANSWERED, MismatchWatch
 
 
 class RecoveryClient:
@@ -87,19 +81,6 @@ class RecoveryClient:
             )
         self._mismatch = MismatchWatch(target, uses_tls=self._settings.credentials is not None)
 
-    def _result(self, future: Any) -> Any:
-        """The future's response. Until the server has answered once, a call still waiting after a
-        moment probes the target for a plaintext/TLS mismatch (see _transport), then every second."""
-        wait = PROBE_AFTER
-        while not self._mismatch.answered:
-            try:
-                return future.result(timeout=wait)
-            except grpc.FutureTimeoutError:
-                if self._mismatch.needs_probe():  # found() cancels the future: result() then raises
-                    self._mismatch.found(mismatch_message(self._mismatch.target, self._mismatch.uses_tls))
-                wait = PROBE_INTERVAL
-        return future.result()
-
     def __repr__(self) -> str:
         return f"RecoveryClient(target={self._settings.target!r})"
 
@@ -149,7 +130,7 @@ class RecoveryClient:
                 raise RecoveryError(StatusCode.INTERNAL, str(error), method=method.name) from error
             self._mismatch.track(future)
             try:
-                response: Response = self._result(future)
+                response: Response = self._mismatch.result(future)
                 self._mismatch.connected()
                 return response
             except grpc.FutureCancelledError:
@@ -162,7 +143,7 @@ class RecoveryClient:
             finally:
                 self._mismatch.untrack(future)
             if failure.code is StatusCode.UNAVAILABLE and self._mismatch.needs_probe():
-                self._mismatch.found(mismatch_message(self._mismatch.target, self._mismatch.uses_tls))
+                self._mismatch.probe()
             if failure.code in (StatusCode.UNAVAILABLE, StatusCode.CANCELLED):
                 if (mismatch := self._mismatch.error(method.name)) is not None:
                     raise mismatch from None

@@ -19,10 +19,13 @@ A server that is down refuses or ignores the probe, and calls keep waiting and r
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 import threading
-from typing import Protocol
+from typing import Any, Protocol
+
+import grpc
 
 from cavra_recovery_client._errors import RecoveryError, StatusCode
 
@@ -158,6 +161,35 @@ class MismatchWatch:
 
     def needs_probe(self) -> bool:
         return self._message is None and not self.answered
+
+    def probe(self) -> None:
+        """Probe the target now (blocking, at most about 2 x PROBE_TIMEOUT) and record the result."""
+        self.found(mismatch_message(self.target, self.uses_tls))
+
+    def result(self, future: Any) -> Any:
+        """The sync client's wait for a call's future: until the server has answered once, a call still
+        waiting after PROBE_AFTER probes the target, then every PROBE_INTERVAL. A mismatch found cancels
+        the (tracked) future, so result() raises grpc.FutureCancelledError."""
+        wait = PROBE_AFTER
+        while not self.answered:
+            try:
+                return future.result(timeout=wait)
+            except grpc.FutureTimeoutError:
+                if self.needs_probe():
+                    self.probe()
+                wait = PROBE_INTERVAL
+        return future.result()
+
+    async def follow(self, channel: grpc.aio.Channel) -> None:
+        """The asyncio client's watch: probe on each TRANSIENT_FAILURE until READY, until shut down."""
+        state = channel.get_state(try_to_connect=False)
+        while state is not grpc.ChannelConnectivity.SHUTDOWN:
+            if state is grpc.ChannelConnectivity.READY:
+                self.connected()
+            elif state is grpc.ChannelConnectivity.TRANSIENT_FAILURE and self.needs_probe():
+                await asyncio.to_thread(self.probe)
+            await channel.wait_for_state_change(state)
+            state = channel.get_state(try_to_connect=False)
 
     def connected(self) -> None:
         """The channel is READY or the server answered: whatever was found no longer holds."""
