@@ -95,6 +95,18 @@ func TestPlaintextClientToATLSServerFailsFastWithTheCause(t *testing.T) {
 	wantMismatch(t, err, time.Since(started), "the server at "+server.Address+
 		" speaks TLS but the client uses plaintext: dial without recovery.WithPlaintext() (TLS; recovery.WithTLS for a private CA)")
 
+	// TLS with roots that do not trust the server also fails to connect, but is no mismatch.
+	untrusting, err := recovery.Dial(context.Background(), server.Address, recovery.WithTimeout(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer untrusting.Close()
+	_, err = untrusting.Dashboard(context.Background())
+	var rerr *recovery.Error
+	if !errors.As(err, &rerr) || rerr.Reason == recovery.TransportMismatchReason {
+		t.Errorf("TLS with untrusting roots = %v, want a failure that names no transport mismatch", err)
+	}
+
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(ca.pem)
 	secure, err := recovery.Dial(context.Background(), server.Address,
