@@ -85,6 +85,15 @@ def test_sync_plaintext_client_to_a_tls_server_fails_fast(tls_server: tuple[Serv
             client.get_rollback_drill_dashboard()
         assert time.monotonic() - started < FAST
         assert_tls_cause(failed.value, server.grpc_address)
+    # TLS with roots that do not trust the server fails too (the sync client probes while it waits),
+    # but names no transport mismatch.
+    with (
+        RecoveryClient(server.grpc_address, timeout=2.0) as client,
+        pytest.raises(RecoveryError) as untrusted,
+    ):
+        client.get_rollback_drill_dashboard()
+    assert untrusted.value.reason != "TRANSPORT_MISMATCH"
+    assert untrusted.value.code is StatusCode.DEADLINE_EXCEEDED
     with RecoveryClient(server.grpc_address, root_certificates=ca) as client:
         assert client.get_rollback_drill_dashboard() is not None
 
