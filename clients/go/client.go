@@ -49,11 +49,12 @@ func Dial(ctx context.Context, target string, opts ...Option) (*Client, error) {
 		return nil, errors.New("cavra recovery: a bearer token over plaintext is only allowed to a loopback target " +
 			"(use WithTLS, or WithInsecureBearerToken if something else encrypts the connection)")
 	}
+	watch := newMismatchWatch(target, !s.plaintext)
 	dialOpts := []grpc.DialOption{
 		grpc.WithKeepaliveParams(s.keepalive),
 		grpc.WithDefaultServiceConfig(s.serviceConfig),
 		grpc.WithDefaultCallOptions(grpc.MaxRetryRPCBufferSize(maxRetryBuffer)),
-		grpc.WithChainUnaryInterceptor(unaryInterceptor(s.timeout, s.retry)),
+		grpc.WithChainUnaryInterceptor(unaryInterceptor(s.timeout, s.retry, watch)),
 	}
 	if s.plaintext {
 		dialOpts = append(dialOpts, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -71,6 +72,7 @@ func Dial(ctx context.Context, target string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cavra recovery: dial %s: %w", target, err)
 	}
+	go watch.run(conn)
 	return &Client{
 		conn:       conn,
 		evidence:   recoveryv1.NewEvidenceServiceClient(conn),
@@ -101,7 +103,9 @@ const maxRetryBuffer = 64 << 20
 // unaryInterceptor applies the default deadline, fills request_id on mutating requests and turns
 // failures into *Error. It runs once per call, outside the retries of the service config, so every
 // attempt of a write re-sends the same serialized request with the same request_id.
-func unaryInterceptor(timeout time.Duration, policy RetryPolicy) grpc.UnaryClientInterceptor {
+//
+// A plaintext/TLS mismatch found by watch fails the call at once with its cause (transport.go).
+func unaryInterceptor(timeout time.Duration, policy RetryPolicy, watch *mismatchWatch) grpc.UnaryClientInterceptor {
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,
 		invoker grpc.UnaryInvoker, opts ...grpc.CallOption,
 	) error {
@@ -111,28 +115,37 @@ func unaryInterceptor(timeout time.Duration, policy RetryPolicy) grpc.UnaryClien
 			defer cancel()
 		}
 		fillRequestID(req)
-		backoff := policy.InitialBackoff
-		for attempt := 1; ; attempt++ {
-			err := invoker(ctx, method, req, reply, cc, opts...)
-			if policy.MaxAttempts <= 1 || attempt >= maxOutageAttempts || !serverUnavailable(err) {
-				return asError(err)
-			}
-			// The server answered UNAVAILABLE itself (its database is away). gRPC's retry policy does not
-			// resend a call the server has answered with headers, so resend it here, with the same
-			// request_id, until the deadline: an outage outlasts the policy's few attempts.
-			wait := jitter(backoff)
-			if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
-				return asError(err)
-			}
-			timer := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				timer.Stop()
-				return asError(err)
-			case <-timer.C:
-			}
-			backoff = min(time.Duration(float64(backoff)*policy.BackoffMultiplier), policy.MaxBackoff)
+		return watch.guard(ctx, func(ctx context.Context) error {
+			return invokeWithOutageRetries(ctx, policy, method, req, reply, cc, invoker, opts...)
+		})
+	}
+}
+
+// invokeWithOutageRetries makes the call, resending it while the server itself answers UNAVAILABLE.
+func invokeWithOutageRetries(ctx context.Context, policy RetryPolicy, method string, req, reply any,
+	cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption,
+) error {
+	backoff := policy.InitialBackoff
+	for attempt := 1; ; attempt++ {
+		err := invoker(ctx, method, req, reply, cc, opts...)
+		if policy.MaxAttempts <= 1 || attempt >= maxOutageAttempts || !serverUnavailable(err) {
+			return asError(err)
 		}
+		// The server answered UNAVAILABLE itself (its database is away). gRPC's retry policy does not
+		// resend a call the server has answered with headers, so resend it here, with the same
+		// request_id, until the deadline: an outage outlasts the policy's few attempts.
+		wait := jitter(backoff)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
+			return asError(err)
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return asError(err)
+		case <-timer.C:
+		}
+		backoff = min(time.Duration(float64(backoff)*policy.BackoffMultiplier), policy.MaxBackoff)
 	}
 }
 

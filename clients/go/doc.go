@@ -13,6 +13,11 @@
 //	var rerr *recovery.Error
 //	if errors.As(err, &rerr) && rerr.Code == codes.InvalidArgument { ... rerr.FieldViolations ... }
 //
+// A client and a server that speak different transports (TLS against a plaintext server, or
+// WithPlaintext against a TLS one) never connect: instead of waiting out the deadline, calls then fail
+// at once with UNAVAILABLE, Reason TransportMismatchReason and a message naming the option to use,
+// while a server that is down is still waited for and retried (docs/clients.md).
+//
 // The generated stubs (package recoveryv1) stay reachable through Client.Evidence, Client.Escalation
 // and Client.Reports; they share the connection and therefore every default above.
 package recovery

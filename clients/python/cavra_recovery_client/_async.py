@@ -32,6 +32,7 @@ from cavra_recovery_client._channel import (
     retry_delay,
 )
 from cavra_recovery_client._errors import RecoveryError, StatusCode, closed_client_error, error_from_rpc
+from cavra_recovery_client._transport import MismatchWatch
 
 
 class AsyncRecoveryClient:
@@ -42,6 +43,9 @@ class AsyncRecoveryClient:
     fails fast while the server is unreachable) and is retried on UNAVAILABLE with backoff (`retry`;
     a write resends the same bytes, request_id included, so the server acts on it once), and every
     failure is raised as RecoveryError. Use it as an async context manager or await close().
+
+    A plaintext/TLS mismatch with the server fails calls at once with UNAVAILABLE and a message naming
+    the cause (reason TRANSPORT_MISMATCH) instead of waiting out the deadline (docs/clients.md).
     """
 
     def __init__(
@@ -79,6 +83,8 @@ class AsyncRecoveryClient:
             self._channel = grpc.aio.secure_channel(
                 target, self._settings.credentials, options=self._settings.options
             )
+        self._mismatch = MismatchWatch(target, uses_tls=self._settings.credentials is not None)
+        self._watcher: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return f"AsyncRecoveryClient(target={self._settings.target!r})"
@@ -94,6 +100,8 @@ class AsyncRecoveryClient:
     async def close(self) -> None:
         """Close the channel; later calls raise RecoveryError(CANCELLED, "client is closed")."""
         self._closed = True
+        if self._watcher is not None:
+            self._watcher.cancel()
         await self._channel.close(None)
 
     async def _call(
@@ -113,13 +121,20 @@ class AsyncRecoveryClient:
         while True:
             attempt += 1
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if self._watcher is None:
+                self._watcher = asyncio.get_running_loop().create_task(self._mismatch.follow(self._channel))
+            if (mismatch := self._mismatch.error(method.name)) is not None:
+                raise mismatch
+            call = None
             try:
-                response: Response = await callable_(
+                call = callable_(
                     payload,
                     timeout=remaining,
                     metadata=self._settings.call_metadata,
                     wait_for_ready=self._settings.wait_for_ready,
                 )
+                self._mismatch.track(call)
+                response: Response = await call
                 return response
             except grpc.RpcError as error:
                 failure = error_from_rpc(error, method.name)
@@ -128,6 +143,17 @@ class AsyncRecoveryClient:
                 if self._closed:
                     raise closed_client_error(method.name) from None
                 raise RecoveryError(StatusCode.INTERNAL, str(error), method=method.name) from error
+            except asyncio.CancelledError:
+                # A call the mismatch watch cancelled raises CancelledError: fail it with the cause.
+                if call is None or not self._mismatch.untrack(call):
+                    raise
+                failure = RecoveryError(StatusCode.CANCELLED, "call cancelled", method=method.name)
+            finally:
+                if call is not None:
+                    self._mismatch.untrack(call)
+            if failure.code in (StatusCode.UNAVAILABLE, StatusCode.CANCELLED):
+                if (mismatch := self._mismatch.error(method.name)) is not None:
+                    raise mismatch from None
             delay = retry_delay(self._settings.retry, failure.code, attempt, deadline)
             if delay is None:
                 raise failure

@@ -28,6 +28,7 @@ from cavra_recovery_client._channel import (
     retry_delay,
 )
 from cavra_recovery_client._errors import RecoveryError, StatusCode, closed_client_error, error_from_rpc
+from cavra_recovery_client._transport import NOT_ANSWERED, MismatchWatch
 
 
 class RecoveryClient:
@@ -38,6 +39,9 @@ class RecoveryClient:
     fails fast while the server is unreachable) and is retried on UNAVAILABLE with backoff (`retry`;
     a write resends the same bytes, request_id included, so the server acts on it once), and every
     failure is raised as RecoveryError. Use it as a context manager or call close().
+
+    A plaintext/TLS mismatch with the server fails calls at once with UNAVAILABLE and a message naming
+    the cause (reason TRANSPORT_MISMATCH) instead of waiting out the deadline (docs/clients.md).
     """
 
     def __init__(
@@ -75,6 +79,7 @@ class RecoveryClient:
             self._channel = grpc.secure_channel(
                 target, self._settings.credentials, options=self._settings.options
             )
+        self._mismatch = MismatchWatch(target, uses_tls=self._settings.credentials is not None)
 
     def __repr__(self) -> str:
         return f"RecoveryClient(target={self._settings.target!r})"
@@ -109,21 +114,39 @@ class RecoveryClient:
         while True:
             attempt += 1
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if (mismatch := self._mismatch.error(method.name)) is not None:
+                raise mismatch
             try:
-                response: Response = callable_(
+                future = callable_.future(
                     payload,
                     timeout=remaining,
                     metadata=self._settings.call_metadata,
                     wait_for_ready=self._settings.wait_for_ready,
                 )
-                return response
-            except grpc.RpcError as error:
-                failure = error_from_rpc(error, method.name)
             except ValueError as error:
                 # grpc's exception for a call on a closed channel: close() raced with this call.
                 if self._closed:
                     raise closed_client_error(method.name) from None
                 raise RecoveryError(StatusCode.INTERNAL, str(error), method=method.name) from error
+            self._mismatch.track(future)
+            try:
+                response: Response = self._mismatch.result(future)
+                self._mismatch.connected()
+                return response
+            except grpc.FutureCancelledError:
+                # Only the mismatch watch cancels a call's future (close() fails it with CANCELLED).
+                failure = RecoveryError(StatusCode.CANCELLED, "call cancelled", method=method.name)
+            except grpc.RpcError as error:
+                failure = error_from_rpc(error, method.name)
+                if failure.code not in NOT_ANSWERED:
+                    self._mismatch.connected()
+            finally:
+                self._mismatch.untrack(future)
+            if failure.code is StatusCode.UNAVAILABLE and self._mismatch.needs_probe():
+                self._mismatch.probe()
+            if failure.code in (StatusCode.UNAVAILABLE, StatusCode.CANCELLED):
+                if (mismatch := self._mismatch.error(method.name)) is not None:
+                    raise mismatch from None
             delay = retry_delay(self._settings.retry, failure.code, attempt, deadline)
             if delay is None:
                 raise failure
