@@ -261,8 +261,8 @@ class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceService
         self, request: report_pb2.GetRollbackDrillDashboardRequest, context: Any
     ) -> report_pb2.GetRollbackDrillDashboardResponse:
         now = self._deps.clock()
-        dashboard = await self._deps.database.run(
-            lambda session: dashboard_storage.rollback_drill_dashboard(session, now=now)
+        dashboard = await self._deps.database.read(
+            lambda connection: dashboard_storage.rollback_drill_dashboard(connection, now=now)
         )
         return report_pb2.GetRollbackDrillDashboardResponse(
             generated_at=to_timestamp(dashboard.generated_at),

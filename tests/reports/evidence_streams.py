@@ -179,7 +179,7 @@ def assert_reports_equal_the_oracle(session: Session, *, with_plan: bool = True)
     )
     assert replace(executive, change=None) == replace(expected_executive, change=None)
     executions, _, closures = evidence_facts(session)
-    counts = dashboard.rollback_drill_dashboard(session, now=NOW)
+    counts = dashboard.rollback_drill_dashboard(session.connection(), now=NOW)
     delivered = sum(1 for e in executions if e.execution_status == ExecutionStatus.DELIVERED)
     assert (counts.retry_executions_ok, counts.retry_executions_failed) == (
         delivered,

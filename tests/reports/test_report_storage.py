@@ -415,7 +415,7 @@ def test_dashboard_counts_everything(database: Database) -> None:
             )
 
     run(database, deliveries)
-    counts = run(database, lambda s: dashboard.rollback_drill_dashboard(s, now=NOW))
+    counts = run(database, lambda s: dashboard.rollback_drill_dashboard(s.connection(), now=NOW))
     assert counts.escalation_plans == 1
     assert counts.escalation_routes == 2 == plan.escalation_count
     assert (counts.retry_recovery_reports, counts.executive_reports, counts.schedule_runs) == (1, 0, 0)
@@ -483,6 +483,6 @@ def test_executive_report_links_the_unchanged_plan_instead_of_storing_another(da
     )
     assert executive.escalation_plan_id == plan.plan_id
     assert executive.recovery_report_id == plan.recovery_report_id
-    counts = run(database, lambda s: dashboard.rollback_drill_dashboard(s, now=NOW))
+    counts = run(database, lambda s: dashboard.rollback_drill_dashboard(s.connection(), now=NOW))
     assert (counts.escalation_plans, counts.escalation_routes, counts.executive_reports) == (1, 1, 1)
     assert counts.retry_recovery_reports == 1
