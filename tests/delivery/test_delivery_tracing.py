@@ -1,0 +1,190 @@
+"""OpenTelemetry (docs/tracing.md): one deliver request through the gateway is one connected trace.
+
+The server runs in-process (server.app.start) with the SDK's in-memory exporter, a real gateway and
+gRPC listener on loopback, SQLite, and a real local webhook receiver that records the headers it got.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import grpc
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, format_span_id, format_trace_id
+
+from cavra.recovery.v1 import evidence_pb2, evidence_pb2_grpc
+from server.app import start
+from server.cli import build_parser
+from server.request_context import RequestContextFormatter
+from server.setting_values import SettingsError
+from server.settings import Settings, settings_from_arguments
+from tests.delivery.delivery_kit import (
+    LocalReceiver,
+    delivery_env,
+    local_receivers,
+    timestamp,
+    webhook_receiver,
+    write_connector_file,
+)
+
+PREFIX = "/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery"
+CALLER_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+CALLER_TRACEPARENT = f"00-{CALLER_TRACE_ID}-00f067aa0ba902b7-01"
+
+
+async def seed_playbook(address: str) -> None:
+    async with grpc.aio.insecure_channel(address) as channel:
+        await evidence_pb2_grpc.EvidenceServiceStub(channel).RecordConnectorRecoveryPlaybook(
+            evidence_pb2.RecordConnectorRecoveryPlaybookRequest(
+                playbook=evidence_pb2.ConnectorRecoveryPlaybook(
+                    playbook_id="pb-trace-1",
+                    generated_at=timestamp(datetime.now(UTC) - timedelta(hours=8)),
+                    lookback_hours=24,
+                    min_failure_count=1,
+                    providers=[evidence_pb2.PlaybookProvider(provider="slack", failure_count=3)],
+                )
+            ),
+            timeout=10,
+        )
+
+
+async def wait_for_span(exporter: InMemorySpanExporter, prefix: str) -> ReadableSpan:
+    for _ in range(200):
+        found = [span for span in exporter.get_finished_spans() if span.name.startswith(prefix)]
+        if found:
+            return found[0]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no span named {prefix}…: {[s.name for s in exporter.get_finished_spans()]}")
+
+
+async def test_one_deliver_request_is_one_trace_from_the_gateway_to_the_webhook(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="cavra-recovery.rpc")
+    exporter = InMemorySpanExporter()
+    with local_receivers(LocalReceiver()) as (receiver,):
+        connectors = write_connector_file(tmp_path, [webhook_receiver("hook", receiver.url)])
+        settings = Settings(
+            grpc_listen="127.0.0.1:0",
+            http_listen="127.0.0.1:0",
+            database_url=f"sqlite:///{tmp_path / 'trace.db'}",
+            connectors_path=connectors,
+            migrate=True,
+        )
+        running = await start(settings, delivery_env(), span_processor=SimpleSpanProcessor(exporter))
+        try:
+            await seed_playbook(running.grpc_address)
+            base = f"http://{running.http_address}{PREFIX}"
+            async with aiohttp.ClientSession() as http:
+                async with http.post(f"{base}/recovery-escalation-plan", json={}) as reply:
+                    assert reply.status == 200, await reply.text()
+                    plan_id = (await reply.json())["plan"]["plan_id"]
+                exporter.clear()
+                async with http.post(
+                    f"{base}/recovery-escalations/{plan_id}/deliver",
+                    json={"receivers": ["hook"]},
+                    headers={"traceparent": CALLER_TRACEPARENT},
+                ) as reply:
+                    assert reply.status == 200, await reply.text()
+            attempt = await wait_for_span(exporter, "POST")
+            delivery = await wait_for_span(exporter, "deliver hook")
+        finally:
+            await running.stop()
+
+    spans = exporter.get_finished_spans()
+    gateway = next(s for s in spans if s.kind == SpanKind.SERVER and s.name == "HTTP POST")
+    grpc_server = next(
+        s for s in spans if s.kind == SpanKind.SERVER and s.name.endswith("/DeliverRecoveryEscalation")
+    )
+    grpc_client = next(
+        s for s in spans if s.kind == SpanKind.CLIENT and s.name.endswith("/DeliverRecoveryEscalation")
+    )
+    transactions = [s for s in spans if s.name == "db.transaction"]
+    # Every span of the request, from the caller's traceparent on, is in the caller's trace.
+    trace_ids = {
+        format_trace_id(s.context.trace_id) for s in (gateway, grpc_client, grpc_server, delivery, attempt)
+    }
+    assert trace_ids == {CALLER_TRACE_ID}
+    assert gateway.parent is not None and format_span_id(gateway.parent.span_id) == "00f067aa0ba902b7"
+    assert grpc_client.parent is not None and grpc_client.parent.span_id == gateway.context.span_id
+    assert grpc_server.parent is not None and grpc_server.parent.span_id == grpc_client.context.span_id
+    in_call = [
+        t for t in transactions if t.parent is not None and t.parent.span_id == grpc_server.context.span_id
+    ]
+    assert in_call, [(t.name, t.parent) for t in transactions]
+    # The worker's send is a child of the transaction that queued the row, the attempt a child of it.
+    assert delivery.parent is not None
+    assert delivery.parent.span_id in {t.context.span_id for t in in_call}
+    assert attempt.kind == SpanKind.CLIENT
+    assert attempt.parent is not None and attempt.parent.span_id == delivery.context.span_id
+    # The receiver saw the attempt span's context, as Standard Webhooks receivers can use it.
+    [request] = receiver.requests
+    expected = f"00-{CALLER_TRACE_ID}-{format_span_id(attempt.context.span_id)}-01"
+    assert request.headers["traceparent"] == expected
+    # The RPC's access line carries the trace id, on the record and in the text line.
+    access = [r for r in caplog.records if "DeliverRecoveryEscalation" in r.getMessage()]
+    assert access, [r.getMessage() for r in caplog.records]
+    assert getattr(access[0], "trace_id", None) == CALLER_TRACE_ID
+    line = RequestContextFormatter(logging.Formatter("%(message)s")).format(access[0])
+    assert f"trace_id={CALLER_TRACE_ID}" in line
+
+
+async def test_tracing_off_writes_no_traceparent_and_sends_none(tmp_path: Path) -> None:
+    with local_receivers(LocalReceiver()) as (receiver,):
+        connectors = write_connector_file(tmp_path, [webhook_receiver("hook", receiver.url)])
+        settings = Settings(
+            grpc_listen="127.0.0.1:0",
+            http_listen="127.0.0.1:0",
+            database_url=f"sqlite:///{tmp_path / 'off.db'}",
+            connectors_path=connectors,
+            migrate=True,
+        )
+        running = await start(settings, delivery_env())
+        try:
+            assert running.tracing is None and running.dependencies.database.tracer is None
+            await seed_playbook(running.grpc_address)
+            base = f"http://{running.http_address}{PREFIX}"
+            async with aiohttp.ClientSession() as http:
+                async with http.post(f"{base}/recovery-escalation-plan", json={}) as reply:
+                    plan_id = (await reply.json())["plan"]["plan_id"]
+                async with http.post(
+                    f"{base}/recovery-escalations/{plan_id}/deliver",
+                    json={"receivers": ["hook"]},
+                    headers={"traceparent": CALLER_TRACEPARENT},
+                ) as reply:
+                    assert reply.status == 200, await reply.text()
+            for _ in range(200):
+                if receiver.requests:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await running.stop()
+    [request] = receiver.requests
+    assert "traceparent" not in request.headers
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "expected"),
+    [
+        ([], {}, None),
+        (["--otel"], {}, "http://localhost:4318"),
+        ([], {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, "http://collector:4318"),
+        (["--otel"], {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, "http://collector:4318"),
+        (["--otel", "https://otel.example:4318/base"], {}, "https://otel.example:4318/base"),
+    ],
+)
+def test_otel_setting(argv: list[str], environ: dict[str, str], expected: str | None) -> None:
+    settings = settings_from_arguments(build_parser(environ).parse_args(["serve", *argv]))
+    assert settings.otel_endpoint == expected
+
+
+def test_otel_setting_refuses_a_url_that_is_not_http() -> None:
+    with pytest.raises(SettingsError, match="OTEL_EXPORTER_OTLP_ENDPOINT"):
+        settings_from_arguments(build_parser({}).parse_args(["serve", "--otel", "collector:4318"]))
