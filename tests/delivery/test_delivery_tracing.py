@@ -7,6 +7,7 @@ gRPC listener on loopback, SQLite, and a real local webhook receiver that record
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,9 +23,11 @@ from opentelemetry.trace import SpanKind, format_span_id, format_trace_id
 from cavra.recovery.v1 import evidence_pb2, evidence_pb2_grpc
 from server.app import start
 from server.cli import build_parser
+from server.json_logs import JsonLogFormatter
 from server.request_context import RequestContextFormatter
 from server.setting_values import SettingsError
 from server.settings import Settings, settings_from_arguments
+from server.tracing import TraceContextFilter, start_tracing
 from tests.delivery.delivery_kit import (
     LocalReceiver,
     delivery_env,
@@ -188,3 +191,20 @@ def test_otel_setting(argv: list[str], environ: dict[str, str], expected: str | 
 def test_otel_setting_refuses_a_url_that_is_not_http() -> None:
     with pytest.raises(SettingsError, match="OTEL_EXPORTER_OTLP_ENDPOINT"):
         settings_from_arguments(build_parser({}).parse_args(["serve", "--otel", "collector:4318"]))
+
+
+def test_json_log_lines_carry_the_trace_and_span_id_inside_a_span() -> None:
+    exporter = InMemorySpanExporter()
+    tracing = start_tracing(None, processor=SimpleSpanProcessor(exporter))
+    assert tracing is not None
+    record_filter = TraceContextFilter()
+    outside = logging.LogRecord("cavra-recovery", logging.INFO, __file__, 1, "outside", None, None)
+    record_filter.filter(outside)
+    assert "trace_id" not in json.loads(JsonLogFormatter().format(outside))
+    with tracing.tracer("test").start_as_current_span("work") as span:
+        inside = logging.LogRecord("cavra-recovery", logging.INFO, __file__, 1, "inside", None, None)
+        record_filter.filter(inside)
+    document = json.loads(JsonLogFormatter().format(inside))
+    assert document["trace_id"] == format_trace_id(span.get_span_context().trace_id)
+    assert document["span_id"] == format_span_id(span.get_span_context().span_id)
+    tracing.shutdown()
