@@ -9,12 +9,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import grpc
 import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -28,6 +32,7 @@ from server.request_context import RequestContextFormatter
 from server.setting_values import SettingsError
 from server.settings import Settings, settings_from_arguments
 from server.tracing import TraceContextFilter, start_tracing
+from tests.conftest import start_server_process
 from tests.delivery.delivery_kit import (
     LocalReceiver,
     delivery_env,
@@ -208,3 +213,78 @@ def test_json_log_lines_carry_the_trace_and_span_id_inside_a_span() -> None:
     assert document["trace_id"] == format_trace_id(span.get_span_context().trace_id)
     assert document["span_id"] == format_span_id(span.get_span_context().span_id)
     tracing.shutdown()
+
+
+class CollectorStandIn:
+    """An OTLP/HTTP collector on 127.0.0.1: records the path and body of every POST."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, str, bytes]] = []
+        collector = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                collector.posts.append((self.path, self.headers.get("content-type", ""), body))
+                self.send_response(200)
+                self.send_header("content-type", "application/x-protobuf")
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_server_exports_its_spans_over_otlp_http_to_the_configured_endpoint(sqlite_url: str) -> None:
+    collector = CollectorStandIn()
+    try:
+        server = start_server_process(
+            database_url=sqlite_url, http=False, env={"OTEL_EXPORTER_OTLP_ENDPOINT": collector.url}
+        )
+        try:
+            with grpc.insecure_channel(server.grpc_address) as channel:
+                evidence_pb2_grpc.EvidenceServiceStub(channel).RecordConnectorRecoveryPlaybook(
+                    evidence_pb2.RecordConnectorRecoveryPlaybookRequest(
+                        playbook=evidence_pb2.ConnectorRecoveryPlaybook(
+                            playbook_id="pb-otlp-1",
+                            generated_at=timestamp(datetime.now(UTC) - timedelta(hours=8)),
+                            lookback_hours=24,
+                            min_failure_count=1,
+                            providers=[evidence_pb2.PlaybookProvider(provider="slack", failure_count=3)],
+                        )
+                    ),
+                    timeout=10,
+                )
+        finally:
+            # Shutdown flushes the batch processor.
+            assert server.stop() == 0, server.log_text
+    finally:
+        collector.close()
+    assert collector.posts, server.log_text
+    names: set[str] = set()
+    services: set[str] = set()
+    for path, content_type, body in collector.posts:
+        assert path == "/v1/traces"
+        assert content_type == "application/x-protobuf"
+        export = ExportTraceServiceRequest.FromString(body)
+        for resource_spans in export.resource_spans:
+            services.update(
+                a.value.string_value for a in resource_spans.resource.attributes if a.key == "service.name"
+            )
+            for scope_spans in resource_spans.scope_spans:
+                names.update(span.name for span in scope_spans.spans)
+    assert services == {"cavra-recovery"}
+    assert "/cavra.recovery.v1.EvidenceService/RecordConnectorRecoveryPlaybook" in names
+    assert "db.transaction" in names
