@@ -18,6 +18,8 @@ from typing import Any
 import aiohttp
 import grpc
 import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -288,3 +290,42 @@ def test_the_server_exports_its_spans_over_otlp_http_to_the_configured_endpoint(
     assert services == {"cavra-recovery"}
     assert "/cavra.recovery.v1.EvidenceService/RecordConnectorRecoveryPlaybook" in names
     assert "db.transaction" in names
+
+
+async def test_with_tracing_on_a_bad_request_still_answers_invalid_argument_with_its_field(
+    tmp_path: Path,
+) -> None:
+    exporter = InMemorySpanExporter()
+    settings = Settings(
+        grpc_listen="127.0.0.1:0",
+        http_listen=None,
+        database_url=f"sqlite:///{tmp_path / 'bad.db'}",
+        migrate=True,
+    )
+    running = await start(settings, {}, span_processor=SimpleSpanProcessor(exporter))
+    try:
+        async with grpc.aio.insecure_channel(running.grpc_address) as channel:
+            with pytest.raises(grpc.aio.AioRpcError) as raised:
+                await evidence_pb2_grpc.EvidenceServiceStub(channel).RecordRetryExecution(
+                    evidence_pb2.RecordRetryExecutionRequest(), timeout=10
+                )
+    finally:
+        await running.stop()
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    status = rpc_status.from_call(raised.value)
+    assert status is not None
+    violations = [
+        field_violation.field
+        for detail in status.details
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR)
+        for field_violation in unpack_bad_request(detail).field_violations
+    ]
+    assert violations, status
+    [span] = [s for s in exporter.get_finished_spans() if s.name.endswith("/RecordRetryExecution")]
+    assert span.kind == SpanKind.SERVER
+
+
+def unpack_bad_request(detail: Any) -> error_details_pb2.BadRequest:
+    bad_request = error_details_pb2.BadRequest()
+    detail.Unpack(bad_request)
+    return bad_request
