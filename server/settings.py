@@ -250,6 +250,10 @@ def add_identity_arguments(parser: argparse.ArgumentParser, environ: Mapping[str
         "needs --tls-cert)",
     )
     add_log_format_argument(parser, environ)
+    add_otel_argument(parser, environ)
+
+
+def add_otel_argument(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
     parser.add_argument(
         "--otel",
         nargs="?",

@@ -30,6 +30,7 @@ from server.gateway.proxy import (
 )
 from server.setting_values import SettingsError
 from server.settings import is_loopback_host, split_host_port
+from server.tracing import start_tracing
 
 __all__ = [
     "OPENAPI_PATHS",
@@ -209,6 +210,7 @@ async def serve_gateway(
     grpc_target: str,
     upstream_enforces_auth: bool = False,
     upstream_tls: UpstreamTls | None = None,
+    otel_endpoint: str | None = None,
 ) -> None:
     """`cavra-recovery gateway`: run the gateway alone in front of `grpc_target` until SIGTERM/SIGINT."""
     import asyncio
@@ -220,11 +222,13 @@ async def serve_gateway(
         log.warning(
             "forwarding to %s without --grpc-tls: Authorization headers travel in clear text", grpc_target
         )
+    tracing = start_tracing(otel_endpoint)
     gateway = await start_gateway(
         listen=listen,
         grpc_target=grpc_target,
         upstream_tls=upstream_tls,
         gate=HeaderGate() if upstream_enforces_auth else None,
+        tracer_provider=None if tracing is None else tracing.provider,
     )
     log.info(
         "http listening on %s (forwarding to %s over %s)",
@@ -238,4 +242,6 @@ async def serve_gateway(
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
     await gateway.close()
+    if tracing is not None:
+        tracing.shutdown()
     log.info("stopped")

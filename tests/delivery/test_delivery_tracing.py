@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import signal
+import subprocess
 import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +20,7 @@ from typing import Any
 
 import aiohttp
 import grpc
+import httpx
 import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
@@ -34,7 +38,7 @@ from server.request_context import RequestContextFormatter
 from server.setting_values import SettingsError
 from server.settings import Settings, settings_from_arguments
 from server.tracing import TraceContextFilter, start_tracing
-from tests.conftest import start_server_process
+from tests.conftest import REPO_ROOT, SERVER_COMMAND, free_port, start_server_process
 from tests.delivery.delivery_kit import (
     LocalReceiver,
     delivery_env,
@@ -45,6 +49,7 @@ from tests.delivery.delivery_kit import (
 )
 
 PREFIX = "/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery"
+GATEWAY_COMMAND = [*SERVER_COMMAND[:-1], "gateway"]
 CALLER_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_TRACEPARENT = f"00-{CALLER_TRACE_ID}-00f067aa0ba902b7-01"
 
@@ -329,3 +334,53 @@ def unpack_bad_request(detail: Any) -> error_details_pb2.BadRequest:
     bad_request = error_details_pb2.BadRequest()
     detail.Unpack(bad_request)
     return bad_request
+
+
+def test_the_standalone_gateway_and_the_server_export_one_trace(sqlite_url: str) -> None:
+    collector = CollectorStandIn()
+    env = {"OTEL_EXPORTER_OTLP_ENDPOINT": collector.url}
+    try:
+        server = start_server_process(database_url=sqlite_url, http=False, env=env)
+        http_port = free_port()
+        gateway = subprocess.Popen(
+            [
+                *GATEWAY_COMMAND,
+                "--grpc-target",
+                server.grpc_address,
+                "--http-listen",
+                f"127.0.0.1:{http_port}",
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO_ROOT,
+            env={**os.environ, **env},
+        )
+        try:
+            assert gateway.stderr is not None
+            for _ in range(200):
+                line = gateway.stderr.readline()
+                if "http listening on" in line or not line:
+                    break
+            reply = httpx.post(
+                f"http://127.0.0.1:{http_port}{PREFIX}/recovery-escalation-plan",
+                json={},
+                headers={"traceparent": CALLER_TRACEPARENT},
+                timeout=10,
+            )
+            assert reply.status_code == 200, reply.text
+        finally:
+            gateway.send_signal(signal.SIGTERM)
+            assert gateway.wait(20) == 0
+            if gateway.stderr is not None:
+                gateway.stderr.close()
+            assert server.stop() == 0, server.log_text
+    finally:
+        collector.close()
+    spans: dict[str, str] = {}
+    for _path, _content_type, body in collector.posts:
+        for resource_spans in ExportTraceServiceRequest.FromString(body).resource_spans:
+            for scope_spans in resource_spans.scope_spans:
+                for span in scope_spans.spans:
+                    spans[span.name] = span.trace_id.hex()
+    assert spans.get("HTTP POST") == CALLER_TRACE_ID, spans
+    assert spans.get("/cavra.recovery.v1.EscalationService/CreateRecoveryEscalationPlan") == CALLER_TRACE_ID
