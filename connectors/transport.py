@@ -145,6 +145,7 @@ class HttpTransport:
         transport: httpx.AsyncBaseTransport | None = None,
         resolver: Resolver = system_resolver,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        tracer_provider: Any = None,
     ) -> None:
         _quiet_httpx_loggers()
         self.redactor = redactor or Redactor()
@@ -158,6 +159,11 @@ class HttpTransport:
             # identity: an error body is read for diagnostics only, so no decompression bomb to defuse.
             headers={"user-agent": USER_AGENT, "accept-encoding": "identity"},
         )
+        if tracer_provider is not None:
+            # A client span per attempt, and the W3C `traceparent` of that span on the request.
+            from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+            HTTPXClientInstrumentor.instrument_client(self._client, tracer_provider=tracer_provider)
 
     async def aclose(self) -> None:
         await self._client.aclose()

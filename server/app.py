@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from google.rpc import error_details_pb2  # noqa: F401  (registers google.rpc detail types for reflection)
@@ -45,6 +45,10 @@ from server.settings import Settings, configure_logging, split_host_port
 from server.storage.database import Database
 from server.storage.migrate import check_schema_is_current, migrate
 from server.supervisor import check_ports_free, die_with_parent
+from server.tracing import Tracing, start_tracing
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import SpanProcessor
 
 log = logging.getLogger("cavra-recovery")
 
@@ -83,6 +87,7 @@ class RunningServer:
     database_health: DatabaseHealth
     gateway: Any = None
     private_socket: tempfile.TemporaryDirectory[str] | None = None
+    tracing: Tracing | None = None
 
     async def stop(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
         await self.health.enter_graceful_shutdown()
@@ -94,6 +99,8 @@ class RunningServer:
         self.dependencies.database.dispose()
         if self.private_socket is not None:
             self.private_socket.cleanup()
+        if self.tracing is not None:
+            self.tracing.shutdown()
 
 
 def access_log_level(settings: Settings) -> int:
@@ -116,10 +123,14 @@ def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
     )
 
 
-def build_dependencies(settings: Settings, environ: Mapping[str, str]) -> ServiceDependencies:
+def build_dependencies(
+    settings: Settings, environ: Mapping[str, str], tracing: Tracing | None = None
+) -> ServiceDependencies:
     auth_config = None if settings.auth_config_path is None else load_auth_config(settings.auth_config_path)
     metrics = create_metrics()
     database = Database(settings.database_url, isolation=settings.database_isolation)
+    if tracing is not None:
+        database.tracer = tracing.tracer("cavra-recovery.storage")
     connector_config = None
     if settings.connectors_path is not None:
         from connectors.config import load_connector_config
@@ -131,6 +142,7 @@ def build_dependencies(settings: Settings, environ: Mapping[str, str]) -> Servic
         tuning=DeliveryTuning.from_environ(environ),
         clock=utc_now,
         metrics=metrics,
+        tracing=tracing,
     )
     return ServiceDependencies(
         settings=settings,
@@ -142,10 +154,15 @@ def build_dependencies(settings: Settings, environ: Mapping[str, str]) -> Servic
     )
 
 
-async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer:
-    """Migrate (when asked), start gRPC, the gateway and the worker; log one line per listener."""
+async def start(
+    settings: Settings, environ: Mapping[str, str], *, span_processor: SpanProcessor | None = None
+) -> RunningServer:
+    """Migrate (when asked), start gRPC, the gateway and the worker; log one line per listener.
+
+    `span_processor` turns tracing on with that processor as well (tests use an in-memory exporter)."""
+    tracing = start_tracing(settings.otel_endpoint, processor=span_processor)
     # Configuration files first: their errors are the cheapest to report and to fix.
-    dependencies = build_dependencies(settings, environ)
+    dependencies = build_dependencies(settings, environ, tracing)
     if settings.wait_for_database_seconds > 0:
         await wait_for_database(dependencies.database, settings.wait_for_database_seconds)
     if settings.migrate:
@@ -158,6 +175,12 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
     interceptors: list[grpc.aio.ServerInterceptor[Any, Any]] = [
         RequestContextInterceptor(dependencies.metrics, access_log_level=access_log_level(settings))
     ]
+    if tracing is not None:
+        # The server span, a child of the caller's `traceparent` metadata; outside the request id so
+        # the access line is written inside the span and carries its trace id.
+        from opentelemetry.instrumentation.grpc import aio_server_interceptor
+
+        interceptors.insert(0, aio_server_interceptor(tracer_provider=tracing.provider))  # type: ignore[no-untyped-call]
     if dependencies.auth_config is not None:
         interceptors.append(AuthInterceptor(dependencies.auth_config))
     if settings.limits.rate_limit_per_minute > 0:
@@ -225,6 +248,7 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
         dependencies=dependencies,
         database_health=database_health,
         private_socket=private_socket,
+        tracing=tracing,
     )
     if settings.http_listen is not None:
         from server.gateway import GatewayLimits, start_gateway
@@ -239,6 +263,7 @@ async def start(settings: Settings, environ: Mapping[str, str]) -> RunningServer
             metrics_renderer=None if metrics is None else (lambda: render(metrics)),
             limits=GatewayLimits.of(settings.limits),
             gate=None if dependencies.auth_config is None else TokenGate(dependencies.auth_config),
+            tracer_provider=None if tracing is None else tracing.provider,
         )
         running.http_address = running.gateway.address
         log.info("http listening on %s", running.http_address)

@@ -13,8 +13,10 @@ from server.settings import (
     add_database_argument,
     add_log_format_argument,
     add_log_level_argument,
+    add_otel_argument,
     add_serve_arguments,
     configure_logging,
+    parse_otel_endpoint,
     redact_database_url,
     settings_from_arguments,
 )
@@ -60,6 +62,7 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     gateway.add_argument("--grpc-client-key", metavar="PATH", help="PEM private key of --grpc-client-cert")
     add_log_level_argument(gateway, environ)
     add_log_format_argument(gateway, environ)
+    add_otel_argument(gateway, environ)
     return parser
 
 
@@ -111,6 +114,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                     grpc_target=arguments.grpc_target,
                     upstream_enforces_auth=arguments.upstream_enforces_auth,
                     upstream_tls=upstream_tls,
+                    otel_endpoint=parse_otel_endpoint(arguments.otel),
                 )
             )
         except SettingsError as error:

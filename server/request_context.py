@@ -68,7 +68,8 @@ class RequestContextFilter(logging.Filter):
 
 
 class RequestContextFormatter(logging.Formatter):
-    """Wraps a handler's formatter and appends ` request_id=… principal=…` inside an RPC."""
+    """Wraps a handler's formatter and appends ` request_id=… principal=…` inside an RPC, and
+    ` trace_id=… span_id=…` inside a span when tracing is on."""
 
     def __init__(self, inner: logging.Formatter | None) -> None:
         super().__init__()
@@ -77,10 +78,14 @@ class RequestContextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = self._inner.format(record)
         request_id = getattr(record, "request_id", "-")
-        if request_id == "-":
+        trace_id = getattr(record, "trace_id", None)
+        if request_id == "-" and trace_id is None:
             return line
         principal = getattr(record, "principal", "-")
-        suffix = f" request_id={request_id}" + (f" principal={principal}" if principal != "-" else "")
+        suffix = f" request_id={request_id}" if request_id != "-" else ""
+        suffix += f" principal={principal}" if principal != "-" else ""
+        # Set by server/tracing.py's filter only when tracing is on and a span is current.
+        suffix += f" trace_id={trace_id} span_id={getattr(record, 'span_id', '-')}" if trace_id else ""
         first, newline, rest = line.partition("\n")
         return first + suffix + newline + rest
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from server.setting_values import (
 DEFAULT_GRPC_LISTEN = "127.0.0.1:50051"
 DEFAULT_HTTP_LISTEN = "127.0.0.1:8080"
 DEFAULT_DATABASE_URL = "sqlite:///./var/cavra-recovery.db"
+DEFAULT_OTLP_ENDPOINT = "http://localhost:4318"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,8 @@ class Settings:
     tls_key: Path | None = None
     client_ca: Path | None = None
     log_format: str = "text"
+    # None: tracing is off; else the OTLP/HTTP collector's base URL (docs/tracing.md).
+    otel_endpoint: str | None = None
 
     def __repr__(self) -> str:
         # The database URL may carry a password.
@@ -78,7 +82,7 @@ class Settings:
             f"database_isolation={self.database_isolation!r}, "
             f"wait_for_database_seconds={self.wait_for_database_seconds}, limits={self.limits!r}, "
             f"tls_cert={self.tls_cert!r}, tls_key={self.tls_key!r}, client_ca={self.client_ca!r}, "
-            f"log_format={self.log_format!r})"
+            f"log_format={self.log_format!r}, otel_endpoint={self.otel_endpoint!r})"
         )
 
 
@@ -246,6 +250,29 @@ def add_identity_arguments(parser: argparse.ArgumentParser, environ: Mapping[str
         "needs --tls-cert)",
     )
     add_log_format_argument(parser, environ)
+    add_otel_argument(parser, environ)
+
+
+def add_otel_argument(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
+    parser.add_argument(
+        "--otel",
+        nargs="?",
+        const=environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or DEFAULT_OTLP_ENDPOINT,
+        default=environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
+        metavar="URL",
+        help="trace with OpenTelemetry, exporting OTLP/HTTP to URL (OTEL_EXPORTER_OTLP_ENDPOINT; "
+        f"--otel alone: {DEFAULT_OTLP_ENDPOINT}; default off)",
+    )
+
+
+def parse_otel_endpoint(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value.strip()):
+        raise SettingsError(
+            f"--otel (OTEL_EXPORTER_OTLP_ENDPOINT) {value!r} is not an http:// or https:// URL"
+        )
+    return value.strip()
 
 
 def add_log_format_argument(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
@@ -341,6 +368,7 @@ def settings_from_arguments(arguments: argparse.Namespace) -> Settings:
         limits=limits_from_arguments(arguments),
         **_tls_settings(arguments),
         log_format=getattr(arguments, "log_format", "text"),
+        otel_endpoint=parse_otel_endpoint(getattr(arguments, "otel", None)),
     )
     validate(settings)
     return settings

@@ -21,6 +21,7 @@ from server.domain.executive_report import ExecutiveReport
 from server.domain.reasons import Reason
 from server.domain.validation import Violations
 from server.storage import deliveries as store
+from server.tracing import current_traceparent
 
 DEFAULT_RETRIES = 2
 MAX_RETRIES = 10
@@ -189,6 +190,7 @@ def enqueue_escalation(
             route_count=len(document["routes"]),
             dry_run=options.dry_run,
             now=now,
+            traceparent=current_traceparent(),
         )
         enqueued.append(EnqueuedDelivery(delivery_id=delivery_id, receiver=name, provider=receiver.provider))
     return EnqueuedRequest(delivery_evidence_id=evidence_id, deliveries=tuple(enqueued))
@@ -254,6 +256,7 @@ def enqueue_report(
             route_count=0,
             dry_run=options.dry_run,
             now=now,
+            traceparent=current_traceparent(),
         )
         enqueued.append(EnqueuedDelivery(delivery_id=delivery_id, receiver=name, provider=receiver.provider))
     return EnqueuedRequest(delivery_evidence_id=evidence_id, deliveries=tuple(enqueued))

@@ -18,6 +18,7 @@ from server.delivery.worker import DeliveryWorker
 from server.metrics import ServiceMetrics
 from server.storage import deliveries as store
 from server.storage.database import Database
+from server.tracing import Tracing
 
 log = logging.getLogger("cavra-recovery.delivery")
 
@@ -35,6 +36,7 @@ class DeliveryService:
         clock: Callable[[], datetime],
         metrics: ServiceMetrics | None = None,
         transport: HttpTransport | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self._database = database
         self._metrics = metrics
@@ -53,6 +55,7 @@ class DeliveryService:
                 on_progress=self._notify_progress,
                 on_outcome=self._observe,
                 transport=transport,
+                tracing=tracing,
             )
             if metrics is not None:
                 self._worker.add_periodic(max(tuning.poll_seconds, 5.0), self._refresh_gauges)

@@ -23,20 +23,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from connectors import (
-    Connector,
-    ConnectorConfig,
-    FailureReason,
-    HttpTransport,
-    SendResult,
-    build_connector,
-)
+from connectors import Connector, ConnectorConfig, FailureReason, HttpTransport, SendResult, build_connector
 from server.delivery import backoff, outcomes
 from server.delivery.notifications import notification_from_document
 from server.delivery.tuning import DeliveryTuning
 from server.domain.errors import Unavailable
 from server.storage import deliveries as store
 from server.storage.database import Database
+from server.tracing import Tracing, delivery_span
 
 log = logging.getLogger("cavra-recovery.delivery")
 # While the database is unavailable the worker retries with backoff from/to these delays.
@@ -68,8 +62,9 @@ class DeliveryWorker:
         on_progress: Callable[[], None],
         on_outcome: Callable[[store.StoredDelivery, store.AttemptOutcome, str], None] | None = None,
         transport: HttpTransport | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
-        self._database = database
+        self._database, self._tracing = database, tracing
         self._config = config
         self._tuning = tuning
         self._clock = clock
@@ -97,7 +92,8 @@ class DeliveryWorker:
 
     async def start(self) -> None:
         if self._transport is None:
-            self._transport = HttpTransport(redactor=self._redactor)
+            provider = None if self._tracing is None else self._tracing.provider
+            self._transport = HttpTransport(redactor=self._redactor, tracer_provider=provider)
         self._task = asyncio.create_task(self._run(), name="delivery-worker")
 
     def wake(self) -> None:
@@ -282,8 +278,10 @@ class DeliveryWorker:
             try:
                 connector = self._connector(delivery.receiver, delivery.timeout_seconds)
                 notification = notification_from_document(delivery.notification)
-                async with asyncio.timeout(max(1.0, item.lease_seconds - self._tuning.lease_grace_seconds)):
-                    result = await connector.send(notification)
+                budget = max(1.0, item.lease_seconds - self._tuning.lease_grace_seconds)
+                with delivery_span(self._tracing, delivery.traceparent, delivery.receiver):
+                    async with asyncio.timeout(budget):
+                        result = await connector.send(notification)
             except KeyError:
                 result = SendResult.failed(
                     FailureReason.CONFIGURATION, "the receiver is no longer configured", retryable=False

@@ -14,6 +14,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 from aiohttp import web
@@ -29,6 +30,7 @@ from server.gateway.proxy import (
 )
 from server.setting_values import SettingsError
 from server.settings import is_loopback_host, split_host_port
+from server.tracing import start_tracing
 
 __all__ = [
     "OPENAPI_PATHS",
@@ -126,20 +128,29 @@ async def start_gateway(
     upstream_tls: UpstreamTls | None = None,
     limits: GatewayLimits | None = None,
     gate: Gate | None = None,
+    tracer_provider: Any = None,
 ) -> RunningGateway:
     """Bind `listen` (port 0 picks a free one) and forward to the gRPC server at `grpc_target`;
-    `gate` checks each request's token from its headers before its body is read."""
+    `gate` checks each request's token from its headers before its body is read; `tracer_provider`
+    (tracing on) adds a server span per request and passes its context on as gRPC metadata."""
     host, port = split_host_port(listen)
     options: list[tuple[str, int | str]] = [
         ("grpc.max_receive_message_length", MAX_GRPC_MESSAGE_BYTES),
         ("grpc.max_send_message_length", MAX_GRPC_MESSAGE_BYTES),
     ]
+    interceptors = None
+    if tracer_provider is not None:
+        from opentelemetry.instrumentation.grpc import aio_client_interceptors
+
+        interceptors = aio_client_interceptors(tracer_provider=tracer_provider)  # type: ignore[no-untyped-call]
     if upstream_tls is None:
-        channel = grpc.aio.insecure_channel(grpc_target, options=options)
+        channel = grpc.aio.insecure_channel(grpc_target, options=options, interceptors=interceptors)
     else:
         if upstream_tls.server_name:
             options.append(("grpc.ssl_target_name_override", upstream_tls.server_name))
-        channel = grpc.aio.secure_channel(grpc_target, upstream_tls.credentials(), options=options)
+        channel = grpc.aio.secure_channel(
+            grpc_target, upstream_tls.credentials(), options=options, interceptors=interceptors
+        )
     documents: dict[str, StaticDocument] = {}
     openapi = load_openapi_document(OPENAPI_DOCUMENT)
     if openapi is None:
@@ -154,8 +165,15 @@ async def start_gateway(
         limits=limits,
         gate=gate,
     )
+    application = proxy.application()
+    if tracer_provider is not None:
+        from server.gateway.tracing import tracing_middleware
+
+        application.middlewares.insert(
+            0, tracing_middleware(tracer_provider.get_tracer("cavra-recovery.gateway"))
+        )
     runner = web.AppRunner(
-        proxy.application(),
+        application,
         access_log=None,
         logger=http_server_logger(),
         lingering_time=LINGER_SECONDS,
@@ -192,6 +210,7 @@ async def serve_gateway(
     grpc_target: str,
     upstream_enforces_auth: bool = False,
     upstream_tls: UpstreamTls | None = None,
+    otel_endpoint: str | None = None,
 ) -> None:
     """`cavra-recovery gateway`: run the gateway alone in front of `grpc_target` until SIGTERM/SIGINT."""
     import asyncio
@@ -203,11 +222,13 @@ async def serve_gateway(
         log.warning(
             "forwarding to %s without --grpc-tls: Authorization headers travel in clear text", grpc_target
         )
+    tracing = start_tracing(otel_endpoint)
     gateway = await start_gateway(
         listen=listen,
         grpc_target=grpc_target,
         upstream_tls=upstream_tls,
         gate=HeaderGate() if upstream_enforces_auth else None,
+        tracer_provider=None if tracing is None else tracing.provider,
     )
     log.info(
         "http listening on %s (forwarding to %s over %s)",
@@ -221,4 +242,6 @@ async def serve_gateway(
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
     await gateway.close()
+    if tracing is not None:
+        tracing.shutdown()
     log.info("stopped")

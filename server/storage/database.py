@@ -17,7 +17,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy import exc as sa_exc
@@ -26,6 +26,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.domain.errors import Unavailable
 from server.domain.reasons import Reason
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 T = TypeVar("T")
 
@@ -160,6 +163,8 @@ class Database:
         self._reads_inline = self.engine.dialect.name == "sqlite"
         # Told the cause of every call that failed because the database was unavailable.
         self.on_unavailable: Callable[[str], None] | None = None
+        # Set by server/app.py when tracing is on: one span per transaction and per read.
+        self.tracer: Tracer | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -197,7 +202,10 @@ class Database:
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run `work(session)` in one transaction on a worker thread; commit on return, roll back on raise."""
-        return await asyncio.to_thread(self.run_sync, work)
+        if self.tracer is None:
+            return await asyncio.to_thread(self.run_sync, work)
+        with self.tracer.start_as_current_span("db.transaction", attributes=self._span_attributes):
+            return await asyncio.to_thread(self.run_sync, work)
 
     async def read(self, work: Callable[[Connection], T]) -> T:
         """Run the read-only `work(connection)` on a pooled connection, without an ORM session.
@@ -205,9 +213,20 @@ class Database:
         On SQLite it runs on the event loop itself (no thread hop); on PostgreSQL, where a read is a
         network round trip, on a worker thread. Database faults are answered as in `run`.
         """
+        if self.tracer is not None:
+            with self.tracer.start_as_current_span("db.read", attributes=self._span_attributes):
+                return await self._read(work)
+        return await self._read(work)
+
+    async def _read(self, work: Callable[[Connection], T]) -> T:
         if self._reads_inline:
             return self._read_sync(work)
         return await asyncio.to_thread(self._read_sync, work)
+
+    @property
+    def _span_attributes(self) -> dict[str, str]:
+        # The system name only: the URL may carry a password.
+        return {"db.system.name": self.engine.dialect.name}
 
     def _read_sync(self, work: Callable[[Connection], T]) -> T:
         try:

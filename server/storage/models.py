@@ -290,6 +290,8 @@ class DeliveryRecord(Base):
     last_failure_reason: Mapped[str] = mapped_column(String(32), default="")
     last_http_status: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(String(512), default="")
+    # W3C trace context of the queuing request, so the worker's send joins its trace (docs/tracing.md).
+    traceparent: Mapped[str | None] = mapped_column(String(55))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

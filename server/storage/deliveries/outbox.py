@@ -77,6 +77,7 @@ def add_delivery(
     route_count: int,
     dry_run: bool,
     now: datetime,
+    traceparent: str | None = None,
 ) -> None:
     session.add(
         DeliveryRecord(
@@ -103,6 +104,7 @@ def add_delivery(
             last_error="",
             created_at=now,
             updated_at=now,
+            traceparent=traceparent,
         )
     )
 

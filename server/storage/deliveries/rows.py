@@ -70,6 +70,8 @@ class StoredDelivery:
     created_at: datetime
     updated_at: datetime
     attempts: tuple[StoredAttempt, ...] = ()
+    # The W3C trace context of the request that queued it (docs/tracing.md); None when tracing was off.
+    traceparent: str | None = None
 
     @property
     def is_final(self) -> bool:
@@ -135,6 +137,7 @@ def stored_delivery(record: DeliveryRecord, attempts: Sequence[DeliveryAttemptRe
         created_at=record.created_at,
         updated_at=record.updated_at,
         attempts=tuple(stored_attempt(attempt) for attempt in attempts),
+        traceparent=record.traceparent,
     )
 
 
