@@ -287,10 +287,17 @@ Behavior = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
 
 
 class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]  # generic only in the stubs
-    """Authenticates and authorizes every RPC except health and reflection."""
+    """Authenticates and authorizes every RPC except health and reflection.
+
+    A granted call's guarded handler is built once per (method, token) and reused, so the interceptors
+    outside this one (request context, metrics) see the same handler and keep their own per-method cache.
+    """
 
     def __init__(self, config: AuthConfig) -> None:
         self._config = config
+        self._granted: dict[
+            tuple[str, bytes], tuple[grpc.RpcMethodHandler[Any, Any], grpc.RpcMethodHandler[Any, Any]]
+        ] = {}
 
     # grpc itself answers UNIMPLEMENTED for a None handler; the stub does not allow for it.
     async def intercept_service(  # type: ignore[override]
@@ -312,11 +319,16 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]  # 
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_unary is not None:
-            return grpc.unary_unary_rpc_method_handler(
-                self._guard(cast(Behavior, handler.unary_unary), method, decision),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
+            key = (method, decision.token_sha256)
+            cached = self._granted.get(key)
+            if cached is None or cached[0] is not handler:
+                guarded = grpc.unary_unary_rpc_method_handler(
+                    self._guard(cast(Behavior, handler.unary_unary), method, decision),
+                    request_deserializer=handler.request_deserializer,
+                    response_serializer=handler.response_serializer,
+                )
+                cached = self._granted[key] = (handler, guarded)
+            return cached[1]
         # Every RPC of ours is unary; a streaming one that is not open is refused (UNIMPLEMENTED), not served.
         log.warning("refusing non-unary method %s", method)
         return None
