@@ -117,6 +117,9 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
     "/cavra.recovery.v1.EscalationService/GetRecoveryEscalationDelivery": _READERS,
     "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationDeliveries": _READERS,
     "/cavra.recovery.v1.EscalationService/ReplayRecoveryEscalationDelivery": _OPERATOR,
+    "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationAcknowledgements": _READERS,
+    "/cavra.recovery.v1.EscalationService/GetRecoveryEvidenceTrail": _READERS,
+    "/cavra.recovery.v1.EscalationService/ListEscalationReceivers": _READERS,
     "/cavra.recovery.v1.ReportService/GetRetryRecoveryReport": _READERS,
     "/cavra.recovery.v1.ReportService/GetRecoveryExecutiveReport": _READERS,
     "/cavra.recovery.v1.ReportService/RenderRecoveryExecutiveReport": _READERS,
@@ -124,6 +127,8 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
     "/cavra.recovery.v1.ReportService/RunExecutiveReportSchedule": _OPERATOR,
     "/cavra.recovery.v1.ReportService/ListExecutiveReportScheduleRuns": _READERS,
     "/cavra.recovery.v1.ReportService/DeliverExecutiveReportScheduleRun": _OPERATOR,
+    "/cavra.recovery.v1.ReportService/ListRetryRecoveryReports": _READERS,
+    "/cavra.recovery.v1.ReportService/ListRecoveryExecutiveReports": _READERS,
 }
 
 # HTTP paths the gateway serves itself that need a token when auth is on (checked like a method).

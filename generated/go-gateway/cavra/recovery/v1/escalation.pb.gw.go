@@ -467,6 +467,115 @@ func local_request_EscalationService_ReplayRecoveryEscalationDelivery_0(ctx cont
 	return msg, metadata, err
 }
 
+var filter_EscalationService_ListRecoveryEscalationAcknowledgements_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_EscalationService_ListRecoveryEscalationAcknowledgements_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq extRecoveryv1.ListRecoveryEscalationAcknowledgementsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_EscalationService_ListRecoveryEscalationAcknowledgements_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListRecoveryEscalationAcknowledgements(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_EscalationService_ListRecoveryEscalationAcknowledgements_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq extRecoveryv1.ListRecoveryEscalationAcknowledgementsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_EscalationService_ListRecoveryEscalationAcknowledgements_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListRecoveryEscalationAcknowledgements(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_EscalationService_GetRecoveryEvidenceTrail_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq extRecoveryv1.GetRecoveryEvidenceTrailRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["plan_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "plan_id")
+	}
+	protoReq.PlanId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "plan_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.GetRecoveryEvidenceTrail(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_EscalationService_GetRecoveryEvidenceTrail_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq extRecoveryv1.GetRecoveryEvidenceTrailRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["plan_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "plan_id")
+	}
+	protoReq.PlanId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "plan_id", err)
+	}
+	msg, err := server.GetRecoveryEvidenceTrail(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+var filter_EscalationService_ListEscalationReceivers_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_EscalationService_ListEscalationReceivers_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq extRecoveryv1.ListEscalationReceiversRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_EscalationService_ListEscalationReceivers_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListEscalationReceivers(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_EscalationService_ListEscalationReceivers_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq extRecoveryv1.ListEscalationReceiversRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_EscalationService_ListEscalationReceivers_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListEscalationReceivers(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterEscalationServiceHandlerServer registers the http handlers for service EscalationService to "mux".
 // UnaryRPC     :call EscalationServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -692,6 +801,66 @@ func RegisterEscalationServiceHandlerServer(ctx context.Context, mux *runtime.Se
 			return
 		}
 		forward_EscalationService_ReplayRecoveryEscalationDelivery_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_EscalationService_ListRecoveryEscalationAcknowledgements_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationAcknowledgements", runtime.WithHTTPPathPattern("/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-acknowledgements"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_EscalationService_ListRecoveryEscalationAcknowledgements_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscalationService_ListRecoveryEscalationAcknowledgements_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_EscalationService_GetRecoveryEvidenceTrail_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/cavra.recovery.v1.EscalationService/GetRecoveryEvidenceTrail", runtime.WithHTTPPathPattern("/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/{plan_id}/evidence-trail"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_EscalationService_GetRecoveryEvidenceTrail_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscalationService_GetRecoveryEvidenceTrail_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_EscalationService_ListEscalationReceivers_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/cavra.recovery.v1.EscalationService/ListEscalationReceivers", runtime.WithHTTPPathPattern("/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/escalation-receivers"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_EscalationService_ListEscalationReceivers_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscalationService_ListEscalationReceivers_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -920,33 +1089,90 @@ func RegisterEscalationServiceHandlerClient(ctx context.Context, mux *runtime.Se
 		}
 		forward_EscalationService_ReplayRecoveryEscalationDelivery_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_EscalationService_ListRecoveryEscalationAcknowledgements_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationAcknowledgements", runtime.WithHTTPPathPattern("/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-acknowledgements"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_EscalationService_ListRecoveryEscalationAcknowledgements_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscalationService_ListRecoveryEscalationAcknowledgements_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_EscalationService_GetRecoveryEvidenceTrail_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/cavra.recovery.v1.EscalationService/GetRecoveryEvidenceTrail", runtime.WithHTTPPathPattern("/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/{plan_id}/evidence-trail"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_EscalationService_GetRecoveryEvidenceTrail_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscalationService_GetRecoveryEvidenceTrail_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_EscalationService_ListEscalationReceivers_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/cavra.recovery.v1.EscalationService/ListEscalationReceivers", runtime.WithHTTPPathPattern("/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/escalation-receivers"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_EscalationService_ListEscalationReceivers_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscalationService_ListEscalationReceivers_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
 var (
-	pattern_EscalationService_CreateRecoveryEscalationPlan_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalation-plan"}, ""))
-	pattern_EscalationService_GetRecoveryEscalationPlan_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "plan_id"}, ""))
-	pattern_EscalationService_ListRecoveryEscalationPlans_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations"}, ""))
-	pattern_EscalationService_ListRecoveryEscalationRoutes_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6, 2, 7}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "plan_id", "routes"}, ""))
-	pattern_EscalationService_DeliverRecoveryEscalation_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6, 2, 7}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "plan_id", "deliver"}, ""))
-	pattern_EscalationService_AcknowledgeRecoveryEscalation_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6, 2, 3}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "plan_id"}, ""))
-	pattern_EscalationService_PlanRecoveryEscalationRetries_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 2, 6}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "retry-plan"}, ""))
-	pattern_EscalationService_RunRecoveryEscalationRetryWorker_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 2, 6}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "retry-worker-run"}, ""))
-	pattern_EscalationService_GetRecoveryEscalationDelivery_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalation-deliveries", "delivery_id"}, ""))
-	pattern_EscalationService_ListRecoveryEscalationDeliveries_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalation-deliveries"}, ""))
-	pattern_EscalationService_ReplayRecoveryEscalationDelivery_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6, 2, 7}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalation-deliveries", "delivery_id", "replay"}, ""))
+	pattern_EscalationService_CreateRecoveryEscalationPlan_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalation-plan"}, ""))
+	pattern_EscalationService_GetRecoveryEscalationPlan_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "plan_id"}, ""))
+	pattern_EscalationService_ListRecoveryEscalationPlans_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations"}, ""))
+	pattern_EscalationService_ListRecoveryEscalationRoutes_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6, 2, 7}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "plan_id", "routes"}, ""))
+	pattern_EscalationService_DeliverRecoveryEscalation_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6, 2, 7}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "plan_id", "deliver"}, ""))
+	pattern_EscalationService_AcknowledgeRecoveryEscalation_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6, 2, 3}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "plan_id"}, ""))
+	pattern_EscalationService_PlanRecoveryEscalationRetries_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 2, 6}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "retry-plan"}, ""))
+	pattern_EscalationService_RunRecoveryEscalationRetryWorker_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 2, 6}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "retry-worker-run"}, ""))
+	pattern_EscalationService_GetRecoveryEscalationDelivery_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalation-deliveries", "delivery_id"}, ""))
+	pattern_EscalationService_ListRecoveryEscalationDeliveries_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalation-deliveries"}, ""))
+	pattern_EscalationService_ReplayRecoveryEscalationDelivery_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6, 2, 7}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalation-deliveries", "delivery_id", "replay"}, ""))
+	pattern_EscalationService_ListRecoveryEscalationAcknowledgements_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalation-acknowledgements"}, ""))
+	pattern_EscalationService_GetRecoveryEvidenceTrail_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6, 2, 7}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "plan_id", "evidence-trail"}, ""))
+	pattern_EscalationService_ListEscalationReceivers_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "escalation-receivers"}, ""))
 )
 
 var (
-	forward_EscalationService_CreateRecoveryEscalationPlan_0     = runtime.ForwardResponseMessage
-	forward_EscalationService_GetRecoveryEscalationPlan_0        = runtime.ForwardResponseMessage
-	forward_EscalationService_ListRecoveryEscalationPlans_0      = runtime.ForwardResponseMessage
-	forward_EscalationService_ListRecoveryEscalationRoutes_0     = runtime.ForwardResponseMessage
-	forward_EscalationService_DeliverRecoveryEscalation_0        = runtime.ForwardResponseMessage
-	forward_EscalationService_AcknowledgeRecoveryEscalation_0    = runtime.ForwardResponseMessage
-	forward_EscalationService_PlanRecoveryEscalationRetries_0    = runtime.ForwardResponseMessage
-	forward_EscalationService_RunRecoveryEscalationRetryWorker_0 = runtime.ForwardResponseMessage
-	forward_EscalationService_GetRecoveryEscalationDelivery_0    = runtime.ForwardResponseMessage
-	forward_EscalationService_ListRecoveryEscalationDeliveries_0 = runtime.ForwardResponseMessage
-	forward_EscalationService_ReplayRecoveryEscalationDelivery_0 = runtime.ForwardResponseMessage
+	forward_EscalationService_CreateRecoveryEscalationPlan_0           = runtime.ForwardResponseMessage
+	forward_EscalationService_GetRecoveryEscalationPlan_0              = runtime.ForwardResponseMessage
+	forward_EscalationService_ListRecoveryEscalationPlans_0            = runtime.ForwardResponseMessage
+	forward_EscalationService_ListRecoveryEscalationRoutes_0           = runtime.ForwardResponseMessage
+	forward_EscalationService_DeliverRecoveryEscalation_0              = runtime.ForwardResponseMessage
+	forward_EscalationService_AcknowledgeRecoveryEscalation_0          = runtime.ForwardResponseMessage
+	forward_EscalationService_PlanRecoveryEscalationRetries_0          = runtime.ForwardResponseMessage
+	forward_EscalationService_RunRecoveryEscalationRetryWorker_0       = runtime.ForwardResponseMessage
+	forward_EscalationService_GetRecoveryEscalationDelivery_0          = runtime.ForwardResponseMessage
+	forward_EscalationService_ListRecoveryEscalationDeliveries_0       = runtime.ForwardResponseMessage
+	forward_EscalationService_ReplayRecoveryEscalationDelivery_0       = runtime.ForwardResponseMessage
+	forward_EscalationService_ListRecoveryEscalationAcknowledgements_0 = runtime.ForwardResponseMessage
+	forward_EscalationService_GetRecoveryEvidenceTrail_0               = runtime.ForwardResponseMessage
+	forward_EscalationService_ListEscalationReceivers_0                = runtime.ForwardResponseMessage
 )

@@ -2235,7 +2235,7 @@ var File_cavra_recovery_v1_escalation_proto protoreflect.FileDescriptor
 
 const file_cavra_recovery_v1_escalation_proto_rawDesc = "" +
 	"\n" +
-	"\"cavra/recovery/v1/escalation.proto\x12\x11cavra.recovery.v1\x1a\x1ecavra/recovery/v1/common.proto\x1a cavra/recovery/v1/delivery.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc5\x03\n" +
+	"\"cavra/recovery/v1/escalation.proto\x12\x11cavra.recovery.v1\x1a\x1ecavra/recovery/v1/common.proto\x1a cavra/recovery/v1/delivery.proto\x1a\x1dcavra/recovery/v1/trail.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc5\x03\n" +
 	"\x0fEscalationRoute\x12\x1b\n" +
 	"\tdedup_key\x18\x01 \x01(\tR\bdedupKey\x129\n" +
 	"\bseverity\x18\x02 \x01(\x0e2\x1d.cavra.recovery.v1.AlertLevelR\bseverity\x12<\n" +
@@ -2429,7 +2429,7 @@ const file_cavra_recovery_v1_escalation_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\trequestId\"c\n" +
 	"(ReplayRecoveryEscalationDeliveryResponse\x127\n" +
-	"\bdelivery\x18\x01 \x01(\v2\x1b.cavra.recovery.v1.DeliveryR\bdelivery2\xe2\x17\n" +
+	"\bdelivery\x18\x01 \x01(\v2\x1b.cavra.recovery.v1.DeliveryR\bdelivery2\x8c\x1e\n" +
 	"\x11EscalationService\x12\x83\x02\n" +
 	"\x1cCreateRecoveryEscalationPlan\x126.cavra.recovery.v1.CreateRecoveryEscalationPlanRequest\x1a7.cavra.recovery.v1.CreateRecoveryEscalationPlanResponse\"r\x82\xd3\xe4\x93\x02l:\x01*\"g/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-plan\x12\xfd\x01\n" +
 	"\x19GetRecoveryEscalationPlan\x123.cavra.recovery.v1.GetRecoveryEscalationPlanRequest\x1a4.cavra.recovery.v1.GetRecoveryEscalationPlanResponse\"u\x82\xd3\xe4\x93\x02o\x12m/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/{plan_id}\x12\xf9\x01\n" +
@@ -2441,7 +2441,10 @@ const file_cavra_recovery_v1_escalation_proto_rawDesc = "" +
 	" RunRecoveryEscalationRetryWorker\x12:.cavra.recovery.v1.RunRecoveryEscalationRetryWorkerRequest\x1a;.cavra.recovery.v1.RunRecoveryEscalationRetryWorkerResponse\"\x7f\x82\xd3\xe4\x93\x02y:\x01*\"t/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/retry-worker-run\x12\x98\x02\n" +
 	"\x1dGetRecoveryEscalationDelivery\x127.cavra.recovery.v1.GetRecoveryEscalationDeliveryRequest\x1a8.cavra.recovery.v1.GetRecoveryEscalationDeliveryResponse\"\x83\x01\x82\xd3\xe4\x93\x02}\x12{/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-deliveries/{delivery_id}\x12\x92\x02\n" +
 	" ListRecoveryEscalationDeliveries\x12:.cavra.recovery.v1.ListRecoveryEscalationDeliveriesRequest\x1a;.cavra.recovery.v1.ListRecoveryEscalationDeliveriesResponse\"u\x82\xd3\xe4\x93\x02o\x12m/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-deliveries\x12\xad\x02\n" +
-	" ReplayRecoveryEscalationDelivery\x12:.cavra.recovery.v1.ReplayRecoveryEscalationDeliveryRequest\x1a;.cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse\"\x8f\x01\x82\xd3\xe4\x93\x02\x88\x01:\x01*\"\x82\x01/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-deliveries/{delivery_id}/replayBEZCgithub.com/cavra/recovery/generated/go/cavra/recovery/v1;recoveryv1b\x06proto3"
+	" ReplayRecoveryEscalationDelivery\x12:.cavra.recovery.v1.ReplayRecoveryEscalationDeliveryRequest\x1a;.cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse\"\x8f\x01\x82\xd3\xe4\x93\x02\x88\x01:\x01*\"\x82\x01/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-deliveries/{delivery_id}/replay\x12\xaa\x02\n" +
+	"&ListRecoveryEscalationAcknowledgements\x12@.cavra.recovery.v1.ListRecoveryEscalationAcknowledgementsRequest\x1aA.cavra.recovery.v1.ListRecoveryEscalationAcknowledgementsResponse\"{\x82\xd3\xe4\x93\x02u\x12s/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-acknowledgements\x12\x8a\x02\n" +
+	"\x18GetRecoveryEvidenceTrail\x122.cavra.recovery.v1.GetRecoveryEvidenceTrailRequest\x1a3.cavra.recovery.v1.GetRecoveryEvidenceTrailResponse\"\x84\x01\x82\xd3\xe4\x93\x02~\x12|/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/{plan_id}/evidence-trail\x12\xed\x01\n" +
+	"\x17ListEscalationReceivers\x121.cavra.recovery.v1.ListEscalationReceiversRequest\x1a2.cavra.recovery.v1.ListEscalationReceiversResponse\"k\x82\xd3\xe4\x93\x02e\x12c/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/escalation-receiversBEZCgithub.com/cavra/recovery/generated/go/cavra/recovery/v1;recoveryv1b\x06proto3"
 
 var (
 	file_cavra_recovery_v1_escalation_proto_rawDescOnce sync.Once
@@ -2494,6 +2497,12 @@ var file_cavra_recovery_v1_escalation_proto_goTypes = []any{
 	(RetryDecision)(0),             // 34: cavra.recovery.v1.RetryDecision
 	(*Delivery)(nil),               // 35: cavra.recovery.v1.Delivery
 	(DeliveryState)(0),             // 36: cavra.recovery.v1.DeliveryState
+	(*ListRecoveryEscalationAcknowledgementsRequest)(nil),  // 37: cavra.recovery.v1.ListRecoveryEscalationAcknowledgementsRequest
+	(*GetRecoveryEvidenceTrailRequest)(nil),                // 38: cavra.recovery.v1.GetRecoveryEvidenceTrailRequest
+	(*ListEscalationReceiversRequest)(nil),                 // 39: cavra.recovery.v1.ListEscalationReceiversRequest
+	(*ListRecoveryEscalationAcknowledgementsResponse)(nil), // 40: cavra.recovery.v1.ListRecoveryEscalationAcknowledgementsResponse
+	(*GetRecoveryEvidenceTrailResponse)(nil),               // 41: cavra.recovery.v1.GetRecoveryEvidenceTrailResponse
+	(*ListEscalationReceiversResponse)(nil),                // 42: cavra.recovery.v1.ListEscalationReceiversResponse
 }
 var file_cavra_recovery_v1_escalation_proto_depIdxs = []int32{
 	28, // 0: cavra.recovery.v1.EscalationRoute.severity:type_name -> cavra.recovery.v1.AlertLevel
@@ -2543,19 +2552,25 @@ var file_cavra_recovery_v1_escalation_proto_depIdxs = []int32{
 	22, // 44: cavra.recovery.v1.EscalationService.GetRecoveryEscalationDelivery:input_type -> cavra.recovery.v1.GetRecoveryEscalationDeliveryRequest
 	24, // 45: cavra.recovery.v1.EscalationService.ListRecoveryEscalationDeliveries:input_type -> cavra.recovery.v1.ListRecoveryEscalationDeliveriesRequest
 	26, // 46: cavra.recovery.v1.EscalationService.ReplayRecoveryEscalationDelivery:input_type -> cavra.recovery.v1.ReplayRecoveryEscalationDeliveryRequest
-	4,  // 47: cavra.recovery.v1.EscalationService.CreateRecoveryEscalationPlan:output_type -> cavra.recovery.v1.CreateRecoveryEscalationPlanResponse
-	6,  // 48: cavra.recovery.v1.EscalationService.GetRecoveryEscalationPlan:output_type -> cavra.recovery.v1.GetRecoveryEscalationPlanResponse
-	8,  // 49: cavra.recovery.v1.EscalationService.ListRecoveryEscalationPlans:output_type -> cavra.recovery.v1.ListRecoveryEscalationPlansResponse
-	10, // 50: cavra.recovery.v1.EscalationService.ListRecoveryEscalationRoutes:output_type -> cavra.recovery.v1.ListRecoveryEscalationRoutesResponse
-	12, // 51: cavra.recovery.v1.EscalationService.DeliverRecoveryEscalation:output_type -> cavra.recovery.v1.DeliverRecoveryEscalationResponse
-	15, // 52: cavra.recovery.v1.EscalationService.AcknowledgeRecoveryEscalation:output_type -> cavra.recovery.v1.AcknowledgeRecoveryEscalationResponse
-	19, // 53: cavra.recovery.v1.EscalationService.PlanRecoveryEscalationRetries:output_type -> cavra.recovery.v1.PlanRecoveryEscalationRetriesResponse
-	21, // 54: cavra.recovery.v1.EscalationService.RunRecoveryEscalationRetryWorker:output_type -> cavra.recovery.v1.RunRecoveryEscalationRetryWorkerResponse
-	23, // 55: cavra.recovery.v1.EscalationService.GetRecoveryEscalationDelivery:output_type -> cavra.recovery.v1.GetRecoveryEscalationDeliveryResponse
-	25, // 56: cavra.recovery.v1.EscalationService.ListRecoveryEscalationDeliveries:output_type -> cavra.recovery.v1.ListRecoveryEscalationDeliveriesResponse
-	27, // 57: cavra.recovery.v1.EscalationService.ReplayRecoveryEscalationDelivery:output_type -> cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse
-	47, // [47:58] is the sub-list for method output_type
-	36, // [36:47] is the sub-list for method input_type
+	37, // 47: cavra.recovery.v1.EscalationService.ListRecoveryEscalationAcknowledgements:input_type -> cavra.recovery.v1.ListRecoveryEscalationAcknowledgementsRequest
+	38, // 48: cavra.recovery.v1.EscalationService.GetRecoveryEvidenceTrail:input_type -> cavra.recovery.v1.GetRecoveryEvidenceTrailRequest
+	39, // 49: cavra.recovery.v1.EscalationService.ListEscalationReceivers:input_type -> cavra.recovery.v1.ListEscalationReceiversRequest
+	4,  // 50: cavra.recovery.v1.EscalationService.CreateRecoveryEscalationPlan:output_type -> cavra.recovery.v1.CreateRecoveryEscalationPlanResponse
+	6,  // 51: cavra.recovery.v1.EscalationService.GetRecoveryEscalationPlan:output_type -> cavra.recovery.v1.GetRecoveryEscalationPlanResponse
+	8,  // 52: cavra.recovery.v1.EscalationService.ListRecoveryEscalationPlans:output_type -> cavra.recovery.v1.ListRecoveryEscalationPlansResponse
+	10, // 53: cavra.recovery.v1.EscalationService.ListRecoveryEscalationRoutes:output_type -> cavra.recovery.v1.ListRecoveryEscalationRoutesResponse
+	12, // 54: cavra.recovery.v1.EscalationService.DeliverRecoveryEscalation:output_type -> cavra.recovery.v1.DeliverRecoveryEscalationResponse
+	15, // 55: cavra.recovery.v1.EscalationService.AcknowledgeRecoveryEscalation:output_type -> cavra.recovery.v1.AcknowledgeRecoveryEscalationResponse
+	19, // 56: cavra.recovery.v1.EscalationService.PlanRecoveryEscalationRetries:output_type -> cavra.recovery.v1.PlanRecoveryEscalationRetriesResponse
+	21, // 57: cavra.recovery.v1.EscalationService.RunRecoveryEscalationRetryWorker:output_type -> cavra.recovery.v1.RunRecoveryEscalationRetryWorkerResponse
+	23, // 58: cavra.recovery.v1.EscalationService.GetRecoveryEscalationDelivery:output_type -> cavra.recovery.v1.GetRecoveryEscalationDeliveryResponse
+	25, // 59: cavra.recovery.v1.EscalationService.ListRecoveryEscalationDeliveries:output_type -> cavra.recovery.v1.ListRecoveryEscalationDeliveriesResponse
+	27, // 60: cavra.recovery.v1.EscalationService.ReplayRecoveryEscalationDelivery:output_type -> cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse
+	40, // 61: cavra.recovery.v1.EscalationService.ListRecoveryEscalationAcknowledgements:output_type -> cavra.recovery.v1.ListRecoveryEscalationAcknowledgementsResponse
+	41, // 62: cavra.recovery.v1.EscalationService.GetRecoveryEvidenceTrail:output_type -> cavra.recovery.v1.GetRecoveryEvidenceTrailResponse
+	42, // 63: cavra.recovery.v1.EscalationService.ListEscalationReceivers:output_type -> cavra.recovery.v1.ListEscalationReceiversResponse
+	50, // [50:64] is the sub-list for method output_type
+	36, // [36:50] is the sub-list for method input_type
 	36, // [36:36] is the sub-list for extension type_name
 	36, // [36:36] is the sub-list for extension extendee
 	0,  // [0:36] is the sub-list for field type_name
@@ -2568,6 +2583,7 @@ func file_cavra_recovery_v1_escalation_proto_init() {
 	}
 	file_cavra_recovery_v1_common_proto_init()
 	file_cavra_recovery_v1_delivery_proto_init()
+	file_cavra_recovery_v1_trail_proto_init()
 	file_cavra_recovery_v1_escalation_proto_msgTypes[0].OneofWrappers = []any{}
 	file_cavra_recovery_v1_escalation_proto_msgTypes[1].OneofWrappers = []any{}
 	file_cavra_recovery_v1_escalation_proto_msgTypes[20].OneofWrappers = []any{}

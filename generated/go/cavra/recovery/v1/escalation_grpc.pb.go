@@ -19,17 +19,20 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	EscalationService_CreateRecoveryEscalationPlan_FullMethodName     = "/cavra.recovery.v1.EscalationService/CreateRecoveryEscalationPlan"
-	EscalationService_GetRecoveryEscalationPlan_FullMethodName        = "/cavra.recovery.v1.EscalationService/GetRecoveryEscalationPlan"
-	EscalationService_ListRecoveryEscalationPlans_FullMethodName      = "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationPlans"
-	EscalationService_ListRecoveryEscalationRoutes_FullMethodName     = "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationRoutes"
-	EscalationService_DeliverRecoveryEscalation_FullMethodName        = "/cavra.recovery.v1.EscalationService/DeliverRecoveryEscalation"
-	EscalationService_AcknowledgeRecoveryEscalation_FullMethodName    = "/cavra.recovery.v1.EscalationService/AcknowledgeRecoveryEscalation"
-	EscalationService_PlanRecoveryEscalationRetries_FullMethodName    = "/cavra.recovery.v1.EscalationService/PlanRecoveryEscalationRetries"
-	EscalationService_RunRecoveryEscalationRetryWorker_FullMethodName = "/cavra.recovery.v1.EscalationService/RunRecoveryEscalationRetryWorker"
-	EscalationService_GetRecoveryEscalationDelivery_FullMethodName    = "/cavra.recovery.v1.EscalationService/GetRecoveryEscalationDelivery"
-	EscalationService_ListRecoveryEscalationDeliveries_FullMethodName = "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationDeliveries"
-	EscalationService_ReplayRecoveryEscalationDelivery_FullMethodName = "/cavra.recovery.v1.EscalationService/ReplayRecoveryEscalationDelivery"
+	EscalationService_CreateRecoveryEscalationPlan_FullMethodName           = "/cavra.recovery.v1.EscalationService/CreateRecoveryEscalationPlan"
+	EscalationService_GetRecoveryEscalationPlan_FullMethodName              = "/cavra.recovery.v1.EscalationService/GetRecoveryEscalationPlan"
+	EscalationService_ListRecoveryEscalationPlans_FullMethodName            = "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationPlans"
+	EscalationService_ListRecoveryEscalationRoutes_FullMethodName           = "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationRoutes"
+	EscalationService_DeliverRecoveryEscalation_FullMethodName              = "/cavra.recovery.v1.EscalationService/DeliverRecoveryEscalation"
+	EscalationService_AcknowledgeRecoveryEscalation_FullMethodName          = "/cavra.recovery.v1.EscalationService/AcknowledgeRecoveryEscalation"
+	EscalationService_PlanRecoveryEscalationRetries_FullMethodName          = "/cavra.recovery.v1.EscalationService/PlanRecoveryEscalationRetries"
+	EscalationService_RunRecoveryEscalationRetryWorker_FullMethodName       = "/cavra.recovery.v1.EscalationService/RunRecoveryEscalationRetryWorker"
+	EscalationService_GetRecoveryEscalationDelivery_FullMethodName          = "/cavra.recovery.v1.EscalationService/GetRecoveryEscalationDelivery"
+	EscalationService_ListRecoveryEscalationDeliveries_FullMethodName       = "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationDeliveries"
+	EscalationService_ReplayRecoveryEscalationDelivery_FullMethodName       = "/cavra.recovery.v1.EscalationService/ReplayRecoveryEscalationDelivery"
+	EscalationService_ListRecoveryEscalationAcknowledgements_FullMethodName = "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationAcknowledgements"
+	EscalationService_GetRecoveryEvidenceTrail_FullMethodName               = "/cavra.recovery.v1.EscalationService/GetRecoveryEvidenceTrail"
+	EscalationService_ListEscalationReceivers_FullMethodName                = "/cavra.recovery.v1.EscalationService/ListEscalationReceivers"
 )
 
 // EscalationServiceClient is the client API for EscalationService service.
@@ -64,6 +67,14 @@ type EscalationServiceClient interface {
 	ListRecoveryEscalationDeliveries(ctx context.Context, in *ListRecoveryEscalationDeliveriesRequest, opts ...grpc.CallOption) (*ListRecoveryEscalationDeliveriesResponse, error)
 	// Puts a dead-lettered delivery back in the outbox for a fresh round of attempts.
 	ReplayRecoveryEscalationDelivery(ctx context.Context, in *ReplayRecoveryEscalationDeliveryRequest, opts ...grpc.CallOption) (*ReplayRecoveryEscalationDeliveryResponse, error)
+	// Lists acknowledgements, newest first, by plan and provider (notes included: they are kept for the auditor).
+	ListRecoveryEscalationAcknowledgements(ctx context.Context, in *ListRecoveryEscalationAcknowledgementsRequest, opts ...grpc.CallOption) (*ListRecoveryEscalationAcknowledgementsResponse, error)
+	// Everything that followed from one plan: its SLO report, deliveries with attempts,
+	// acknowledgements, retry decisions and executive reports, as ids, states and times only.
+	GetRecoveryEvidenceTrail(ctx context.Context, in *GetRecoveryEvidenceTrailRequest, opts ...grpc.CallOption) (*GetRecoveryEvidenceTrailResponse, error)
+	// Lists the configured receivers (names, providers, categories) and the routing rules;
+	// never a URL or a credential.
+	ListEscalationReceivers(ctx context.Context, in *ListEscalationReceiversRequest, opts ...grpc.CallOption) (*ListEscalationReceiversResponse, error)
 }
 
 type escalationServiceClient struct {
@@ -184,6 +195,36 @@ func (c *escalationServiceClient) ReplayRecoveryEscalationDelivery(ctx context.C
 	return out, nil
 }
 
+func (c *escalationServiceClient) ListRecoveryEscalationAcknowledgements(ctx context.Context, in *ListRecoveryEscalationAcknowledgementsRequest, opts ...grpc.CallOption) (*ListRecoveryEscalationAcknowledgementsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListRecoveryEscalationAcknowledgementsResponse)
+	err := c.cc.Invoke(ctx, EscalationService_ListRecoveryEscalationAcknowledgements_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *escalationServiceClient) GetRecoveryEvidenceTrail(ctx context.Context, in *GetRecoveryEvidenceTrailRequest, opts ...grpc.CallOption) (*GetRecoveryEvidenceTrailResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetRecoveryEvidenceTrailResponse)
+	err := c.cc.Invoke(ctx, EscalationService_GetRecoveryEvidenceTrail_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *escalationServiceClient) ListEscalationReceivers(ctx context.Context, in *ListEscalationReceiversRequest, opts ...grpc.CallOption) (*ListEscalationReceiversResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListEscalationReceiversResponse)
+	err := c.cc.Invoke(ctx, EscalationService_ListEscalationReceivers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // EscalationServiceServer is the server API for EscalationService service.
 // All implementations must embed UnimplementedEscalationServiceServer
 // for forward compatibility.
@@ -216,6 +257,14 @@ type EscalationServiceServer interface {
 	ListRecoveryEscalationDeliveries(context.Context, *ListRecoveryEscalationDeliveriesRequest) (*ListRecoveryEscalationDeliveriesResponse, error)
 	// Puts a dead-lettered delivery back in the outbox for a fresh round of attempts.
 	ReplayRecoveryEscalationDelivery(context.Context, *ReplayRecoveryEscalationDeliveryRequest) (*ReplayRecoveryEscalationDeliveryResponse, error)
+	// Lists acknowledgements, newest first, by plan and provider (notes included: they are kept for the auditor).
+	ListRecoveryEscalationAcknowledgements(context.Context, *ListRecoveryEscalationAcknowledgementsRequest) (*ListRecoveryEscalationAcknowledgementsResponse, error)
+	// Everything that followed from one plan: its SLO report, deliveries with attempts,
+	// acknowledgements, retry decisions and executive reports, as ids, states and times only.
+	GetRecoveryEvidenceTrail(context.Context, *GetRecoveryEvidenceTrailRequest) (*GetRecoveryEvidenceTrailResponse, error)
+	// Lists the configured receivers (names, providers, categories) and the routing rules;
+	// never a URL or a credential.
+	ListEscalationReceivers(context.Context, *ListEscalationReceiversRequest) (*ListEscalationReceiversResponse, error)
 	mustEmbedUnimplementedEscalationServiceServer()
 }
 
@@ -258,6 +307,15 @@ func (UnimplementedEscalationServiceServer) ListRecoveryEscalationDeliveries(con
 }
 func (UnimplementedEscalationServiceServer) ReplayRecoveryEscalationDelivery(context.Context, *ReplayRecoveryEscalationDeliveryRequest) (*ReplayRecoveryEscalationDeliveryResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ReplayRecoveryEscalationDelivery not implemented")
+}
+func (UnimplementedEscalationServiceServer) ListRecoveryEscalationAcknowledgements(context.Context, *ListRecoveryEscalationAcknowledgementsRequest) (*ListRecoveryEscalationAcknowledgementsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListRecoveryEscalationAcknowledgements not implemented")
+}
+func (UnimplementedEscalationServiceServer) GetRecoveryEvidenceTrail(context.Context, *GetRecoveryEvidenceTrailRequest) (*GetRecoveryEvidenceTrailResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetRecoveryEvidenceTrail not implemented")
+}
+func (UnimplementedEscalationServiceServer) ListEscalationReceivers(context.Context, *ListEscalationReceiversRequest) (*ListEscalationReceiversResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListEscalationReceivers not implemented")
 }
 func (UnimplementedEscalationServiceServer) mustEmbedUnimplementedEscalationServiceServer() {}
 func (UnimplementedEscalationServiceServer) testEmbeddedByValue()                           {}
@@ -478,6 +536,60 @@ func _EscalationService_ReplayRecoveryEscalationDelivery_Handler(srv interface{}
 	return interceptor(ctx, in, info, handler)
 }
 
+func _EscalationService_ListRecoveryEscalationAcknowledgements_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRecoveryEscalationAcknowledgementsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EscalationServiceServer).ListRecoveryEscalationAcknowledgements(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EscalationService_ListRecoveryEscalationAcknowledgements_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EscalationServiceServer).ListRecoveryEscalationAcknowledgements(ctx, req.(*ListRecoveryEscalationAcknowledgementsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EscalationService_GetRecoveryEvidenceTrail_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRecoveryEvidenceTrailRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EscalationServiceServer).GetRecoveryEvidenceTrail(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EscalationService_GetRecoveryEvidenceTrail_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EscalationServiceServer).GetRecoveryEvidenceTrail(ctx, req.(*GetRecoveryEvidenceTrailRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EscalationService_ListEscalationReceivers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListEscalationReceiversRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EscalationServiceServer).ListEscalationReceivers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EscalationService_ListEscalationReceivers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EscalationServiceServer).ListEscalationReceivers(ctx, req.(*ListEscalationReceiversRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // EscalationService_ServiceDesc is the grpc.ServiceDesc for EscalationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -528,6 +640,18 @@ var EscalationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ReplayRecoveryEscalationDelivery",
 			Handler:    _EscalationService_ReplayRecoveryEscalationDelivery_Handler,
+		},
+		{
+			MethodName: "ListRecoveryEscalationAcknowledgements",
+			Handler:    _EscalationService_ListRecoveryEscalationAcknowledgements_Handler,
+		},
+		{
+			MethodName: "GetRecoveryEvidenceTrail",
+			Handler:    _EscalationService_GetRecoveryEvidenceTrail_Handler,
+		},
+		{
+			MethodName: "ListEscalationReceivers",
+			Handler:    _EscalationService_ListEscalationReceivers_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -2171,7 +2171,7 @@ var File_cavra_recovery_v1_report_proto protoreflect.FileDescriptor
 
 const file_cavra_recovery_v1_report_proto_rawDesc = "" +
 	"\n" +
-	"\x1ecavra/recovery/v1/report.proto\x12\x11cavra.recovery.v1\x1a\x1ecavra/recovery/v1/common.proto\x1a cavra/recovery/v1/delivery.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"o\n" +
+	"\x1ecavra/recovery/v1/report.proto\x12\x11cavra.recovery.v1\x1a\x1ecavra/recovery/v1/common.proto\x1a cavra/recovery/v1/delivery.proto\x1a\x1dcavra/recovery/v1/trail.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"o\n" +
 	"\x11ClosureStateCount\x12D\n" +
 	"\rclosure_state\x18\x01 \x01(\x0e2\x1f.cavra.recovery.v1.ClosureStateR\fclosureState\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x03R\x05count\"A\n" +
@@ -2363,7 +2363,7 @@ const file_cavra_recovery_v1_report_proto_rawDesc = "" +
 	"\x03run\x18\x01 \x01(\v2-.cavra.recovery.v1.ExecutiveReportScheduleRunR\x03run\x12C\n" +
 	"\aresults\x18\x02 \x03(\v2).cavra.recovery.v1.ReceiverDeliveryResultR\aresults\x12\x18\n" +
 	"\asuccess\x18\x03 \x01(\bR\asuccess\x120\n" +
-	"\x14delivery_evidence_id\x18\x04 \x01(\tR\x12deliveryEvidenceId2\x86\x10\n" +
+	"\x14delivery_evidence_id\x18\x04 \x01(\tR\x12deliveryEvidenceId2\x80\x14\n" +
 	"\rReportService\x12\xe2\x02\n" +
 	"\x16GetRetryRecoveryReport\x120.cavra.recovery.v1.GetRetryRecoveryReportRequest\x1a1.cavra.recovery.v1.GetRetryRecoveryReportResponse\"\xe2\x01\x82\xd3\xe4\x93\x02\xdb\x01Zs\x12q/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/retry-recovery-reports/{report_id}\x12d/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/retry-recovery-report\x12\xf6\x02\n" +
 	"\x1aGetRecoveryExecutiveReport\x124.cavra.recovery.v1.GetRecoveryExecutiveReportRequest\x1a5.cavra.recovery.v1.GetRecoveryExecutiveReportResponse\"\xea\x01\x82\xd3\xe4\x93\x02\xe3\x01Zw\x12u/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-executive-reports/{report_id}\x12h/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-executive-report\x12\xe9\x01\n" +
@@ -2371,7 +2371,9 @@ const file_cavra_recovery_v1_report_proto_rawDesc = "" +
 	"\x19GetRollbackDrillDashboard\x123.cavra.recovery.v1.GetRollbackDrillDashboardRequest\x1a4.cavra.recovery.v1.GetRollbackDrillDashboardResponse\"@\x82\xd3\xe4\x93\x02:\x128/runtime/go-pilot/rollback-drill-notifications/dashboard\x12\x8c\x02\n" +
 	"\x1aRunExecutiveReportSchedule\x124.cavra.recovery.v1.RunExecutiveReportScheduleRequest\x1a5.cavra.recovery.v1.RunExecutiveReportScheduleResponse\"\x80\x01\x82\xd3\xe4\x93\x02z:\x01*\"u/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-executive-report/schedule-run\x12\x98\x02\n" +
 	"\x1fListExecutiveReportScheduleRuns\x129.cavra.recovery.v1.ListExecutiveReportScheduleRunsRequest\x1a:.cavra.recovery.v1.ListExecutiveReportScheduleRunsResponse\"~\x82\xd3\xe4\x93\x02x\x12v/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-executive-report/schedule-runs\x12\xb5\x02\n" +
-	"!DeliverExecutiveReportScheduleRun\x12;.cavra.recovery.v1.DeliverExecutiveReportScheduleRunRequest\x1a<.cavra.recovery.v1.DeliverExecutiveReportScheduleRunResponse\"\x94\x01\x82\xd3\xe4\x93\x02\x8d\x01:\x01*\"\x87\x01/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-executive-report/schedule-runs/{run_id}/deliverBEZCgithub.com/cavra/recovery/generated/go/cavra/recovery/v1;recoveryv1b\x06proto3"
+	"!DeliverExecutiveReportScheduleRun\x12;.cavra.recovery.v1.DeliverExecutiveReportScheduleRunRequest\x1a<.cavra.recovery.v1.DeliverExecutiveReportScheduleRunResponse\"\x94\x01\x82\xd3\xe4\x93\x02\x8d\x01:\x01*\"\x87\x01/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-executive-report/schedule-runs/{run_id}/deliver\x12\xf2\x01\n" +
+	"\x18ListRetryRecoveryReports\x122.cavra.recovery.v1.ListRetryRecoveryReportsRequest\x1a3.cavra.recovery.v1.ListRetryRecoveryReportsResponse\"m\x82\xd3\xe4\x93\x02g\x12e/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/retry-recovery-reports\x12\x82\x02\n" +
+	"\x1cListRecoveryExecutiveReports\x126.cavra.recovery.v1.ListRecoveryExecutiveReportsRequest\x1a7.cavra.recovery.v1.ListRecoveryExecutiveReportsResponse\"q\x82\xd3\xe4\x93\x02k\x12i/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-executive-reportsBEZCgithub.com/cavra/recovery/generated/go/cavra/recovery/v1;recoveryv1b\x06proto3"
 
 var (
 	file_cavra_recovery_v1_report_proto_rawDescOnce sync.Once
@@ -2418,7 +2420,11 @@ var file_cavra_recovery_v1_report_proto_goTypes = []any{
 	(AlertLevel)(0),                                   // 28: cavra.recovery.v1.AlertLevel
 	(ReportFormat)(0),                                 // 29: cavra.recovery.v1.ReportFormat
 	(*ReceiverDeliveryResult)(nil),                    // 30: cavra.recovery.v1.ReceiverDeliveryResult
-	(*httpbody.HttpBody)(nil),                         // 31: google.api.HttpBody
+	(*ListRetryRecoveryReportsRequest)(nil),           // 31: cavra.recovery.v1.ListRetryRecoveryReportsRequest
+	(*ListRecoveryExecutiveReportsRequest)(nil),       // 32: cavra.recovery.v1.ListRecoveryExecutiveReportsRequest
+	(*httpbody.HttpBody)(nil),                         // 33: google.api.HttpBody
+	(*ListRetryRecoveryReportsResponse)(nil),          // 34: cavra.recovery.v1.ListRetryRecoveryReportsResponse
+	(*ListRecoveryExecutiveReportsResponse)(nil),      // 35: cavra.recovery.v1.ListRecoveryExecutiveReportsResponse
 }
 var file_cavra_recovery_v1_report_proto_depIdxs = []int32{
 	24, // 0: cavra.recovery.v1.ClosureStateCount.closure_state:type_name -> cavra.recovery.v1.ClosureState
@@ -2466,15 +2472,19 @@ var file_cavra_recovery_v1_report_proto_depIdxs = []int32{
 	18, // 42: cavra.recovery.v1.ReportService.RunExecutiveReportSchedule:input_type -> cavra.recovery.v1.RunExecutiveReportScheduleRequest
 	20, // 43: cavra.recovery.v1.ReportService.ListExecutiveReportScheduleRuns:input_type -> cavra.recovery.v1.ListExecutiveReportScheduleRunsRequest
 	22, // 44: cavra.recovery.v1.ReportService.DeliverExecutiveReportScheduleRun:input_type -> cavra.recovery.v1.DeliverExecutiveReportScheduleRunRequest
-	8,  // 45: cavra.recovery.v1.ReportService.GetRetryRecoveryReport:output_type -> cavra.recovery.v1.GetRetryRecoveryReportResponse
-	13, // 46: cavra.recovery.v1.ReportService.GetRecoveryExecutiveReport:output_type -> cavra.recovery.v1.GetRecoveryExecutiveReportResponse
-	31, // 47: cavra.recovery.v1.ReportService.RenderRecoveryExecutiveReport:output_type -> google.api.HttpBody
-	16, // 48: cavra.recovery.v1.ReportService.GetRollbackDrillDashboard:output_type -> cavra.recovery.v1.GetRollbackDrillDashboardResponse
-	19, // 49: cavra.recovery.v1.ReportService.RunExecutiveReportSchedule:output_type -> cavra.recovery.v1.RunExecutiveReportScheduleResponse
-	21, // 50: cavra.recovery.v1.ReportService.ListExecutiveReportScheduleRuns:output_type -> cavra.recovery.v1.ListExecutiveReportScheduleRunsResponse
-	23, // 51: cavra.recovery.v1.ReportService.DeliverExecutiveReportScheduleRun:output_type -> cavra.recovery.v1.DeliverExecutiveReportScheduleRunResponse
-	45, // [45:52] is the sub-list for method output_type
-	38, // [38:45] is the sub-list for method input_type
+	31, // 45: cavra.recovery.v1.ReportService.ListRetryRecoveryReports:input_type -> cavra.recovery.v1.ListRetryRecoveryReportsRequest
+	32, // 46: cavra.recovery.v1.ReportService.ListRecoveryExecutiveReports:input_type -> cavra.recovery.v1.ListRecoveryExecutiveReportsRequest
+	8,  // 47: cavra.recovery.v1.ReportService.GetRetryRecoveryReport:output_type -> cavra.recovery.v1.GetRetryRecoveryReportResponse
+	13, // 48: cavra.recovery.v1.ReportService.GetRecoveryExecutiveReport:output_type -> cavra.recovery.v1.GetRecoveryExecutiveReportResponse
+	33, // 49: cavra.recovery.v1.ReportService.RenderRecoveryExecutiveReport:output_type -> google.api.HttpBody
+	16, // 50: cavra.recovery.v1.ReportService.GetRollbackDrillDashboard:output_type -> cavra.recovery.v1.GetRollbackDrillDashboardResponse
+	19, // 51: cavra.recovery.v1.ReportService.RunExecutiveReportSchedule:output_type -> cavra.recovery.v1.RunExecutiveReportScheduleResponse
+	21, // 52: cavra.recovery.v1.ReportService.ListExecutiveReportScheduleRuns:output_type -> cavra.recovery.v1.ListExecutiveReportScheduleRunsResponse
+	23, // 53: cavra.recovery.v1.ReportService.DeliverExecutiveReportScheduleRun:output_type -> cavra.recovery.v1.DeliverExecutiveReportScheduleRunResponse
+	34, // 54: cavra.recovery.v1.ReportService.ListRetryRecoveryReports:output_type -> cavra.recovery.v1.ListRetryRecoveryReportsResponse
+	35, // 55: cavra.recovery.v1.ReportService.ListRecoveryExecutiveReports:output_type -> cavra.recovery.v1.ListRecoveryExecutiveReportsResponse
+	47, // [47:56] is the sub-list for method output_type
+	38, // [38:47] is the sub-list for method input_type
 	38, // [38:38] is the sub-list for extension type_name
 	38, // [38:38] is the sub-list for extension extendee
 	0,  // [0:38] is the sub-list for field type_name
@@ -2487,6 +2497,7 @@ func file_cavra_recovery_v1_report_proto_init() {
 	}
 	file_cavra_recovery_v1_common_proto_init()
 	file_cavra_recovery_v1_delivery_proto_init()
+	file_cavra_recovery_v1_trail_proto_init()
 	file_cavra_recovery_v1_report_proto_msgTypes[2].OneofWrappers = []any{}
 	file_cavra_recovery_v1_report_proto_msgTypes[3].OneofWrappers = []any{}
 	file_cavra_recovery_v1_report_proto_msgTypes[5].OneofWrappers = []any{}

@@ -27,6 +27,8 @@ const (
 	ReportService_RunExecutiveReportSchedule_FullMethodName        = "/cavra.recovery.v1.ReportService/RunExecutiveReportSchedule"
 	ReportService_ListExecutiveReportScheduleRuns_FullMethodName   = "/cavra.recovery.v1.ReportService/ListExecutiveReportScheduleRuns"
 	ReportService_DeliverExecutiveReportScheduleRun_FullMethodName = "/cavra.recovery.v1.ReportService/DeliverExecutiveReportScheduleRun"
+	ReportService_ListRetryRecoveryReports_FullMethodName          = "/cavra.recovery.v1.ReportService/ListRetryRecoveryReports"
+	ReportService_ListRecoveryExecutiveReports_FullMethodName      = "/cavra.recovery.v1.ReportService/ListRecoveryExecutiveReports"
 )
 
 // ReportServiceClient is the client API for ReportService service.
@@ -54,6 +56,10 @@ type ReportServiceClient interface {
 	ListExecutiveReportScheduleRuns(ctx context.Context, in *ListExecutiveReportScheduleRunsRequest, opts ...grpc.CallOption) (*ListExecutiveReportScheduleRunsResponse, error)
 	// Delivers a schedule run's executive report through receivers.
 	DeliverExecutiveReportScheduleRun(ctx context.Context, in *DeliverExecutiveReportScheduleRunRequest, opts ...grpc.CallOption) (*DeliverExecutiveReportScheduleRunResponse, error)
+	// Lists stored SLO reports, newest first, by time and by the plan built from them.
+	ListRetryRecoveryReports(ctx context.Context, in *ListRetryRecoveryReportsRequest, opts ...grpc.CallOption) (*ListRetryRecoveryReportsResponse, error)
+	// Lists stored executive reports, newest first, by time and by the plan they link to.
+	ListRecoveryExecutiveReports(ctx context.Context, in *ListRecoveryExecutiveReportsRequest, opts ...grpc.CallOption) (*ListRecoveryExecutiveReportsResponse, error)
 }
 
 type reportServiceClient struct {
@@ -134,6 +140,26 @@ func (c *reportServiceClient) DeliverExecutiveReportScheduleRun(ctx context.Cont
 	return out, nil
 }
 
+func (c *reportServiceClient) ListRetryRecoveryReports(ctx context.Context, in *ListRetryRecoveryReportsRequest, opts ...grpc.CallOption) (*ListRetryRecoveryReportsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListRetryRecoveryReportsResponse)
+	err := c.cc.Invoke(ctx, ReportService_ListRetryRecoveryReports_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reportServiceClient) ListRecoveryExecutiveReports(ctx context.Context, in *ListRecoveryExecutiveReportsRequest, opts ...grpc.CallOption) (*ListRecoveryExecutiveReportsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListRecoveryExecutiveReportsResponse)
+	err := c.cc.Invoke(ctx, ReportService_ListRecoveryExecutiveReports_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReportServiceServer is the server API for ReportService service.
 // All implementations must embed UnimplementedReportServiceServer
 // for forward compatibility.
@@ -159,6 +185,10 @@ type ReportServiceServer interface {
 	ListExecutiveReportScheduleRuns(context.Context, *ListExecutiveReportScheduleRunsRequest) (*ListExecutiveReportScheduleRunsResponse, error)
 	// Delivers a schedule run's executive report through receivers.
 	DeliverExecutiveReportScheduleRun(context.Context, *DeliverExecutiveReportScheduleRunRequest) (*DeliverExecutiveReportScheduleRunResponse, error)
+	// Lists stored SLO reports, newest first, by time and by the plan built from them.
+	ListRetryRecoveryReports(context.Context, *ListRetryRecoveryReportsRequest) (*ListRetryRecoveryReportsResponse, error)
+	// Lists stored executive reports, newest first, by time and by the plan they link to.
+	ListRecoveryExecutiveReports(context.Context, *ListRecoveryExecutiveReportsRequest) (*ListRecoveryExecutiveReportsResponse, error)
 	mustEmbedUnimplementedReportServiceServer()
 }
 
@@ -189,6 +219,12 @@ func (UnimplementedReportServiceServer) ListExecutiveReportScheduleRuns(context.
 }
 func (UnimplementedReportServiceServer) DeliverExecutiveReportScheduleRun(context.Context, *DeliverExecutiveReportScheduleRunRequest) (*DeliverExecutiveReportScheduleRunResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method DeliverExecutiveReportScheduleRun not implemented")
+}
+func (UnimplementedReportServiceServer) ListRetryRecoveryReports(context.Context, *ListRetryRecoveryReportsRequest) (*ListRetryRecoveryReportsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListRetryRecoveryReports not implemented")
+}
+func (UnimplementedReportServiceServer) ListRecoveryExecutiveReports(context.Context, *ListRecoveryExecutiveReportsRequest) (*ListRecoveryExecutiveReportsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListRecoveryExecutiveReports not implemented")
 }
 func (UnimplementedReportServiceServer) mustEmbedUnimplementedReportServiceServer() {}
 func (UnimplementedReportServiceServer) testEmbeddedByValue()                       {}
@@ -337,6 +373,42 @@ func _ReportService_DeliverExecutiveReportScheduleRun_Handler(srv interface{}, c
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReportService_ListRetryRecoveryReports_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRetryRecoveryReportsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportServiceServer).ListRetryRecoveryReports(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportService_ListRetryRecoveryReports_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportServiceServer).ListRetryRecoveryReports(ctx, req.(*ListRetryRecoveryReportsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReportService_ListRecoveryExecutiveReports_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRecoveryExecutiveReportsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportServiceServer).ListRecoveryExecutiveReports(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportService_ListRecoveryExecutiveReports_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportServiceServer).ListRecoveryExecutiveReports(ctx, req.(*ListRecoveryExecutiveReportsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ReportService_ServiceDesc is the grpc.ServiceDesc for ReportService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -371,6 +443,14 @@ var ReportService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeliverExecutiveReportScheduleRun",
 			Handler:    _ReportService_DeliverExecutiveReportScheduleRun_Handler,
+		},
+		{
+			MethodName: "ListRetryRecoveryReports",
+			Handler:    _ReportService_ListRetryRecoveryReports_Handler,
+		},
+		{
+			MethodName: "ListRecoveryExecutiveReports",
+			Handler:    _ReportService_ListRecoveryExecutiveReports_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

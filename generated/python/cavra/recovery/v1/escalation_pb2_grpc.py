@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from cavra.recovery.v1 import escalation_pb2 as cavra_dot_recovery_dot_v1_dot_escalation__pb2
+from cavra.recovery.v1 import trail_pb2 as cavra_dot_recovery_dot_v1_dot_trail__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -90,6 +91,21 @@ class EscalationServiceStub:
                 '/cavra.recovery.v1.EscalationService/ReplayRecoveryEscalationDelivery',
                 request_serializer=cavra_dot_recovery_dot_v1_dot_escalation__pb2.ReplayRecoveryEscalationDeliveryRequest.SerializeToString,
                 response_deserializer=cavra_dot_recovery_dot_v1_dot_escalation__pb2.ReplayRecoveryEscalationDeliveryResponse.FromString,
+                _registered_method=True)
+        self.ListRecoveryEscalationAcknowledgements = channel.unary_unary(
+                '/cavra.recovery.v1.EscalationService/ListRecoveryEscalationAcknowledgements',
+                request_serializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRecoveryEscalationAcknowledgementsRequest.SerializeToString,
+                response_deserializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRecoveryEscalationAcknowledgementsResponse.FromString,
+                _registered_method=True)
+        self.GetRecoveryEvidenceTrail = channel.unary_unary(
+                '/cavra.recovery.v1.EscalationService/GetRecoveryEvidenceTrail',
+                request_serializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.GetRecoveryEvidenceTrailRequest.SerializeToString,
+                response_deserializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.GetRecoveryEvidenceTrailResponse.FromString,
+                _registered_method=True)
+        self.ListEscalationReceivers = channel.unary_unary(
+                '/cavra.recovery.v1.EscalationService/ListEscalationReceivers',
+                request_serializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListEscalationReceiversRequest.SerializeToString,
+                response_deserializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListEscalationReceiversResponse.FromString,
                 _registered_method=True)
 
 
@@ -178,6 +194,29 @@ class EscalationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListRecoveryEscalationAcknowledgements(self, request, context):
+        """Lists acknowledgements, newest first, by plan and provider (notes included: they are kept for the auditor).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRecoveryEvidenceTrail(self, request, context):
+        """Everything that followed from one plan: its SLO report, deliveries with attempts,
+        acknowledgements, retry decisions and executive reports, as ids, states and times only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEscalationReceivers(self, request, context):
+        """Lists the configured receivers (names, providers, categories) and the routing rules;
+        never a URL or a credential.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EscalationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -235,6 +274,21 @@ def add_EscalationServiceServicer_to_server(servicer, server):
                     servicer.ReplayRecoveryEscalationDelivery,
                     request_deserializer=cavra_dot_recovery_dot_v1_dot_escalation__pb2.ReplayRecoveryEscalationDeliveryRequest.FromString,
                     response_serializer=cavra_dot_recovery_dot_v1_dot_escalation__pb2.ReplayRecoveryEscalationDeliveryResponse.SerializeToString,
+            ),
+            'ListRecoveryEscalationAcknowledgements': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRecoveryEscalationAcknowledgements,
+                    request_deserializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRecoveryEscalationAcknowledgementsRequest.FromString,
+                    response_serializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRecoveryEscalationAcknowledgementsResponse.SerializeToString,
+            ),
+            'GetRecoveryEvidenceTrail': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRecoveryEvidenceTrail,
+                    request_deserializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.GetRecoveryEvidenceTrailRequest.FromString,
+                    response_serializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.GetRecoveryEvidenceTrailResponse.SerializeToString,
+            ),
+            'ListEscalationReceivers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEscalationReceivers,
+                    request_deserializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListEscalationReceiversRequest.FromString,
+                    response_serializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListEscalationReceiversResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -536,6 +590,87 @@ class EscalationService:
             '/cavra.recovery.v1.EscalationService/ReplayRecoveryEscalationDelivery',
             cavra_dot_recovery_dot_v1_dot_escalation__pb2.ReplayRecoveryEscalationDeliveryRequest.SerializeToString,
             cavra_dot_recovery_dot_v1_dot_escalation__pb2.ReplayRecoveryEscalationDeliveryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRecoveryEscalationAcknowledgements(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cavra.recovery.v1.EscalationService/ListRecoveryEscalationAcknowledgements',
+            cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRecoveryEscalationAcknowledgementsRequest.SerializeToString,
+            cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRecoveryEscalationAcknowledgementsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRecoveryEvidenceTrail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cavra.recovery.v1.EscalationService/GetRecoveryEvidenceTrail',
+            cavra_dot_recovery_dot_v1_dot_trail__pb2.GetRecoveryEvidenceTrailRequest.SerializeToString,
+            cavra_dot_recovery_dot_v1_dot_trail__pb2.GetRecoveryEvidenceTrailResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEscalationReceivers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cavra.recovery.v1.EscalationService/ListEscalationReceivers',
+            cavra_dot_recovery_dot_v1_dot_trail__pb2.ListEscalationReceiversRequest.SerializeToString,
+            cavra_dot_recovery_dot_v1_dot_trail__pb2.ListEscalationReceiversResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from cavra.recovery.v1 import report_pb2 as cavra_dot_recovery_dot_v1_dot_report__pb2
+from cavra.recovery.v1 import trail_pb2 as cavra_dot_recovery_dot_v1_dot_trail__pb2
 from google.api import httpbody_pb2 as google_dot_api_dot_httpbody__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -72,6 +73,16 @@ class ReportServiceStub:
                 request_serializer=cavra_dot_recovery_dot_v1_dot_report__pb2.DeliverExecutiveReportScheduleRunRequest.SerializeToString,
                 response_deserializer=cavra_dot_recovery_dot_v1_dot_report__pb2.DeliverExecutiveReportScheduleRunResponse.FromString,
                 _registered_method=True)
+        self.ListRetryRecoveryReports = channel.unary_unary(
+                '/cavra.recovery.v1.ReportService/ListRetryRecoveryReports',
+                request_serializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRetryRecoveryReportsRequest.SerializeToString,
+                response_deserializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRetryRecoveryReportsResponse.FromString,
+                _registered_method=True)
+        self.ListRecoveryExecutiveReports = channel.unary_unary(
+                '/cavra.recovery.v1.ReportService/ListRecoveryExecutiveReports',
+                request_serializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRecoveryExecutiveReportsRequest.SerializeToString,
+                response_deserializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRecoveryExecutiveReportsResponse.FromString,
+                _registered_method=True)
 
 
 class ReportServiceServicer:
@@ -132,6 +143,20 @@ class ReportServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListRetryRecoveryReports(self, request, context):
+        """Lists stored SLO reports, newest first, by time and by the plan built from them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRecoveryExecutiveReports(self, request, context):
+        """Lists stored executive reports, newest first, by time and by the plan they link to.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -169,6 +194,16 @@ def add_ReportServiceServicer_to_server(servicer, server):
                     servicer.DeliverExecutiveReportScheduleRun,
                     request_deserializer=cavra_dot_recovery_dot_v1_dot_report__pb2.DeliverExecutiveReportScheduleRunRequest.FromString,
                     response_serializer=cavra_dot_recovery_dot_v1_dot_report__pb2.DeliverExecutiveReportScheduleRunResponse.SerializeToString,
+            ),
+            'ListRetryRecoveryReports': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRetryRecoveryReports,
+                    request_deserializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRetryRecoveryReportsRequest.FromString,
+                    response_serializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRetryRecoveryReportsResponse.SerializeToString,
+            ),
+            'ListRecoveryExecutiveReports': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRecoveryExecutiveReports,
+                    request_deserializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRecoveryExecutiveReportsRequest.FromString,
+                    response_serializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRecoveryExecutiveReportsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -362,6 +397,60 @@ class ReportService:
             '/cavra.recovery.v1.ReportService/DeliverExecutiveReportScheduleRun',
             cavra_dot_recovery_dot_v1_dot_report__pb2.DeliverExecutiveReportScheduleRunRequest.SerializeToString,
             cavra_dot_recovery_dot_v1_dot_report__pb2.DeliverExecutiveReportScheduleRunResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRetryRecoveryReports(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cavra.recovery.v1.ReportService/ListRetryRecoveryReports',
+            cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRetryRecoveryReportsRequest.SerializeToString,
+            cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRetryRecoveryReportsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRecoveryExecutiveReports(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cavra.recovery.v1.ReportService/ListRecoveryExecutiveReports',
+            cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRecoveryExecutiveReportsRequest.SerializeToString,
+            cavra_dot_recovery_dot_v1_dot_trail__pb2.ListRecoveryExecutiveReportsResponse.FromString,
             options,
             channel_credentials,
             insecure,
