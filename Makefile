@@ -96,6 +96,22 @@ $(TOOLS)/openapi-python-client: $(OPENAPI_TOOLS_DIR)/.installed
 .PHONY: client-tools
 client-tools: $(CLIENT_TOOLS) ## install the pinned swagger2openapi (npm) and openapi-python-client into .tools/
 
+# axe-core (npm) for the Evidence Console browser test (tests/console): pinned with its lock file and
+# installed like swagger2openapi, into a directory named after a hash of the pins.
+CONSOLE_TOOLS_SPEC := tests/console/axe_tools
+CONSOLE_TOOLS_HASH := $(shell cat $(CONSOLE_TOOLS_SPEC)/package-lock.json 2>/dev/null | sha256sum | cut -c1-12)
+CONSOLE_TOOLS_DIR := $(shell mkdir -p .tools && cd .tools && pwd -P)/axe-$(CONSOLE_TOOLS_HASH)
+AXE_SCRIPT := $(CONSOLE_TOOLS_DIR)/node_modules/axe-core/axe.min.js
+
+$(AXE_SCRIPT): $(CONSOLE_TOOLS_SPEC)/package.json $(CONSOLE_TOOLS_SPEC)/package-lock.json
+	rm -rf $(CONSOLE_TOOLS_DIR) && mkdir -p $(CONSOLE_TOOLS_DIR)
+	cp $(CONSOLE_TOOLS_SPEC)/package.json $(CONSOLE_TOOLS_SPEC)/package-lock.json $(CONSOLE_TOOLS_DIR)/
+	cd $(CONSOLE_TOOLS_DIR) && npm ci --silent --no-audit --no-fund
+	test -f $@ && touch $@
+
+.PHONY: console-tools
+console-tools: $(AXE_SCRIPT) ## install the pinned axe-core (npm) for the console's accessibility test into .tools/
+
 .PHONY: third_party
 third_party: $(BIN)/.installed ## copy the googleapis protos out of the googleapis-common-protos wheel
 	@site=$$($(BIN)/python -c 'import google.api.annotations_pb2 as a, pathlib; print(pathlib.Path(a.__file__).parent.parent.parent)'); \
@@ -135,9 +151,9 @@ contract-release: $(BIN)/.installed third_party ## record proto/ as the released
 	$(BIN)/buf build proto --exclude-source-info -o $(RELEASED_CONTRACT)
 
 .PHONY: test
-test: $(BIN)/.installed tools client-tools third_party ## everything needed, then pytest and the Go client's go test
+test: $(BIN)/.installed tools client-tools console-tools third_party ## everything needed, then pytest and the Go client's go test
 	@echo "==> pytest"
-	CAVRA_TOOLS_BIN=$(TOOLS) $(BIN)/pytest -q -p no:cacheprovider
+	CAVRA_TOOLS_BIN=$(TOOLS) CAVRA_AXE_SCRIPT=$(AXE_SCRIPT) $(BIN)/pytest -q -p no:cacheprovider
 	@echo "==> go test (clients/go)"
 	cd clients/go && CAVRA_RECOVERY_BIN=$(CURDIR)/$(BIN)/cavra-recovery go test -count=1 ./...
 

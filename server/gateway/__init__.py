@@ -4,7 +4,8 @@
 grpc.aio channel to `grpc_target`, so the gateway can sit beside the gRPC server (`cavra-recovery
 serve`) or alone in front of a remote one (`cavra-recovery gateway`). Routes come only from the
 annotations of the three services; `/openapi.json` (and `/swagger.json`) serve the generated OpenAPI
-document and `/metrics` the server's Prometheus registry when one is given.
+document, `/console` the Evidence Console's static files, and `/metrics` the server's Prometheus
+registry when one is given.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from aiohttp import web
 from google.protobuf.descriptor import ServiceDescriptor
 
 from cavra.recovery.v1 import escalation_pb2, evidence_pb2, report_pb2
+from server.console import CONSOLE_HEADERS, console_assets
 from server.gateway.admission import Gate, GatewayLimits, HeaderGate, http_server_logger
 from server.gateway.proxy import (
     MAX_GRPC_MESSAGE_BYTES,
@@ -157,6 +159,8 @@ async def start_gateway(
         log.warning("OpenAPI document %s not found; /openapi.json answers 404", OPENAPI_DOCUMENT)
     else:
         documents = dict.fromkeys(OPENAPI_PATHS, openapi)
+    for asset in console_assets():
+        documents[asset.path] = StaticDocument(asset.body, asset.content_type, CONSOLE_HEADERS)
     proxy = GatewayProxy(
         services=gateway_services(),
         channel=channel,

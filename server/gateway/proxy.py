@@ -10,7 +10,7 @@ import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -80,10 +80,11 @@ MAX_DEADLINE_SECONDS = 99_999_999.0
 
 @dataclass(frozen=True)
 class StaticDocument:
-    """A document served as is (the OpenAPI description)."""
+    """A document served as is (the OpenAPI description, the console's files) with its own headers."""
 
     body: bytes
     content_type: str
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class GatewayRejection(Exception):
@@ -295,7 +296,9 @@ class GatewayProxy:
     def _serve_own_path(self, request: web.Request, raw_path: str) -> web.Response | None:
         document = self.documents.get(raw_path)
         if document is not None:
-            return web.Response(body=document.body, headers={"Content-Type": document.content_type})
+            return web.Response(
+                body=document.body, headers={"Content-Type": document.content_type, **document.headers}
+            )
         if raw_path == "/metrics" and self.metrics_renderer is not None:
             self._admit(request, "/metrics")
             payload, content_type = self.metrics_renderer()

@@ -1,0 +1,63 @@
+// The evidence trail of one plan (GetRecoveryEvidenceTrail) as a timeline, each item with its JSON.
+
+import { get, PREFIX } from "./api.js";
+import { el, jsonDetails, number, onSubmit, time, word } from "./ui.js";
+
+function items(trail) {
+  const found = [];
+  const add = (kind, at, title, value, className) => found.push({ kind, at: at || "", title, value, className });
+  const report = trail.recovery_report;
+  if (report) {
+    add("SLO report", report.generated_at, `${report.report_id} · ${word(report.level, "ALERT_LEVEL_")} · SLO ${report.recovery_slo_minutes} min`, report, "report");
+  }
+  const plan = trail.plan;
+  if (plan) {
+    add("Plan", plan.generated_at, `${plan.plan_id} · ${word(plan.alert_level, "ALERT_LEVEL_")} · ${number(plan.escalation_count)} routes`, plan, "plan");
+  }
+  for (const delivery of trail.deliveries || []) {
+    add("Delivery", delivery.created_at, `${delivery.delivery_id} → ${delivery.receiver} (${delivery.provider}) · ${word(delivery.state, "DELIVERY_STATE_")} · ${number(delivery.attempt_count)} attempts`, delivery, "delivery");
+    for (const attempt of delivery.attempts || []) {
+      const outcome = attempt.success ? "succeeded" : `failed (${word(attempt.failure_reason, "DELIVERY_FAILURE_REASON_")})`;
+      add("Delivery attempt", attempt.started_at, `${delivery.delivery_id} attempt ${attempt.attempt_number} ${outcome}${attempt.http_status ? ` · HTTP ${attempt.http_status}` : ""}`, attempt, "attempt");
+    }
+  }
+  for (const ack of trail.acknowledgements || []) {
+    add("Acknowledgement", ack.acknowledged_at, `${ack.acknowledgement_id} · ${ack.provider} ${word(ack.state, "ACKNOWLEDGEMENT_STATE_")}`, ack, "acknowledgement");
+  }
+  for (const decision of trail.retry_decisions || []) {
+    add("Retry decision", decision.next_attempt_at || trail.evaluated_at, `${decision.delivery_id} · ${word(decision.decision, "RETRY_DECISION_")}`, decision, "decision");
+  }
+  for (const report of trail.executive_reports || []) {
+    add("Executive report", report.generated_at, `${report.report_id} · ${word(report.status, "ALERT_LEVEL_")}`, report, "executive");
+  }
+  return found.sort((a, b) => a.at.localeCompare(b.at));
+}
+
+export function trailView(state) {
+  const form = document.getElementById("trail-form");
+  const result = document.getElementById("trail-result");
+
+  async function show(formData) {
+    const planId = formData.get("plan_id").trim();
+    const { trail } = await get(`${PREFIX}/recovery-escalations/${encodeURIComponent(planId)}/evidence-trail`);
+    const entries = items(trail || {});
+    result.replaceChildren(
+      el("p", { className: "hint", text: `Evaluated ${time(trail.evaluated_at)}: ${entries.length} items, oldest first.` }),
+      el("ol", { className: "timeline" }, entries.map((entry) =>
+        el("li", { className: `trail-item ${entry.className}` },
+          el("span", { className: "kind", text: entry.kind }),
+          el("time", { text: time(entry.at) }),
+          el("span", { className: "title", text: entry.title }),
+          jsonDetails("JSON", entry.value)))),
+    );
+  }
+
+  onSubmit(form, show, { progress: "Loading the evidence trail…" });
+  return {
+    show: () => {
+      const field = document.getElementById("trail-plan");
+      if (!field.value && state.planId) field.value = state.planId;
+      if (field.value) form.requestSubmit();
+    },
+  };
+}
