@@ -22,6 +22,7 @@ from server.domain.slo_report import (
 from server.domain.validation import Violations
 from server.handlers.escalation_plans import alert_level_value, checked_limit
 from server.handlers.report_delivery import ReportDeliveryHandlers, schedule_run_to_proto
+from server.handlers.report_listing import ReportListingHandlers
 from server.handlers.timestamps import to_timestamp
 from server.operations.executive_reports import executive_report
 from server.operations.idempotency import request_key
@@ -181,9 +182,10 @@ def executive_report_to_proto(report: ExecutiveReport) -> report_pb2.RecoveryExe
     return message
 
 
-class ReportHandler(ReportDeliveryHandlers, report_pb2_grpc.ReportServiceServicer):
+class ReportHandler(ReportDeliveryHandlers, ReportListingHandlers, report_pb2_grpc.ReportServiceServicer):
     def __init__(self, dependencies: ServiceDependencies) -> None:
         ReportDeliveryHandlers.__init__(self, dependencies)
+        ReportListingHandlers.__init__(self, dependencies)
         self._deps = dependencies
 
     async def GetRetryRecoveryReport(

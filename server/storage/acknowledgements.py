@@ -6,10 +6,12 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.domain.paging import PageCursor, PageRequest
 from server.storage.models import AcknowledgementRecord
 
 
@@ -82,3 +84,52 @@ def latest_acknowledgement_states(
     for plan_id, provider, state, acknowledged_at in rows:
         latest[(plan_id, provider)] = (state, acknowledged_at)
     return latest
+
+
+@dataclass(frozen=True, slots=True)
+class AcknowledgementPage:
+    acknowledgements: tuple[StoredAcknowledgement, ...]
+    # None when this is the last page.
+    next_cursor: PageCursor | None
+    total_size: int
+
+
+def list_acknowledgements(
+    session: Session, *, page: PageRequest, plan_id: str = "", provider: str = ""
+) -> AcknowledgementPage:
+    """Acknowledgements newest first, by plan and provider, keyset-paged on the surrogate id."""
+    conditions: list[Any] = []
+    if plan_id:
+        conditions.append(AcknowledgementRecord.plan_id == plan_id)
+    if provider:
+        conditions.append(AcknowledgementRecord.provider == provider)
+    total = int(
+        session.scalar(select(func.count()).select_from(AcknowledgementRecord).where(*conditions)) or 0
+    )
+    if page.after is not None:
+        conditions.append(AcknowledgementRecord.id < page.after.row_id)
+    records = list(
+        session.scalars(
+            select(AcknowledgementRecord)
+            .where(*conditions)
+            .order_by(AcknowledgementRecord.id.desc())
+            .limit(page.page_size + 1)
+        )
+    )
+    more = len(records) > page.page_size
+    records = records[: page.page_size]
+    return AcknowledgementPage(
+        acknowledgements=tuple(_stored(record) for record in records),
+        next_cursor=PageCursor(records[-1].id) if more else None,
+        total_size=total,
+    )
+
+
+def plan_acknowledgements(session: Session, *, plan_id: str) -> tuple[StoredAcknowledgement, ...]:
+    """Every acknowledgement of one plan, oldest first."""
+    records = session.scalars(
+        select(AcknowledgementRecord)
+        .where(AcknowledgementRecord.plan_id == plan_id)
+        .order_by(AcknowledgementRecord.id)
+    )
+    return tuple(_stored(record) for record in records)

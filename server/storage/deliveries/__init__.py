@@ -4,12 +4,12 @@ rows       delivery states, the stored rows as dataclasses, reads with attempts
 outbox     deliver requests and their rows, due rows, claims (leases), new rounds, counts
 attempts   each send's outcome (the attempt row) and the delivery's next state
 circuits   per-receiver breaker state
-listing    ListRecoveryEscalationDeliveries pages
+listing    ListRecoveryEscalationDeliveries pages, and every delivery of a plan (the evidence trail)
 """
 
 from server.storage.deliveries.attempts import AttemptOutcome, finish_attempt
 from server.storage.deliveries.circuits import circuits, load_circuit, store_circuit
-from server.storage.deliveries.listing import DeliveryPage, list_deliveries
+from server.storage.deliveries.listing import DeliveryPage, list_deliveries, plan_deliveries
 from server.storage.deliveries.outbox import (
     DueDelivery,
     add_delivery,
@@ -70,6 +70,7 @@ __all__ = [
     "list_deliveries",
     "load_circuit",
     "next_due_at",
+    "plan_deliveries",
     "release_claim",
     "start_new_round",
     "store_circuit",

@@ -57,3 +57,14 @@ def list_deliveries(
         next_cursor=PageCursor(records[-1].id) if more else None,
         total_size=total,
     )
+
+
+def plan_deliveries(session: Session, *, plan_id: str) -> tuple[StoredDelivery, ...]:
+    """Every delivery of one plan, oldest first, each with every attempt."""
+    records = list(
+        session.scalars(
+            select(DeliveryRecord).where(DeliveryRecord.plan_id == plan_id).order_by(DeliveryRecord.id)
+        )
+    )
+    attempts = attempts_of(session, [record.delivery_id for record in records])
+    return tuple(stored_delivery(record, attempts.get(record.delivery_id, ())) for record in records)
