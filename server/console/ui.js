@@ -94,7 +94,7 @@ export function showError(section, error, banner) {
   const heading = error.httpStatus === 403 ? "Not allowed for this token" : "The request failed";
   box.replaceChildren(
     el("p", {}, el("strong", { text: `${heading}: ` }), error.message || String(error)),
-    leftover.length ? el("ul", {}, leftover.map((line) => el("li", { text: line }))) : null,
+    leftover.length ? el("ul", {}, leftover.map((line) => el("li", { text: line }))) : "",
   );
 }
 

@@ -82,7 +82,7 @@ export function sloView(state) {
         report.provider_summaries || [],
         (p) => (Number(p.breached || 0) > 0 ? "breached" : undefined),
       ),
-      report.rows_truncated ? el("p", { className: "hint", text: "Only the first rows are listed; totals cover every row." }) : null,
+      report.rows_truncated ? el("p", { className: "hint", text: "Only the first rows are listed; totals cover every row." }) : "",
       rowHolder,
     );
     renderRows(rowHolder);
@@ -90,6 +90,34 @@ export function sloView(state) {
 
   onSubmit(form, load, { progress: "Loading the SLO report…" });
   return { show: () => form.requestSubmit() };
+}
+
+// The report's HTML in a sandboxed frame (no scripts). The frame inherits the console's CSP, which
+// refuses the report's inline styles, so they are lifted out and applied through the CSSOM instead.
+async function showReport(frame, html) {
+  // Lifted from the text itself: parsing it (DOMParser) would already trip the CSP. The server escapes
+  // every quote in text, so ` style="` only ever starts an attribute.
+  const sheets = [];
+  const inline = [];
+  const body = html
+    .replace(/<style>([\s\S]*?)<\/style>/g, (_, css) => {
+      sheets.push(css);
+      return "";
+    })
+    .replace(/ style="([^"]*)"/g, (_, css) => {
+      inline.push(css.replaceAll("&quot;", '"').replaceAll("&#x27;", "'").replaceAll("&amp;", "&"));
+      return ` data-console-style="${inline.length - 1}"`;
+    });
+  const loaded = new Promise((resolve) => frame.addEventListener("load", resolve, { once: true }));
+  frame.srcdoc = body;
+  await loaded;
+  const target = frame.contentDocument;
+  const sheet = new frame.contentWindow.CSSStyleSheet();
+  sheet.replaceSync(sheets.join("\n"));
+  target.adoptedStyleSheets = [sheet];
+  inline.forEach((text, index) => {
+    target.querySelector(`[data-console-style="${index}"]`).style.cssText = text;
+  });
 }
 
 export function executiveView(state) {
@@ -102,13 +130,8 @@ export function executiveView(state) {
     const rendered = `${PREFIX}/recovery-executive-report/rendered`;
     const htmlQuery = { report_id: report.report_id, format: "REPORT_FORMAT_HTML" };
     const markdown = await call("GET", rendered, { query: { report_id: report.report_id, format: "REPORT_FORMAT_MARKDOWN" }, raw: true });
-    const frame = el("iframe", { title: `Executive recovery report ${report.report_id}`, sandbox: "", className: "report-frame" });
-    if (state.token()) {
-      // An iframe cannot send the bearer token: fetch the HTML and hand it over as srcdoc.
-      frame.srcdoc = await call("GET", rendered, { query: htmlQuery, raw: true });
-    } else {
-      frame.src = `${rendered}?${new URLSearchParams(htmlQuery)}`;
-    }
+    const frame = el("iframe", { title: `Executive recovery report ${report.report_id}`, sandbox: "allow-same-origin", className: "report-frame" });
+    const html = await call("GET", rendered, { query: htmlQuery, raw: true });
     const stored = `${PREFIX}/recovery-executive-reports/${encodeURIComponent(report.report_id)}`;
     state.planId = report.escalation_plan_id || state.planId;
     result.replaceChildren(
@@ -125,6 +148,7 @@ export function executiveView(state) {
       } }),
       jsonDetails("Report JSON", report),
     );
+    await showReport(frame, html);
   }
 
   onSubmit(form, open, { progress: "Building the executive report…" });
