@@ -103,7 +103,7 @@ export function deliverView(state) {
       choices.replaceChildren(...receivers.map((r, i) =>
         el("div", { className: "choice" },
           el("input", { type: "checkbox", id: `receiver-${i}`, name: "receivers", value: r.name }),
-          el("label", { for: `receiver-${i}`, text: `${r.name} (${r.provider}${r.category ? ", " + word(r.category, "PROVIDER_CATEGORY_") : ""})` }))));
+          el("label", { for: `receiver-${i}`, text: `${r.name} (${r.provider}${r.category ? ", category " + word(r.category, "PROVIDER_CATEGORY_") : ""}${r.is_default ? ", default" : ""})` }))));
       hint.textContent = receivers.length
         ? "Choose receivers, or none to follow the routing policy."
         : "No receivers are configured; delivery follows the routing policy.";

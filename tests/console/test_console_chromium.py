@@ -186,6 +186,8 @@ def test_console_runs_the_operator_flow_in_chromium(
         assert "Dry run" in outcome.inner_text()
         assert "dry run" in deliver.locator("#deliver-result tbody").inner_text()
         assert receiver.requests == []
+        # The receivers come from ListEscalationReceivers; the live run names the local one.
+        console.page.check('#deliver-receivers input[value="ops-webhook"]')
         console.page.check("#deliver-live")
         assert console.page.inner_text("#deliver-submit") == "Deliver live"
         console.page.click("#deliver-submit")
