@@ -4,6 +4,8 @@ import { ApiError, get, newRequestId, post, PREFIX } from "./api.js";
 import { el, jsonDetails, minutes, number, onSubmit, pager, showError, table, time, word } from "./ui.js";
 
 const ROUTES_PER_PAGE = 20;
+const UNSETTLED = new Set(["DELIVERY_STATE_PENDING", "DELIVERY_STATE_RETRYING"]);
+const FOLLOW_MS = 5 * 60 * 1000;
 
 function integerOrText(value) {
   const text = String(value || "").trim();
@@ -90,6 +92,8 @@ export function deliverView(state) {
   const choices = form.querySelector("#deliver-receivers .choices");
   const hint = document.getElementById("deliver-receivers-hint");
   let receiversLoaded = false;
+  // Bumped by each delivery, so only the latest one's retries are followed.
+  let generation = 0;
 
   live.addEventListener("change", () => {
     submit.textContent = live.checked ? "Deliver live" : "Dry run";
@@ -138,15 +142,18 @@ export function deliverView(state) {
   }
 
   async function replay(button, deliveryId) {
+    const status = document.getElementById("replay-status");
     button.disabled = true;
     button.textContent = "Replaying…";
+    status.textContent = `Replaying ${deliveryId}… (waits for the new round's first attempt)`;
     try {
       const { delivery } = await post(`${PREFIX}/recovery-escalation-deliveries/${encodeURIComponent(deliveryId)}/replay`, { request_id: newRequestId() });
-      button.textContent = `Replayed: ${word(delivery.state, "DELIVERY_STATE_")}`;
+      status.textContent = `Delivery ${deliveryId} replayed: ${word(delivery.state, "DELIVERY_STATE_")} after ${number(delivery.attempt_count)} attempts.`;
       await loadDeadLetters();
     } catch (error) {
       button.disabled = false;
       button.textContent = "Replay";
+      status.textContent = "";
       showError(form.closest("section"), error, document.getElementById("dead-letter-error"));
     }
   }
@@ -163,20 +170,55 @@ export function deliverView(state) {
       state.planId = answer.plan.plan_id;
       state.planChanged();
     }
-    result.replaceChildren(
-      el("p", { className: "delivery-outcome" }, el("strong", { text: dryRun ? "Dry run" : "Live delivery" }),
-        ` of plan ${answer.plan ? answer.plan.plan_id : "—"}: ${answer.success ? "succeeded" : "did not fully succeed"} · evidence ${answer.delivery_evidence_id || "—"}`),
-      table("Per-receiver results", [
+    const results = answer.results || [];
+    const outcome = el("p", { className: "delivery-outcome" });
+    const holder = el("div");
+    const follow = el("p", { className: "progress", id: "deliver-follow", role: "status", "aria-live": "polite" });
+    const render = () => {
+      const success = results.every((r) => r.success);
+      outcome.replaceChildren(el("strong", { text: dryRun ? "Dry run" : "Live delivery" }),
+        ` of plan ${answer.plan ? answer.plan.plan_id : "—"}: ${success ? "succeeded" : "did not fully succeed"} · evidence ${answer.delivery_evidence_id || "—"}`);
+      holder.replaceChildren(table("Per-receiver results", [
         ["Receiver", (r) => r.receiver],
         ["Provider", (r) => r.provider],
         ["State", (r) => word(r.state, "DELIVERY_STATE_")],
-        ["Result", (r) => (r.success ? "ok" : "failed")],
+        ["Result", (r) => (r.success ? "ok" : UNSETTLED.has(r.state) ? "retrying" : "failed")],
         ["Attempts", (r) => number(r.attempt_count)],
         ["HTTP status", (r) => (r.http_status ? String(r.http_status) : "—")],
         ["Failure", (r) => word(r.failure_reason, "DELIVERY_FAILURE_REASON_")],
         ["Routes", (r) => number(r.route_count)],
-      ], answer.results || [], (r) => (r.success ? undefined : "breached")),
-    );
+      ], results, (r) => (r.success ? undefined : "breached")));
+    };
+    render();
+    result.replaceChildren(outcome, follow, holder);
+    await loadDeadLetters();
+    followRetries(results, render, follow, ++generation);
+  }
+
+  // The worker goes on retrying after the call answers: poll those deliveries until they settle.
+  async function followRetries(results, render, status, mine) {
+    let wait = 500;
+    const deadline = Date.now() + FOLLOW_MS;
+    let open = results.filter((r) => UNSETTLED.has(r.state) && r.delivery_id);
+    while (open.length && mine === generation && Date.now() < deadline) {
+      status.textContent = `Retrying in the background: ${open.map((r) => `${r.receiver} after ${number(r.attempt_count)} attempts`).join(", ")}…`;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      wait = Math.min(wait * 2, 5000);
+      try {
+        for (const r of open) {
+          const { delivery } = await get(`${PREFIX}/recovery-escalation-deliveries/${encodeURIComponent(r.delivery_id)}`);
+          const last = (delivery.attempts || []).at(-1) || {};
+          Object.assign(r, { state: delivery.state, attempt_count: delivery.attempt_count, success: delivery.state === "DELIVERY_STATE_DELIVERED", http_status: last.http_status, failure_reason: last.failure_reason });
+        }
+      } catch (error) {
+        status.textContent = `Stopped following the retries: ${error.message}`;
+        return;
+      }
+      render();
+      open = open.filter((r) => UNSETTLED.has(r.state));
+    }
+    if (mine !== generation) return;
+    status.textContent = open.length ? "Still retrying; the evidence trail shows every attempt." : "Every delivery has settled.";
     await loadDeadLetters();
   }
 

@@ -25,6 +25,7 @@ from tests.console.console_kit import (
 )
 from tests.delivery.delivery_kit import (
     LocalReceiver,
+    Reply,
     delivery_env,
     local_receivers,
     webhook_receiver,
@@ -111,9 +112,12 @@ def start_console_server(
     database_url: str,
     tmp_path: Path,
     receiver_url: str,
+    flaky_url: str,
     *extra: str,
 ) -> tuple[ServerProcess, str]:
-    connectors = write_connector_file(tmp_path, [webhook_receiver("ops-webhook", receiver_url)])
+    """A server (and gateway) whose routing sends everything to ops-webhook; flaky-webhook on request."""
+    receivers = [webhook_receiver("ops-webhook", receiver_url), webhook_receiver("flaky-webhook", flaky_url)]
+    connectors = write_connector_file(tmp_path, receivers)
     server = server_factory(
         database_url=database_url, extra_args=["--connectors", str(connectors), *extra], env=delivery_env()
     )
@@ -125,8 +129,9 @@ def test_console_runs_the_operator_flow_in_chromium(
 ) -> None:
     axe_source = axe_script_or_skip()
     shots = screenshot_dir(tmp_path)
-    with local_receivers(LocalReceiver()) as (receiver,):
-        server, base_url = start_console_server(server_factory, sqlite_url, tmp_path, receiver.url)
+    failing = [Reply(status=500)] * 3
+    with local_receivers(LocalReceiver(), LocalReceiver(failing)) as (receiver, flaky):
+        server, base_url = start_console_server(server_factory, sqlite_url, tmp_path, receiver.url, flaky.url)
         seed_evidence(base_url)
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         console = ConsolePage(context.new_page(), base_url)
@@ -197,6 +202,25 @@ def test_console_runs_the_operator_flow_in_chromium(
         assert "delivered" in deliver.locator("#deliver-result tbody").inner_text()
         assert len(receiver.requests) == 1
         assert receiver.requests[0].json()  # the webhook body arrived
+        # A receiver that fails three times dead-letters the delivery; Replay delivers it.
+        console.page.uncheck('#deliver-receivers input[value="ops-webhook"]')
+        console.page.check('#deliver-receivers input[value="flaky-webhook"]')
+        console.page.click("#deliver-submit")
+        console.page.wait_for_function(
+            "() => document.querySelector('#deliver-result tbody')?.textContent.includes('dead lettered')"
+        )
+        console.page.wait_for_function(
+            "() => document.getElementById('deliver-follow').textContent === 'Every delivery has settled.'"
+        )
+        replay = deliver.locator("#dead-letters button", has_text="Replay")
+        replay.wait_for()
+        assert len(flaky.requests) == 3
+        replay.click()
+        console.page.wait_for_function(
+            "() => document.getElementById('replay-status').textContent.includes('replayed: delivered')"
+        )
+        assert len(flaky.requests) == 4
+        deliver.locator("#dead-letters", has_text="No dead letters.").wait_for()
         accessibility["deliver"] = console.axe_serious(axe_source)
         console.page.screenshot(path=str(shots / "deliver-1280.png"), full_page=True)
 
@@ -294,7 +318,7 @@ def test_console_runs_the_operator_flow_in_chromium(
         # Auth on, with a viewer token: reads work, every write control is disabled.
         auth = write_auth_config(tmp_path)
         _, auth_url = start_console_server(
-            server_factory, sqlite_url, tmp_path, receiver.url, "--auth-config", str(auth)
+            server_factory, sqlite_url, tmp_path, receiver.url, flaky.url, "--auth-config", str(auth)
         )
         viewer_context = browser.new_context(viewport={"width": 1280, "height": 800})
         viewer = ConsolePage(viewer_context.new_page(), auth_url)
