@@ -404,6 +404,30 @@ CASES = [
         warm_up=True,
     ),
     Case("list schedule runs", "GET", f"{P}/recovery-executive-report/schedule-runs"),
+    Case("list SLO reports by plan", "GET", f"{P}/retry-recovery-reports?plan_id={{plan_id}}"),
+    Case(
+        "list executive reports since",
+        "GET",
+        f"{P}/recovery-executive-reports?start_time=2020-01-01T00:00:00Z",
+    ),
+    Case(
+        "list acknowledgements by plan and provider",
+        "GET",
+        f"{P}/recovery-escalation-acknowledgements?plan_id={{plan_id}}&provider=slack",
+    ),
+    Case(
+        "evidence trail",
+        "GET",
+        f"{P}/recovery-escalations/{{plan_id}}/evidence-trail",
+        ignore=("trail.evaluated_at",),
+    ),
+    Case(
+        "evidence trail of an unknown plan",
+        "GET",
+        f"{P}/recovery-escalations/nope/evidence-trail",
+        status=404,
+    ),
+    Case("receivers without connectors", "GET", f"{P}/escalation-receivers?page_size=5"),
     Case(
         "deliver schedule run without connectors",
         "POST",

@@ -17,7 +17,9 @@ from typing import Any
 
 import grpc
 import pytest
+import yaml
 from google.protobuf.message import Message
+from google.protobuf.message_factory import GetMessageClass
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -32,13 +34,16 @@ from cavra.recovery.v1 import (
 )
 from server.storage.database import Database
 from server.storage.models import (
+    AcknowledgementRecord,
     DeliveryRecord,
     DeliveryRequestRecord,
     EscalationPlanRecord,
     EscalationRouteRecord,
+    ExecutiveReportRecord,
     PlaybookRecord,
     RecoveryClosureRecord,
     RetryExecutionRecord,
+    RetryRecoveryReportRecord,
     ScheduleRunRecord,
 )
 from tests.conftest import fresh_postgres_database, start_server_process
@@ -53,6 +58,17 @@ PAGE_TOKEN_MAX_LENGTH = 512
 SEEDED = MAX_PAGE_SIZE + 5
 WALK_PAGE_SIZE = 250
 BASE = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+WEBHOOK_SECRET_ENV = "PAGING_WEBHOOK_SECRET"
+# More receivers than one maximum page; nothing is ever sent to them (the worker is off).
+RECEIVERS = [
+    {
+        "name": f"paging-{i:04d}",
+        "provider": ("webhook", "slack")[i % 2],
+        "url": f"https://hooks.example.com/paging/{i:04d}",
+        **({"secret_env": WEBHOOK_SECRET_ENV} if i % 2 == 0 else {}),
+    }
+    for i in range(MAX_PAGE_SIZE + 5)
+]
 SERVICES = {
     "EvidenceService": evidence_pb2,
     "EscalationService": escalation_pb2,
@@ -85,9 +101,13 @@ class ListRpc:
         return f"{self.service}.{self.method}"
 
     def call(self, world: World, **fields: Any) -> Any:
-        request_type = getattr(SERVICES[self.service], f"{self.method}Request")
-        request = request_type(**self.required(world), **fields)
+        request = self.request_type()(**self.required(world), **fields)
         return getattr(world.stubs[self.service], self.method)(request, timeout=60)
+
+    def request_type(self) -> Any:
+        """The request class, wherever it is declared (the evidence-trail messages live in trail.proto)."""
+        service = SERVICES[self.service].DESCRIPTOR.services_by_name[self.service]
+        return GetMessageClass(service.methods_by_name[self.method].input_type)
 
     def ids(self, response: Message) -> list[str]:
         return [getattr(item, self.item_id) for item in getattr(response, self.items)]
@@ -139,6 +159,34 @@ LIST_RPCS = [
         other_filters={"state": common_pb2.DELIVERY_STATE_DELIVERED},
     ),
     ListRpc("ReportService", "ListExecutiveReportScheduleRuns", "runs", "run_id", other_filters=None),
+    ListRpc(
+        "ReportService",
+        "ListRetryRecoveryReports",
+        "reports",
+        "report_id",
+        other_filters={"plan_id": "plan_copy_0000"},
+    ),
+    ListRpc(
+        "ReportService",
+        "ListRecoveryExecutiveReports",
+        "reports",
+        "report_id",
+        other_filters={"plan_id": "plan_copy_0000"},
+    ),
+    ListRpc(
+        "EscalationService",
+        "ListRecoveryEscalationAcknowledgements",
+        "acknowledgements",
+        "acknowledgement_id",
+        other_filters={"provider": "slack"},
+    ),
+    ListRpc(
+        "EscalationService",
+        "ListEscalationReceivers",
+        "receivers",
+        "name",
+        other_filters={"provider": "slack"},
+    ),
 ]
 BY_NAME = {rpc.name: rpc for rpc in LIST_RPCS}
 every_rpc = pytest.mark.parametrize("rpc", LIST_RPCS, ids=[rpc.method for rpc in LIST_RPCS])
@@ -230,6 +278,62 @@ def clone_rows(session: Session, plan_id: str, run_id: str) -> None:
     )
 
 
+def clone_report_rows(session: Session, plan_id: str) -> None:
+    """SEEDED more SLO reports, executive reports (copies of real ones) and acknowledgements of the plan."""
+    now = datetime.now(UTC)
+    report = session.scalars(select(RetryRecoveryReportRecord)).first()
+    assert report is not None
+    session.execute(
+        insert(RetryRecoveryReportRecord),
+        [
+            {
+                "report_id": f"rrr_copy_{i:04d}",
+                "generated_at": report.generated_at - timedelta(minutes=i + 1),
+                "recovery_slo_minutes": report.recovery_slo_minutes,
+                "level": report.level,
+                "content_digest": f"{i:064x}",
+                "document": {},
+            }
+            for i in range(SEEDED)
+        ],
+    )
+    executive = session.scalars(select(ExecutiveReportRecord)).first()
+    assert executive is not None
+    session.execute(
+        insert(ExecutiveReportRecord),
+        [
+            {
+                "report_id": f"exr_copy_{i:04d}",
+                "generated_at": executive.generated_at - timedelta(minutes=i + 1),
+                "generated_by": "",
+                "status": executive.status,
+                "recovery_slo_minutes": executive.recovery_slo_minutes,
+                "recovery_report_id": executive.recovery_report_id,
+                "escalation_plan_id": executive.escalation_plan_id,
+                "content_digest": f"{i:064x}",
+                "document": {},
+            }
+            for i in range(SEEDED)
+        ],
+    )
+    session.execute(
+        insert(AcknowledgementRecord),
+        [
+            {
+                "acknowledgement_id": f"ack_copy_{i:04d}",
+                "request_id": None,
+                "plan_id": plan_id,
+                "provider": ("slack", "jira")[i % 2],
+                "state": "acknowledged",
+                "acknowledged_by": "auditor",
+                "acknowledged_at": now,
+                "note": "",
+            }
+            for i in range(SEEDED)
+        ],
+    )
+
+
 def stored_ids(session: Session, plan_id: str) -> dict[str, set[str]]:
     def ids(column: Any, *where: Any) -> set[str]:
         return set(session.scalars(select(column).where(*where)))
@@ -244,6 +348,12 @@ def stored_ids(session: Session, plan_id: str) -> dict[str, set[str]]:
         ),
         "EscalationService.ListRecoveryEscalationDeliveries": ids(DeliveryRecord.delivery_id),
         "ReportService.ListExecutiveReportScheduleRuns": ids(ScheduleRunRecord.run_id),
+        "ReportService.ListRetryRecoveryReports": ids(RetryRecoveryReportRecord.report_id),
+        "ReportService.ListRecoveryExecutiveReports": ids(ExecutiveReportRecord.report_id),
+        "EscalationService.ListRecoveryEscalationAcknowledgements": ids(
+            AcknowledgementRecord.acknowledgement_id
+        ),
+        "EscalationService.ListEscalationReceivers": {receiver["name"] for receiver in RECEIVERS},
     }
 
 
@@ -255,8 +365,18 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             database_url = f"sqlite:///{tmp_path_factory.mktemp('paging') / 'cavra.db'}"
         else:
             database_url = stack.enter_context(fresh_postgres_database())
+        connectors = tmp_path_factory.mktemp("paging-connectors") / "connectors.yaml"
+        connectors.write_text(
+            yaml.safe_dump({"receivers": RECEIVERS, "routing": {"default": RECEIVERS[0]["name"]}})
+        )
         server = start_server_process(
-            database_url=database_url, http=False, env={"CAVRA_DELIVERY_WORKER": "off"}
+            database_url=database_url,
+            http=False,
+            extra_args=["--connectors", str(connectors)],
+            env={
+                "CAVRA_DELIVERY_WORKER": "off",
+                WEBHOOK_SECRET_ENV: "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQ=",
+            },
         )
         stack.callback(server.stop)
         channel = stack.enter_context(grpc.insecure_channel(server.grpc_address))
@@ -279,6 +399,7 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         database = Database(database_url)
         stack.callback(database.dispose)
         database.run_sync(lambda session: clone_rows(session, plan_id, run_id))
+        database.run_sync(lambda session: clone_report_rows(session, plan_id))
         stored = database.run_sync(lambda session: stored_ids(session, plan_id))
         for name, ids in stored.items():
             assert len(ids) > MAX_PAGE_SIZE, f"{name}: only {len(ids)} items seeded"
@@ -310,7 +431,7 @@ def test_the_table_has_a_row_for_every_list_rpc() -> None:
     assert set(BY_NAME) == declared
     placeholder = World(stubs={}, plan_id="plan", stored={})
     for rpc in LIST_RPCS:
-        request_fields = set(getattr(SERVICES[rpc.service], f"{rpc.method}Request").DESCRIPTOR.fields_by_name)
+        request_fields = set(rpc.request_type().DESCRIPTOR.fields_by_name)
         assert {"page_size", "page_token"} <= request_fields, rpc.name
         filters = request_fields - {"page_size", "page_token"} - set(rpc.required(placeholder))
         if rpc.other_filters is None:

@@ -19,7 +19,7 @@ from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 
-from cavra.recovery.v1 import common_pb2, escalation_pb2, evidence_pb2, report_pb2
+from cavra.recovery.v1 import common_pb2, escalation_pb2, evidence_pb2, report_pb2, trail_pb2
 from tests.conftest import ServerProcess, free_port, fresh_postgres_database, start_server_process
 from tests.platform import evidence_builders as build
 from tests.platform.rpc_status import rich_error
@@ -107,6 +107,12 @@ LOOKUPS = [
         "plan_id",
     ),
     Lookup(
+        "GetRecoveryEvidenceTrail",
+        trail_pb2.GetRecoveryEvidenceTrailRequest(plan_id=UNKNOWN_ID),
+        "ESCALATION_PLAN_NOT_FOUND",
+        "plan_id",
+    ),
+    Lookup(
         "GetRecoveryEscalationDelivery",
         escalation_pb2.GetRecoveryEscalationDeliveryRequest(delivery_id=UNKNOWN_ID),
         "DELIVERY_NOT_FOUND",
@@ -151,6 +157,9 @@ FILTERS: list[tuple[Message, str]] = [
     (escalation_pb2.PlanRecoveryEscalationRetriesRequest(plan_id=UNKNOWN_ID), "decisions"),
     (escalation_pb2.RunRecoveryEscalationRetryWorkerRequest(plan_id=UNKNOWN_ID), "decisions"),
     (escalation_pb2.ListRecoveryEscalationDeliveriesRequest(plan_id=UNKNOWN_ID), "deliveries"),
+    (trail_pb2.ListRecoveryEscalationAcknowledgementsRequest(plan_id=UNKNOWN_ID), "acknowledgements"),
+    (trail_pb2.ListRetryRecoveryReportsRequest(plan_id=UNKNOWN_ID), "reports"),
+    (trail_pb2.ListRecoveryExecutiveReportsRequest(plan_id=UNKNOWN_ID), "reports"),
 ]
 # Get RPCs that take no id at all.
 GETS_WITHOUT_ID = {"GetRollbackDrillDashboard"}

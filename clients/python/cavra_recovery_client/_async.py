@@ -19,6 +19,7 @@ from cavra.recovery.v1 import delivery_pb2 as dlv
 from cavra.recovery.v1 import escalation_pb2 as esc
 from cavra.recovery.v1 import evidence_pb2 as ev
 from cavra.recovery.v1 import report_pb2 as rep
+from cavra.recovery.v1 import trail_pb2 as trl
 from cavra_recovery_client import _methods as m
 from cavra_recovery_client._channel import (
     DEFAULT_RETRY,
@@ -431,3 +432,39 @@ class AsyncRecoveryClient:
         self, request: rep.DeliverExecutiveReportScheduleRunRequest, *, timeout: float | None = None
     ) -> rep.DeliverExecutiveReportScheduleRunResponse:
         return await self._call(m.DELIVER_SCHEDULE_RUN, request, timeout)
+
+    async def list_retry_recovery_reports(
+        self, request: trl.ListRetryRecoveryReportsRequest | None = None, *, timeout: float | None = None
+    ) -> trl.ListRetryRecoveryReportsResponse:
+        return await self._call(
+            m.LIST_RECOVERY_REPORTS, request or trl.ListRetryRecoveryReportsRequest(), timeout
+        )
+
+    async def list_recovery_executive_reports(
+        self, request: trl.ListRecoveryExecutiveReportsRequest | None = None, *, timeout: float | None = None
+    ) -> trl.ListRecoveryExecutiveReportsResponse:
+        return await self._call(
+            m.LIST_EXECUTIVE_REPORTS, request or trl.ListRecoveryExecutiveReportsRequest(), timeout
+        )
+
+    async def list_recovery_escalation_acknowledgements(
+        self,
+        request: trl.ListRecoveryEscalationAcknowledgementsRequest | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> trl.ListRecoveryEscalationAcknowledgementsResponse:
+        return await self._call(
+            m.LIST_ACKNOWLEDGEMENTS, request or trl.ListRecoveryEscalationAcknowledgementsRequest(), timeout
+        )
+
+    async def get_recovery_evidence_trail(
+        self, plan_id: str, *, timeout: float | None = None
+    ) -> trl.RecoveryEvidenceTrail:
+        request = trl.GetRecoveryEvidenceTrailRequest(plan_id=plan_id)
+        response = await self._call(m.GET_EVIDENCE_TRAIL, request, timeout)
+        return response.trail
+
+    async def list_escalation_receivers(
+        self, request: trl.ListEscalationReceiversRequest | None = None, *, timeout: float | None = None
+    ) -> trl.ListEscalationReceiversResponse:
+        return await self._call(m.LIST_RECEIVERS, request or trl.ListEscalationReceiversRequest(), timeout)

@@ -10,6 +10,7 @@ from google.api import httpbody_pb2
 from cavra.recovery.v1 import escalation_pb2 as esc
 from cavra.recovery.v1 import evidence_pb2 as ev
 from cavra.recovery.v1 import report_pb2 as rep
+from cavra.recovery.v1 import trail_pb2 as trl
 from cavra_recovery_client._channel import method
 
 # The proto files whose services the clients cover (every RPC has one method per client).
@@ -167,6 +168,37 @@ DELIVER_SCHEDULE_RUN = method(
     "DeliverExecutiveReportScheduleRun",
     rep.DeliverExecutiveReportScheduleRunRequest,
     rep.DeliverExecutiveReportScheduleRunResponse,
+)
+
+LIST_RECOVERY_REPORTS = method(
+    "ReportService",
+    "ListRetryRecoveryReports",
+    trl.ListRetryRecoveryReportsRequest,
+    trl.ListRetryRecoveryReportsResponse,
+)
+LIST_EXECUTIVE_REPORTS = method(
+    "ReportService",
+    "ListRecoveryExecutiveReports",
+    trl.ListRecoveryExecutiveReportsRequest,
+    trl.ListRecoveryExecutiveReportsResponse,
+)
+LIST_ACKNOWLEDGEMENTS = method(
+    "EscalationService",
+    "ListRecoveryEscalationAcknowledgements",
+    trl.ListRecoveryEscalationAcknowledgementsRequest,
+    trl.ListRecoveryEscalationAcknowledgementsResponse,
+)
+GET_EVIDENCE_TRAIL = method(
+    "EscalationService",
+    "GetRecoveryEvidenceTrail",
+    trl.GetRecoveryEvidenceTrailRequest,
+    trl.GetRecoveryEvidenceTrailResponse,
+)
+LIST_RECEIVERS = method(
+    "EscalationService",
+    "ListEscalationReceivers",
+    trl.ListEscalationReceiversRequest,
+    trl.ListEscalationReceiversResponse,
 )
 
 
