@@ -37,7 +37,8 @@ function currentView() {
   return Object.hasOwn(views, name) ? name : DEFAULT_VIEW;
 }
 
-function route() {
+// `moveFocus`: a view chosen by link or Back moves keyboard and screen-reader focus to its heading.
+function route(moveFocus = false) {
   const name = currentView();
   for (const key of Object.keys(views)) {
     document.getElementById(`view-${key}`).hidden = key !== name;
@@ -46,6 +47,7 @@ function route() {
     else link.removeAttribute("aria-current");
   }
   document.title = `${document.querySelector(`#view-${name} h2`).textContent} · Evidence Console`;
+  if (moveFocus) document.querySelector(`#view-${name} h2`).focus();
   if (state.canRead) views[name].show();
 }
 
@@ -113,5 +115,5 @@ async function start() {
 }
 
 setUpToken();
-window.addEventListener("hashchange", route);
+window.addEventListener("hashchange", () => route(true));
 start();

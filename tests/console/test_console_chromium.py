@@ -8,6 +8,7 @@ it (or without axe-core), FAILS under CI=true.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -48,9 +49,15 @@ class ConsolePage:
         self.requests: list[str] = []
         self.errors: list[str] = []
         page.set_default_timeout(TIMEOUT_MS)
-        page.on("request", lambda request: self.requests.append(request.url))
+        self.posts: list[tuple[str, str]] = []
+        page.on("request", self._request)
         page.on("console", self._console_message)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _request(self, request: Any) -> None:
+        self.requests.append(request.url)
+        if request.method == "POST":
+            self.posts.append((request.url, request.post_data or ""))
 
     def _console_message(self, message: Any) -> None:
         # Chromium logs every 4xx answer (the role probe's 404, the validation error's 400) as an error;
@@ -167,7 +174,8 @@ def test_console_runs_the_operator_flow_in_chromium(
         # Plan with that SLO: routes with severity and reason, paged.
         plan = console.view("plan")
         assert console.page.input_value("#plan-slo") == "60"
-        console.page.click("#plan-form button[type=submit]")
+        # A double click creates one plan: the button is disabled until the call settles.
+        console.page.dblclick("#plan-form button[type=submit]")
         plan_id_node = console.page.locator("#plan-result .plan-id")
         plan_id_node.wait_for()
         plan_id = plan_id_node.inner_text()
@@ -177,6 +185,9 @@ def test_console_runs_the_operator_flow_in_chromium(
         route_text = plan.locator(".routes tbody").inner_text()
         assert "recovery SLO breached" in route_text and "critical" in route_text
         assert routes.count() == 3  # slack and jira breached, pagerduty's failed execution
+        plan_posts = [body for url, body in console.posts if url.endswith("/recovery-escalation-plan")]
+        assert len(plan_posts) == 1
+        assert json.loads(plan_posts[0])["request_id"].startswith("console-")
         accessibility["plan"] = console.axe_serious(axe_source)
         console.page.screenshot(path=str(shots / "plan-1280.png"), full_page=True)
 
@@ -290,6 +301,7 @@ def test_console_runs_the_operator_flow_in_chromium(
         console.page.keyboard.press("Enter")
         console.page.locator("#view-plan").wait_for(state="visible")
         assert console.page.url.endswith("#plan")
+        assert console.page.evaluate("document.activeElement.id") == "plan-title"
 
         assert {view: found for view, found in accessibility.items() if found} == {}
         assert console.foreign_requests() == []
