@@ -43,8 +43,13 @@ function route(moveFocus = false) {
   for (const key of Object.keys(views)) {
     document.getElementById(`view-${key}`).hidden = key !== name;
     const link = document.querySelector(`nav.views a[data-view="${key}"]`);
-    if (key === name) link.setAttribute("aria-current", "page");
-    else link.removeAttribute("aria-current");
+    if (key === name) {
+      link.setAttribute("aria-current", "page");
+      // On a phone the view links scroll sideways: keep the current one in sight.
+      link.scrollIntoView({ block: "nearest", inline: "nearest" });
+    } else {
+      link.removeAttribute("aria-current");
+    }
   }
   document.title = `${document.querySelector(`#view-${name} h2`).textContent} · Evidence Console`;
   if (moveFocus) document.querySelector(`#view-${name} h2`).focus();
