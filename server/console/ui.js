@@ -129,7 +129,7 @@ export function onSubmit(form, action, { progress = "Working…" } = {}) {
 
 // A JSON value shown as text in a <details> block: what an auditor opens to see the record itself.
 export function jsonDetails(summary, value) {
-  return el("details", { className: "json" }, el("summary", { text: summary }), el("pre", { text: JSON.stringify(value, null, 2) }));
+  return el("details", { className: "json" }, el("summary", { text: summary }), el("pre", { tabindex: "0", text: JSON.stringify(value, null, 2) }));
 }
 
 export function pager({ label, hasPrevious, hasNext, onPrevious, onNext, text }) {

@@ -5,17 +5,17 @@ import { el, jsonDetails, number, onSubmit, time, word } from "./ui.js";
 
 function items(trail) {
   const found = [];
-  const add = (kind, at, title, value, className) => found.push({ kind, at: at || "", title, value, className });
+  const add = (kind, at, title, value, className, path) => found.push({ kind, at: at || "", title, value, className, path });
   const report = trail.recovery_report;
   if (report) {
-    add("SLO report", report.generated_at, `${report.report_id} · ${word(report.level, "ALERT_LEVEL_")} · SLO ${report.recovery_slo_minutes} min`, report, "report");
+    add("SLO report", report.generated_at, `${report.report_id} · ${word(report.level, "ALERT_LEVEL_")} · SLO ${report.recovery_slo_minutes} min`, report, "report", `${PREFIX}/retry-recovery-reports/${encodeURIComponent(report.report_id)}`);
   }
   const plan = trail.plan;
   if (plan) {
-    add("Plan", plan.generated_at, `${plan.plan_id} · ${word(plan.alert_level, "ALERT_LEVEL_")} · ${number(plan.escalation_count)} routes`, plan, "plan");
+    add("Plan", plan.generated_at, `${plan.plan_id} · ${word(plan.alert_level, "ALERT_LEVEL_")} · ${number(plan.escalation_count)} routes`, plan, "plan", `${PREFIX}/recovery-escalations/${encodeURIComponent(plan.plan_id)}`);
   }
   for (const delivery of trail.deliveries || []) {
-    add("Delivery", delivery.created_at, `${delivery.delivery_id} → ${delivery.receiver} (${delivery.provider}) · ${word(delivery.state, "DELIVERY_STATE_")} · ${number(delivery.attempt_count)} attempts`, delivery, "delivery");
+    add("Delivery", delivery.created_at, `${delivery.delivery_id} → ${delivery.receiver} (${delivery.provider}) · ${word(delivery.state, "DELIVERY_STATE_")} · ${number(delivery.attempt_count)} attempts`, delivery, "delivery", `${PREFIX}/recovery-escalation-deliveries/${encodeURIComponent(delivery.delivery_id)}`);
     for (const attempt of delivery.attempts || []) {
       const outcome = attempt.success ? "succeeded" : `failed (${word(attempt.failure_reason, "DELIVERY_FAILURE_REASON_")})`;
       add("Delivery attempt", attempt.started_at, `${delivery.delivery_id} attempt ${attempt.attempt_number} ${outcome}${attempt.http_status ? ` · HTTP ${attempt.http_status}` : ""}`, attempt, "attempt");
@@ -28,9 +28,25 @@ function items(trail) {
     add("Retry decision", decision.next_attempt_at || trail.evaluated_at, `${decision.delivery_id} · ${word(decision.decision, "RETRY_DECISION_")}`, decision, "decision");
   }
   for (const report of trail.executive_reports || []) {
-    add("Executive report", report.generated_at, `${report.report_id} · ${word(report.status, "ALERT_LEVEL_")}`, report, "executive");
+    add("Executive report", report.generated_at, `${report.report_id} · ${word(report.status, "ALERT_LEVEL_")}`, report, "executive", `${PREFIX}/recovery-executive-reports/${encodeURIComponent(report.report_id)}`);
   }
   return found.sort((a, b) => a.at.localeCompare(b.at));
+}
+
+// The stored record behind a trail item, read with the tab's token when first opened.
+function storedRecord(path) {
+  const body = el("pre", { tabindex: "0", text: "Loading…" });
+  const details = el("details", { className: "json stored" }, el("summary", { text: "Stored record (JSON)" }), body);
+  details.addEventListener("toggle", async () => {
+    if (!details.open || details.dataset.loaded) return;
+    details.dataset.loaded = "true";
+    try {
+      body.textContent = JSON.stringify(await get(path), null, 2);
+    } catch (error) {
+      body.textContent = `Cannot load ${path}: ${error.message}`;
+    }
+  }, { once: false });
+  return details;
 }
 
 export function trailView(state) {
@@ -48,7 +64,8 @@ export function trailView(state) {
           el("span", { className: "kind", text: entry.kind }),
           el("time", { text: time(entry.at) }),
           el("span", { className: "title", text: entry.title }),
-          jsonDetails("JSON", entry.value)))),
+          jsonDetails("JSON", entry.value),
+          entry.path ? storedRecord(entry.path) : ""))),
     );
   }
 

@@ -273,6 +273,9 @@ def test_console_runs_the_operator_flow_in_chromium(
         assert "slack acknowledged" in timeline
         assert trail.locator(".trail-item.attempt").count() >= 1
         assert trail.locator(".trail-item.acknowledgement").count() == 1
+        stored = trail.locator(".trail-item.delivery details.stored").last
+        stored.locator("summary").click()
+        stored.locator("pre", has_text='"delivery_id"').wait_for()
         accessibility["trail"] = console.axe_serious(axe_source)
         console.page.screenshot(path=str(shots / "trail-1280.png"), full_page=True)
 
