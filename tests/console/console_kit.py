@@ -110,6 +110,21 @@ def seed_evidence(base_url: str) -> None:
     )
 
 
+def seed_many_rows(base_url: str, count: int) -> None:
+    """One playbook, 8 hours old, with `count` providers: `count` breached rows and routes."""
+    post_json(
+        base_url,
+        f"{EVIDENCE}/connector-recovery-playbooks",
+        {
+            "playbook_id": "pb-console-many",
+            "generated_at": _stamp(datetime.now(UTC) - timedelta(hours=8)),
+            "lookback_hours": 24,
+            "min_failure_count": 1,
+            "providers": [{"provider": f"provider{i:02d}", "failure_count": 1 + i} for i in range(count)],
+        },
+    )
+
+
 def write_auth_config(directory: Path) -> Path:
     path = directory / "auth.yaml"
     tokens = [

@@ -22,6 +22,7 @@ from tests.console.console_kit import (
     axe_script_or_skip,
     screenshot_dir,
     seed_evidence,
+    seed_many_rows,
     write_auth_config,
 )
 from tests.delivery.delivery_kit import (
@@ -367,3 +368,38 @@ def test_console_runs_the_operator_flow_in_chromium(
         assert viewer.errors == []
         assert viewer.foreign_requests() == []
         viewer_context.close()
+
+
+def test_console_pages_through_long_reports_and_plans(
+    browser: Any, server_factory: Callable[..., ServerProcess], sqlite_url: str, tmp_path: Path
+) -> None:
+    with local_receivers(LocalReceiver(), LocalReceiver()) as (receiver, other):
+        _, base_url = start_console_server(server_factory, sqlite_url, tmp_path, receiver.url, other.url)
+        seed_many_rows(base_url, 30)
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        console = ConsolePage(context.new_page(), base_url)
+        console.open()
+        pager = console.page.locator("#slo-result .pager")
+        pager.wait_for()
+        assert pager.locator("span").inner_text() == "Page 1 of 2 (30 rows)"
+        assert console.page.locator("#slo-result .rows tbody tr").count() == 25
+        pager.get_by_role("button", name="Next page").click()
+        assert pager.locator("span").inner_text() == "Page 2 of 2 (30 rows)"
+        assert console.page.locator("#slo-result .rows tbody tr").count() == 5
+        assert pager.get_by_role("button", name="Next page").is_disabled()
+
+        console.view("plan")
+        console.page.click("#plan-form button[type=submit]")
+        routes = console.page.locator("#plan-result .routes")
+        routes.locator(".pager span", has_text="Routes 1\u201320 of 30").wait_for()
+        first_page = routes.locator("tbody").inner_text()
+        routes.get_by_role("button", name="Next page").click()
+        routes.locator(".pager span", has_text="Routes 21\u201330 of 30").wait_for()
+        assert routes.locator("tbody tr").count() == 10
+        assert routes.get_by_role("button", name="Next page").is_disabled()
+        routes.get_by_role("button", name="Previous page").click()
+        routes.locator(".pager span", has_text="Routes 1\u201320 of 30").wait_for()
+        assert routes.locator("tbody").inner_text() == first_page
+        assert console.foreign_requests() == []
+        assert console.errors == []
+        context.close()
