@@ -91,7 +91,10 @@ async function learnRole() {
       if (!control.classList.contains("write")) control.disabled = !read;
     });
   }
-  status.textContent = note || (state.canWrite ? "Read and write (operator)." : "Read only: write controls are disabled.");
+  const access = !state.canWrite
+    ? "Read only: write controls are disabled."
+    : token() ? "This token may read and act (operator)." : "Open service (no authentication): read and act.";
+  status.textContent = note || access;
 }
 
 function setUpToken() {

@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import ServerProcess
 from tests.console.console_kit import (
+    OPERATOR_TOKEN,
     VIEWER_TOKEN,
     axe_script_or_skip,
     screenshot_dir,
@@ -366,7 +367,18 @@ def test_console_runs_the_operator_flow_in_chromium(
         viewer.page.frame_locator("iframe.report-frame").locator("svg.closure-trend-chart").wait_for()
         viewer.page.screenshot(path=str(shots / "viewer-executive-1280.png"), full_page=True)
         assert viewer.errors == []
+        # An operator token in the same tab enables them; "Forget" clears the tab's storage.
+        viewer.page.fill("#token", OPERATOR_TOKEN)
+        viewer.page.click("#token-form button[type=submit]")
+        viewer.page.wait_for_function("() => document.body.dataset.access === 'write'")
+        for selector in WRITE_BUTTONS:
+            assert viewer.page.is_enabled(selector), selector
+        viewer.page.click("#token-clear")
+        viewer.page.wait_for_function("() => document.body.dataset.access === 'none'")
+        assert viewer.page.evaluate("sessionStorage.length") == 0
+        assert viewer.page.is_disabled("#exec-form button[type=submit]")
         assert viewer.foreign_requests() == []
+        assert viewer.errors == []
         viewer_context.close()
 
 
