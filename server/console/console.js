@@ -16,7 +16,6 @@ const state = {
   sloMinutes: 0,
   canRead: true,
   canWrite: true,
-  token,
   planChanged() {
     for (const id of ["ack-plan", "trail-plan", "deliver-plan"]) document.getElementById(id).value = state.planId;
   },
