@@ -216,7 +216,10 @@ class ExecutiveReportRecord(Base):
     recovery_report_id: Mapped[str] = mapped_column(
         String(ID_LENGTH), ForeignKey("retry_recovery_reports.report_id")
     )
-    escalation_plan_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("escalation_plans.plan_id"))
+    # Indexed: the evidence trail reads a plan's executive reports.
+    escalation_plan_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("escalation_plans.plan_id"), index=True
+    )
     content_digest: Mapped[str] = mapped_column(String(64), index=True)
     document: Mapped[dict[str, Any]]
 
