@@ -15,10 +15,10 @@ function items(trail) {
     add("Plan", plan.generated_at, `${plan.plan_id} · ${word(plan.alert_level, "ALERT_LEVEL_")} · ${number(plan.escalation_count)} routes`, plan, "plan", `${PREFIX}/recovery-escalations/${encodeURIComponent(plan.plan_id)}`);
   }
   for (const delivery of trail.deliveries || []) {
-    add("Delivery", delivery.created_at, `${delivery.delivery_id} → ${delivery.receiver} (${delivery.provider}) · ${word(delivery.state, "DELIVERY_STATE_")} · ${number(delivery.attempt_count)} attempts`, delivery, "delivery", `${PREFIX}/recovery-escalation-deliveries/${encodeURIComponent(delivery.delivery_id)}`);
+    add("Delivery", delivery.created_at, `${delivery.delivery_id} → ${delivery.receiver} (${delivery.provider}) · ${word(delivery.state, "DELIVERY_STATE_")} · ${number(delivery.attempt_count)} ${Number(delivery.attempt_count) === 1 ? "attempt" : "attempts"}`, delivery, "delivery", `${PREFIX}/recovery-escalation-deliveries/${encodeURIComponent(delivery.delivery_id)}`);
     for (const attempt of delivery.attempts || []) {
       const outcome = attempt.success ? "succeeded" : `failed (${word(attempt.failure_reason, "DELIVERY_FAILURE_REASON_")})`;
-      add("Delivery attempt", attempt.started_at, `${delivery.delivery_id} attempt ${attempt.attempt_number} ${outcome}${attempt.http_status ? ` · HTTP ${attempt.http_status}` : ""}`, attempt, "attempt");
+      add("Delivery attempt", attempt.started_at, `${delivery.delivery_id} attempt ${attempt.attempt_number} ${outcome}${attempt.http_status ? ` · HTTP ${attempt.http_status}` : ""}`, attempt, attempt.success ? "attempt" : "attempt failed");
     }
   }
   for (const ack of trail.acknowledgements || []) {
