@@ -32,6 +32,7 @@ from server.domain.escalation_plan import EscalationPlan
 from server.domain.executive_report import ScheduleRun
 from server.domain.reasons import Reason
 from server.domain.rendering import render_markdown
+from server.operations import escalations as escalation_operations
 from server.operations.idempotency import Pending, RequestKey, run_once
 from server.operations.plans import create_plan
 from server.storage import deliveries as delivery_store
@@ -149,14 +150,27 @@ async def deliver_escalation(
             )
         else:
             plan = plan_store.get_escalation_plan(session, plan_id=plan_id)
+        delivered = plan_for_delivery(plan)
+        held = escalation_operations.suppressions(session, plan=delivered, config=routing, now=call.now)
         enqueued = enqueue_escalation(
             session,
-            plan=plan_for_delivery(plan),
+            plan=delivered,
             config=routing,
             receivers=receivers,
             options=options,
             now=call.now,
+            suppressed=held,
         )
+        if not options.dry_run and not receivers:
+            # Routes under an escalation policy start at level 1 (receivers named by the caller do not).
+            escalation_operations.start_escalations(
+                session,
+                plan=delivered,
+                config=routing,
+                held=held,
+                delivery_evidence_id=enqueued.delivery_evidence_id,
+                now=call.now,
+            )
         return enqueued, plan
 
     def subject_of(session: Session, request: delivery_store.StoredDeliveryRequest) -> EscalationPlan:

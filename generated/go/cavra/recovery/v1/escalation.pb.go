@@ -2235,7 +2235,7 @@ var File_cavra_recovery_v1_escalation_proto protoreflect.FileDescriptor
 
 const file_cavra_recovery_v1_escalation_proto_rawDesc = "" +
 	"\n" +
-	"\"cavra/recovery/v1/escalation.proto\x12\x11cavra.recovery.v1\x1a\x1ecavra/recovery/v1/common.proto\x1a cavra/recovery/v1/delivery.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc5\x03\n" +
+	"\"cavra/recovery/v1/escalation.proto\x12\x11cavra.recovery.v1\x1a\x1ecavra/recovery/v1/common.proto\x1a cavra/recovery/v1/delivery.proto\x1a\x1ecavra/recovery/v1/policy.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc5\x03\n" +
 	"\x0fEscalationRoute\x12\x1b\n" +
 	"\tdedup_key\x18\x01 \x01(\tR\bdedupKey\x129\n" +
 	"\bseverity\x18\x02 \x01(\x0e2\x1d.cavra.recovery.v1.AlertLevelR\bseverity\x12<\n" +
@@ -2429,7 +2429,7 @@ const file_cavra_recovery_v1_escalation_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\trequestId\"c\n" +
 	"(ReplayRecoveryEscalationDeliveryResponse\x127\n" +
-	"\bdelivery\x18\x01 \x01(\v2\x1b.cavra.recovery.v1.DeliveryR\bdelivery2\xe2\x17\n" +
+	"\bdelivery\x18\x01 \x01(\v2\x1b.cavra.recovery.v1.DeliveryR\bdelivery2\xc1 \n" +
 	"\x11EscalationService\x12\x83\x02\n" +
 	"\x1cCreateRecoveryEscalationPlan\x126.cavra.recovery.v1.CreateRecoveryEscalationPlanRequest\x1a7.cavra.recovery.v1.CreateRecoveryEscalationPlanResponse\"r\x82\xd3\xe4\x93\x02l:\x01*\"g/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-plan\x12\xfd\x01\n" +
 	"\x19GetRecoveryEscalationPlan\x123.cavra.recovery.v1.GetRecoveryEscalationPlanRequest\x1a4.cavra.recovery.v1.GetRecoveryEscalationPlanResponse\"u\x82\xd3\xe4\x93\x02o\x12m/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/{plan_id}\x12\xf9\x01\n" +
@@ -2441,7 +2441,11 @@ const file_cavra_recovery_v1_escalation_proto_rawDesc = "" +
 	" RunRecoveryEscalationRetryWorker\x12:.cavra.recovery.v1.RunRecoveryEscalationRetryWorkerRequest\x1a;.cavra.recovery.v1.RunRecoveryEscalationRetryWorkerResponse\"\x7f\x82\xd3\xe4\x93\x02y:\x01*\"t/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/retry-worker-run\x12\x98\x02\n" +
 	"\x1dGetRecoveryEscalationDelivery\x127.cavra.recovery.v1.GetRecoveryEscalationDeliveryRequest\x1a8.cavra.recovery.v1.GetRecoveryEscalationDeliveryResponse\"\x83\x01\x82\xd3\xe4\x93\x02}\x12{/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-deliveries/{delivery_id}\x12\x92\x02\n" +
 	" ListRecoveryEscalationDeliveries\x12:.cavra.recovery.v1.ListRecoveryEscalationDeliveriesRequest\x1a;.cavra.recovery.v1.ListRecoveryEscalationDeliveriesResponse\"u\x82\xd3\xe4\x93\x02o\x12m/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-deliveries\x12\xad\x02\n" +
-	" ReplayRecoveryEscalationDelivery\x12:.cavra.recovery.v1.ReplayRecoveryEscalationDeliveryRequest\x1a;.cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse\"\x8f\x01\x82\xd3\xe4\x93\x02\x88\x01:\x01*\"\x82\x01/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-deliveries/{delivery_id}/replayBEZCgithub.com/cavra/recovery/generated/go/cavra/recovery/v1;recoveryv1b\x06proto3"
+	" ReplayRecoveryEscalationDelivery\x12:.cavra.recovery.v1.ReplayRecoveryEscalationDeliveryRequest\x1a;.cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse\"\x8f\x01\x82\xd3\xe4\x93\x02\x88\x01:\x01*\"\x82\x01/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-deliveries/{delivery_id}/replay\x12\x90\x02\n" +
+	"\x1fCreateRecoveryEscalationSilence\x129.cavra.recovery.v1.CreateRecoveryEscalationSilenceRequest\x1a:.cavra.recovery.v1.CreateRecoveryEscalationSilenceResponse\"v\x82\xd3\xe4\x93\x02p:\x01*\"k/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-silences\x12\x8a\x02\n" +
+	"\x1eListRecoveryEscalationSilences\x128.cavra.recovery.v1.ListRecoveryEscalationSilencesRequest\x1a9.cavra.recovery.v1.ListRecoveryEscalationSilencesResponse\"s\x82\xd3\xe4\x93\x02m\x12k/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-silences\x12\xa6\x02\n" +
+	"\x1fExpireRecoveryEscalationSilence\x129.cavra.recovery.v1.ExpireRecoveryEscalationSilenceRequest\x1a:.cavra.recovery.v1.ExpireRecoveryEscalationSilenceResponse\"\x8b\x01\x82\xd3\xe4\x93\x02\x84\x01:\x01*\"\x7f/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-silences/{silence_id}/expire\x12\x93\x02\n" +
+	"\x1aGetRecoveryEscalationState\x124.cavra.recovery.v1.GetRecoveryEscalationStateRequest\x1a5.cavra.recovery.v1.GetRecoveryEscalationStateResponse\"\x87\x01\x82\xd3\xe4\x93\x02\x80\x01\x12~/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/{plan_id}/escalation-stateBEZCgithub.com/cavra/recovery/generated/go/cavra/recovery/v1;recoveryv1b\x06proto3"
 
 var (
 	file_cavra_recovery_v1_escalation_proto_rawDescOnce sync.Once
@@ -2485,15 +2489,23 @@ var file_cavra_recovery_v1_escalation_proto_goTypes = []any{
 	(*ListRecoveryEscalationDeliveriesResponse)(nil), // 25: cavra.recovery.v1.ListRecoveryEscalationDeliveriesResponse
 	(*ReplayRecoveryEscalationDeliveryRequest)(nil),  // 26: cavra.recovery.v1.ReplayRecoveryEscalationDeliveryRequest
 	(*ReplayRecoveryEscalationDeliveryResponse)(nil), // 27: cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse
-	(AlertLevel)(0),                // 28: cavra.recovery.v1.AlertLevel
-	(RouteCategory)(0),             // 29: cavra.recovery.v1.RouteCategory
-	(RouteStatus)(0),               // 30: cavra.recovery.v1.RouteStatus
-	(*timestamppb.Timestamp)(nil),  // 31: google.protobuf.Timestamp
-	(*ReceiverDeliveryResult)(nil), // 32: cavra.recovery.v1.ReceiverDeliveryResult
-	(AcknowledgementState)(0),      // 33: cavra.recovery.v1.AcknowledgementState
-	(RetryDecision)(0),             // 34: cavra.recovery.v1.RetryDecision
-	(*Delivery)(nil),               // 35: cavra.recovery.v1.Delivery
-	(DeliveryState)(0),             // 36: cavra.recovery.v1.DeliveryState
+	(AlertLevel)(0),                                 // 28: cavra.recovery.v1.AlertLevel
+	(RouteCategory)(0),                              // 29: cavra.recovery.v1.RouteCategory
+	(RouteStatus)(0),                                // 30: cavra.recovery.v1.RouteStatus
+	(*timestamppb.Timestamp)(nil),                   // 31: google.protobuf.Timestamp
+	(*ReceiverDeliveryResult)(nil),                  // 32: cavra.recovery.v1.ReceiverDeliveryResult
+	(AcknowledgementState)(0),                       // 33: cavra.recovery.v1.AcknowledgementState
+	(RetryDecision)(0),                              // 34: cavra.recovery.v1.RetryDecision
+	(*Delivery)(nil),                                // 35: cavra.recovery.v1.Delivery
+	(DeliveryState)(0),                              // 36: cavra.recovery.v1.DeliveryState
+	(*CreateRecoveryEscalationSilenceRequest)(nil),  // 37: cavra.recovery.v1.CreateRecoveryEscalationSilenceRequest
+	(*ListRecoveryEscalationSilencesRequest)(nil),   // 38: cavra.recovery.v1.ListRecoveryEscalationSilencesRequest
+	(*ExpireRecoveryEscalationSilenceRequest)(nil),  // 39: cavra.recovery.v1.ExpireRecoveryEscalationSilenceRequest
+	(*GetRecoveryEscalationStateRequest)(nil),       // 40: cavra.recovery.v1.GetRecoveryEscalationStateRequest
+	(*CreateRecoveryEscalationSilenceResponse)(nil), // 41: cavra.recovery.v1.CreateRecoveryEscalationSilenceResponse
+	(*ListRecoveryEscalationSilencesResponse)(nil),  // 42: cavra.recovery.v1.ListRecoveryEscalationSilencesResponse
+	(*ExpireRecoveryEscalationSilenceResponse)(nil), // 43: cavra.recovery.v1.ExpireRecoveryEscalationSilenceResponse
+	(*GetRecoveryEscalationStateResponse)(nil),      // 44: cavra.recovery.v1.GetRecoveryEscalationStateResponse
 }
 var file_cavra_recovery_v1_escalation_proto_depIdxs = []int32{
 	28, // 0: cavra.recovery.v1.EscalationRoute.severity:type_name -> cavra.recovery.v1.AlertLevel
@@ -2543,19 +2555,27 @@ var file_cavra_recovery_v1_escalation_proto_depIdxs = []int32{
 	22, // 44: cavra.recovery.v1.EscalationService.GetRecoveryEscalationDelivery:input_type -> cavra.recovery.v1.GetRecoveryEscalationDeliveryRequest
 	24, // 45: cavra.recovery.v1.EscalationService.ListRecoveryEscalationDeliveries:input_type -> cavra.recovery.v1.ListRecoveryEscalationDeliveriesRequest
 	26, // 46: cavra.recovery.v1.EscalationService.ReplayRecoveryEscalationDelivery:input_type -> cavra.recovery.v1.ReplayRecoveryEscalationDeliveryRequest
-	4,  // 47: cavra.recovery.v1.EscalationService.CreateRecoveryEscalationPlan:output_type -> cavra.recovery.v1.CreateRecoveryEscalationPlanResponse
-	6,  // 48: cavra.recovery.v1.EscalationService.GetRecoveryEscalationPlan:output_type -> cavra.recovery.v1.GetRecoveryEscalationPlanResponse
-	8,  // 49: cavra.recovery.v1.EscalationService.ListRecoveryEscalationPlans:output_type -> cavra.recovery.v1.ListRecoveryEscalationPlansResponse
-	10, // 50: cavra.recovery.v1.EscalationService.ListRecoveryEscalationRoutes:output_type -> cavra.recovery.v1.ListRecoveryEscalationRoutesResponse
-	12, // 51: cavra.recovery.v1.EscalationService.DeliverRecoveryEscalation:output_type -> cavra.recovery.v1.DeliverRecoveryEscalationResponse
-	15, // 52: cavra.recovery.v1.EscalationService.AcknowledgeRecoveryEscalation:output_type -> cavra.recovery.v1.AcknowledgeRecoveryEscalationResponse
-	19, // 53: cavra.recovery.v1.EscalationService.PlanRecoveryEscalationRetries:output_type -> cavra.recovery.v1.PlanRecoveryEscalationRetriesResponse
-	21, // 54: cavra.recovery.v1.EscalationService.RunRecoveryEscalationRetryWorker:output_type -> cavra.recovery.v1.RunRecoveryEscalationRetryWorkerResponse
-	23, // 55: cavra.recovery.v1.EscalationService.GetRecoveryEscalationDelivery:output_type -> cavra.recovery.v1.GetRecoveryEscalationDeliveryResponse
-	25, // 56: cavra.recovery.v1.EscalationService.ListRecoveryEscalationDeliveries:output_type -> cavra.recovery.v1.ListRecoveryEscalationDeliveriesResponse
-	27, // 57: cavra.recovery.v1.EscalationService.ReplayRecoveryEscalationDelivery:output_type -> cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse
-	47, // [47:58] is the sub-list for method output_type
-	36, // [36:47] is the sub-list for method input_type
+	37, // 47: cavra.recovery.v1.EscalationService.CreateRecoveryEscalationSilence:input_type -> cavra.recovery.v1.CreateRecoveryEscalationSilenceRequest
+	38, // 48: cavra.recovery.v1.EscalationService.ListRecoveryEscalationSilences:input_type -> cavra.recovery.v1.ListRecoveryEscalationSilencesRequest
+	39, // 49: cavra.recovery.v1.EscalationService.ExpireRecoveryEscalationSilence:input_type -> cavra.recovery.v1.ExpireRecoveryEscalationSilenceRequest
+	40, // 50: cavra.recovery.v1.EscalationService.GetRecoveryEscalationState:input_type -> cavra.recovery.v1.GetRecoveryEscalationStateRequest
+	4,  // 51: cavra.recovery.v1.EscalationService.CreateRecoveryEscalationPlan:output_type -> cavra.recovery.v1.CreateRecoveryEscalationPlanResponse
+	6,  // 52: cavra.recovery.v1.EscalationService.GetRecoveryEscalationPlan:output_type -> cavra.recovery.v1.GetRecoveryEscalationPlanResponse
+	8,  // 53: cavra.recovery.v1.EscalationService.ListRecoveryEscalationPlans:output_type -> cavra.recovery.v1.ListRecoveryEscalationPlansResponse
+	10, // 54: cavra.recovery.v1.EscalationService.ListRecoveryEscalationRoutes:output_type -> cavra.recovery.v1.ListRecoveryEscalationRoutesResponse
+	12, // 55: cavra.recovery.v1.EscalationService.DeliverRecoveryEscalation:output_type -> cavra.recovery.v1.DeliverRecoveryEscalationResponse
+	15, // 56: cavra.recovery.v1.EscalationService.AcknowledgeRecoveryEscalation:output_type -> cavra.recovery.v1.AcknowledgeRecoveryEscalationResponse
+	19, // 57: cavra.recovery.v1.EscalationService.PlanRecoveryEscalationRetries:output_type -> cavra.recovery.v1.PlanRecoveryEscalationRetriesResponse
+	21, // 58: cavra.recovery.v1.EscalationService.RunRecoveryEscalationRetryWorker:output_type -> cavra.recovery.v1.RunRecoveryEscalationRetryWorkerResponse
+	23, // 59: cavra.recovery.v1.EscalationService.GetRecoveryEscalationDelivery:output_type -> cavra.recovery.v1.GetRecoveryEscalationDeliveryResponse
+	25, // 60: cavra.recovery.v1.EscalationService.ListRecoveryEscalationDeliveries:output_type -> cavra.recovery.v1.ListRecoveryEscalationDeliveriesResponse
+	27, // 61: cavra.recovery.v1.EscalationService.ReplayRecoveryEscalationDelivery:output_type -> cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse
+	41, // 62: cavra.recovery.v1.EscalationService.CreateRecoveryEscalationSilence:output_type -> cavra.recovery.v1.CreateRecoveryEscalationSilenceResponse
+	42, // 63: cavra.recovery.v1.EscalationService.ListRecoveryEscalationSilences:output_type -> cavra.recovery.v1.ListRecoveryEscalationSilencesResponse
+	43, // 64: cavra.recovery.v1.EscalationService.ExpireRecoveryEscalationSilence:output_type -> cavra.recovery.v1.ExpireRecoveryEscalationSilenceResponse
+	44, // 65: cavra.recovery.v1.EscalationService.GetRecoveryEscalationState:output_type -> cavra.recovery.v1.GetRecoveryEscalationStateResponse
+	51, // [51:66] is the sub-list for method output_type
+	36, // [36:51] is the sub-list for method input_type
 	36, // [36:36] is the sub-list for extension type_name
 	36, // [36:36] is the sub-list for extension extendee
 	0,  // [0:36] is the sub-list for field type_name
@@ -2568,6 +2588,7 @@ func file_cavra_recovery_v1_escalation_proto_init() {
 	}
 	file_cavra_recovery_v1_common_proto_init()
 	file_cavra_recovery_v1_delivery_proto_init()
+	file_cavra_recovery_v1_policy_proto_init()
 	file_cavra_recovery_v1_escalation_proto_msgTypes[0].OneofWrappers = []any{}
 	file_cavra_recovery_v1_escalation_proto_msgTypes[1].OneofWrappers = []any{}
 	file_cavra_recovery_v1_escalation_proto_msgTypes[20].OneofWrappers = []any{}
