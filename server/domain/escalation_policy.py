@@ -76,7 +76,7 @@ class Decision:
     status: EscalationStatus
     # The step to notify now (ACTIVE), or None.
     step: int | None = None
-    reason: str = ""
+    why: str = ""
     # When to look again (ACTIVE), or None once stopped.
     next_step_at: datetime | None = None
 
@@ -92,19 +92,19 @@ def decide(
 ) -> Decision:
     """The next move of an escalation at `current_step`, notified at `current_step_at`."""
     if resolved:
-        return Decision(EscalationStatus.RESOLVED, reason="stopped: the recovery was closed")
+        return Decision(EscalationStatus.RESOLVED, why="stopped: the recovery was closed")
     if acknowledgement in STOPPING_ACKNOWLEDGEMENTS:
-        return Decision(EscalationStatus.ACKNOWLEDGED, reason=f"stopped: acknowledgement {acknowledgement}")
+        return Decision(EscalationStatus.ACKNOWLEDGED, why=f"stopped: acknowledgement {acknowledgement}")
     due = current_step_at + timings.timeout_of(current_step)
     if now < due:
         return Decision(EscalationStatus.ACTIVE, next_step_at=due)
     if current_step >= timings.steps:
-        return Decision(EscalationStatus.EXHAUSTED, reason="exhausted: no acknowledgement after every level")
+        return Decision(EscalationStatus.EXHAUSTED, why="exhausted: no acknowledgement after every level")
     step = current_step + 1
     return Decision(
         EscalationStatus.ACTIVE,
         step=step,
-        reason=step_reason(timings, step),
+        why=step_reason(timings, step),
         next_step_at=now + timings.timeout_of(step),
     )
 

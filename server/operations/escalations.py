@@ -227,7 +227,7 @@ def _stop(session: Session, escalation: StoredEscalation, decision: Decision, no
         current_step_at=escalation.current_step_at,
         next_step_at=None,
         now=now,
-        stop_reason=decision.reason,
+        stop_reason=decision.why,
     )
 
 
@@ -254,7 +254,7 @@ def _notify_step(
         step=decision.step,
         level=level,
         cycle=cycle,
-        reason=decision.reason,
+        reason=decision.why,
         receivers=receivers,
         outcome=why.state if why else SENT,
         suppressed_by=why.by if why else "",
@@ -306,7 +306,7 @@ def stop_on_acknowledgement(
             _stop(
                 session,
                 escalation,
-                Decision(EscalationStatus.ACKNOWLEDGED, reason=f"stopped: acknowledgement {state}"),
+                Decision(EscalationStatus.ACKNOWLEDGED, why=f"stopped: acknowledgement {state}"),
                 now,
             )
             stopped += 1
