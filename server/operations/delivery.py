@@ -21,7 +21,6 @@ from connectors import ConnectorConfig
 from server.delivery.outbox import (
     DeliveryOptions,
     EnqueuedRequest,
-    enqueue_escalation,
     enqueue_report,
     plan_for_delivery,
     report_for_delivery,
@@ -150,27 +149,14 @@ async def deliver_escalation(
             )
         else:
             plan = plan_store.get_escalation_plan(session, plan_id=plan_id)
-        delivered = plan_for_delivery(plan)
-        held = escalation_operations.suppressions(session, plan=delivered, config=routing, now=call.now)
-        enqueued = enqueue_escalation(
+        enqueued = escalation_operations.enqueue_plan_delivery(
             session,
-            plan=delivered,
+            plan=plan_for_delivery(plan),
             config=routing,
             receivers=receivers,
             options=options,
             now=call.now,
-            suppressed=held,
         )
-        if not options.dry_run and not receivers:
-            # Routes under an escalation policy start at level 1 (receivers named by the caller do not).
-            escalation_operations.start_escalations(
-                session,
-                plan=delivered,
-                config=routing,
-                held=held,
-                delivery_evidence_id=enqueued.delivery_evidence_id,
-                now=call.now,
-            )
         return enqueued, plan
 
     def subject_of(session: Session, request: delivery_store.StoredDeliveryRequest) -> EscalationPlan:

@@ -8,7 +8,7 @@ tick at the same moment.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -18,6 +18,7 @@ from connectors import ConnectorConfig, NotificationRoute
 from connectors.escalation_config import EscalationPolicy
 from server.delivery.outbox import (
     DeliveryOptions,
+    EnqueuedRequest,
     PlanForDelivery,
     Suppression,
     enqueue_escalation,
@@ -90,6 +91,33 @@ def _match_items(match: object) -> list[tuple[str, str]]:
         for key in ("severity", "category", "provider")
         if (value := getattr(match, key)) is not None
     ]
+
+
+def enqueue_plan_delivery(
+    session: Session,
+    *,
+    plan: PlanForDelivery,
+    config: ConnectorConfig,
+    receivers: Sequence[str],
+    options: DeliveryOptions,
+    now: datetime,
+) -> EnqueuedRequest:
+    """A deliver call's outbox rows, silenced and inhibited routes held back; then, unless it is a dry
+    run or the caller named the receivers, every route under a policy starts at level 1."""
+    held = suppressions(session, plan=plan, config=config, now=now)
+    enqueued = enqueue_escalation(
+        session, plan=plan, config=config, receivers=receivers, options=options, now=now, suppressed=held
+    )
+    if not options.dry_run and not receivers:
+        start_escalations(
+            session,
+            plan=plan,
+            config=config,
+            held=held,
+            delivery_evidence_id=enqueued.delivery_evidence_id,
+            now=now,
+        )
+    return enqueued
 
 
 def start_escalations(
