@@ -3,13 +3,21 @@ repeat, stop on acknowledgement and on resolution, a silence starting mid-chain,
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session
 
 from server.domain.escalation_policy import PolicyTimings, decide, step_reason
 from server.operations.escalations import stop_on_acknowledgement
 from server.storage import acknowledgements as acknowledgement_store
 from server.storage import dashboard as dashboard_store
+from server.storage import escalations as escalation_store
 from server.storage.database import Database
+from server.storage.escalations import StoredEscalation
 from tests.escalation.policy_kit import (
     T0,
     deliver_latest,
@@ -224,3 +232,40 @@ def test_decide_walks_levels_and_cycles_by_the_clock() -> None:
     )
     assert last.status == "exhausted"
     assert step_reason(timings, 1) == "level 1: escalation started by the delivery"
+
+
+def test_two_ticks_that_read_the_same_state_notify_each_step_once(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two replicas' ticks both read every escalation at level 1 before either writes: the step claim
+    lets exactly one of them notify level 2 of each route."""
+    config = policy_config()
+    for index in range(5):
+        database.run_sync(
+            lambda session, index=index: add_playbook(
+                session, f"pb-{index}", T0 - timedelta(hours=8), [("slack", 3)]
+            )
+        )
+    plan_id = deliver_latest(database, config, T0)
+    read_both = threading.Barrier(2, timeout=20)
+    reading = escalation_store.active_escalations
+
+    def read_then_wait(session: Session, *, limit: int) -> list[StoredEscalation]:
+        found = reading(session, limit=limit)
+        read_both.wait()
+        return found
+
+    monkeypatch.setattr(escalation_store, "active_escalations", read_then_wait)
+    replica = Database(database.url)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            outcomes = list(pool.map(lambda db: tick(db, config, T0 + minutes(15)), [database, replica]))
+    finally:
+        replica.dispose()
+    assert sum(outcome.advanced for outcome in outcomes) == 5
+    level_two = [receiver for receiver, _ in outbox(database, plan_id) if receiver == "level-two"]
+    assert len(level_two) == 5
+    _, steps = state(database, plan_id)
+    assert Counter((step.dedup_key, step.step) for step in steps) == Counter(
+        {(step.dedup_key, step.step): 1 for step in steps}
+    )
