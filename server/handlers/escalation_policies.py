@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import grpc
@@ -25,7 +26,7 @@ _CATEGORIES = ("siem", "itsm", "chatops", "webhook", "retry-execution")
 _OUTCOMES = {"sent": "pending"}
 
 
-def silence_message(silence: StoredSilence, now: Any) -> policy_pb2.RecoveryEscalationSilence:
+def silence_message(silence: StoredSilence, now: datetime) -> policy_pb2.RecoveryEscalationSilence:
     return policy_pb2.RecoveryEscalationSilence(
         silence_id=silence.silence_id,
         provider=silence.provider,
