@@ -66,8 +66,8 @@ def suppressions(
     silences = [silence.rule() for silence in store.silences_in_force(session, now=now)]
     rules = tuple(
         Inhibition(
-            source={k: v for k, v in _match_items(rule.source)},
-            target={k: v for k, v in _match_items(rule.target)},
+            source=dict(_match_items(rule.source)),
+            target=dict(_match_items(rule.target)),
             equal=rule.equal,
         )
         for rule in config.inhibit_rules

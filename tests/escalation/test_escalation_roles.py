@@ -4,7 +4,7 @@ escalation state and the silences; only an operator creates or expires a silence
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,7 +30,7 @@ def bearer(name: str) -> list[tuple[str, str]]:
 @pytest.fixture
 def stub(
     server_factory: Callable[..., ServerProcess], sqlite_url: str, tmp_path: Path
-) -> escalation_pb2_grpc.EscalationServiceStub:
+) -> Iterator[escalation_pb2_grpc.EscalationServiceStub]:
     config = tmp_path / "auth.yaml"
     config.write_text(
         yaml.safe_dump(
@@ -43,7 +43,8 @@ def stub(
         )
     )
     server = server_factory(database_url=sqlite_url, http=False, extra_args=["--auth-config", str(config)])
-    return escalation_pb2_grpc.EscalationServiceStub(grpc.insecure_channel(server.grpc_address))
+    with grpc.insecure_channel(server.grpc_address) as channel:
+        yield escalation_pb2_grpc.EscalationServiceStub(channel)
 
 
 def test_auditor_and_viewer_read_state_and_silences_and_only_an_operator_creates_them(
