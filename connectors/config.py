@@ -1,4 +1,5 @@
-"""Loading the connector configuration file (SPEC §6): receivers and the routing policy.
+"""Loading the connector configuration file (SPEC §6): receivers, the routing policy, escalation
+policies and inhibit rules (docs/escalation-policies.md).
 
 YAML (`.yaml`, `.yml`) or TOML (`.toml`) with the same keys. Each `receivers:` entry is checked in
 `connectors.receiver_config` (credentials only ever by reference, read once into `Secret`s), the
@@ -17,21 +18,46 @@ from typing import Any
 import yaml
 
 from connectors.base import ConnectorConfigError
+from connectors.escalation_config import (
+    EscalationPolicy,
+    InhibitRule,
+    parse_escalation_policies,
+    parse_inhibit_rules,
+)
 from connectors.receiver import Receiver
 from connectors.receiver_config import parse_receiver
 from connectors.redaction import Redactor
-from connectors.routing import RoutingPolicy, parse_routing_policy, receivers_for_route
+from connectors.routing import (
+    RoutingPolicy,
+    escalation_policy_for_route,
+    parse_routing_policy,
+    receivers_for_route,
+)
 
 __all__ = ["ConnectorConfig", "ConnectorConfigError", "load_connector_config", "parse_connector_config"]
 
 
 @dataclass(frozen=True, slots=True)
 class ConnectorConfig:
-    """The receivers and routing policy of one file, validated and with every secret resolved."""
+    """The receivers, routing policy, escalation policies and inhibit rules of one file, validated and
+    with every secret resolved."""
 
     source: Path
     receivers: tuple[Receiver, ...]
     routing: RoutingPolicy
+    escalation_policies: tuple[EscalationPolicy, ...] = ()
+    inhibit_rules: tuple[InhibitRule, ...] = ()
+
+    def escalation_policy(self, name: str) -> EscalationPolicy:
+        for policy in self.escalation_policies:
+            if policy.name == name:
+                return policy
+        raise KeyError(name)
+
+    def escalation_policy_for_route(self, *, severity: str, category: str, provider: str) -> str | None:
+        return escalation_policy_for_route(
+            self.routing, severity=severity, category=category, provider=provider
+        )
 
     def receiver(self, name: str) -> Receiver:
         for receiver in self.receivers:
@@ -48,7 +74,12 @@ class ConnectorConfig:
 
     def receivers_for_route(self, *, severity: str, category: str, provider: str) -> tuple[str, ...]:
         return receivers_for_route(
-            self.routing, self.receiver_providers(), severity=severity, category=category, provider=provider
+            self.routing,
+            self.receiver_providers(),
+            severity=severity,
+            category=category,
+            provider=provider,
+            policy_receivers={policy.name: policy.levels[0].receivers for policy in self.escalation_policies},
         )
 
     def secrets(self) -> tuple[str, ...]:
@@ -88,7 +119,7 @@ def parse_connector_config(document: Any, *, source: Path, environ: Mapping[str,
         raise ConnectorConfigError(
             f"{source}: the top level must be a mapping with 'receivers' and 'routing'"
         )
-    unknown = set(document) - {"receivers", "routing"}
+    unknown = set(document) - {"receivers", "routing", "escalation_policies", "inhibit_rules"}
     if unknown:
         raise ConnectorConfigError(f"{source}: unknown top-level key(s) {sorted(unknown)}")
     entries = document.get("receivers")
@@ -102,5 +133,17 @@ def parse_connector_config(document: Any, *, source: Path, environ: Mapping[str,
             raise ConnectorConfigError(f"{source}: receiver {receiver.name!r}: field 'name': duplicate name")
         seen.add(receiver.name)
         receivers.append(receiver)
-    routing = parse_routing_policy(document.get("routing"), source=source, known=seen)
-    return ConnectorConfig(source=source, receivers=tuple(receivers), routing=routing)
+    policies = parse_escalation_policies(document.get("escalation_policies"), source=source, known=seen)
+    routing = parse_routing_policy(
+        document.get("routing"),
+        source=source,
+        known=seen,
+        policies=frozenset(policy.name for policy in policies),
+    )
+    return ConnectorConfig(
+        source=source,
+        receivers=tuple(receivers),
+        routing=routing,
+        escalation_policies=policies,
+        inhibit_rules=parse_inhibit_rules(document.get("inhibit_rules"), source=source),
+    )

@@ -21,8 +21,8 @@ from typing import Any
 
 from connectors.base import ConnectorConfigError
 
-_MATCH_KEYS = frozenset({"severity", "category", "provider"})
-_RULE_KEYS = frozenset({"match", "receivers", "continue"})
+MATCH_KEYS = frozenset({"severity", "category", "provider"})
+_RULE_KEYS = frozenset({"match", "receivers", "continue", "policy"})
 _ROUTING_KEYS = frozenset({"default", "rules"})
 _SEVERITIES = frozenset({"critical", "warning"})
 _CATEGORIES = frozenset({"siem", "itsm", "chatops", "webhook", "retry-execution"})
@@ -49,6 +49,8 @@ class RoutingRule:
     match: RouteMatch
     receivers: tuple[str, ...]
     continue_matching: bool = False  # the `continue: true` of the configuration file
+    # An escalation policy (connectors.escalation_config) whose level 1 receivers are added.
+    policy: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,18 +73,19 @@ def receivers_for_route(
     severity: str,
     category: str,
     provider: str,
+    policy_receivers: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[str, ...]:
     """The receivers of one route, in rule order, without duplicates.
 
     `receiver_providers` maps each configured receiver name to its provider type, in configuration
-    order; `provider` is the provider the route is about.
+    order; `provider` is the provider the route is about; `policy_receivers` maps an escalation policy
+    name to its level 1 receivers (added where a matching rule names that policy).
     """
     chosen: dict[str, None] = {}
-    for rule in policy.rules:
-        if rule.match.matches(severity=severity, category=category, provider=provider):
-            chosen.update(dict.fromkeys(rule.receivers))
-            if not rule.continue_matching:
-                break
+    for rule in matching_rules(policy, severity=severity, category=category, provider=provider):
+        chosen.update(dict.fromkeys(rule.receivers))
+        if rule.policy is not None and policy_receivers is not None:
+            chosen.update(dict.fromkeys(policy_receivers.get(rule.policy, ())))
     if not chosen:
         chosen[policy.default] = None
     if all(receiver_providers.get(name) == provider for name in chosen):
@@ -90,6 +93,49 @@ def receivers_for_route(
         if fallback is not None:
             chosen[fallback] = None
     return tuple(chosen)
+
+
+def matching_rules(
+    policy: RoutingPolicy, *, severity: str, category: str, provider: str
+) -> tuple[RoutingRule, ...]:
+    """The rules a route matches: up to and including the first one without `continue`."""
+    matched = []
+    for rule in policy.rules:
+        if rule.match.matches(severity=severity, category=category, provider=provider):
+            matched.append(rule)
+            if not rule.continue_matching:
+                break
+    return tuple(matched)
+
+
+def escalation_policy_for_route(
+    policy: RoutingPolicy, *, severity: str, category: str, provider: str
+) -> str | None:
+    """The escalation policy of the first matching rule that names one; None when none does."""
+    for rule in matching_rules(policy, severity=severity, category=category, provider=provider):
+        if rule.policy is not None:
+            return rule.policy
+    return None
+
+
+def parse_route_match(match: Any, *, where: str, field: str = "match") -> RouteMatch:
+    """A `{severity, category, provider}` matcher; every key optional, each a known value."""
+    if not isinstance(match, Mapping) or set(match) - MATCH_KEYS:
+        raise ConnectorConfigError(f"{where}: field '{field}': keys may only be {sorted(MATCH_KEYS)}")
+    for key, value in match.items():
+        if not isinstance(value, str) or not value:
+            raise ConnectorConfigError(f"{where}: field '{field}.{key}': must be a non-empty string")
+    if match.get("severity", "critical") not in _SEVERITIES:
+        raise ConnectorConfigError(
+            f"{where}: field '{field}.severity': expected one of {sorted(_SEVERITIES)}"
+        )
+    if match.get("category", "siem") not in _CATEGORIES:
+        raise ConnectorConfigError(
+            f"{where}: field '{field}.category': expected one of {sorted(_CATEGORIES)}"
+        )
+    return RouteMatch(
+        severity=match.get("severity"), category=match.get("category"), provider=match.get("provider")
+    )
 
 
 def _other_provider_receiver(
@@ -103,8 +149,11 @@ def _other_provider_receiver(
     return None
 
 
-def parse_routing_policy(routing: Any, *, source: Path, known: set[str]) -> RoutingPolicy:
-    """Validate the `routing:` section; `known` holds the configured receiver names."""
+def parse_routing_policy(
+    routing: Any, *, source: Path, known: set[str], policies: frozenset[str] = frozenset()
+) -> RoutingPolicy:
+    """Validate the `routing:` section; `known` holds the configured receiver names, `policies` the
+    escalation policy names."""
     if not isinstance(routing, Mapping):
         raise ConnectorConfigError(
             f"{source}: field 'routing': required, a mapping with 'default' and 'rules'"
@@ -126,24 +175,18 @@ def parse_routing_policy(routing: Any, *, source: Path, known: set[str]) -> Rout
         unknown = set(raw) - _RULE_KEYS
         if unknown:
             raise ConnectorConfigError(f"{where}: unknown key(s) {sorted(unknown)}")
-        match = raw.get("match", {})
-        if not isinstance(match, Mapping) or set(match) - _MATCH_KEYS:
-            raise ConnectorConfigError(f"{where}: field 'match': keys may only be {sorted(_MATCH_KEYS)}")
-        for key, value in match.items():
-            if not isinstance(value, str) or not value:
-                raise ConnectorConfigError(f"{where}: field 'match.{key}': must be a non-empty string")
-        if match.get("severity", "critical") not in _SEVERITIES:
+        match = parse_route_match(raw.get("match", {}), where=where)
+        policy_name = raw.get("policy")
+        if policy_name is not None and (not isinstance(policy_name, str) or policy_name not in policies):
+            raise ConnectorConfigError(f"{where}: field 'policy': unknown escalation policy {policy_name!r}")
+        names = raw.get("receivers", [] if policy_name is not None else None)
+        if (
+            not isinstance(names, list)
+            or (not names and policy_name is None)
+            or not all(isinstance(name, str) for name in names)
+        ):
             raise ConnectorConfigError(
-                f"{where}: field 'match.severity': expected one of {sorted(_SEVERITIES)}"
-            )
-        if match.get("category", "siem") not in _CATEGORIES:
-            raise ConnectorConfigError(
-                f"{where}: field 'match.category': expected one of {sorted(_CATEGORIES)}"
-            )
-        names = raw.get("receivers")
-        if not isinstance(names, list) or not names or not all(isinstance(name, str) for name in names):
-            raise ConnectorConfigError(
-                f"{where}: field 'receivers': must be a non-empty list of receiver names"
+                f"{where}: field 'receivers': must be a non-empty list of receiver names (or give 'policy')"
             )
         for name in names:
             if name not in known:
@@ -153,13 +196,10 @@ def parse_routing_policy(routing: Any, *, source: Path, known: set[str]) -> Rout
             raise ConnectorConfigError(f"{where}: field 'continue': must be true or false")
         rules.append(
             RoutingRule(
-                match=RouteMatch(
-                    severity=match.get("severity"),
-                    category=match.get("category"),
-                    provider=match.get("provider"),
-                ),
+                match=match,
                 receivers=tuple(dict.fromkeys(names)),
                 continue_matching=continue_matching,
+                policy=policy_name,
             )
         )
     return RoutingPolicy(default=default, rules=tuple(rules))

@@ -35,6 +35,7 @@ from server.handlers.escalation import EscalationHandler
 from server.handlers.evidence import EvidenceHandler
 from server.handlers.report import ReportHandler
 from server.metrics import create_metrics
+from server.operations.escalation_tick import EscalationScheduler
 from server.rate_limit import RateLimitInterceptor, TokenBuckets
 from server.reflection import enable_reflection
 from server.request_context import RequestContextInterceptor, install_log_context
@@ -88,10 +89,13 @@ class RunningServer:
     gateway: Any = None
     private_socket: tempfile.TemporaryDirectory[str] | None = None
     tracing: Tracing | None = None
+    escalations: EscalationScheduler | None = None
 
     async def stop(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
         await self.health.enter_graceful_shutdown()
         await self.database_health.stop()
+        if self.escalations is not None:
+            await self.escalations.stop()
         if self.gateway is not None:
             await self.gateway.close()
         await self.server.stop(grace)
@@ -250,6 +254,16 @@ async def start(
         private_socket=private_socket,
         tracing=tracing,
     )
+    config = dependencies.connector_config
+    if config is not None and config.escalation_policies:
+        running.escalations = EscalationScheduler(
+            database=dependencies.database,
+            config=config,
+            tick_seconds=settings.escalation_tick_seconds,
+            clock=dependencies.clock,
+            wake=dependencies.delivery.wake,
+        )
+        await running.escalations.start()
     if settings.http_listen is not None:
         from server.gateway import GatewayLimits, start_gateway
         from server.gateway.admission import TokenGate

@@ -69,6 +69,8 @@ class Settings:
     log_format: str = "text"
     # None: tracing is off; else the OTLP/HTTP collector's base URL (docs/tracing.md).
     otel_endpoint: str | None = None
+    # Seconds between escalation policy ticks (docs/escalation-policies.md).
+    escalation_tick_seconds: float = 30.0
 
     def __repr__(self) -> str:
         # The database URL may carry a password.
@@ -82,7 +84,8 @@ class Settings:
             f"database_isolation={self.database_isolation!r}, "
             f"wait_for_database_seconds={self.wait_for_database_seconds}, limits={self.limits!r}, "
             f"tls_cert={self.tls_cert!r}, tls_key={self.tls_key!r}, client_ca={self.client_ca!r}, "
-            f"log_format={self.log_format!r}, otel_endpoint={self.otel_endpoint!r})"
+            f"log_format={self.log_format!r}, otel_endpoint={self.otel_endpoint!r}, "
+            f"escalation_tick_seconds={self.escalation_tick_seconds})"
         )
 
 
@@ -184,6 +187,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
         help="at start-up, wait up to this long for the database instead of exiting "
         "(CAVRA_WAIT_FOR_DATABASE; default 0)",
     )
+    tick_help = "how often escalation policies advance (CAVRA_ESCALATION_TICK_SECONDS; default 30)"
+    tick = environ.get("CAVRA_ESCALATION_TICK_SECONDS", "30")
+    parser.add_argument("--escalation-tick-seconds", default=tick, metavar="SECONDS", help=tick_help)
     add_log_level_argument(parser, environ)
     add_limit_arguments(parser, environ)
     add_identity_arguments(parser, environ)
@@ -336,6 +342,9 @@ def configure_logging(level: str, log_format: str = "text") -> None:
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
+_TICK_FLAG = "--escalation-tick-seconds (CAVRA_ESCALATION_TICK_SECONDS)"
+
+
 def settings_from_arguments(arguments: argparse.Namespace) -> Settings:
     http_listen = None if str(arguments.http_listen).strip().lower() == "off" else arguments.http_listen
     settings = Settings(
@@ -369,6 +378,9 @@ def settings_from_arguments(arguments: argparse.Namespace) -> Settings:
         **_tls_settings(arguments),
         log_format=getattr(arguments, "log_format", "text"),
         otel_endpoint=parse_otel_endpoint(getattr(arguments, "otel", None)),
+        escalation_tick_seconds=parse_seconds(
+            _TICK_FLAG, str(arguments.escalation_tick_seconds), minimum=0.1, maximum=86400
+        ),
     )
     validate(settings)
     return settings

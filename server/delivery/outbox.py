@@ -8,7 +8,7 @@ send loses nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -141,6 +141,14 @@ def routes_by_receiver(
     return chosen
 
 
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a route is not sent: `silenced` by a silence id, or `inhibited` by another route's key."""
+
+    state: str
+    by: str
+
+
 def enqueue_escalation(
     session: Any,
     *,
@@ -150,8 +158,14 @@ def enqueue_escalation(
     options: DeliveryOptions,
     now: datetime,
     action: str = "trigger",
+    suppressed: Mapping[str, Suppression] | None = None,
 ) -> EnqueuedRequest:
-    """One delivery request and one outbox row per receiver for `plan`."""
+    """One delivery request and one outbox row per receiver for `plan`.
+
+    Routes in `suppressed` (by dedup key) are left out of the notifications and listed in each
+    document's `suppressed_routes`; a receiver all of whose routes are suppressed gets a final
+    SILENCED or INHIBITED row that is never sent."""
+    suppressed = suppressed or {}
     evidence_id = new_delivery_evidence_id()
     store.add_delivery_request(
         session,
@@ -166,16 +180,26 @@ def enqueue_escalation(
     for name, routes in routes_by_receiver(plan, config, receivers).items():
         receiver = config.receiver(name)
         delivery_id = new_delivery_id()
+        sendable = [route for route in routes if route.dedup_key not in suppressed]
+        held = [
+            (route.dedup_key, suppressed[route.dedup_key])
+            for route in routes
+            if route.dedup_key in suppressed
+        ]
         document = escalation_document(
             notification_id=delivery_id,
             plan_id=plan.plan_id,
             generated_at=plan.generated_at,
             alert_level=plan.alert_level,
             summary=plan.summary,
-            routes=routes,
+            routes=sendable if sendable or not held else routes,
             max_routes=options.max_routes,
             action=action,
         )
+        if held:
+            document["suppressed_routes"] = [
+                {"dedup_key": key, "state": why.state, "by": why.by} for key, why in held
+            ]
         store.add_delivery(
             session,
             delivery_id=delivery_id,
@@ -191,6 +215,7 @@ def enqueue_escalation(
             dry_run=options.dry_run,
             now=now,
             traceparent=current_traceparent(),
+            suppressed_state=held[0][1].state if held and not sendable else None,
         )
         enqueued.append(EnqueuedDelivery(delivery_id=delivery_id, receiver=name, provider=receiver.provider))
     return EnqueuedRequest(delivery_evidence_id=evidence_id, deliveries=tuple(enqueued))

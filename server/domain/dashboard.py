@@ -25,3 +25,10 @@ class DrillDashboard:
     retry_executions_ok: int
     retry_executions_failed: int
     schedule_runs: int
+    # Escalation policies (docs/escalation-policies.md): steps notified after the first; deliveries
+    # held back by a silence or an inhibit rule; escalations stopped by an acknowledgement or a closure.
+    escalations_advanced: int = 0
+    deliveries_silenced: int = 0
+    deliveries_inhibited: int = 0
+    escalations_stopped_by_acknowledgement: int = 0
+    escalations_stopped_by_resolution: int = 0

@@ -25,6 +25,7 @@ class Reason(StrEnum):
     RETRY_EXECUTION_NOT_FOUND = "RETRY_EXECUTION_NOT_FOUND"
     PLAYBOOK_NOT_FOUND = "PLAYBOOK_NOT_FOUND"
     RECOVERY_CLOSURE_NOT_FOUND = "RECOVERY_CLOSURE_NOT_FOUND"
+    SILENCE_NOT_FOUND = "SILENCE_NOT_FOUND"
 
     # INVALID_ARGUMENT (always with google.rpc.BadRequest field violations).
     INVALID_ARGUMENT = "INVALID_ARGUMENT"
@@ -73,6 +74,7 @@ class Resource(Enum):
     RETRY_EXECUTION = ("retry execution", "execution_id")
     PLAYBOOK = ("connector recovery playbook", "playbook_id")
     RECOVERY_CLOSURE = ("recovery closure", "closure_id")
+    SILENCE = ("escalation silence", "silence_id")
 
     def __init__(self, noun: str, id_key: str) -> None:
         self.noun = noun

@@ -69,11 +69,21 @@ def delivery_message(delivery: StoredDelivery) -> delivery_pb2.Delivery:
         route_count=delivery.route_count,
         external_reference=delivery.external_reference,
         attempts=[attempt_message(attempt) for attempt in delivery.attempts],
+        suppressed_by=suppressed_by(delivery),
     )
 
 
 def is_successful(delivery: StoredDelivery) -> bool:
-    return delivery.state in ("delivered", "dry_run")
+    """Delivered, built on a dry run, or held back as configured (silenced or inhibited): nothing failed."""
+    return delivery.state in ("delivered", "dry_run", "silenced", "inhibited")
+
+
+def suppressed_by(delivery: StoredDelivery) -> str:
+    """The silence id or inhibiting route of a SILENCED / INHIBITED delivery; else empty."""
+    if delivery.state not in ("silenced", "inhibited"):
+        return ""
+    held = delivery.notification.get("suppressed_routes") or [{}]
+    return str(held[0].get("by", ""))
 
 
 def result_message(delivery: StoredDelivery) -> delivery_pb2.ReceiverDeliveryResult:
@@ -88,4 +98,5 @@ def result_message(delivery: StoredDelivery) -> delivery_pb2.ReceiverDeliveryRes
         failure_reason=failure_reason(delivery.last_failure_reason),
         route_count=delivery.route_count,
         error=delivery.last_error,
+        suppressed_by=suppressed_by(delivery),
     )

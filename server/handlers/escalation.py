@@ -1,10 +1,11 @@
-"""EscalationService: plan, delivery and evidence-trail RPCs, kept in three modules, served as one service."""
+"""EscalationService: plan, delivery, evidence-trail and policy RPCs in their own modules, one service."""
 
 from __future__ import annotations
 
 from cavra.recovery.v1 import escalation_pb2_grpc
 from server.handlers.escalation_delivery import EscalationDeliveryHandlers
 from server.handlers.escalation_plans import EscalationPlanHandlers
+from server.handlers.escalation_policies import EscalationPolicyHandlers
 from server.handlers.trail import EvidenceTrailHandlers
 from server.services import ServiceDependencies
 
@@ -13,9 +14,11 @@ class EscalationHandler(
     EscalationPlanHandlers,
     EscalationDeliveryHandlers,
     EvidenceTrailHandlers,
+    EscalationPolicyHandlers,
     escalation_pb2_grpc.EscalationServiceServicer,
 ):
     def __init__(self, dependencies: ServiceDependencies) -> None:
         EscalationPlanHandlers.__init__(self, dependencies)
         EscalationDeliveryHandlers.__init__(self, dependencies)
         EvidenceTrailHandlers.__init__(self, dependencies)
+        EscalationPolicyHandlers.__init__(self, dependencies)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from server.domain.errors import FieldViolation, InvalidArgument
 from server.domain.reasons import Reason
+from server.operations.escalations import stop_on_acknowledgement
 from server.operations.idempotency import RequestKey, run_once
 from server.storage import acknowledgements as acknowledgement_store
 from server.storage import plans as plan_store
@@ -49,6 +50,8 @@ async def acknowledge(
             note=note,
             now=now,
         )
+        # An escalation under a policy stops at once, not at the next tick.
+        stop_on_acknowledgement(session, plan_id=plan.plan_id, provider=provider, state=state, now=now)
         return respond(stored)
 
     return await run_once(database, key, response_type, now=now, act=act)

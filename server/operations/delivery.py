@@ -21,7 +21,6 @@ from connectors import ConnectorConfig
 from server.delivery.outbox import (
     DeliveryOptions,
     EnqueuedRequest,
-    enqueue_escalation,
     enqueue_report,
     plan_for_delivery,
     report_for_delivery,
@@ -32,6 +31,7 @@ from server.domain.escalation_plan import EscalationPlan
 from server.domain.executive_report import ScheduleRun
 from server.domain.reasons import Reason
 from server.domain.rendering import render_markdown
+from server.operations import escalations as escalation_operations
 from server.operations.idempotency import Pending, RequestKey, run_once
 from server.operations.plans import create_plan
 from server.storage import deliveries as delivery_store
@@ -149,7 +149,7 @@ async def deliver_escalation(
             )
         else:
             plan = plan_store.get_escalation_plan(session, plan_id=plan_id)
-        enqueued = enqueue_escalation(
+        enqueued = escalation_operations.enqueue_plan_delivery(
             session,
             plan=plan_for_delivery(plan),
             config=routing,

@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from server.domain.dashboard import DrillDashboard
 from server.domain.evidence import ExecutionStatus
+from server.storage.escalation_tables import EscalationRecord, EscalationStepRecord
 from server.storage.models import (
     AcknowledgementRecord,
     DeliveryRecord,
@@ -60,6 +61,15 @@ _COUNTS = select(
         ExecutionSummaryRecord.executions, ExecutionSummaryRecord.execution_status != _DELIVERED_STATUS
     ).label("retry_executions_failed"),
     _count(ScheduleRunRecord).label("schedule_runs"),
+    _count(EscalationStepRecord, EscalationStepRecord.step > 1).label("escalations_advanced"),
+    _count(DeliveryRecord, DeliveryRecord.state == "silenced").label("deliveries_silenced"),
+    _count(DeliveryRecord, DeliveryRecord.state == "inhibited").label("deliveries_inhibited"),
+    _count(EscalationRecord, EscalationRecord.status == "acknowledged").label(
+        "escalations_stopped_by_acknowledgement"
+    ),
+    _count(EscalationRecord, EscalationRecord.status == "resolved").label(
+        "escalations_stopped_by_resolution"
+    ),
 )
 
 

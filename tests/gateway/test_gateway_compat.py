@@ -403,6 +403,27 @@ CASES = [
         json={"generated_by": "ci"},
         warm_up=True,
     ),
+    Case("list silences", "GET", f"{P}/recovery-escalation-silences?active_only=true"),
+    Case(
+        "silence without an end",
+        "POST",
+        f"{P}/recovery-escalation-silences",
+        json={"provider": "slack"},
+        status=400,
+    ),
+    Case(
+        "expire an unknown silence",
+        "POST",
+        f"{P}/recovery-escalation-silences/sil_nope/expire",
+        json={},
+        status=404,
+    ),
+    Case(
+        "escalation state of a plan",
+        "GET",
+        f"{P}/recovery-escalations/{{plan_id}}/escalation-state",
+        ignore=("evaluated_at",),
+    ),
     Case("list schedule runs", "GET", f"{P}/recovery-executive-report/schedule-runs"),
     Case("list SLO reports by plan", "GET", f"{P}/retry-recovery-reports?plan_id={{plan_id}}"),
     Case(

@@ -27,6 +27,7 @@ from cavra.recovery.v1 import (
     escalation_pb2_grpc,
     evidence_pb2,
     evidence_pb2_grpc,
+    policy_pb2,
     report_pb2,
     report_pb2_grpc,
 )
@@ -108,6 +109,12 @@ ROUTES = {
     "RunExecutiveReportSchedule": Route(
         "report", "RunExecutiveReportSchedule", "POST", "/recovery-executive-report/schedule-run", "*"
     ),
+    "CreateRecoveryEscalationSilence": Route(
+        "escalation", "CreateRecoveryEscalationSilence", "POST", "/recovery-escalation-silences", "*"
+    ),
+    "ListRecoveryEscalationSilences": Route(
+        "escalation", "ListRecoveryEscalationSilences", "GET", "/recovery-escalation-silences", None
+    ),
 }
 RESPONSES: dict[str, type[Message]] = {
     "CreateRecoveryEscalationPlan": escalation_pb2.CreateRecoveryEscalationPlanResponse,
@@ -121,6 +128,8 @@ RESPONSES: dict[str, type[Message]] = {
     "GetRecoveryExecutiveReport": report_pb2.GetRecoveryExecutiveReportResponse,
     "RunExecutiveReportSchedule": report_pb2.RunExecutiveReportScheduleResponse,
     "RenderRecoveryExecutiveReport": httpbody_pb2.HttpBody,
+    "CreateRecoveryEscalationSilence": policy_pb2.CreateRecoveryEscalationSilenceResponse,
+    "ListRecoveryEscalationSilences": policy_pb2.ListRecoveryEscalationSilencesResponse,
 }
 
 
@@ -382,6 +391,34 @@ ROWS = [
         lambda api, response, n: _plan_actor(api, response.plan.plan_id, "release-manager"),
     ),
 ]
+
+
+def _silence_actor(api: Transport, silence_id: str) -> str | None:
+    listed = api.call(
+        "ListRecoveryEscalationSilences",
+        policy_pb2.ListRecoveryEscalationSilencesRequest(page_size=1000),
+        "executive",
+    )
+    return next((s.created_by for s in listed.silences if s.silence_id == silence_id), None)
+
+
+def _silence_request(said: str, n: str) -> policy_pb2.CreateRecoveryEscalationSilenceRequest:
+    request = policy_pb2.CreateRecoveryEscalationSilenceRequest(
+        provider="slack", comment="maintenance window", created_by=said, request_id=f"silence-{n}"
+    )
+    request.ends_at.FromDatetime(datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2))
+    return request
+
+
+ROWS.append(
+    ActorRow(
+        "CreateRecoveryEscalationSilence",
+        "release-manager",
+        "created_by",
+        _silence_request,
+        lambda api, response, n: _silence_actor(api, response.silence.silence_id),
+    )
+)
 
 
 def _rendered_report_id(body: httpbody_pb2.HttpBody) -> str:

@@ -33,6 +33,7 @@ from cavra.recovery.v1 import (
     report_pb2_grpc,
 )
 from server.storage.database import Database
+from server.storage.escalation_tables import SilenceRecord
 from server.storage.models import (
     AcknowledgementRecord,
     DeliveryRecord,
@@ -187,6 +188,13 @@ LIST_RPCS = [
         "name",
         other_filters={"provider": "slack"},
     ),
+    ListRpc(
+        "EscalationService",
+        "ListRecoveryEscalationSilences",
+        "silences",
+        "silence_id",
+        other_filters={"active_only": True},
+    ),
 ]
 BY_NAME = {rpc.name: rpc for rpc in LIST_RPCS}
 every_rpc = pytest.mark.parametrize("rpc", LIST_RPCS, ids=[rpc.method for rpc in LIST_RPCS])
@@ -249,6 +257,25 @@ def clone_rows(session: Session, plan_id: str, run_id: str) -> None:
                 "window_end": run.window_end - timedelta(days=i + 1),
                 "report_id": run.report_id,
                 "created_at": run.created_at,
+            }
+            for i in range(SEEDED)
+        ],
+    )
+    session.execute(
+        insert(SilenceRecord),
+        [
+            {
+                "silence_id": f"sil_paging_{i:04d}",
+                "provider": "slack",
+                "category": "",
+                "severity": "",
+                "starts_at": now,
+                "ends_at": now + timedelta(days=1),
+                "comment": "",
+                "created_by": "paging",
+                "created_at": now,
+                "expired_at": None,
+                "expired_by": "",
             }
             for i in range(SEEDED)
         ],
@@ -354,6 +381,7 @@ def stored_ids(session: Session, plan_id: str) -> dict[str, set[str]]:
             AcknowledgementRecord.acknowledgement_id
         ),
         "EscalationService.ListEscalationReceivers": {receiver["name"] for receiver in RECEIVERS},
+        "EscalationService.ListRecoveryEscalationSilences": ids(SilenceRecord.silence_id),
     }
 
 

@@ -19,7 +19,7 @@ from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 
-from cavra.recovery.v1 import common_pb2, escalation_pb2, evidence_pb2, report_pb2, trail_pb2
+from cavra.recovery.v1 import common_pb2, escalation_pb2, evidence_pb2, policy_pb2, report_pb2, trail_pb2
 from tests.conftest import ServerProcess, free_port, fresh_postgres_database, start_server_process
 from tests.platform import evidence_builders as build
 from tests.platform.rpc_status import rich_error
@@ -123,6 +123,18 @@ LOOKUPS = [
         escalation_pb2.ReplayRecoveryEscalationDeliveryRequest(delivery_id=UNKNOWN_ID),
         "DELIVERY_NOT_FOUND",
         "delivery_id",
+    ),
+    Lookup(
+        "ExpireRecoveryEscalationSilence",
+        policy_pb2.ExpireRecoveryEscalationSilenceRequest(silence_id=UNKNOWN_ID),
+        "SILENCE_NOT_FOUND",
+        "silence_id",
+    ),
+    Lookup(
+        "GetRecoveryEscalationState",
+        policy_pb2.GetRecoveryEscalationStateRequest(plan_id=UNKNOWN_ID),
+        "ESCALATION_PLAN_NOT_FOUND",
+        "plan_id",
     ),
     Lookup(
         "GetRetryRecoveryReport",

@@ -19,6 +19,7 @@ from cavra.recovery.v1 import (
     common_pb2,
     escalation_pb2,
     evidence_pb2,
+    policy_pb2,
     report_pb2,
     report_pb2_grpc,
 )
@@ -51,6 +52,7 @@ class World:
     plan_id: str
     run_id: str
     dead: tuple[str, str]
+    silences: tuple[str, str] = ("", "")
 
 
 # A request: (variant, request_id, altered) -> message. Variants 1 and 2 act on different things, so a
@@ -179,6 +181,21 @@ def _schedule_delivery(world: World, variant: int, request_id: str, altered: boo
     )
 
 
+def _silence(world: World, variant: int, request_id: str, altered: bool) -> Message:
+    return policy_pb2.CreateRecoveryEscalationSilenceRequest(
+        provider=f"prov-{variant}",
+        ends_at=timestamp(NOW + timedelta(days=1)),
+        comment="altered" if altered else "maintenance",
+        request_id=request_id,
+    )
+
+
+def _expire(world: World, variant: int, request_id: str, altered: bool) -> Message:
+    return policy_pb2.ExpireRecoveryEscalationSilenceRequest(
+        silence_id="sil-other" if altered else world.silences[variant - 1], request_id=request_id
+    )
+
+
 ROWS = [
     Row("EvidenceService/RecordRetryExecution", _execution, "retry_executions_ok"),
     Row("EvidenceService/RecordConnectorRecoveryPlaybook", _playbook, "playbooks"),
@@ -192,6 +209,8 @@ ROWS = [
     Row("EscalationService/ReplayRecoveryEscalationDelivery", _replay, None),
     Row("ReportService/RunExecutiveReportSchedule", _schedule, "schedule_runs"),
     Row("ReportService/DeliverExecutiveReportScheduleRun", _schedule_delivery, "deliveries"),
+    Row("EscalationService/CreateRecoveryEscalationSilence", _silence, "silences"),
+    Row("EscalationService/ExpireRecoveryEscalationSilence", _expire, None),
 ]
 
 
@@ -224,7 +243,8 @@ def _response_type(method: str) -> type[Message]:
     for module in (evidence_pb2, escalation_pb2, report_pb2):
         if service in module.DESCRIPTOR.services_by_name:
             output = module.DESCRIPTOR.services_by_name[service].methods_by_name[name].output_type
-            return getattr(module, output.name)  # type: ignore[no-any-return]
+            # Newer RPCs keep their messages in policy.proto.
+            return getattr(module, output.name, None) or getattr(policy_pb2, output.name)  # type: ignore[no-any-return]
     raise AssertionError(method)
 
 
@@ -237,6 +257,10 @@ def _effects(api: Clients) -> dict[str, int]:
         E.ListRecoveryEscalationDeliveriesRequest(page_size=1), timeout=30
     )
     counts["deliveries"] = deliveries.total_size
+    silences = api.escalation.ListRecoveryEscalationSilences(
+        policy_pb2.ListRecoveryEscalationSilencesRequest(page_size=1), timeout=30
+    )
+    counts["silences"] = silences.total_size
     return counts
 
 
@@ -251,7 +275,18 @@ def _prepare(api: Clients) -> World:
         (result,) = deliver(api, retries=1).results
         assert wait_for_delivery(api, result.delivery_id).state == common_pb2.DELIVERY_STATE_DEAD_LETTERED
         dead.append(result.delivery_id)
-    return World(plan_id=plan_id, run_id=run.run.run_id, dead=(dead[0], dead[1]))
+    silences = [
+        api.escalation.CreateRecoveryEscalationSilence(
+            policy_pb2.CreateRecoveryEscalationSilenceRequest(
+                provider=f"expiring-{n}", ends_at=timestamp(NOW + timedelta(days=1))
+            ),
+            timeout=30,
+        ).silence.silence_id
+        for n in range(2)
+    ]
+    return World(
+        plan_id=plan_id, run_id=run.run.run_id, dead=(dead[0], dead[1]), silences=(silences[0], silences[1])
+    )
 
 
 def _settle_dead_letters(api: Clients, world: World) -> None:

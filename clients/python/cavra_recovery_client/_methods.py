@@ -9,6 +9,7 @@ from google.api import httpbody_pb2
 
 from cavra.recovery.v1 import escalation_pb2 as esc
 from cavra.recovery.v1 import evidence_pb2 as ev
+from cavra.recovery.v1 import policy_pb2 as pol
 from cavra.recovery.v1 import report_pb2 as rep
 from cavra.recovery.v1 import trail_pb2 as trl
 from cavra_recovery_client._channel import method
@@ -125,6 +126,30 @@ REPLAY_DELIVERY = method(
     "ReplayRecoveryEscalationDelivery",
     esc.ReplayRecoveryEscalationDeliveryRequest,
     esc.ReplayRecoveryEscalationDeliveryResponse,
+)
+CREATE_SILENCE = method(
+    "EscalationService",
+    "CreateRecoveryEscalationSilence",
+    pol.CreateRecoveryEscalationSilenceRequest,
+    pol.CreateRecoveryEscalationSilenceResponse,
+)
+LIST_SILENCES = method(
+    "EscalationService",
+    "ListRecoveryEscalationSilences",
+    pol.ListRecoveryEscalationSilencesRequest,
+    pol.ListRecoveryEscalationSilencesResponse,
+)
+EXPIRE_SILENCE = method(
+    "EscalationService",
+    "ExpireRecoveryEscalationSilence",
+    pol.ExpireRecoveryEscalationSilenceRequest,
+    pol.ExpireRecoveryEscalationSilenceResponse,
+)
+GET_ESCALATION_STATE = method(
+    "EscalationService",
+    "GetRecoveryEscalationState",
+    pol.GetRecoveryEscalationStateRequest,
+    pol.GetRecoveryEscalationStateResponse,
 )
 
 GET_RETRY_RECOVERY_REPORT = method(

@@ -14,6 +14,7 @@ from cavra.recovery.v1 import common_pb2 as common
 from cavra.recovery.v1 import delivery_pb2 as dlv
 from cavra.recovery.v1 import escalation_pb2 as esc
 from cavra.recovery.v1 import evidence_pb2 as ev
+from cavra.recovery.v1 import policy_pb2 as pol
 from cavra.recovery.v1 import report_pb2 as rep
 from cavra.recovery.v1 import trail_pb2 as trl
 from cavra_recovery_client import _methods as m
@@ -344,6 +345,37 @@ class RecoveryClient:
         )
         response = self._call(m.REPLAY_DELIVERY, request, timeout)
         return response.delivery
+
+    def create_recovery_escalation_silence(
+        self, request: pol.CreateRecoveryEscalationSilenceRequest, *, timeout: float | None = None
+    ) -> pol.RecoveryEscalationSilence:
+        """Create a silence (matchers, ends_at, comment); give request.request_id to retry safely."""
+        response = self._call(m.CREATE_SILENCE, request, timeout)
+        return response.silence
+
+    def list_recovery_escalation_silences(
+        self,
+        request: pol.ListRecoveryEscalationSilencesRequest | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> pol.ListRecoveryEscalationSilencesResponse:
+        return self._call(m.LIST_SILENCES, request or pol.ListRecoveryEscalationSilencesRequest(), timeout)
+
+    def expire_recovery_escalation_silence(
+        self, silence_id: str, *, request_id: str | None = None, timeout: float | None = None
+    ) -> pol.RecoveryEscalationSilence:
+        request = pol.ExpireRecoveryEscalationSilenceRequest(
+            silence_id=silence_id, request_id=request_id or ""
+        )
+        response = self._call(m.EXPIRE_SILENCE, request, timeout)
+        return response.silence
+
+    def get_recovery_escalation_state(
+        self, plan_id: str, *, timeout: float | None = None
+    ) -> pol.GetRecoveryEscalationStateResponse:
+        """Per route of the plan: policy, level, next step time, steps with reasons, what holds it."""
+        request = pol.GetRecoveryEscalationStateRequest(plan_id=plan_id)
+        return self._call(m.GET_ESCALATION_STATE, request, timeout)
 
     def get_retry_recovery_report(
         self,

@@ -78,7 +78,9 @@ def add_delivery(
     dry_run: bool,
     now: datetime,
     traceparent: str | None = None,
+    suppressed_state: str | None = None,
 ) -> None:
+    """One outbox row; with `suppressed_state` (silenced or inhibited) it is recorded final, never sent."""
     session.add(
         DeliveryRecord(
             delivery_id=delivery_id,
@@ -87,13 +89,13 @@ def add_delivery(
             schedule_run_id=schedule_run_id,
             receiver=receiver,
             provider=provider,
-            state=DRY_RUN if dry_run else PENDING,
+            state=suppressed_state or (DRY_RUN if dry_run else PENDING),
             attempt_count=0,
             max_attempts=max_attempts,
             round_count=1,
             attempts_per_round=max_attempts,
             timeout_seconds=timeout_seconds,
-            next_attempt_at=None if dry_run else now,
+            next_attempt_at=None if dry_run or suppressed_state else now,
             claimed_by=None,
             claimed_until=None,
             route_count=route_count,

@@ -23,9 +23,13 @@ RETRYING = "retrying"
 DELIVERED = "delivered"
 DEAD_LETTERED = "dead_lettered"
 DRY_RUN = "dry_run"
-DELIVERY_STATES = (PENDING, RETRYING, DELIVERED, DEAD_LETTERED, DRY_RUN)
+# Not sent: an active silence, or an inhibit rule, matched every route of the notification.
+SILENCED = "silenced"
+INHIBITED = "inhibited"
+SUPPRESSED_STATES = (SILENCED, INHIBITED)
+DELIVERY_STATES = (PENDING, RETRYING, DELIVERED, DEAD_LETTERED, DRY_RUN, SILENCED, INHIBITED)
 DUE_STATES = (PENDING, RETRYING)
-FINAL_STATES = (DELIVERED, DEAD_LETTERED, DRY_RUN)
+FINAL_STATES = (DELIVERED, DEAD_LETTERED, DRY_RUN, SILENCED, INHIBITED)
 
 INTERRUPTED_ERROR = "attempt interrupted before its outcome was recorded (worker stopped or lease expired)"
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0008_evidence_trail_indexes"
-down_revision: str | None = "0005_delivery_traceparent"
+down_revision: str | None = "0006_escalation_policies"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

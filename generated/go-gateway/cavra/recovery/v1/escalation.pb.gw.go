@@ -576,6 +576,152 @@ func local_request_EscalationService_ListEscalationReceivers_0(ctx context.Conte
 	return msg, metadata, err
 }
 
+func request_EscalationService_CreateRecoveryEscalationSilence_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq extRecoveryv1.CreateRecoveryEscalationSilenceRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.CreateRecoveryEscalationSilence(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_EscalationService_CreateRecoveryEscalationSilence_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq extRecoveryv1.CreateRecoveryEscalationSilenceRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.CreateRecoveryEscalationSilence(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+var filter_EscalationService_ListRecoveryEscalationSilences_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_EscalationService_ListRecoveryEscalationSilences_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq extRecoveryv1.ListRecoveryEscalationSilencesRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_EscalationService_ListRecoveryEscalationSilences_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListRecoveryEscalationSilences(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_EscalationService_ListRecoveryEscalationSilences_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq extRecoveryv1.ListRecoveryEscalationSilencesRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_EscalationService_ListRecoveryEscalationSilences_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListRecoveryEscalationSilences(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_EscalationService_ExpireRecoveryEscalationSilence_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq extRecoveryv1.ExpireRecoveryEscalationSilenceRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["silence_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "silence_id")
+	}
+	protoReq.SilenceId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "silence_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ExpireRecoveryEscalationSilence(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_EscalationService_ExpireRecoveryEscalationSilence_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq extRecoveryv1.ExpireRecoveryEscalationSilenceRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["silence_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "silence_id")
+	}
+	protoReq.SilenceId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "silence_id", err)
+	}
+	msg, err := server.ExpireRecoveryEscalationSilence(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_EscalationService_GetRecoveryEscalationState_0(ctx context.Context, marshaler runtime.Marshaler, client extRecoveryv1.EscalationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq extRecoveryv1.GetRecoveryEscalationStateRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["plan_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "plan_id")
+	}
+	protoReq.PlanId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "plan_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.GetRecoveryEscalationState(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_EscalationService_GetRecoveryEscalationState_0(ctx context.Context, marshaler runtime.Marshaler, server extRecoveryv1.EscalationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq extRecoveryv1.GetRecoveryEscalationStateRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["plan_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "plan_id")
+	}
+	protoReq.PlanId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "plan_id", err)
+	}
+	msg, err := server.GetRecoveryEscalationState(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterEscalationServiceHandlerServer registers the http handlers for service EscalationService to "mux".
 // UnaryRPC     :call EscalationServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -862,6 +1008,86 @@ func RegisterEscalationServiceHandlerServer(ctx context.Context, mux *runtime.Se
 		}
 		forward_EscalationService_ListEscalationReceivers_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_EscalationService_CreateRecoveryEscalationSilence_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/cavra.recovery.v1.EscalationService/CreateRecoveryEscalationSilence", runtime.WithHTTPPathPattern("/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-silences"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_EscalationService_CreateRecoveryEscalationSilence_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscalationService_CreateRecoveryEscalationSilence_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_EscalationService_ListRecoveryEscalationSilences_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationSilences", runtime.WithHTTPPathPattern("/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-silences"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_EscalationService_ListRecoveryEscalationSilences_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscalationService_ListRecoveryEscalationSilences_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_EscalationService_ExpireRecoveryEscalationSilence_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/cavra.recovery.v1.EscalationService/ExpireRecoveryEscalationSilence", runtime.WithHTTPPathPattern("/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-silences/{silence_id}/expire"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_EscalationService_ExpireRecoveryEscalationSilence_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscalationService_ExpireRecoveryEscalationSilence_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_EscalationService_GetRecoveryEscalationState_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/cavra.recovery.v1.EscalationService/GetRecoveryEscalationState", runtime.WithHTTPPathPattern("/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/{plan_id}/escalation-state"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_EscalationService_GetRecoveryEscalationState_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscalationService_GetRecoveryEscalationState_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 
 	return nil
 }
@@ -1140,6 +1366,74 @@ func RegisterEscalationServiceHandlerClient(ctx context.Context, mux *runtime.Se
 		}
 		forward_EscalationService_ListEscalationReceivers_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_EscalationService_CreateRecoveryEscalationSilence_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/cavra.recovery.v1.EscalationService/CreateRecoveryEscalationSilence", runtime.WithHTTPPathPattern("/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-silences"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_EscalationService_CreateRecoveryEscalationSilence_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscalationService_CreateRecoveryEscalationSilence_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_EscalationService_ListRecoveryEscalationSilences_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationSilences", runtime.WithHTTPPathPattern("/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-silences"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_EscalationService_ListRecoveryEscalationSilences_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscalationService_ListRecoveryEscalationSilences_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_EscalationService_ExpireRecoveryEscalationSilence_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/cavra.recovery.v1.EscalationService/ExpireRecoveryEscalationSilence", runtime.WithHTTPPathPattern("/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-silences/{silence_id}/expire"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_EscalationService_ExpireRecoveryEscalationSilence_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscalationService_ExpireRecoveryEscalationSilence_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_EscalationService_GetRecoveryEscalationState_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/cavra.recovery.v1.EscalationService/GetRecoveryEscalationState", runtime.WithHTTPPathPattern("/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/{plan_id}/escalation-state"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_EscalationService_GetRecoveryEscalationState_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscalationService_GetRecoveryEscalationState_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
@@ -1158,6 +1452,10 @@ var (
 	pattern_EscalationService_ListRecoveryEscalationAcknowledgements_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalation-acknowledgements"}, ""))
 	pattern_EscalationService_GetRecoveryEvidenceTrail_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6, 2, 7}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "plan_id", "evidence-trail"}, ""))
 	pattern_EscalationService_ListEscalationReceivers_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "escalation-receivers"}, ""))
+	pattern_EscalationService_CreateRecoveryEscalationSilence_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalation-silences"}, ""))
+	pattern_EscalationService_ListRecoveryEscalationSilences_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalation-silences"}, ""))
+	pattern_EscalationService_ExpireRecoveryEscalationSilence_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6, 2, 7}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalation-silences", "silence_id", "expire"}, ""))
+	pattern_EscalationService_GetRecoveryEscalationState_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 2, 4, 2, 5, 1, 0, 4, 1, 5, 6, 2, 7}, []string{"runtime", "go-pilot", "rollback-drill-notifications", "acknowledgements", "audit-delivery", "recovery-escalations", "plan_id", "escalation-state"}, ""))
 )
 
 var (
@@ -1175,4 +1473,8 @@ var (
 	forward_EscalationService_ListRecoveryEscalationAcknowledgements_0 = runtime.ForwardResponseMessage
 	forward_EscalationService_GetRecoveryEvidenceTrail_0               = runtime.ForwardResponseMessage
 	forward_EscalationService_ListEscalationReceivers_0                = runtime.ForwardResponseMessage
+	forward_EscalationService_CreateRecoveryEscalationSilence_0        = runtime.ForwardResponseMessage
+	forward_EscalationService_ListRecoveryEscalationSilences_0         = runtime.ForwardResponseMessage
+	forward_EscalationService_ExpireRecoveryEscalationSilence_0        = runtime.ForwardResponseMessage
+	forward_EscalationService_GetRecoveryEscalationState_0             = runtime.ForwardResponseMessage
 )

@@ -522,6 +522,10 @@ const (
 	DeliveryState_DELIVERY_STATE_DEAD_LETTERED DeliveryState = 4
 	// Built and recorded, never sent.
 	DeliveryState_DELIVERY_STATE_DRY_RUN DeliveryState = 5
+	// Not sent: an active silence matched every route of the notification (docs/escalation-policies.md).
+	DeliveryState_DELIVERY_STATE_SILENCED DeliveryState = 6
+	// Not sent: an inhibit rule held back every route of the notification.
+	DeliveryState_DELIVERY_STATE_INHIBITED DeliveryState = 7
 )
 
 // Enum value maps for DeliveryState.
@@ -533,6 +537,8 @@ var (
 		3: "DELIVERY_STATE_DELIVERED",
 		4: "DELIVERY_STATE_DEAD_LETTERED",
 		5: "DELIVERY_STATE_DRY_RUN",
+		6: "DELIVERY_STATE_SILENCED",
+		7: "DELIVERY_STATE_INHIBITED",
 	}
 	DeliveryState_value = map[string]int32{
 		"DELIVERY_STATE_UNSPECIFIED":   0,
@@ -541,6 +547,8 @@ var (
 		"DELIVERY_STATE_DELIVERED":     3,
 		"DELIVERY_STATE_DEAD_LETTERED": 4,
 		"DELIVERY_STATE_DRY_RUN":       5,
+		"DELIVERY_STATE_SILENCED":      6,
+		"DELIVERY_STATE_INHIBITED":     7,
 	}
 )
 
@@ -859,14 +867,16 @@ const file_cavra_recovery_v1_common_proto_rawDesc = "" +
 	"\x1fDELIVERY_FAILURE_REASON_NETWORK\x10\x06\x12)\n" +
 	"%DELIVERY_FAILURE_REASON_CONFIGURATION\x10\a\x12/\n" +
 	"+DELIVERY_FAILURE_REASON_BLOCKED_DESTINATION\x10\b\x12(\n" +
-	"$DELIVERY_FAILURE_REASON_CIRCUIT_OPEN\x10\t*\xc4\x01\n" +
+	"$DELIVERY_FAILURE_REASON_CIRCUIT_OPEN\x10\t*\xff\x01\n" +
 	"\rDeliveryState\x12\x1e\n" +
 	"\x1aDELIVERY_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16DELIVERY_STATE_PENDING\x10\x01\x12\x1b\n" +
 	"\x17DELIVERY_STATE_RETRYING\x10\x02\x12\x1c\n" +
 	"\x18DELIVERY_STATE_DELIVERED\x10\x03\x12 \n" +
 	"\x1cDELIVERY_STATE_DEAD_LETTERED\x10\x04\x12\x1a\n" +
-	"\x16DELIVERY_STATE_DRY_RUN\x10\x05*\x9b\x02\n" +
+	"\x16DELIVERY_STATE_DRY_RUN\x10\x05\x12\x1b\n" +
+	"\x17DELIVERY_STATE_SILENCED\x10\x06\x12\x1c\n" +
+	"\x18DELIVERY_STATE_INHIBITED\x10\a*\x9b\x02\n" +
 	"\x14AcknowledgementState\x12%\n" +
 	"!ACKNOWLEDGEMENT_STATE_UNSPECIFIED\x10\x00\x12&\n" +
 	"\"ACKNOWLEDGEMENT_STATE_ACKNOWLEDGED\x10\x01\x12\"\n" +

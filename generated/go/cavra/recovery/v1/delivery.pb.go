@@ -172,7 +172,9 @@ type DeliveryAttempt struct {
 	// One per HTTP request of the attempt (PagerDuty sends one event per route).
 	Requests []*RedactedRequest `protobuf:"bytes,9,rep,name=requests,proto3" json:"requests,omitempty"`
 	// Short redacted error text; empty on success.
-	Error         string `protobuf:"bytes,10,opt,name=error,proto3" json:"error,omitempty"`
+	Error string `protobuf:"bytes,10,opt,name=error,proto3" json:"error,omitempty"`
+	// For SILENCED, the silence id; for INHIBITED, the dedup_key of the inhibiting route; else empty.
+	SuppressedBy  string `protobuf:"bytes,11,opt,name=suppressed_by,json=suppressedBy,proto3" json:"suppressed_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -277,6 +279,13 @@ func (x *DeliveryAttempt) GetError() string {
 	return ""
 }
 
+func (x *DeliveryAttempt) GetSuppressedBy() string {
+	if x != nil {
+		return x.SuppressedBy
+	}
+	return ""
+}
+
 // One notification to one receiver, as stored in the outbox.
 type Delivery struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -309,7 +318,9 @@ type Delivery struct {
 	// Public id the provider returned (issue key, incident sys_id, dedup key).
 	ExternalReference string `protobuf:"bytes,14,opt,name=external_reference,json=externalReference,proto3" json:"external_reference,omitempty"`
 	// Every attempt, oldest first: the auditor's delivery evidence.
-	Attempts      []*DeliveryAttempt `protobuf:"bytes,15,rep,name=attempts,proto3" json:"attempts,omitempty"`
+	Attempts []*DeliveryAttempt `protobuf:"bytes,15,rep,name=attempts,proto3" json:"attempts,omitempty"`
+	// For SILENCED, the silence id; for INHIBITED, the dedup_key of the inhibiting route; else empty.
+	SuppressedBy  string `protobuf:"bytes,16,opt,name=suppressed_by,json=suppressedBy,proto3" json:"suppressed_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -449,6 +460,13 @@ func (x *Delivery) GetAttempts() []*DeliveryAttempt {
 	return nil
 }
 
+func (x *Delivery) GetSuppressedBy() string {
+	if x != nil {
+		return x.SuppressedBy
+	}
+	return ""
+}
+
 // Outcome for one receiver of a deliver call.
 type ReceiverDeliveryResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -471,7 +489,9 @@ type ReceiverDeliveryResult struct {
 	// Routes listed in the notification (at most max_routes).
 	RouteCount int32 `protobuf:"varint,9,opt,name=route_count,json=routeCount,proto3" json:"route_count,omitempty"`
 	// Short redacted error text; empty on success.
-	Error         string `protobuf:"bytes,10,opt,name=error,proto3" json:"error,omitempty"`
+	Error string `protobuf:"bytes,10,opt,name=error,proto3" json:"error,omitempty"`
+	// For SILENCED, the silence id; for INHIBITED, the dedup_key of the inhibiting route; else empty.
+	SuppressedBy  string `protobuf:"bytes,11,opt,name=suppressed_by,json=suppressedBy,proto3" json:"suppressed_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -576,6 +596,13 @@ func (x *ReceiverDeliveryResult) GetError() string {
 	return ""
 }
 
+func (x *ReceiverDeliveryResult) GetSuppressedBy() string {
+	if x != nil {
+		return x.SuppressedBy
+	}
+	return ""
+}
+
 var File_cavra_recovery_v1_delivery_proto protoreflect.FileDescriptor
 
 const file_cavra_recovery_v1_delivery_proto_rawDesc = "" +
@@ -589,7 +616,7 @@ const file_cavra_recovery_v1_delivery_proto_rawDesc = "" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12;\n" +
 	"\aheaders\x18\x03 \x03(\v2!.cavra.recovery.v1.RedactedHeaderR\aheaders\x12\x1f\n" +
 	"\vbody_sha256\x18\x04 \x01(\tR\n" +
-	"bodySha256\"\xcf\x03\n" +
+	"bodySha256\"\xf4\x03\n" +
 	"\x0fDeliveryAttempt\x12%\n" +
 	"\x0eattempt_number\x18\x01 \x01(\x05R\rattemptNumber\x129\n" +
 	"\n" +
@@ -605,7 +632,8 @@ const file_cavra_recovery_v1_delivery_proto_rawDesc = "" +
 	"latency_ms\x18\b \x01(\x03R\tlatencyMs\x12>\n" +
 	"\brequests\x18\t \x03(\v2\".cavra.recovery.v1.RedactedRequestR\brequests\x12\x14\n" +
 	"\x05error\x18\n" +
-	" \x01(\tR\x05error\"\xa0\x05\n" +
+	" \x01(\tR\x05error\x12#\n" +
+	"\rsuppressed_by\x18\v \x01(\tR\fsuppressedBy\"\xc5\x05\n" +
 	"\bDelivery\x12\x1f\n" +
 	"\vdelivery_id\x18\x01 \x01(\tR\n" +
 	"deliveryId\x120\n" +
@@ -626,7 +654,8 @@ const file_cavra_recovery_v1_delivery_proto_rawDesc = "" +
 	"\vroute_count\x18\r \x01(\x05R\n" +
 	"routeCount\x12-\n" +
 	"\x12external_reference\x18\x0e \x01(\tR\x11externalReference\x12>\n" +
-	"\battempts\x18\x0f \x03(\v2\".cavra.recovery.v1.DeliveryAttemptR\battempts\"\x91\x03\n" +
+	"\battempts\x18\x0f \x03(\v2\".cavra.recovery.v1.DeliveryAttemptR\battempts\x12#\n" +
+	"\rsuppressed_by\x18\x10 \x01(\tR\fsuppressedBy\"\xb6\x03\n" +
 	"\x16ReceiverDeliveryResult\x12\x1a\n" +
 	"\breceiver\x18\x01 \x01(\tR\breceiver\x12\x1a\n" +
 	"\bprovider\x18\x02 \x01(\tR\bprovider\x12\x1f\n" +
@@ -641,7 +670,8 @@ const file_cavra_recovery_v1_delivery_proto_rawDesc = "" +
 	"\vroute_count\x18\t \x01(\x05R\n" +
 	"routeCount\x12\x14\n" +
 	"\x05error\x18\n" +
-	" \x01(\tR\x05errorBEZCgithub.com/cavra/recovery/generated/go/cavra/recovery/v1;recoveryv1b\x06proto3"
+	" \x01(\tR\x05error\x12#\n" +
+	"\rsuppressed_by\x18\v \x01(\tR\fsuppressedByBEZCgithub.com/cavra/recovery/generated/go/cavra/recovery/v1;recoveryv1b\x06proto3"
 
 var (
 	file_cavra_recovery_v1_delivery_proto_rawDescOnce sync.Once

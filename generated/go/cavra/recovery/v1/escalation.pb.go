@@ -2235,7 +2235,7 @@ var File_cavra_recovery_v1_escalation_proto protoreflect.FileDescriptor
 
 const file_cavra_recovery_v1_escalation_proto_rawDesc = "" +
 	"\n" +
-	"\"cavra/recovery/v1/escalation.proto\x12\x11cavra.recovery.v1\x1a\x1ecavra/recovery/v1/common.proto\x1a cavra/recovery/v1/delivery.proto\x1a\x1dcavra/recovery/v1/trail.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc5\x03\n" +
+	"\"cavra/recovery/v1/escalation.proto\x12\x11cavra.recovery.v1\x1a\x1ecavra/recovery/v1/common.proto\x1a cavra/recovery/v1/delivery.proto\x1a\x1dcavra/recovery/v1/trail.proto\x1a\x1ecavra/recovery/v1/policy.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc5\x03\n" +
 	"\x0fEscalationRoute\x12\x1b\n" +
 	"\tdedup_key\x18\x01 \x01(\tR\bdedupKey\x129\n" +
 	"\bseverity\x18\x02 \x01(\x0e2\x1d.cavra.recovery.v1.AlertLevelR\bseverity\x12<\n" +
@@ -2429,7 +2429,7 @@ const file_cavra_recovery_v1_escalation_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\trequestId\"c\n" +
 	"(ReplayRecoveryEscalationDeliveryResponse\x127\n" +
-	"\bdelivery\x18\x01 \x01(\v2\x1b.cavra.recovery.v1.DeliveryR\bdelivery2\x8c\x1e\n" +
+	"\bdelivery\x18\x01 \x01(\v2\x1b.cavra.recovery.v1.DeliveryR\bdelivery2\xeb&\n" +
 	"\x11EscalationService\x12\x83\x02\n" +
 	"\x1cCreateRecoveryEscalationPlan\x126.cavra.recovery.v1.CreateRecoveryEscalationPlanRequest\x1a7.cavra.recovery.v1.CreateRecoveryEscalationPlanResponse\"r\x82\xd3\xe4\x93\x02l:\x01*\"g/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-plan\x12\xfd\x01\n" +
 	"\x19GetRecoveryEscalationPlan\x123.cavra.recovery.v1.GetRecoveryEscalationPlanRequest\x1a4.cavra.recovery.v1.GetRecoveryEscalationPlanResponse\"u\x82\xd3\xe4\x93\x02o\x12m/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/{plan_id}\x12\xf9\x01\n" +
@@ -2444,7 +2444,11 @@ const file_cavra_recovery_v1_escalation_proto_rawDesc = "" +
 	" ReplayRecoveryEscalationDelivery\x12:.cavra.recovery.v1.ReplayRecoveryEscalationDeliveryRequest\x1a;.cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse\"\x8f\x01\x82\xd3\xe4\x93\x02\x88\x01:\x01*\"\x82\x01/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-deliveries/{delivery_id}/replay\x12\xaa\x02\n" +
 	"&ListRecoveryEscalationAcknowledgements\x12@.cavra.recovery.v1.ListRecoveryEscalationAcknowledgementsRequest\x1aA.cavra.recovery.v1.ListRecoveryEscalationAcknowledgementsResponse\"{\x82\xd3\xe4\x93\x02u\x12s/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-acknowledgements\x12\x8a\x02\n" +
 	"\x18GetRecoveryEvidenceTrail\x122.cavra.recovery.v1.GetRecoveryEvidenceTrailRequest\x1a3.cavra.recovery.v1.GetRecoveryEvidenceTrailResponse\"\x84\x01\x82\xd3\xe4\x93\x02~\x12|/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/{plan_id}/evidence-trail\x12\xed\x01\n" +
-	"\x17ListEscalationReceivers\x121.cavra.recovery.v1.ListEscalationReceiversRequest\x1a2.cavra.recovery.v1.ListEscalationReceiversResponse\"k\x82\xd3\xe4\x93\x02e\x12c/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/escalation-receiversBEZCgithub.com/cavra/recovery/generated/go/cavra/recovery/v1;recoveryv1b\x06proto3"
+	"\x17ListEscalationReceivers\x121.cavra.recovery.v1.ListEscalationReceiversRequest\x1a2.cavra.recovery.v1.ListEscalationReceiversResponse\"k\x82\xd3\xe4\x93\x02e\x12c/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/escalation-receivers\x12\x90\x02\n" +
+	"\x1fCreateRecoveryEscalationSilence\x129.cavra.recovery.v1.CreateRecoveryEscalationSilenceRequest\x1a:.cavra.recovery.v1.CreateRecoveryEscalationSilenceResponse\"v\x82\xd3\xe4\x93\x02p:\x01*\"k/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-silences\x12\x8a\x02\n" +
+	"\x1eListRecoveryEscalationSilences\x128.cavra.recovery.v1.ListRecoveryEscalationSilencesRequest\x1a9.cavra.recovery.v1.ListRecoveryEscalationSilencesResponse\"s\x82\xd3\xe4\x93\x02m\x12k/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-silences\x12\xa6\x02\n" +
+	"\x1fExpireRecoveryEscalationSilence\x129.cavra.recovery.v1.ExpireRecoveryEscalationSilenceRequest\x1a:.cavra.recovery.v1.ExpireRecoveryEscalationSilenceResponse\"\x8b\x01\x82\xd3\xe4\x93\x02\x84\x01:\x01*\"\x7f/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalation-silences/{silence_id}/expire\x12\x93\x02\n" +
+	"\x1aGetRecoveryEscalationState\x124.cavra.recovery.v1.GetRecoveryEscalationStateRequest\x1a5.cavra.recovery.v1.GetRecoveryEscalationStateResponse\"\x87\x01\x82\xd3\xe4\x93\x02\x80\x01\x12~/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery/recovery-escalations/{plan_id}/escalation-stateBEZCgithub.com/cavra/recovery/generated/go/cavra/recovery/v1;recoveryv1b\x06proto3"
 
 var (
 	file_cavra_recovery_v1_escalation_proto_rawDescOnce sync.Once
@@ -2500,9 +2504,17 @@ var file_cavra_recovery_v1_escalation_proto_goTypes = []any{
 	(*ListRecoveryEscalationAcknowledgementsRequest)(nil),  // 37: cavra.recovery.v1.ListRecoveryEscalationAcknowledgementsRequest
 	(*GetRecoveryEvidenceTrailRequest)(nil),                // 38: cavra.recovery.v1.GetRecoveryEvidenceTrailRequest
 	(*ListEscalationReceiversRequest)(nil),                 // 39: cavra.recovery.v1.ListEscalationReceiversRequest
-	(*ListRecoveryEscalationAcknowledgementsResponse)(nil), // 40: cavra.recovery.v1.ListRecoveryEscalationAcknowledgementsResponse
-	(*GetRecoveryEvidenceTrailResponse)(nil),               // 41: cavra.recovery.v1.GetRecoveryEvidenceTrailResponse
-	(*ListEscalationReceiversResponse)(nil),                // 42: cavra.recovery.v1.ListEscalationReceiversResponse
+	(*CreateRecoveryEscalationSilenceRequest)(nil),         // 40: cavra.recovery.v1.CreateRecoveryEscalationSilenceRequest
+	(*ListRecoveryEscalationSilencesRequest)(nil),          // 41: cavra.recovery.v1.ListRecoveryEscalationSilencesRequest
+	(*ExpireRecoveryEscalationSilenceRequest)(nil),         // 42: cavra.recovery.v1.ExpireRecoveryEscalationSilenceRequest
+	(*GetRecoveryEscalationStateRequest)(nil),              // 43: cavra.recovery.v1.GetRecoveryEscalationStateRequest
+	(*ListRecoveryEscalationAcknowledgementsResponse)(nil), // 44: cavra.recovery.v1.ListRecoveryEscalationAcknowledgementsResponse
+	(*GetRecoveryEvidenceTrailResponse)(nil),               // 45: cavra.recovery.v1.GetRecoveryEvidenceTrailResponse
+	(*ListEscalationReceiversResponse)(nil),                // 46: cavra.recovery.v1.ListEscalationReceiversResponse
+	(*CreateRecoveryEscalationSilenceResponse)(nil),        // 47: cavra.recovery.v1.CreateRecoveryEscalationSilenceResponse
+	(*ListRecoveryEscalationSilencesResponse)(nil),         // 48: cavra.recovery.v1.ListRecoveryEscalationSilencesResponse
+	(*ExpireRecoveryEscalationSilenceResponse)(nil),        // 49: cavra.recovery.v1.ExpireRecoveryEscalationSilenceResponse
+	(*GetRecoveryEscalationStateResponse)(nil),             // 50: cavra.recovery.v1.GetRecoveryEscalationStateResponse
 }
 var file_cavra_recovery_v1_escalation_proto_depIdxs = []int32{
 	28, // 0: cavra.recovery.v1.EscalationRoute.severity:type_name -> cavra.recovery.v1.AlertLevel
@@ -2555,22 +2567,30 @@ var file_cavra_recovery_v1_escalation_proto_depIdxs = []int32{
 	37, // 47: cavra.recovery.v1.EscalationService.ListRecoveryEscalationAcknowledgements:input_type -> cavra.recovery.v1.ListRecoveryEscalationAcknowledgementsRequest
 	38, // 48: cavra.recovery.v1.EscalationService.GetRecoveryEvidenceTrail:input_type -> cavra.recovery.v1.GetRecoveryEvidenceTrailRequest
 	39, // 49: cavra.recovery.v1.EscalationService.ListEscalationReceivers:input_type -> cavra.recovery.v1.ListEscalationReceiversRequest
-	4,  // 50: cavra.recovery.v1.EscalationService.CreateRecoveryEscalationPlan:output_type -> cavra.recovery.v1.CreateRecoveryEscalationPlanResponse
-	6,  // 51: cavra.recovery.v1.EscalationService.GetRecoveryEscalationPlan:output_type -> cavra.recovery.v1.GetRecoveryEscalationPlanResponse
-	8,  // 52: cavra.recovery.v1.EscalationService.ListRecoveryEscalationPlans:output_type -> cavra.recovery.v1.ListRecoveryEscalationPlansResponse
-	10, // 53: cavra.recovery.v1.EscalationService.ListRecoveryEscalationRoutes:output_type -> cavra.recovery.v1.ListRecoveryEscalationRoutesResponse
-	12, // 54: cavra.recovery.v1.EscalationService.DeliverRecoveryEscalation:output_type -> cavra.recovery.v1.DeliverRecoveryEscalationResponse
-	15, // 55: cavra.recovery.v1.EscalationService.AcknowledgeRecoveryEscalation:output_type -> cavra.recovery.v1.AcknowledgeRecoveryEscalationResponse
-	19, // 56: cavra.recovery.v1.EscalationService.PlanRecoveryEscalationRetries:output_type -> cavra.recovery.v1.PlanRecoveryEscalationRetriesResponse
-	21, // 57: cavra.recovery.v1.EscalationService.RunRecoveryEscalationRetryWorker:output_type -> cavra.recovery.v1.RunRecoveryEscalationRetryWorkerResponse
-	23, // 58: cavra.recovery.v1.EscalationService.GetRecoveryEscalationDelivery:output_type -> cavra.recovery.v1.GetRecoveryEscalationDeliveryResponse
-	25, // 59: cavra.recovery.v1.EscalationService.ListRecoveryEscalationDeliveries:output_type -> cavra.recovery.v1.ListRecoveryEscalationDeliveriesResponse
-	27, // 60: cavra.recovery.v1.EscalationService.ReplayRecoveryEscalationDelivery:output_type -> cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse
-	40, // 61: cavra.recovery.v1.EscalationService.ListRecoveryEscalationAcknowledgements:output_type -> cavra.recovery.v1.ListRecoveryEscalationAcknowledgementsResponse
-	41, // 62: cavra.recovery.v1.EscalationService.GetRecoveryEvidenceTrail:output_type -> cavra.recovery.v1.GetRecoveryEvidenceTrailResponse
-	42, // 63: cavra.recovery.v1.EscalationService.ListEscalationReceivers:output_type -> cavra.recovery.v1.ListEscalationReceiversResponse
-	50, // [50:64] is the sub-list for method output_type
-	36, // [36:50] is the sub-list for method input_type
+	40, // 50: cavra.recovery.v1.EscalationService.CreateRecoveryEscalationSilence:input_type -> cavra.recovery.v1.CreateRecoveryEscalationSilenceRequest
+	41, // 51: cavra.recovery.v1.EscalationService.ListRecoveryEscalationSilences:input_type -> cavra.recovery.v1.ListRecoveryEscalationSilencesRequest
+	42, // 52: cavra.recovery.v1.EscalationService.ExpireRecoveryEscalationSilence:input_type -> cavra.recovery.v1.ExpireRecoveryEscalationSilenceRequest
+	43, // 53: cavra.recovery.v1.EscalationService.GetRecoveryEscalationState:input_type -> cavra.recovery.v1.GetRecoveryEscalationStateRequest
+	4,  // 54: cavra.recovery.v1.EscalationService.CreateRecoveryEscalationPlan:output_type -> cavra.recovery.v1.CreateRecoveryEscalationPlanResponse
+	6,  // 55: cavra.recovery.v1.EscalationService.GetRecoveryEscalationPlan:output_type -> cavra.recovery.v1.GetRecoveryEscalationPlanResponse
+	8,  // 56: cavra.recovery.v1.EscalationService.ListRecoveryEscalationPlans:output_type -> cavra.recovery.v1.ListRecoveryEscalationPlansResponse
+	10, // 57: cavra.recovery.v1.EscalationService.ListRecoveryEscalationRoutes:output_type -> cavra.recovery.v1.ListRecoveryEscalationRoutesResponse
+	12, // 58: cavra.recovery.v1.EscalationService.DeliverRecoveryEscalation:output_type -> cavra.recovery.v1.DeliverRecoveryEscalationResponse
+	15, // 59: cavra.recovery.v1.EscalationService.AcknowledgeRecoveryEscalation:output_type -> cavra.recovery.v1.AcknowledgeRecoveryEscalationResponse
+	19, // 60: cavra.recovery.v1.EscalationService.PlanRecoveryEscalationRetries:output_type -> cavra.recovery.v1.PlanRecoveryEscalationRetriesResponse
+	21, // 61: cavra.recovery.v1.EscalationService.RunRecoveryEscalationRetryWorker:output_type -> cavra.recovery.v1.RunRecoveryEscalationRetryWorkerResponse
+	23, // 62: cavra.recovery.v1.EscalationService.GetRecoveryEscalationDelivery:output_type -> cavra.recovery.v1.GetRecoveryEscalationDeliveryResponse
+	25, // 63: cavra.recovery.v1.EscalationService.ListRecoveryEscalationDeliveries:output_type -> cavra.recovery.v1.ListRecoveryEscalationDeliveriesResponse
+	27, // 64: cavra.recovery.v1.EscalationService.ReplayRecoveryEscalationDelivery:output_type -> cavra.recovery.v1.ReplayRecoveryEscalationDeliveryResponse
+	44, // 65: cavra.recovery.v1.EscalationService.ListRecoveryEscalationAcknowledgements:output_type -> cavra.recovery.v1.ListRecoveryEscalationAcknowledgementsResponse
+	45, // 66: cavra.recovery.v1.EscalationService.GetRecoveryEvidenceTrail:output_type -> cavra.recovery.v1.GetRecoveryEvidenceTrailResponse
+	46, // 67: cavra.recovery.v1.EscalationService.ListEscalationReceivers:output_type -> cavra.recovery.v1.ListEscalationReceiversResponse
+	47, // 68: cavra.recovery.v1.EscalationService.CreateRecoveryEscalationSilence:output_type -> cavra.recovery.v1.CreateRecoveryEscalationSilenceResponse
+	48, // 69: cavra.recovery.v1.EscalationService.ListRecoveryEscalationSilences:output_type -> cavra.recovery.v1.ListRecoveryEscalationSilencesResponse
+	49, // 70: cavra.recovery.v1.EscalationService.ExpireRecoveryEscalationSilence:output_type -> cavra.recovery.v1.ExpireRecoveryEscalationSilenceResponse
+	50, // 71: cavra.recovery.v1.EscalationService.GetRecoveryEscalationState:output_type -> cavra.recovery.v1.GetRecoveryEscalationStateResponse
+	54, // [54:72] is the sub-list for method output_type
+	36, // [36:54] is the sub-list for method input_type
 	36, // [36:36] is the sub-list for extension type_name
 	36, // [36:36] is the sub-list for extension extendee
 	0,  // [0:36] is the sub-list for field type_name
@@ -2584,6 +2604,7 @@ func file_cavra_recovery_v1_escalation_proto_init() {
 	file_cavra_recovery_v1_common_proto_init()
 	file_cavra_recovery_v1_delivery_proto_init()
 	file_cavra_recovery_v1_trail_proto_init()
+	file_cavra_recovery_v1_policy_proto_init()
 	file_cavra_recovery_v1_escalation_proto_msgTypes[0].OneofWrappers = []any{}
 	file_cavra_recovery_v1_escalation_proto_msgTypes[1].OneofWrappers = []any{}
 	file_cavra_recovery_v1_escalation_proto_msgTypes[20].OneofWrappers = []any{}

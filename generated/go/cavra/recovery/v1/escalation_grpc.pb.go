@@ -33,6 +33,10 @@ const (
 	EscalationService_ListRecoveryEscalationAcknowledgements_FullMethodName = "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationAcknowledgements"
 	EscalationService_GetRecoveryEvidenceTrail_FullMethodName               = "/cavra.recovery.v1.EscalationService/GetRecoveryEvidenceTrail"
 	EscalationService_ListEscalationReceivers_FullMethodName                = "/cavra.recovery.v1.EscalationService/ListEscalationReceivers"
+	EscalationService_CreateRecoveryEscalationSilence_FullMethodName        = "/cavra.recovery.v1.EscalationService/CreateRecoveryEscalationSilence"
+	EscalationService_ListRecoveryEscalationSilences_FullMethodName         = "/cavra.recovery.v1.EscalationService/ListRecoveryEscalationSilences"
+	EscalationService_ExpireRecoveryEscalationSilence_FullMethodName        = "/cavra.recovery.v1.EscalationService/ExpireRecoveryEscalationSilence"
+	EscalationService_GetRecoveryEscalationState_FullMethodName             = "/cavra.recovery.v1.EscalationService/GetRecoveryEscalationState"
 )
 
 // EscalationServiceClient is the client API for EscalationService service.
@@ -75,6 +79,15 @@ type EscalationServiceClient interface {
 	// Lists the configured receivers (names, providers, categories) and the routing rules;
 	// never a URL or a credential.
 	ListEscalationReceivers(ctx context.Context, in *ListEscalationReceiversRequest, opts ...grpc.CallOption) (*ListEscalationReceiversResponse, error)
+	// Creates a silence: matching routes are recorded SILENCED and not sent while it is active.
+	CreateRecoveryEscalationSilence(ctx context.Context, in *CreateRecoveryEscalationSilenceRequest, opts ...grpc.CallOption) (*CreateRecoveryEscalationSilenceResponse, error)
+	// Lists silences, newest first (expired ones included: silences are never deleted).
+	ListRecoveryEscalationSilences(ctx context.Context, in *ListRecoveryEscalationSilencesRequest, opts ...grpc.CallOption) (*ListRecoveryEscalationSilencesResponse, error)
+	// Expires a silence now; it stays stored as evidence.
+	ExpireRecoveryEscalationSilence(ctx context.Context, in *ExpireRecoveryEscalationSilenceRequest, opts ...grpc.CallOption) (*ExpireRecoveryEscalationSilenceResponse, error)
+	// Per route of a plan: its escalation policy, level, next step time, every step with its reason,
+	// and whether it is acknowledged, resolved, silenced or inhibited.
+	GetRecoveryEscalationState(ctx context.Context, in *GetRecoveryEscalationStateRequest, opts ...grpc.CallOption) (*GetRecoveryEscalationStateResponse, error)
 }
 
 type escalationServiceClient struct {
@@ -225,6 +238,46 @@ func (c *escalationServiceClient) ListEscalationReceivers(ctx context.Context, i
 	return out, nil
 }
 
+func (c *escalationServiceClient) CreateRecoveryEscalationSilence(ctx context.Context, in *CreateRecoveryEscalationSilenceRequest, opts ...grpc.CallOption) (*CreateRecoveryEscalationSilenceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateRecoveryEscalationSilenceResponse)
+	err := c.cc.Invoke(ctx, EscalationService_CreateRecoveryEscalationSilence_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *escalationServiceClient) ListRecoveryEscalationSilences(ctx context.Context, in *ListRecoveryEscalationSilencesRequest, opts ...grpc.CallOption) (*ListRecoveryEscalationSilencesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListRecoveryEscalationSilencesResponse)
+	err := c.cc.Invoke(ctx, EscalationService_ListRecoveryEscalationSilences_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *escalationServiceClient) ExpireRecoveryEscalationSilence(ctx context.Context, in *ExpireRecoveryEscalationSilenceRequest, opts ...grpc.CallOption) (*ExpireRecoveryEscalationSilenceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExpireRecoveryEscalationSilenceResponse)
+	err := c.cc.Invoke(ctx, EscalationService_ExpireRecoveryEscalationSilence_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *escalationServiceClient) GetRecoveryEscalationState(ctx context.Context, in *GetRecoveryEscalationStateRequest, opts ...grpc.CallOption) (*GetRecoveryEscalationStateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetRecoveryEscalationStateResponse)
+	err := c.cc.Invoke(ctx, EscalationService_GetRecoveryEscalationState_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // EscalationServiceServer is the server API for EscalationService service.
 // All implementations must embed UnimplementedEscalationServiceServer
 // for forward compatibility.
@@ -265,6 +318,15 @@ type EscalationServiceServer interface {
 	// Lists the configured receivers (names, providers, categories) and the routing rules;
 	// never a URL or a credential.
 	ListEscalationReceivers(context.Context, *ListEscalationReceiversRequest) (*ListEscalationReceiversResponse, error)
+	// Creates a silence: matching routes are recorded SILENCED and not sent while it is active.
+	CreateRecoveryEscalationSilence(context.Context, *CreateRecoveryEscalationSilenceRequest) (*CreateRecoveryEscalationSilenceResponse, error)
+	// Lists silences, newest first (expired ones included: silences are never deleted).
+	ListRecoveryEscalationSilences(context.Context, *ListRecoveryEscalationSilencesRequest) (*ListRecoveryEscalationSilencesResponse, error)
+	// Expires a silence now; it stays stored as evidence.
+	ExpireRecoveryEscalationSilence(context.Context, *ExpireRecoveryEscalationSilenceRequest) (*ExpireRecoveryEscalationSilenceResponse, error)
+	// Per route of a plan: its escalation policy, level, next step time, every step with its reason,
+	// and whether it is acknowledged, resolved, silenced or inhibited.
+	GetRecoveryEscalationState(context.Context, *GetRecoveryEscalationStateRequest) (*GetRecoveryEscalationStateResponse, error)
 	mustEmbedUnimplementedEscalationServiceServer()
 }
 
@@ -316,6 +378,18 @@ func (UnimplementedEscalationServiceServer) GetRecoveryEvidenceTrail(context.Con
 }
 func (UnimplementedEscalationServiceServer) ListEscalationReceivers(context.Context, *ListEscalationReceiversRequest) (*ListEscalationReceiversResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListEscalationReceivers not implemented")
+}
+func (UnimplementedEscalationServiceServer) CreateRecoveryEscalationSilence(context.Context, *CreateRecoveryEscalationSilenceRequest) (*CreateRecoveryEscalationSilenceResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CreateRecoveryEscalationSilence not implemented")
+}
+func (UnimplementedEscalationServiceServer) ListRecoveryEscalationSilences(context.Context, *ListRecoveryEscalationSilencesRequest) (*ListRecoveryEscalationSilencesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListRecoveryEscalationSilences not implemented")
+}
+func (UnimplementedEscalationServiceServer) ExpireRecoveryEscalationSilence(context.Context, *ExpireRecoveryEscalationSilenceRequest) (*ExpireRecoveryEscalationSilenceResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ExpireRecoveryEscalationSilence not implemented")
+}
+func (UnimplementedEscalationServiceServer) GetRecoveryEscalationState(context.Context, *GetRecoveryEscalationStateRequest) (*GetRecoveryEscalationStateResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetRecoveryEscalationState not implemented")
 }
 func (UnimplementedEscalationServiceServer) mustEmbedUnimplementedEscalationServiceServer() {}
 func (UnimplementedEscalationServiceServer) testEmbeddedByValue()                           {}
@@ -590,6 +664,78 @@ func _EscalationService_ListEscalationReceivers_Handler(srv interface{}, ctx con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _EscalationService_CreateRecoveryEscalationSilence_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateRecoveryEscalationSilenceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EscalationServiceServer).CreateRecoveryEscalationSilence(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EscalationService_CreateRecoveryEscalationSilence_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EscalationServiceServer).CreateRecoveryEscalationSilence(ctx, req.(*CreateRecoveryEscalationSilenceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EscalationService_ListRecoveryEscalationSilences_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRecoveryEscalationSilencesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EscalationServiceServer).ListRecoveryEscalationSilences(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EscalationService_ListRecoveryEscalationSilences_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EscalationServiceServer).ListRecoveryEscalationSilences(ctx, req.(*ListRecoveryEscalationSilencesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EscalationService_ExpireRecoveryEscalationSilence_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExpireRecoveryEscalationSilenceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EscalationServiceServer).ExpireRecoveryEscalationSilence(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EscalationService_ExpireRecoveryEscalationSilence_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EscalationServiceServer).ExpireRecoveryEscalationSilence(ctx, req.(*ExpireRecoveryEscalationSilenceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EscalationService_GetRecoveryEscalationState_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRecoveryEscalationStateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EscalationServiceServer).GetRecoveryEscalationState(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EscalationService_GetRecoveryEscalationState_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EscalationServiceServer).GetRecoveryEscalationState(ctx, req.(*GetRecoveryEscalationStateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // EscalationService_ServiceDesc is the grpc.ServiceDesc for EscalationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -652,6 +798,22 @@ var EscalationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListEscalationReceivers",
 			Handler:    _EscalationService_ListEscalationReceivers_Handler,
+		},
+		{
+			MethodName: "CreateRecoveryEscalationSilence",
+			Handler:    _EscalationService_CreateRecoveryEscalationSilence_Handler,
+		},
+		{
+			MethodName: "ListRecoveryEscalationSilences",
+			Handler:    _EscalationService_ListRecoveryEscalationSilences_Handler,
+		},
+		{
+			MethodName: "ExpireRecoveryEscalationSilence",
+			Handler:    _EscalationService_ExpireRecoveryEscalationSilence_Handler,
+		},
+		{
+			MethodName: "GetRecoveryEscalationState",
+			Handler:    _EscalationService_GetRecoveryEscalationState_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1510,9 +1510,19 @@ type GetRollbackDrillDashboardResponse struct {
 	// The API contract the server implements: its proto package, "cavra.recovery.v1".
 	Contract string `protobuf:"bytes,16,opt,name=contract,proto3" json:"contract,omitempty"`
 	// What the server runs on: the package version with the Python, grpcio and protobuf versions.
-	ServerBuild   string `protobuf:"bytes,17,opt,name=server_build,json=serverBuild,proto3" json:"server_build,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ServerBuild string `protobuf:"bytes,17,opt,name=server_build,json=serverBuild,proto3" json:"server_build,omitempty"`
+	// Escalation steps notified after the first (a level timed out without an acknowledgement).
+	EscalationsAdvanced int64 `protobuf:"varint,18,opt,name=escalations_advanced,json=escalationsAdvanced,proto3" json:"escalations_advanced,omitempty"`
+	// Deliveries not sent because an active silence matched (state SILENCED).
+	DeliveriesSilenced int64 `protobuf:"varint,19,opt,name=deliveries_silenced,json=deliveriesSilenced,proto3" json:"deliveries_silenced,omitempty"`
+	// Deliveries not sent because an inhibit rule matched (state INHIBITED).
+	DeliveriesInhibited int64 `protobuf:"varint,20,opt,name=deliveries_inhibited,json=deliveriesInhibited,proto3" json:"deliveries_inhibited,omitempty"`
+	// Escalations stopped by an acknowledgement.
+	EscalationsStoppedByAcknowledgement int64 `protobuf:"varint,21,opt,name=escalations_stopped_by_acknowledgement,json=escalationsStoppedByAcknowledgement,proto3" json:"escalations_stopped_by_acknowledgement,omitempty"`
+	// Escalations stopped because the recovery closed (resolved or mitigated).
+	EscalationsStoppedByResolution int64 `protobuf:"varint,22,opt,name=escalations_stopped_by_resolution,json=escalationsStoppedByResolution,proto3" json:"escalations_stopped_by_resolution,omitempty"`
+	unknownFields                  protoimpl.UnknownFields
+	sizeCache                      protoimpl.SizeCache
 }
 
 func (x *GetRollbackDrillDashboardResponse) Reset() {
@@ -1662,6 +1672,41 @@ func (x *GetRollbackDrillDashboardResponse) GetServerBuild() string {
 		return x.ServerBuild
 	}
 	return ""
+}
+
+func (x *GetRollbackDrillDashboardResponse) GetEscalationsAdvanced() int64 {
+	if x != nil {
+		return x.EscalationsAdvanced
+	}
+	return 0
+}
+
+func (x *GetRollbackDrillDashboardResponse) GetDeliveriesSilenced() int64 {
+	if x != nil {
+		return x.DeliveriesSilenced
+	}
+	return 0
+}
+
+func (x *GetRollbackDrillDashboardResponse) GetDeliveriesInhibited() int64 {
+	if x != nil {
+		return x.DeliveriesInhibited
+	}
+	return 0
+}
+
+func (x *GetRollbackDrillDashboardResponse) GetEscalationsStoppedByAcknowledgement() int64 {
+	if x != nil {
+		return x.EscalationsStoppedByAcknowledgement
+	}
+	return 0
+}
+
+func (x *GetRollbackDrillDashboardResponse) GetEscalationsStoppedByResolution() int64 {
+	if x != nil {
+		return x.EscalationsStoppedByResolution
+	}
+	return 0
 }
 
 // One window of the executive report schedule.
@@ -2304,7 +2349,7 @@ const file_cavra_recovery_v1_report_proto_rawDesc = "" +
 	"\treport_id\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\breportId\x126\n" +
 	"\x14recovery_slo_minutes\x18\x03 \x01(\x05B\x04\xe2A\x01\x01R\x12recoverySloMinutes\x12'\n" +
 	"\fgenerated_by\x18\x04 \x01(\tB\x04\xe2A\x01\x01R\vgeneratedBy\"\"\n" +
-	" GetRollbackDrillDashboardRequest\"\xed\x05\n" +
+	" GetRollbackDrillDashboardRequest\"\xa4\b\n" +
 	"!GetRollbackDrillDashboardResponse\x12=\n" +
 	"\fgenerated_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\vgeneratedAt\x12)\n" +
 	"\x10escalation_plans\x18\x02 \x01(\x03R\x0fescalationPlans\x12+\n" +
@@ -2323,7 +2368,12 @@ const file_cavra_recovery_v1_report_proto_rawDesc = "" +
 	"\rschedule_runs\x18\x0e \x01(\x03R\fscheduleRuns\x12'\n" +
 	"\x0fservice_version\x18\x0f \x01(\tR\x0eserviceVersion\x12\x1a\n" +
 	"\bcontract\x18\x10 \x01(\tR\bcontract\x12!\n" +
-	"\fserver_build\x18\x11 \x01(\tR\vserverBuild\"\xb0\x02\n" +
+	"\fserver_build\x18\x11 \x01(\tR\vserverBuild\x121\n" +
+	"\x14escalations_advanced\x18\x12 \x01(\x03R\x13escalationsAdvanced\x12/\n" +
+	"\x13deliveries_silenced\x18\x13 \x01(\x03R\x12deliveriesSilenced\x121\n" +
+	"\x14deliveries_inhibited\x18\x14 \x01(\x03R\x13deliveriesInhibited\x12S\n" +
+	"&escalations_stopped_by_acknowledgement\x18\x15 \x01(\x03R#escalationsStoppedByAcknowledgement\x12I\n" +
+	"!escalations_stopped_by_resolution\x18\x16 \x01(\x03R\x1eescalationsStoppedByResolution\"\xb0\x02\n" +
 	"\x1aExecutiveReportScheduleRun\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12=\n" +
 	"\fwindow_start\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vwindowStart\x129\n" +

@@ -79,6 +79,8 @@ class DeliveryState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DELIVERY_STATE_DELIVERED: _ClassVar[DeliveryState]
     DELIVERY_STATE_DEAD_LETTERED: _ClassVar[DeliveryState]
     DELIVERY_STATE_DRY_RUN: _ClassVar[DeliveryState]
+    DELIVERY_STATE_SILENCED: _ClassVar[DeliveryState]
+    DELIVERY_STATE_INHIBITED: _ClassVar[DeliveryState]
 
 class AcknowledgementState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -158,6 +160,8 @@ DELIVERY_STATE_RETRYING: DeliveryState
 DELIVERY_STATE_DELIVERED: DeliveryState
 DELIVERY_STATE_DEAD_LETTERED: DeliveryState
 DELIVERY_STATE_DRY_RUN: DeliveryState
+DELIVERY_STATE_SILENCED: DeliveryState
+DELIVERY_STATE_INHIBITED: DeliveryState
 ACKNOWLEDGEMENT_STATE_UNSPECIFIED: AcknowledgementState
 ACKNOWLEDGEMENT_STATE_ACKNOWLEDGED: AcknowledgementState
 ACKNOWLEDGEMENT_STATE_ACCEPTED: AcknowledgementState

@@ -31,7 +31,7 @@ class RedactedRequest(_message.Message):
     def __init__(self, method: _Optional[str] = ..., url: _Optional[str] = ..., headers: _Optional[_Iterable[_Union[RedactedHeader, _Mapping]]] = ..., body_sha256: _Optional[str] = ...) -> None: ...
 
 class DeliveryAttempt(_message.Message):
-    __slots__ = ("attempt_number", "started_at", "finished_at", "success", "http_status", "failure_reason", "retryable", "latency_ms", "requests", "error")
+    __slots__ = ("attempt_number", "started_at", "finished_at", "success", "http_status", "failure_reason", "retryable", "latency_ms", "requests", "error", "suppressed_by")
     ATTEMPT_NUMBER_FIELD_NUMBER: _ClassVar[int]
     STARTED_AT_FIELD_NUMBER: _ClassVar[int]
     FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -42,6 +42,7 @@ class DeliveryAttempt(_message.Message):
     LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
     REQUESTS_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESSED_BY_FIELD_NUMBER: _ClassVar[int]
     attempt_number: int
     started_at: _timestamp_pb2.Timestamp
     finished_at: _timestamp_pb2.Timestamp
@@ -52,10 +53,11 @@ class DeliveryAttempt(_message.Message):
     latency_ms: int
     requests: _containers.RepeatedCompositeFieldContainer[RedactedRequest]
     error: str
-    def __init__(self, attempt_number: _Optional[int] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., success: _Optional[bool] = ..., http_status: _Optional[int] = ..., failure_reason: _Optional[_Union[_common_pb2.DeliveryFailureReason, str]] = ..., retryable: _Optional[bool] = ..., latency_ms: _Optional[int] = ..., requests: _Optional[_Iterable[_Union[RedactedRequest, _Mapping]]] = ..., error: _Optional[str] = ...) -> None: ...
+    suppressed_by: str
+    def __init__(self, attempt_number: _Optional[int] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., success: _Optional[bool] = ..., http_status: _Optional[int] = ..., failure_reason: _Optional[_Union[_common_pb2.DeliveryFailureReason, str]] = ..., retryable: _Optional[bool] = ..., latency_ms: _Optional[int] = ..., requests: _Optional[_Iterable[_Union[RedactedRequest, _Mapping]]] = ..., error: _Optional[str] = ..., suppressed_by: _Optional[str] = ...) -> None: ...
 
 class Delivery(_message.Message):
-    __slots__ = ("delivery_id", "delivery_evidence_id", "plan_id", "schedule_run_id", "receiver", "provider", "state", "attempt_count", "max_attempts", "next_attempt_at", "created_at", "updated_at", "route_count", "external_reference", "attempts")
+    __slots__ = ("delivery_id", "delivery_evidence_id", "plan_id", "schedule_run_id", "receiver", "provider", "state", "attempt_count", "max_attempts", "next_attempt_at", "created_at", "updated_at", "route_count", "external_reference", "attempts", "suppressed_by")
     DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
     DELIVERY_EVIDENCE_ID_FIELD_NUMBER: _ClassVar[int]
     PLAN_ID_FIELD_NUMBER: _ClassVar[int]
@@ -71,6 +73,7 @@ class Delivery(_message.Message):
     ROUTE_COUNT_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESSED_BY_FIELD_NUMBER: _ClassVar[int]
     delivery_id: str
     delivery_evidence_id: str
     plan_id: str
@@ -86,10 +89,11 @@ class Delivery(_message.Message):
     route_count: int
     external_reference: str
     attempts: _containers.RepeatedCompositeFieldContainer[DeliveryAttempt]
-    def __init__(self, delivery_id: _Optional[str] = ..., delivery_evidence_id: _Optional[str] = ..., plan_id: _Optional[str] = ..., schedule_run_id: _Optional[str] = ..., receiver: _Optional[str] = ..., provider: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.DeliveryState, str]] = ..., attempt_count: _Optional[int] = ..., max_attempts: _Optional[int] = ..., next_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., route_count: _Optional[int] = ..., external_reference: _Optional[str] = ..., attempts: _Optional[_Iterable[_Union[DeliveryAttempt, _Mapping]]] = ...) -> None: ...
+    suppressed_by: str
+    def __init__(self, delivery_id: _Optional[str] = ..., delivery_evidence_id: _Optional[str] = ..., plan_id: _Optional[str] = ..., schedule_run_id: _Optional[str] = ..., receiver: _Optional[str] = ..., provider: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.DeliveryState, str]] = ..., attempt_count: _Optional[int] = ..., max_attempts: _Optional[int] = ..., next_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., route_count: _Optional[int] = ..., external_reference: _Optional[str] = ..., attempts: _Optional[_Iterable[_Union[DeliveryAttempt, _Mapping]]] = ..., suppressed_by: _Optional[str] = ...) -> None: ...
 
 class ReceiverDeliveryResult(_message.Message):
-    __slots__ = ("receiver", "provider", "delivery_id", "state", "success", "attempt_count", "http_status", "failure_reason", "route_count", "error")
+    __slots__ = ("receiver", "provider", "delivery_id", "state", "success", "attempt_count", "http_status", "failure_reason", "route_count", "error", "suppressed_by")
     RECEIVER_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
@@ -100,6 +104,7 @@ class ReceiverDeliveryResult(_message.Message):
     FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
     ROUTE_COUNT_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESSED_BY_FIELD_NUMBER: _ClassVar[int]
     receiver: str
     provider: str
     delivery_id: str
@@ -110,4 +115,5 @@ class ReceiverDeliveryResult(_message.Message):
     failure_reason: _common_pb2.DeliveryFailureReason
     route_count: int
     error: str
-    def __init__(self, receiver: _Optional[str] = ..., provider: _Optional[str] = ..., delivery_id: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.DeliveryState, str]] = ..., success: _Optional[bool] = ..., attempt_count: _Optional[int] = ..., http_status: _Optional[int] = ..., failure_reason: _Optional[_Union[_common_pb2.DeliveryFailureReason, str]] = ..., route_count: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...
+    suppressed_by: str
+    def __init__(self, receiver: _Optional[str] = ..., provider: _Optional[str] = ..., delivery_id: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.DeliveryState, str]] = ..., success: _Optional[bool] = ..., attempt_count: _Optional[int] = ..., http_status: _Optional[int] = ..., failure_reason: _Optional[_Union[_common_pb2.DeliveryFailureReason, str]] = ..., route_count: _Optional[int] = ..., error: _Optional[str] = ..., suppressed_by: _Optional[str] = ...) -> None: ...

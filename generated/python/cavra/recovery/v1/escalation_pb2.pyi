@@ -3,6 +3,7 @@ import datetime
 from cavra.recovery.v1 import common_pb2 as _common_pb2
 from cavra.recovery.v1 import delivery_pb2 as _delivery_pb2
 from cavra.recovery.v1 import trail_pb2 as _trail_pb2
+from cavra.recovery.v1 import policy_pb2 as _policy_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2

@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from cavra.recovery.v1 import escalation_pb2 as cavra_dot_recovery_dot_v1_dot_escalation__pb2
+from cavra.recovery.v1 import policy_pb2 as cavra_dot_recovery_dot_v1_dot_policy__pb2
 from cavra.recovery.v1 import trail_pb2 as cavra_dot_recovery_dot_v1_dot_trail__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -106,6 +107,26 @@ class EscalationServiceStub:
                 '/cavra.recovery.v1.EscalationService/ListEscalationReceivers',
                 request_serializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListEscalationReceiversRequest.SerializeToString,
                 response_deserializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListEscalationReceiversResponse.FromString,
+                _registered_method=True)
+        self.CreateRecoveryEscalationSilence = channel.unary_unary(
+                '/cavra.recovery.v1.EscalationService/CreateRecoveryEscalationSilence',
+                request_serializer=cavra_dot_recovery_dot_v1_dot_policy__pb2.CreateRecoveryEscalationSilenceRequest.SerializeToString,
+                response_deserializer=cavra_dot_recovery_dot_v1_dot_policy__pb2.CreateRecoveryEscalationSilenceResponse.FromString,
+                _registered_method=True)
+        self.ListRecoveryEscalationSilences = channel.unary_unary(
+                '/cavra.recovery.v1.EscalationService/ListRecoveryEscalationSilences',
+                request_serializer=cavra_dot_recovery_dot_v1_dot_policy__pb2.ListRecoveryEscalationSilencesRequest.SerializeToString,
+                response_deserializer=cavra_dot_recovery_dot_v1_dot_policy__pb2.ListRecoveryEscalationSilencesResponse.FromString,
+                _registered_method=True)
+        self.ExpireRecoveryEscalationSilence = channel.unary_unary(
+                '/cavra.recovery.v1.EscalationService/ExpireRecoveryEscalationSilence',
+                request_serializer=cavra_dot_recovery_dot_v1_dot_policy__pb2.ExpireRecoveryEscalationSilenceRequest.SerializeToString,
+                response_deserializer=cavra_dot_recovery_dot_v1_dot_policy__pb2.ExpireRecoveryEscalationSilenceResponse.FromString,
+                _registered_method=True)
+        self.GetRecoveryEscalationState = channel.unary_unary(
+                '/cavra.recovery.v1.EscalationService/GetRecoveryEscalationState',
+                request_serializer=cavra_dot_recovery_dot_v1_dot_policy__pb2.GetRecoveryEscalationStateRequest.SerializeToString,
+                response_deserializer=cavra_dot_recovery_dot_v1_dot_policy__pb2.GetRecoveryEscalationStateResponse.FromString,
                 _registered_method=True)
 
 
@@ -217,6 +238,35 @@ class EscalationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateRecoveryEscalationSilence(self, request, context):
+        """Creates a silence: matching routes are recorded SILENCED and not sent while it is active.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRecoveryEscalationSilences(self, request, context):
+        """Lists silences, newest first (expired ones included: silences are never deleted).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExpireRecoveryEscalationSilence(self, request, context):
+        """Expires a silence now; it stays stored as evidence.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRecoveryEscalationState(self, request, context):
+        """Per route of a plan: its escalation policy, level, next step time, every step with its reason,
+        and whether it is acknowledged, resolved, silenced or inhibited.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EscalationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -289,6 +339,26 @@ def add_EscalationServiceServicer_to_server(servicer, server):
                     servicer.ListEscalationReceivers,
                     request_deserializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListEscalationReceiversRequest.FromString,
                     response_serializer=cavra_dot_recovery_dot_v1_dot_trail__pb2.ListEscalationReceiversResponse.SerializeToString,
+            ),
+            'CreateRecoveryEscalationSilence': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateRecoveryEscalationSilence,
+                    request_deserializer=cavra_dot_recovery_dot_v1_dot_policy__pb2.CreateRecoveryEscalationSilenceRequest.FromString,
+                    response_serializer=cavra_dot_recovery_dot_v1_dot_policy__pb2.CreateRecoveryEscalationSilenceResponse.SerializeToString,
+            ),
+            'ListRecoveryEscalationSilences': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRecoveryEscalationSilences,
+                    request_deserializer=cavra_dot_recovery_dot_v1_dot_policy__pb2.ListRecoveryEscalationSilencesRequest.FromString,
+                    response_serializer=cavra_dot_recovery_dot_v1_dot_policy__pb2.ListRecoveryEscalationSilencesResponse.SerializeToString,
+            ),
+            'ExpireRecoveryEscalationSilence': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExpireRecoveryEscalationSilence,
+                    request_deserializer=cavra_dot_recovery_dot_v1_dot_policy__pb2.ExpireRecoveryEscalationSilenceRequest.FromString,
+                    response_serializer=cavra_dot_recovery_dot_v1_dot_policy__pb2.ExpireRecoveryEscalationSilenceResponse.SerializeToString,
+            ),
+            'GetRecoveryEscalationState': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRecoveryEscalationState,
+                    request_deserializer=cavra_dot_recovery_dot_v1_dot_policy__pb2.GetRecoveryEscalationStateRequest.FromString,
+                    response_serializer=cavra_dot_recovery_dot_v1_dot_policy__pb2.GetRecoveryEscalationStateResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -671,6 +741,114 @@ class EscalationService:
             '/cavra.recovery.v1.EscalationService/ListEscalationReceivers',
             cavra_dot_recovery_dot_v1_dot_trail__pb2.ListEscalationReceiversRequest.SerializeToString,
             cavra_dot_recovery_dot_v1_dot_trail__pb2.ListEscalationReceiversResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateRecoveryEscalationSilence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cavra.recovery.v1.EscalationService/CreateRecoveryEscalationSilence',
+            cavra_dot_recovery_dot_v1_dot_policy__pb2.CreateRecoveryEscalationSilenceRequest.SerializeToString,
+            cavra_dot_recovery_dot_v1_dot_policy__pb2.CreateRecoveryEscalationSilenceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRecoveryEscalationSilences(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cavra.recovery.v1.EscalationService/ListRecoveryEscalationSilences',
+            cavra_dot_recovery_dot_v1_dot_policy__pb2.ListRecoveryEscalationSilencesRequest.SerializeToString,
+            cavra_dot_recovery_dot_v1_dot_policy__pb2.ListRecoveryEscalationSilencesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExpireRecoveryEscalationSilence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cavra.recovery.v1.EscalationService/ExpireRecoveryEscalationSilence',
+            cavra_dot_recovery_dot_v1_dot_policy__pb2.ExpireRecoveryEscalationSilenceRequest.SerializeToString,
+            cavra_dot_recovery_dot_v1_dot_policy__pb2.ExpireRecoveryEscalationSilenceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRecoveryEscalationState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cavra.recovery.v1.EscalationService/GetRecoveryEscalationState',
+            cavra_dot_recovery_dot_v1_dot_policy__pb2.GetRecoveryEscalationStateRequest.SerializeToString,
+            cavra_dot_recovery_dot_v1_dot_policy__pb2.GetRecoveryEscalationStateResponse.FromString,
             options,
             channel_credentials,
             insecure,

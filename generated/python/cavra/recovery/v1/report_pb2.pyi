@@ -270,7 +270,7 @@ class GetRollbackDrillDashboardRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetRollbackDrillDashboardResponse(_message.Message):
-    __slots__ = ("generated_at", "escalation_plans", "escalation_routes", "executive_reports", "retry_recovery_reports", "acknowledgements", "deliveries_ok", "deliveries_failed", "dead_letters", "playbooks", "closures", "retry_executions_ok", "retry_executions_failed", "schedule_runs", "service_version", "contract", "server_build")
+    __slots__ = ("generated_at", "escalation_plans", "escalation_routes", "executive_reports", "retry_recovery_reports", "acknowledgements", "deliveries_ok", "deliveries_failed", "dead_letters", "playbooks", "closures", "retry_executions_ok", "retry_executions_failed", "schedule_runs", "service_version", "contract", "server_build", "escalations_advanced", "deliveries_silenced", "deliveries_inhibited", "escalations_stopped_by_acknowledgement", "escalations_stopped_by_resolution")
     GENERATED_AT_FIELD_NUMBER: _ClassVar[int]
     ESCALATION_PLANS_FIELD_NUMBER: _ClassVar[int]
     ESCALATION_ROUTES_FIELD_NUMBER: _ClassVar[int]
@@ -288,6 +288,11 @@ class GetRollbackDrillDashboardResponse(_message.Message):
     SERVICE_VERSION_FIELD_NUMBER: _ClassVar[int]
     CONTRACT_FIELD_NUMBER: _ClassVar[int]
     SERVER_BUILD_FIELD_NUMBER: _ClassVar[int]
+    ESCALATIONS_ADVANCED_FIELD_NUMBER: _ClassVar[int]
+    DELIVERIES_SILENCED_FIELD_NUMBER: _ClassVar[int]
+    DELIVERIES_INHIBITED_FIELD_NUMBER: _ClassVar[int]
+    ESCALATIONS_STOPPED_BY_ACKNOWLEDGEMENT_FIELD_NUMBER: _ClassVar[int]
+    ESCALATIONS_STOPPED_BY_RESOLUTION_FIELD_NUMBER: _ClassVar[int]
     generated_at: _timestamp_pb2.Timestamp
     escalation_plans: int
     escalation_routes: int
@@ -305,7 +310,12 @@ class GetRollbackDrillDashboardResponse(_message.Message):
     service_version: str
     contract: str
     server_build: str
-    def __init__(self, generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., escalation_plans: _Optional[int] = ..., escalation_routes: _Optional[int] = ..., executive_reports: _Optional[int] = ..., retry_recovery_reports: _Optional[int] = ..., acknowledgements: _Optional[int] = ..., deliveries_ok: _Optional[int] = ..., deliveries_failed: _Optional[int] = ..., dead_letters: _Optional[int] = ..., playbooks: _Optional[int] = ..., closures: _Optional[int] = ..., retry_executions_ok: _Optional[int] = ..., retry_executions_failed: _Optional[int] = ..., schedule_runs: _Optional[int] = ..., service_version: _Optional[str] = ..., contract: _Optional[str] = ..., server_build: _Optional[str] = ...) -> None: ...
+    escalations_advanced: int
+    deliveries_silenced: int
+    deliveries_inhibited: int
+    escalations_stopped_by_acknowledgement: int
+    escalations_stopped_by_resolution: int
+    def __init__(self, generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., escalation_plans: _Optional[int] = ..., escalation_routes: _Optional[int] = ..., executive_reports: _Optional[int] = ..., retry_recovery_reports: _Optional[int] = ..., acknowledgements: _Optional[int] = ..., deliveries_ok: _Optional[int] = ..., deliveries_failed: _Optional[int] = ..., dead_letters: _Optional[int] = ..., playbooks: _Optional[int] = ..., closures: _Optional[int] = ..., retry_executions_ok: _Optional[int] = ..., retry_executions_failed: _Optional[int] = ..., schedule_runs: _Optional[int] = ..., service_version: _Optional[str] = ..., contract: _Optional[str] = ..., server_build: _Optional[str] = ..., escalations_advanced: _Optional[int] = ..., deliveries_silenced: _Optional[int] = ..., deliveries_inhibited: _Optional[int] = ..., escalations_stopped_by_acknowledgement: _Optional[int] = ..., escalations_stopped_by_resolution: _Optional[int] = ...) -> None: ...
 
 class ExecutiveReportScheduleRun(_message.Message):
     __slots__ = ("run_id", "window_start", "window_end", "interval_minutes", "report_id", "created_at")
