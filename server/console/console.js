@@ -2,6 +2,7 @@
 
 import { ApiError, call, DASHBOARD_PATH, get, PREFIX, setToken, token } from "./api.js";
 import { acknowledgeView, deliverView, planView } from "./views_escalation.js";
+import { policyView } from "./views_policy.js";
 import { dashboardView, executiveView, sloView } from "./views_report.js";
 import { trailView } from "./views_trail.js";
 
@@ -17,7 +18,7 @@ const state = {
   canRead: true,
   canWrite: true,
   planChanged() {
-    for (const id of ["ack-plan", "trail-plan", "deliver-plan"]) document.getElementById(id).value = state.planId;
+    for (const id of ["ack-plan", "trail-plan", "deliver-plan", "escalation-plan"]) document.getElementById(id).value = state.planId;
   },
 };
 
@@ -27,6 +28,7 @@ const views = {
   deliver: deliverView(state),
   acknowledge: acknowledgeView(state),
   executive: executiveView(state),
+  escalations: policyView(state),
   dashboard: dashboardView(state),
   trail: trailView(state),
 };

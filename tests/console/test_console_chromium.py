@@ -36,7 +36,7 @@ from tests.delivery.delivery_kit import (
 )
 from tests.reports.test_report_html_chromium import CHROMIUM_ARGS, chromium_or_skip
 
-VIEWS = ("slo", "plan", "deliver", "acknowledge", "executive", "dashboard", "trail")
+VIEWS = ("slo", "plan", "deliver", "acknowledge", "executive", "escalations", "dashboard", "trail")
 WRITE_BUTTONS = ("#plan-form button[type=submit]", "#deliver-submit", "#ack-form button[type=submit]")
 TIMEOUT_MS = 30_000
 EXPECTED_HTTP_ERROR = "Failed to load resource: the server responded with a status of 4"
