@@ -34,7 +34,9 @@ from server.domain.errors import Unavailable
 from server.handlers.escalation import EscalationHandler
 from server.handlers.evidence import EvidenceHandler
 from server.handlers.report import ReportHandler
+from server.ledger_keys import load_signer
 from server.metrics import create_metrics
+from server.operations.ledger import CheckpointTask
 from server.rate_limit import RateLimitInterceptor, TokenBuckets
 from server.reflection import enable_reflection
 from server.request_context import RequestContextInterceptor, install_log_context
@@ -88,6 +90,7 @@ class RunningServer:
     gateway: Any = None
     private_socket: tempfile.TemporaryDirectory[str] | None = None
     tracing: Tracing | None = None
+    checkpoints: CheckpointTask | None = None
 
     async def stop(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
         await self.health.enter_graceful_shutdown()
@@ -96,6 +99,8 @@ class RunningServer:
             await self.gateway.close()
         await self.server.stop(grace)
         await self.dependencies.delivery.stop()
+        if self.checkpoints is not None:
+            await self.checkpoints.stop()
         self.dependencies.database.dispose()
         if self.private_socket is not None:
             self.private_socket.cleanup()
@@ -128,7 +133,9 @@ def build_dependencies(
 ) -> ServiceDependencies:
     auth_config = None if settings.auth_config_path is None else load_auth_config(settings.auth_config_path)
     metrics = create_metrics()
-    database = Database(settings.database_url, isolation=settings.database_isolation)
+    database = Database(
+        settings.database_url, isolation=settings.database_isolation, ledger=settings.ledger.enabled
+    )
     if tracing is not None:
         database.tracer = tracing.tracer("cavra-recovery.storage")
     connector_config = None
@@ -239,6 +246,13 @@ async def start(
     await database_health.start()
     log.info("grpc listening on %s", grpc_address)
     await dependencies.delivery.start()
+    checkpoints = CheckpointTask(
+        dependencies.database,
+        period_seconds=settings.ledger.checkpoint_seconds,
+        signer=None if settings.ledger.signing_key is None else load_signer(settings.ledger.signing_key),
+        clock=utc_now,
+    )
+    checkpoints.start()
 
     running = RunningServer(
         grpc_address=grpc_address,
@@ -249,6 +263,7 @@ async def start(
         database_health=database_health,
         private_socket=private_socket,
         tracing=tracing,
+        checkpoints=checkpoints,
     )
     if settings.http_listen is not None:
         from server.gateway import GatewayLimits, start_gateway

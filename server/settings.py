@@ -8,9 +8,10 @@ import logging
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from server.ledger_settings import LedgerSettings, add_ledger_arguments, ledger_settings_from_arguments
 from server.setting_values import (
     SettingsError,
     log_format,
@@ -69,6 +70,7 @@ class Settings:
     log_format: str = "text"
     # None: tracing is off; else the OTLP/HTTP collector's base URL (docs/tracing.md).
     otel_endpoint: str | None = None
+    ledger: LedgerSettings = field(default_factory=LedgerSettings)
 
     def __repr__(self) -> str:
         # The database URL may carry a password.
@@ -82,7 +84,7 @@ class Settings:
             f"database_isolation={self.database_isolation!r}, "
             f"wait_for_database_seconds={self.wait_for_database_seconds}, limits={self.limits!r}, "
             f"tls_cert={self.tls_cert!r}, tls_key={self.tls_key!r}, client_ca={self.client_ca!r}, "
-            f"log_format={self.log_format!r}, otel_endpoint={self.otel_endpoint!r})"
+            f"log_format={self.log_format!r}, otel_endpoint={self.otel_endpoint!r}, ledger={self.ledger!r})"
         )
 
 
@@ -129,6 +131,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
         help="HTTP/JSON gateway address, or 'off' (CAVRA_HTTP_LISTEN; default %(default)s)",
     )
     add_database_argument(parser, environ)
+    add_ledger_arguments(parser, environ)
     parser.add_argument(
         "--connectors",
         default=environ.get("CAVRA_CONNECTORS") or None,
@@ -369,6 +372,7 @@ def settings_from_arguments(arguments: argparse.Namespace) -> Settings:
         **_tls_settings(arguments),
         log_format=getattr(arguments, "log_format", "text"),
         otel_endpoint=parse_otel_endpoint(getattr(arguments, "otel", None)),
+        ledger=ledger_settings_from_arguments(arguments),
     )
     validate(settings)
     return settings

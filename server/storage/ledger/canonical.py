@@ -1,0 +1,43 @@
+"""The canonical JSON of a record and its digest (docs/ledger.md, "Canonical encoding").
+
+UTF-8 JSON with sorted keys and no whitespace; times as RFC 3339 UTC with microseconds
+(`2026-01-02T03:04:05.000000Z`); booleans, integers, null and nested JSON documents as JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    return value
+
+
+def canonical_json(values: Mapping[str, Any]) -> bytes:
+    plain = {name: _plain(value) for name, value in values.items()}
+    return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def record_document(kind: str, values: Mapping[str, Any]) -> bytes:
+    """The canonical bytes a record's digest is taken over: `{"kind": …, "record": {…}}`."""
+    return canonical_json({"kind": kind, "record": {name: _plain(value) for name, value in values.items()}})
+
+
+def record_digest(kind: str, values: Mapping[str, Any]) -> str:
+    """SHA-256 (lower-case hex) of the record's canonical document."""
+    return hashlib.sha256(record_document(kind, values)).hexdigest()
+
+
+def canonical_record(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The record as plain JSON values (times as their canonical strings), as a bundle carries it."""
+    return {name: _plain(value) for name, value in values.items()}
