@@ -24,6 +24,8 @@ from cavra.recovery.v1 import (
     escalation_pb2_grpc,
     evidence_pb2,
     evidence_pb2_grpc,
+    ledger_pb2,
+    ledger_pb2_grpc,
     report_pb2,
     report_pb2_grpc,
 )
@@ -33,6 +35,7 @@ from server.delivery import DeliveryService, DeliveryTuning
 from server.domain.errors import Unavailable
 from server.handlers.escalation import EscalationHandler
 from server.handlers.evidence import EvidenceHandler
+from server.handlers.ledger import LedgerHandler
 from server.handlers.report import ReportHandler
 from server.ledger_keys import load_signer
 from server.metrics import create_metrics
@@ -58,6 +61,7 @@ SERVICE_NAMES = (
     evidence_pb2.DESCRIPTOR.services_by_name["EvidenceService"].full_name,
     escalation_pb2.DESCRIPTOR.services_by_name["EscalationService"].full_name,
     report_pb2.DESCRIPTOR.services_by_name["ReportService"].full_name,
+    ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name,
 )
 SHUTDOWN_GRACE_SECONDS = 10.0
 # Responses (a rendered report, a page of evidence) are ours, not a caller's: their bound stays wide.
@@ -204,6 +208,7 @@ async def start(
     evidence_pb2_grpc.add_EvidenceServiceServicer_to_server(EvidenceHandler(dependencies), server)
     escalation_pb2_grpc.add_EscalationServiceServicer_to_server(EscalationHandler(dependencies), server)
     report_pb2_grpc.add_ReportServiceServicer_to_server(ReportHandler(dependencies), server)
+    ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerHandler(dependencies), server)
 
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)

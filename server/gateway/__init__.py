@@ -20,7 +20,7 @@ import grpc
 from aiohttp import web
 from google.protobuf.descriptor import ServiceDescriptor
 
-from cavra.recovery.v1 import escalation_pb2, evidence_pb2, report_pb2
+from cavra.recovery.v1 import escalation_pb2, evidence_pb2, ledger_pb2, report_pb2
 from server.gateway.admission import Gate, GatewayLimits, HeaderGate, http_server_logger
 from server.gateway.proxy import (
     MAX_GRPC_MESSAGE_BYTES,
@@ -61,6 +61,7 @@ def gateway_services() -> tuple[ServiceDescriptor, ...]:
         evidence_pb2.DESCRIPTOR.services_by_name["EvidenceService"],
         escalation_pb2.DESCRIPTOR.services_by_name["EscalationService"],
         report_pb2.DESCRIPTOR.services_by_name["ReportService"],
+        ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"],
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from server.domain import merkle
@@ -18,6 +19,9 @@ from server.ledger_keys import CheckpointSigner
 from server.storage.database import Database
 from server.storage.ledger import checkpoints as checkpoint_store
 from server.storage.ledger.checkpoints import Checkpoint, SealRace
+from server.storage.ledger.kinds import KIND_BY_NAME
+
+Reader = Session | Connection
 
 log = logging.getLogger("cavra-recovery.ledger")
 
@@ -77,8 +81,10 @@ class CheckpointTask:
             await asyncio.sleep(max(0.05, self._period - elapsed))
 
 
-def get_checkpoint(session: Session, *, tree_size: int) -> Checkpoint:
+def get_checkpoint(session: Reader, *, tree_size: int) -> Checkpoint:
     """The checkpoint of `tree_size`, or the latest one for 0."""
+    if tree_size < 0:
+        raise InvalidArgument([FieldViolation("tree_size", "must not be negative")])
     checkpoint = checkpoint_store.latest_checkpoint(session, tree_size=tree_size or None)
     if checkpoint is None:
         if tree_size:
@@ -92,13 +98,21 @@ class InclusionProof:
     kind: str
     record_id: str
     digest: str
+    seq: int
     leaf_index: int
     leaf_hash: bytes
     audit_path: list[bytes]
     checkpoint: Checkpoint
 
 
-def inclusion_proof(session: Session, *, kind: str, record_id: str, tree_size: int) -> InclusionProof:
+def inclusion_proof(session: Reader, *, kind: str, record_id: str, tree_size: int) -> InclusionProof:
+    violations = []
+    if kind not in KIND_BY_NAME:
+        violations.append(FieldViolation("kind", f"must be one of {', '.join(sorted(KIND_BY_NAME))}"))
+    if not record_id:
+        violations.append(FieldViolation("record_id", "is required"))
+    if violations:
+        raise InvalidArgument(violations)
     entry = checkpoint_store.entry_of(session, kind=kind, record_key=record_id)
     if entry is None:
         raise NotFound(Resource.LEDGER_ENTRY, f"{kind}/{record_id}")
@@ -114,6 +128,7 @@ def inclusion_proof(session: Session, *, kind: str, record_id: str, tree_size: i
         kind=kind,
         record_id=record_id,
         digest=entry.digest,
+        seq=entry.seq,
         leaf_index=entry.leaf_index,
         leaf_hash=leaves[entry.leaf_index],
         audit_path=merkle.inclusion_proof(entry.leaf_index, leaves),
@@ -122,9 +137,9 @@ def inclusion_proof(session: Session, *, kind: str, record_id: str, tree_size: i
 
 
 def consistency_proof(
-    session: Session, *, from_size: int, to_size: int
+    session: Reader, *, from_size: int, to_size: int
 ) -> tuple[Checkpoint, Checkpoint, list[bytes]]:
-    if from_size <= 0 or to_size < from_size:
+    if from_size <= 0 or to_size < 0 or (to_size and to_size < from_size):
         raise InvalidArgument([FieldViolation("from_size", "must be at least 1 and at most to_size")])
     older = get_checkpoint(session, tree_size=from_size)
     newer = get_checkpoint(session, tree_size=to_size)
