@@ -1,7 +1,7 @@
 """Ed25519 keys for signed ledger checkpoints (C2SP signed-note key ids and signature lines).
 
 `cavra-recovery ledger keygen --out PATH` writes PATH (PKCS#8 PEM private key, mode 0600) and
-PATH.pub (`<name>+<key id hex>+<base64 public key>`, the note verifier-key form).
+PATH.pub (`<name>+<key id hex>+<base64(0x01 || public key)>`, the C2SP signed-note verifier key).
 """
 
 from __future__ import annotations
@@ -85,9 +85,12 @@ def load_signer(path: Path) -> CheckpointSigner:
 
 
 def load_verifier(path: Path) -> CheckpointVerifier:
-    """A verifier key `<name>+<key id hex>+<base64 public key>`."""
-    name, expected_id, public_b64 = path.read_text().strip().rsplit("+", 2)
-    public = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64))
+    """A verifier key `<name>+<key id hex>+<base64(0x01 || public key)>` (C2SP signed-note vkey)."""
+    name, expected_id, key_b64 = path.read_text().strip().split("+", 2)
+    key = base64.b64decode(key_b64)
+    if key[:1] != _ED25519:
+        raise ValueError(f"{path}: not an Ed25519 verifier key")
+    public = Ed25519PublicKey.from_public_bytes(key[1:])
     verifier = CheckpointVerifier(public, name)
     if verifier.key_id.hex() != expected_id:
         raise ValueError(f"{path}: key id does not match the key")
@@ -105,7 +108,6 @@ def generate(out: Path) -> Path:
         handle.write(pem)
     public = _raw(private.public_key())
     public_path = out.with_name(out.name + ".pub")
-    public_path.write_text(
-        f"{KEY_NAME}+{key_id(KEY_NAME, public).hex()}+{base64.b64encode(public).decode()}\n"
-    )
+    encoded = base64.b64encode(_ED25519 + public).decode()
+    public_path.write_text(f"{KEY_NAME}+{key_id(KEY_NAME, public).hex()}+{encoded}\n")
     return public_path

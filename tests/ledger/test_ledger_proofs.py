@@ -58,12 +58,13 @@ def _wait_for_checkpoint(ledger: ledger_pb2_grpc.LedgerServiceStub, size: int) -
 
 def _verify_signature(note: str, public_key_file: Path) -> bool:
     """C2SP signed note, checked with the raw Ed25519 key and no server code."""
-    name, key_id_hex, public_b64 = public_key_file.read_text().strip().rsplit("+", 2)
+    name, key_id_hex, key_b64 = public_key_file.read_text().strip().split("+", 2)
     body, _, signatures = note.partition("\n\n")
     dash, signer, blob_b64 = signatures.strip().split(" ")
     blob = base64.b64decode(blob_b64)
     assert dash == "\u2014" and signer == name and blob[:4].hex() == key_id_hex
-    public = base64.b64decode(public_b64)
+    algorithm, public = base64.b64decode(key_b64)[:1], base64.b64decode(key_b64)[1:]
+    assert algorithm == b"\x01"
     assert hashlib.sha256(name.encode() + b"\n\x01" + public).digest()[:4] == blob[:4]
     Ed25519PublicKey.from_public_bytes(public).verify(blob[4:], (body + "\n").encode())
     return True

@@ -90,7 +90,7 @@ def export_bundle(connection: Connection, out: Path, wanted: BundleFilter) -> in
     for item in _sealed_records(connection, checkpoint.tree_size, wanted):
         path = merkle.inclusion_proof(item["leaf_index"], leaves)
         item["proof"] = [base64.b64encode(h).decode() for h in path]
-        lines.append(json.dumps(item, sort_keys=True, ensure_ascii=False))
+        lines.append(json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
     lines.sort(key=lambda line: json.loads(line)["leaf_index"])
     files = {
         RECORDS: ("\n".join(lines) + "\n").encode(),
