@@ -77,7 +77,7 @@ class Resource(Enum):
     PLAYBOOK = ("connector recovery playbook", "playbook_id")
     RECOVERY_CLOSURE = ("recovery closure", "closure_id")
     LEDGER_CHECKPOINT = ("ledger checkpoint", "tree_size")
-    LEDGER_ENTRY = ("ledger entry", "record")
+    LEDGER_ENTRY = ("ledger entry", "record_id")
 
     def __init__(self, noun: str, id_key: str) -> None:
         self.noun = noun

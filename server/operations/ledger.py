@@ -115,7 +115,7 @@ def inclusion_proof(session: Reader, *, kind: str, record_id: str, tree_size: in
         raise InvalidArgument(violations)
     entry = checkpoint_store.entry_of(session, kind=kind, record_key=record_id)
     if entry is None:
-        raise NotFound(Resource.LEDGER_ENTRY, f"{kind}/{record_id}")
+        raise NotFound(Resource.LEDGER_ENTRY, record_id, metadata={"kind": kind})
     checkpoint = get_checkpoint(session, tree_size=tree_size)
     if entry.leaf_index is None or entry.leaf_index >= checkpoint.tree_size:
         raise FailedPrecondition(

@@ -28,6 +28,7 @@ from cavra.recovery.v1 import (
     escalation_pb2,
     escalation_pb2_grpc,
     evidence_pb2,
+    ledger_pb2,
     report_pb2,
     report_pb2_grpc,
 )
@@ -37,7 +38,7 @@ pytestmark = pytest.mark.postgres
 
 SERVICES: tuple[ServiceDescriptor, ...] = tuple(
     service
-    for module in (evidence_pb2, escalation_pb2, report_pb2)
+    for module in (evidence_pb2, escalation_pb2, report_pb2, ledger_pb2)
     for service in module.DESCRIPTOR.services_by_name.values()
 )
 BAD_STRINGS = {

@@ -2,7 +2,8 @@
 
 Findings, in the order found: a record whose digest differs from its latest entry (kind, id, expected
 and found digest); an entry whose record is gone; a record with no entry; a leaf index gap; an entry
-out of `seq` order (a reordered ledger); a checkpoint whose root, chain or signature does not match.
+out of `seq` order within the entries one checkpoint sealed (a reordered ledger); a checkpoint whose
+root, chain or signature does not match.
 """
 
 from __future__ import annotations
@@ -156,6 +157,9 @@ def _check_tree(
         while target is not None and target.tree_size == size:
             close(target)
             target = next(pending, None)
+            # A checkpoint seals its new entries in seq order; a later one may seal a lower seq that
+            # committed late, so the order is checked within each checkpoint's entries.
+            last_seq = 0
         if progress is not None and size % _PROGRESS_EVERY == 0:
             progress(size, "leaves checked")
     if target is not None:
