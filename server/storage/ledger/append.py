@@ -34,7 +34,7 @@ def entry_values(kind: LedgeredKind, row: Mapping[Any, Any], now: datetime) -> d
     values = kind.values_of(row)
     return {
         "kind": kind.kind,
-        "record_key": kind.record_key(values if all(k in values for k in kind.key) else row),
+        "record_key": kind.record_key(row),
         "digest": record_digest(kind.kind, values),
         "recorded_at": now,
     }

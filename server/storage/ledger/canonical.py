@@ -28,9 +28,19 @@ def canonical_json(values: Mapping[str, Any]) -> bytes:
     return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def _encode_other(value: Any) -> Any:
+    """What json cannot encode itself: times and bytes (called by the C encoder for those only)."""
+    if isinstance(value, (datetime, bytes, bytearray)):
+        return _plain(value)
+    raise TypeError(f"{type(value).__name__} is not part of the canonical encoding")
+
+
 def record_document(kind: str, values: Mapping[str, Any]) -> bytes:
     """The canonical bytes a record's digest is taken over: `{"kind": …, "record": {…}}`."""
-    return canonical_json({"kind": kind, "record": {name: _plain(value) for name, value in values.items()}})
+    document = {"kind": kind, "record": values}
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_encode_other
+    ).encode("utf-8")
 
 
 def record_digest(kind: str, values: Mapping[str, Any]) -> str:

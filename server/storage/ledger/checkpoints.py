@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, select, update
+from sqlalchemy import Connection, Table, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -89,35 +89,39 @@ def seal(session: Session, *, now: datetime, window_start: datetime, sign: Sign 
     ).first()
     size = 0 if previous is None else previous.tree_size
     frontier = [] if previous is None else [bytes.fromhex(h) for h in previous.frontier]
+    # One set-based UPDATE gives the committed unsealed entries the next leaf indexes in seq order;
+    # reading back what it assigned (our own writes) leaves no gap for a late commit to fall into.
+    ranked = (
+        select(_ENTRIES.c.seq, (func.row_number().over(order_by=_ENTRIES.c.seq) + (size - 1)).label("index"))
+        .where(_ENTRIES.c.leaf_index.is_(None))
+        .order_by(_ENTRIES.c.seq)
+        .limit(_SEAL_LIMIT)
+        .subquery()
+    )
+    try:
+        session.connection().execute(
+            update(_ENTRIES)
+            .values(leaf_index=ranked.c.index)
+            .where(_ENTRIES.c.seq == ranked.c.seq, _ENTRIES.c.leaf_index.is_(None))
+        )
+    except IntegrityError:
+        raise SealRace("another sealer gave out these leaf indexes") from None
     entries = session.execute(
         select(
-            LedgerEntryRecord.seq,
-            LedgerEntryRecord.kind,
-            LedgerEntryRecord.record_key,
-            LedgerEntryRecord.digest,
+            _ENTRIES.c.leaf_index, _ENTRIES.c.seq, _ENTRIES.c.kind, _ENTRIES.c.record_key, _ENTRIES.c.digest
         )
-        .where(LedgerEntryRecord.leaf_index.is_(None))
-        .order_by(LedgerEntryRecord.seq)
-        .limit(_SEAL_LIMIT)
+        .where(_ENTRIES.c.leaf_index >= size)
+        .order_by(_ENTRIES.c.leaf_index)
     ).all()
     if not entries:
         return None
-    leaves = []
-    assignments = []
-    for offset, (seq, kind, record_key, digest) in enumerate(entries):
-        index = size + offset
-        leaves.append(
-            merkle.leaf_hash(leaf_data(index=index, seq=seq, kind=kind, record_key=record_key, digest=digest))
-        )
-        assignments.append({"entry_seq": seq, "index": index})
-    result = session.connection().execute(
-        update(_ENTRIES)
-        .where(_ENTRIES.c.seq == bindparam("entry_seq"), _ENTRIES.c.leaf_index.is_(None))
-        .values(leaf_index=bindparam("index")),
-        assignments,
-    )
-    if result.rowcount != len(assignments):
+    if entries[0][0] != size or entries[-1][0] != size + len(entries) - 1:
+        # A concurrent sealer took some of the ranked rows (READ COMMITTED re-check): indexes have gaps.
         raise SealRace("entries were sealed by another checkpoint meanwhile")
+    leaves = [
+        merkle.leaf_hash(leaf_data(index=index, seq=seq, kind=kind, record_key=record_key, digest=digest))
+        for index, seq, kind, record_key, digest in entries
+    ]
     frontier = merkle.append_range(frontier, size, leaves)
     body = CheckpointBody(
         tree_size=size + len(entries),

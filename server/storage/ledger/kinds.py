@@ -48,24 +48,27 @@ class LedgeredKind:
     def table(self) -> Table:
         return cast(Table, self.model.__table__)
 
+    def __post_init__(self) -> None:
+        if not self.columns:
+            every = tuple(column.name for column in self.table.columns if column.name != "id")
+            object.__setattr__(self, "columns", every)
+
     @property
     def digest_columns(self) -> tuple[str, ...]:
-        if self.columns:
-            return self.columns
-        return tuple(column.name for column in self.table.columns if column.name != "id")
+        return self.columns
 
     def record_key(self, values: Mapping[Any, Any]) -> str:
         return KEY_SEPARATOR.join(str(values[name]) for name in self.key)
 
     def values_of(self, row: Mapping[Any, Any]) -> dict[str, Any]:
         """The digested columns of `row`, with the column default for one the insert left out."""
-        values = {}
-        for name in self.digest_columns:
-            if name in row:
-                values[name] = row[name]
-            else:
-                values[name] = _default_of(self.table.columns[name])
-        return values
+        try:
+            return {name: row[name] for name in self.digest_columns}
+        except KeyError:
+            return {
+                name: row[name] if name in row else _default_of(self.table.columns[name])
+                for name in self.digest_columns
+            }
 
 
 def _default_of(column: Column[Any]) -> Any:

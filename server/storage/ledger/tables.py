@@ -40,7 +40,8 @@ class LedgerCheckpointRecord(Base):
 
     tree_size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     root_hash: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
-    previous_hash: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
+    # Unique: the chain never forks, whatever two sealers race.
+    previous_hash: Mapped[str] = mapped_column(String(DIGEST_LENGTH), unique=True)
     checkpoint_hash: Mapped[str] = mapped_column(String(DIGEST_LENGTH), unique=True)
     created_at: Mapped[datetime]
     # One checkpoint per window across replicas: the first insert for a window wins (as schedule runs).

@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("signature", sa.LargeBinary(), nullable=True),
         sa.PrimaryKeyConstraint("tree_size", name=op.f("pk_ledger_checkpoints")),
         sa.UniqueConstraint("checkpoint_hash", name=op.f("uq_ledger_checkpoints_checkpoint_hash")),
+        sa.UniqueConstraint("previous_hash", name=op.f("uq_ledger_checkpoints_previous_hash")),
         sa.UniqueConstraint("window_start", name=op.f("uq_ledger_checkpoints_window_start")),
     )
     backfill(op.get_bind())
