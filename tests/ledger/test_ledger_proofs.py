@@ -16,6 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from cavra.recovery.v1 import common_pb2, evidence_pb2, evidence_pb2_grpc, ledger_pb2, ledger_pb2_grpc
+from cavra_recovery_client import RecoveryClient
 from tests.conftest import ServerProcess
 from tests.delivery.delivery_kit import failure_of, timestamp
 from tests.ledger.ledger_kit import Rfc9162Verifier, cli
@@ -149,6 +150,16 @@ def test_proofs_from_the_server_verify_with_an_independent_rfc9162_verifier(
         )
         assert verifier.consistency(5, 13, first.root_hash, second.root_hash, list(consistency.proof))
         assert not verifier.consistency(5, 13, second.root_hash, second.root_hash, list(consistency.proof))
+
+        # The Python SDK reads the same checkpoint and proofs.
+        with RecoveryClient(server.grpc_address, plaintext=True) as client:
+            assert client.get_ledger_checkpoint() == second
+            assert client.get_ledger_checkpoint(tree_size=5) == first
+            sdk_proof = client.get_ledger_inclusion_proof(
+                kind="retry_execution", record_id="exec-2", tree_size=5
+            )
+            assert sdk_proof == older
+            assert list(client.get_ledger_consistency_proof(from_size=5).proof) == list(consistency.proof)
 
         bad_kind = failure_of(
             lambda: ledger.GetLedgerInclusionProof(

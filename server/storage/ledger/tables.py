@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.storage.models import ID_LENGTH, Base
@@ -28,9 +28,8 @@ class LedgerEntryRecord(Base):
     record_key: Mapped[str] = mapped_column(String(2 * ID_LENGTH + 1))
     digest: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
     recorded_at: Mapped[datetime]
+    # Unique, NULL until sealed; its index also finds the unsealed entries.
     leaf_index: Mapped[int | None] = mapped_column(BigInteger, unique=True)
-
-    __table_args__ = (Index(None, "kind", "record_key"),)
 
 
 class LedgerCheckpointRecord(Base):

@@ -36,7 +36,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_ledger_entries")),
         sa.UniqueConstraint("leaf_index", name=op.f("uq_ledger_entries_leaf_index")),
     )
-    op.create_index(op.f("ix_ledger_entries_kind_record_key"), "ledger_entries", ["kind", "record_key"])
     op.create_table(
         "ledger_checkpoints",
         sa.Column("tree_size", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -59,5 +58,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("ledger_checkpoints")
-    op.drop_index(op.f("ix_ledger_entries_kind_record_key"), table_name="ledger_entries")
     op.drop_table("ledger_entries")
