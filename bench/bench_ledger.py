@@ -78,12 +78,12 @@ def _figure(results: Results, name: str, on: float, off: float, count: int) -> N
     print(f"  {name}: ledger on {count / on:,.0f} records/s, off {count / off:,.0f} records/s", flush=True)
     results.record(
         name,
-        off / on,
-        "x",
+        count / on,
+        "records/s",
         target=">= 0.8 x",
         better="higher",
-        baseline="intake records/s with the ledger on / with it off (--ledger off), same rows and batches",
-        ratio=off / on,
+        baseline="the same intake with --ledger off, same rows and batches",
+        baseline_value=count / off,
     )
 
 
