@@ -94,7 +94,7 @@ def test_bundle_verifies_offline_and_fails_on_a_flipped_byte_or_another_key_and_
         member = archive.extractfile("records.jsonl")
         assert member is not None
         kinds = {json.loads(line)["kind"] for line in member.read().splitlines() if line}
-    assert {"escalation_plan", "escalation_route", "delivery", "acknowledgement"} <= kinds
+    assert {"escalation_plan", "escalation_route", "delivery", "delivery_attempt", "acknowledgement"} <= kinds
     assert "retry_execution" not in kinds
     assert cli("ledger", "verify-bundle", str(plan_only), "--public-key", f"{key}.pub").returncode == 0
 

@@ -45,11 +45,15 @@ class BundleFilter:
     plan_id: str | None = None
 
 
-def _selected(kind_name: str, row: Any, wanted: BundleFilter) -> bool:
+def _selected(row: Any, wanted: BundleFilter, plan_deliveries: set[str]) -> bool:
+    """Every record with no plan filter; else the plan's own records, its deliveries' attempts and the
+    executive reports built on it."""
     if wanted.plan_id is None:
         return True
     values = dict(row)
-    return values.get("plan_id") == wanted.plan_id
+    if wanted.plan_id in (values.get("plan_id"), values.get("escalation_plan_id")):
+        return True
+    return values.get("delivery_id") in plan_deliveries and "attempt_number" in values
 
 
 def _sealed_records(connection: Connection, tree_size: int, wanted: BundleFilter) -> Iterator[dict[str, Any]]:
@@ -64,12 +68,15 @@ def _sealed_records(connection: Connection, tree_size: int, wanted: BundleFilter
     entries = {
         (row.kind, row.record_key): row for row in connection.execute(statement.order_by(entry.leaf_index))
     }
+    plan_deliveries: set[str] = set()
     for kind in LEDGER_KINDS:
         names = list(dict.fromkeys((*kind.digest_columns, *kind.key)))
         for row in connection.execute(select(*(kind.table.c[n] for n in names))).mappings():
             found = entries.get((kind.kind, kind.record_key(row)))
-            if found is None or not _selected(kind.kind, row, wanted):
+            if found is None or not _selected(row, wanted, plan_deliveries):
                 continue
+            if kind.kind == "delivery":
+                plan_deliveries.add(row["delivery_id"])
             yield {
                 "kind": kind.kind,
                 "id": found.record_key,
