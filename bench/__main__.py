@@ -17,7 +17,7 @@ from pathlib import Path
 from bench.results import Results, print_table
 from bench.scale import Scale
 
-AREAS = ("rpc", "evidence", "routes", "delivery", "reports")
+AREAS = ("rpc", "evidence", "routes", "delivery", "reports", "ledger")
 RESULTS_PATH = Path(__file__).resolve().parent / "results.json"
 
 

@@ -30,6 +30,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 BINDING_OPERATION_IDS = {
     "GetRetryRecoveryReport2": "GetStoredRetryRecoveryReport",
     "GetRecoveryExecutiveReport2": "GetStoredRecoveryExecutiveReport",
+    "GetLedgerCheckpoint2": "GetLedgerCheckpointBySize",
 }
 
 # Shared error responses (`#/responses/NAME`), by HTTP status.

@@ -24,6 +24,8 @@ from cavra.recovery.v1 import (
     escalation_pb2_grpc,
     evidence_pb2,
     evidence_pb2_grpc,
+    ledger_pb2,
+    ledger_pb2_grpc,
     report_pb2,
     report_pb2_grpc,
 )
@@ -33,16 +35,19 @@ from server.delivery import DeliveryService, DeliveryTuning
 from server.domain.errors import Unavailable
 from server.handlers.escalation import EscalationHandler
 from server.handlers.evidence import EvidenceHandler
+from server.handlers.ledger import LedgerHandler
 from server.handlers.report import ReportHandler
+from server.ledger_keys import load_signer
 from server.metrics import create_metrics
 from server.operations.escalation_tick import EscalationScheduler
+from server.operations.ledger import CheckpointTask
 from server.rate_limit import RateLimitInterceptor, TokenBuckets
 from server.reflection import enable_reflection
 from server.request_context import RequestContextInterceptor, install_log_context
 from server.rpc_status import DomainErrorInterceptor
 from server.services import ServiceDependencies, utc_now
-from server.setting_values import SettingsError
-from server.settings import Settings, configure_logging, split_host_port
+from server.setting_values import SettingsError, split_host_port
+from server.settings import Settings, configure_logging
 from server.storage.database import Database
 from server.storage.migrate import check_schema_is_current, migrate
 from server.supervisor import check_ports_free, die_with_parent
@@ -57,6 +62,7 @@ SERVICE_NAMES = (
     evidence_pb2.DESCRIPTOR.services_by_name["EvidenceService"].full_name,
     escalation_pb2.DESCRIPTOR.services_by_name["EscalationService"].full_name,
     report_pb2.DESCRIPTOR.services_by_name["ReportService"].full_name,
+    ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name,
 )
 SHUTDOWN_GRACE_SECONDS = 10.0
 # Responses (a rendered report, a page of evidence) are ours, not a caller's: their bound stays wide.
@@ -90,6 +96,7 @@ class RunningServer:
     private_socket: tempfile.TemporaryDirectory[str] | None = None
     tracing: Tracing | None = None
     escalations: EscalationScheduler | None = None
+    checkpoints: CheckpointTask | None = None
 
     async def stop(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
         await self.health.enter_graceful_shutdown()
@@ -100,6 +107,8 @@ class RunningServer:
             await self.gateway.close()
         await self.server.stop(grace)
         await self.dependencies.delivery.stop()
+        if self.checkpoints is not None:
+            await self.checkpoints.stop()
         self.dependencies.database.dispose()
         if self.private_socket is not None:
             self.private_socket.cleanup()
@@ -132,7 +141,9 @@ def build_dependencies(
 ) -> ServiceDependencies:
     auth_config = None if settings.auth_config_path is None else load_auth_config(settings.auth_config_path)
     metrics = create_metrics()
-    database = Database(settings.database_url, isolation=settings.database_isolation)
+    database = Database(
+        settings.database_url, isolation=settings.database_isolation, ledger=settings.ledger.enabled
+    )
     if tracing is not None:
         database.tracer = tracing.tracer("cavra-recovery.storage")
     connector_config = None
@@ -201,6 +212,7 @@ async def start(
     evidence_pb2_grpc.add_EvidenceServiceServicer_to_server(EvidenceHandler(dependencies), server)
     escalation_pb2_grpc.add_EscalationServiceServicer_to_server(EscalationHandler(dependencies), server)
     report_pb2_grpc.add_ReportServiceServicer_to_server(ReportHandler(dependencies), server)
+    ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerHandler(dependencies), server)
 
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
@@ -243,6 +255,13 @@ async def start(
     await database_health.start()
     log.info("grpc listening on %s", grpc_address)
     await dependencies.delivery.start()
+    checkpoints = CheckpointTask(
+        dependencies.database,
+        period_seconds=settings.ledger.checkpoint_seconds,
+        signer=None if settings.ledger.signing_key is None else load_signer(settings.ledger.signing_key),
+        clock=utc_now,
+    )
+    checkpoints.start()
 
     running = RunningServer(
         grpc_address=grpc_address,
@@ -253,6 +272,7 @@ async def start(
         database_health=database_health,
         private_socket=private_socket,
         tracing=tracing,
+        checkpoints=checkpoints,
     )
     config = dependencies.connector_config
     if config is not None and config.escalation_policies:

@@ -13,7 +13,8 @@ whose client certificate subject has each listed attribute with that value (docs
 
 Roles: `ingest` records evidence (and may read it back); `viewer` and `auditor` read everything;
 `operator` reads everything and runs the mutating escalation and schedule RPCs; `metrics` (and
-`auditor`) may read the gateway's `/metrics`. Health and reflection stay open. A missing or unknown
+`auditor`) may read the gateway's `/metrics`; only `auditor` reads the ledger's checkpoints and proofs
+(LedgerService). Health and reflection stay open. A missing or unknown
 token answers UNAUTHENTICATED, a known token without a role the method needs PERMISSION_DENIED, both
 with a google.rpc.ErrorInfo. Tokens are compared as SHA-256 digests in constant time and never
 logged. A refused call is answered before its request message is read.
@@ -94,6 +95,7 @@ _READERS = frozenset({Role.VIEWER, Role.OPERATOR, Role.AUDITOR})
 _EVIDENCE_READERS = _READERS | {Role.INGEST}
 _INGEST = frozenset({Role.INGEST})
 _OPERATOR = frozenset({Role.OPERATOR})
+_AUDITOR = frozenset({Role.AUDITOR})
 
 # Roles that may call each method; a method of ours missing here is denied to everyone (fail closed).
 METHOD_ROLES: dict[str, frozenset[Role]] = {
@@ -133,6 +135,9 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
     "/cavra.recovery.v1.ReportService/DeliverExecutiveReportScheduleRun": _OPERATOR,
     "/cavra.recovery.v1.ReportService/ListRetryRecoveryReports": _READERS,
     "/cavra.recovery.v1.ReportService/ListRecoveryExecutiveReports": _READERS,
+    "/cavra.recovery.v1.LedgerService/GetLedgerCheckpoint": _AUDITOR,
+    "/cavra.recovery.v1.LedgerService/GetLedgerInclusionProof": _AUDITOR,
+    "/cavra.recovery.v1.LedgerService/GetLedgerConsistencyProof": _AUDITOR,
 }
 
 # HTTP paths the gateway serves itself that need a token when auth is on (checked like a method).

@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 
+from server.ledger_commands import add_ledger_commands, run_evidence_import, run_ledger_command
 from server.setting_values import SettingsError
 from server.settings import (
     DEFAULT_HTTP_LISTEN,
@@ -63,6 +64,7 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     add_log_level_argument(gateway, environ)
     add_log_format_argument(gateway, environ)
     add_otel_argument(gateway, environ)
+    add_ledger_commands(commands, environ)
     return parser
 
 
@@ -86,6 +88,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             return 2
         log.info("database migrated: %s", redact_database_url(arguments.database_url))
         return 0
+    if arguments.command == "ledger":
+        return run_ledger_command(arguments)
+    if arguments.command == "evidence":
+        return run_evidence_import(arguments)
     if arguments.command == "gateway":
         import asyncio
         from pathlib import Path

@@ -7,6 +7,7 @@ whole pasted secret).
 from __future__ import annotations
 
 import argparse
+import ipaddress
 
 
 class SettingsError(ValueError):
@@ -86,3 +87,19 @@ def parse_isolation(value: str | None) -> str | None:
             f"serializable; got {shown(value)}"
         )
     return level
+
+
+def split_host_port(listen: str) -> tuple[str, int]:
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise SettingsError(f"listen address {listen!r} is not HOST:PORT")
+    return host.strip("[]"), int(port)
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

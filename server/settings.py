@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from server.ledger_settings import LedgerSettings, add_ledger_arguments, ledger_settings_from_arguments
 from server.setting_values import (
     SettingsError,
+    is_loopback_host,
     log_format,
     log_level,
     parse_flag,
     parse_isolation,
     parse_positive_int,
     parse_seconds,
+    split_host_port,
 )
 
 DEFAULT_GRPC_LISTEN = "127.0.0.1:50051"
@@ -71,6 +73,7 @@ class Settings:
     otel_endpoint: str | None = None
     # Seconds between escalation policy ticks (docs/escalation-policies.md).
     escalation_tick_seconds: float = 30.0
+    ledger: LedgerSettings = field(default_factory=LedgerSettings)
 
     def __repr__(self) -> str:
         # The database URL may carry a password.
@@ -85,7 +88,7 @@ class Settings:
             f"wait_for_database_seconds={self.wait_for_database_seconds}, limits={self.limits!r}, "
             f"tls_cert={self.tls_cert!r}, tls_key={self.tls_key!r}, client_ca={self.client_ca!r}, "
             f"log_format={self.log_format!r}, otel_endpoint={self.otel_endpoint!r}, "
-            f"escalation_tick_seconds={self.escalation_tick_seconds})"
+            f"escalation_tick_seconds={self.escalation_tick_seconds}, ledger={self.ledger!r})"
         )
 
 
@@ -96,22 +99,6 @@ def redact_database_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<unparsable database url>"
-
-
-def split_host_port(listen: str) -> tuple[str, int]:
-    host, sep, port = listen.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise SettingsError(f"listen address {listen!r} is not HOST:PORT")
-    return host.strip("[]"), int(port)
-
-
-def is_loopback_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # More processes than this only contend for the same cores and database connections.
@@ -132,6 +119,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser, environ: Mapping[str, s
         help="HTTP/JSON gateway address, or 'off' (CAVRA_HTTP_LISTEN; default %(default)s)",
     )
     add_database_argument(parser, environ)
+    add_ledger_arguments(parser, environ)
     parser.add_argument(
         "--connectors",
         default=environ.get("CAVRA_CONNECTORS") or None,
@@ -381,6 +369,7 @@ def settings_from_arguments(arguments: argparse.Namespace) -> Settings:
         escalation_tick_seconds=parse_seconds(
             _TICK_FLAG, str(arguments.escalation_tick_seconds), minimum=0.1, maximum=86400
         ),
+        ledger=ledger_settings_from_arguments(arguments),
     )
     validate(settings)
     return settings

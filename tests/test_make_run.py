@@ -12,7 +12,7 @@ from tests.conftest import READY_PATTERN, REPO_ROOT, free_port
 TOOLS_BIN = Path(os.environ.get("CAVRA_TOOLS_BIN", REPO_ROOT / ".tools" / "bin"))
 
 
-def test_make_run_serves_the_three_services_health_and_reflection(tmp_path: Path) -> None:
+def test_make_run_serves_every_service_health_and_reflection(tmp_path: Path) -> None:
     grpc_address, http_address = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CAVRA_", "MAKE"))}
     env.update(
@@ -50,6 +50,7 @@ def test_make_run_serves_the_three_services_health_and_reflection(tmp_path: Path
             "cavra.recovery.v1.EvidenceService",
             "cavra.recovery.v1.EscalationService",
             "cavra.recovery.v1.ReportService",
+            "cavra.recovery.v1.LedgerService",
             "grpc.health.v1.Health",
             "grpc.reflection.v1.ServerReflection",
             "grpc.reflection.v1alpha.ServerReflection",

@@ -26,6 +26,8 @@ class Reason(StrEnum):
     PLAYBOOK_NOT_FOUND = "PLAYBOOK_NOT_FOUND"
     RECOVERY_CLOSURE_NOT_FOUND = "RECOVERY_CLOSURE_NOT_FOUND"
     SILENCE_NOT_FOUND = "SILENCE_NOT_FOUND"
+    LEDGER_CHECKPOINT_NOT_FOUND = "LEDGER_CHECKPOINT_NOT_FOUND"
+    LEDGER_ENTRY_NOT_FOUND = "LEDGER_ENTRY_NOT_FOUND"
 
     # INVALID_ARGUMENT (always with google.rpc.BadRequest field violations).
     INVALID_ARGUMENT = "INVALID_ARGUMENT"
@@ -39,6 +41,7 @@ class Reason(StrEnum):
     REQUEST_ID_INCOMPLETE = "REQUEST_ID_INCOMPLETE"
     PROVIDER_NOT_IN_PLAYBOOK = "PROVIDER_NOT_IN_PLAYBOOK"
     DELIVERY_NOT_REPLAYABLE = "DELIVERY_NOT_REPLAYABLE"
+    LEDGER_NOT_SEALED = "LEDGER_NOT_SEALED"
 
     # ALREADY_EXISTS
     EVIDENCE_CONFLICT = "EVIDENCE_CONFLICT"
@@ -75,6 +78,8 @@ class Resource(Enum):
     PLAYBOOK = ("connector recovery playbook", "playbook_id")
     RECOVERY_CLOSURE = ("recovery closure", "closure_id")
     SILENCE = ("escalation silence", "silence_id")
+    LEDGER_CHECKPOINT = ("ledger checkpoint", "tree_size")
+    LEDGER_ENTRY = ("ledger entry", "record_id")
 
     def __init__(self, noun: str, id_key: str) -> None:
         self.noun = noun

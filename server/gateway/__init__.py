@@ -21,7 +21,7 @@ import grpc
 from aiohttp import web
 from google.protobuf.descriptor import ServiceDescriptor
 
-from cavra.recovery.v1 import escalation_pb2, evidence_pb2, report_pb2
+from cavra.recovery.v1 import escalation_pb2, evidence_pb2, ledger_pb2, report_pb2
 from server.console import CONSOLE_HEADERS, console_assets
 from server.gateway.admission import Gate, GatewayLimits, HeaderGate, http_server_logger
 from server.gateway.proxy import (
@@ -30,8 +30,7 @@ from server.gateway.proxy import (
     StaticDocument,
     load_openapi_document,
 )
-from server.setting_values import SettingsError
-from server.settings import is_loopback_host, split_host_port
+from server.setting_values import SettingsError, is_loopback_host, split_host_port
 from server.tracing import start_tracing
 
 __all__ = [
@@ -63,6 +62,7 @@ def gateway_services() -> tuple[ServiceDescriptor, ...]:
         evidence_pb2.DESCRIPTOR.services_by_name["EvidenceService"],
         escalation_pb2.DESCRIPTOR.services_by_name["EscalationService"],
         report_pb2.DESCRIPTOR.services_by_name["ReportService"],
+        ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"],
     )
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.domain.errors import Unavailable
 from server.domain.reasons import Reason
+from server.storage.ledger import append as ledger_hook
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
@@ -155,10 +156,12 @@ def is_retryable_conflict(error: BaseException) -> bool:
 class Database:
     """Owns the engine; the caller's function owns nothing but its session (one transaction)."""
 
-    def __init__(self, url: str, *, isolation: str | None = None) -> None:
+    def __init__(self, url: str, *, isolation: str | None = None, ledger: bool = True) -> None:
         self.url = normalize_database_url(url)
         self.engine = create_database_engine(self.url, isolation=isolation)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Every stored record enters the evidence ledger in its own transaction (docs/ledger.md).
+        ledger_hook.install(self._sessions, enabled=ledger)
         # A SQLite read in WAL mode never waits for a writer and takes microseconds: a thread hop costs more.
         self._reads_inline = self.engine.dialect.name == "sqlite"
         # Told the cause of every call that failed because the database was unavailable.

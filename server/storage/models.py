@@ -28,6 +28,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 ID_LENGTH = 128
+# The error of an attempt row claimed but not yet recorded (it enters the ledger once it finishes).
+INTERRUPTED_ATTEMPT_ERROR = (
+    "attempt interrupted before its outcome was recorded (worker stopped or lease expired)"
+)
 NAME_LENGTH = 128
 
 NAMING_CONVENTION = {

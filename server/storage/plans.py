@@ -26,6 +26,7 @@ from server.domain.escalation_plan import (
 from server.domain.paging import PageCursor, PageRequest
 from server.domain.reasons import Resource
 from server.domain.slo_report import AlertLevel
+from server.storage.ledger.append import append as ledger_append
 from server.storage.models import EscalationPlanRecord, EscalationRouteRecord
 
 _ROUTE_INSERT_BATCH = 2000
@@ -67,25 +68,24 @@ def _insert_routes(session: Session, plan_id: str, routes: Sequence[EscalationRo
     """Core executemany on the table (no ORM bulk path): route writes at bare-insert speed."""
     table = cast(Table, EscalationRouteRecord.__table__)
     for start in range(0, len(routes), _ROUTE_INSERT_BATCH):
-        session.execute(
-            table.insert(),
-            [
-                {
-                    "plan_id": plan_id,
-                    "position": position,
-                    "dedup_key": route.dedup_key,
-                    "severity": route.severity.value,
-                    "category": route.category.value,
-                    "provider": route.provider,
-                    "status": route.status.value,
-                    "playbook_id": route.playbook_id,
-                    "failure_count": route.failure_count,
-                    "age_minutes": route.age_minutes,
-                    "receivers": list(route.receivers),
-                }
-                for position, route in enumerate(routes[start : start + _ROUTE_INSERT_BATCH], start=start)
-            ],
-        )
+        rows = [
+            {
+                "plan_id": plan_id,
+                "position": position,
+                "dedup_key": route.dedup_key,
+                "severity": route.severity.value,
+                "category": route.category.value,
+                "provider": route.provider,
+                "status": route.status.value,
+                "playbook_id": route.playbook_id,
+                "failure_count": route.failure_count,
+                "age_minutes": route.age_minutes,
+                "receivers": list(route.receivers),
+            }
+            for position, route in enumerate(routes[start : start + _ROUTE_INSERT_BATCH], start=start)
+        ]
+        session.execute(table.insert(), rows)
+        ledger_append(session, EscalationRouteRecord, rows)
 
 
 def _route_columns() -> tuple[Any, ...]:

@@ -130,6 +130,7 @@ class Case:
 
 
 P = PREFIX
+LEDGER = "/runtime/go-pilot/rollback-drill-notifications/ledger"
 CASES = [
     Case("list retry executions", "GET", f"{P}/retry-executions"),
     Case("list with page_size", "GET", f"{P}/retry-executions?page_size=1"),
@@ -279,6 +280,16 @@ CASES = [
         f"{P}/recovery-executive-report/rendered?format=2&report_id={{executive_report_id}}",
     ),
     Case("dashboard", "GET", DASHBOARD, ignore=("generated_at",)),
+    # The seeded database has no ledger checkpoint yet (docs/ledger.md): errors both gateways map alike.
+    Case("ledger checkpoint before the first", "GET", f"{LEDGER}/checkpoint", status=400),
+    Case("ledger checkpoint by size", "GET", f"{LEDGER}/checkpoints/5", status=404),
+    Case(
+        "ledger inclusion proof, unknown kind",
+        "GET",
+        f"{LEDGER}/inclusion-proof?kind=nope&record_id=x",
+        status=400,
+    ),
+    Case("ledger consistency proof, bad sizes", "GET", f"{LEDGER}/consistency-proof?from_size=0", status=400),
     Case(
         "dashboard through the form POST fallback",
         "POST",

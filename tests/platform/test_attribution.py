@@ -27,6 +27,7 @@ from cavra.recovery.v1 import (
     escalation_pb2_grpc,
     evidence_pb2,
     evidence_pb2_grpc,
+    ledger_pb2,
     policy_pb2,
     report_pb2,
     report_pb2_grpc,
@@ -445,7 +446,7 @@ def _actor_fields(message: Descriptor, prefix: str = "", depth: int = 0) -> list
 
 def test_the_table_covers_every_actor_field_of_every_rpc() -> None:
     covered = {(row.method, re.sub(r"\[\d+\]", "[]", row.field)) for row in ROWS}
-    services = [escalation_pb2, evidence_pb2, report_pb2]
+    services = [escalation_pb2, evidence_pb2, report_pb2, ledger_pb2]
     discovered = {
         (method.name, path)
         for module in services

@@ -12,7 +12,14 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from cavra.recovery.v1 import escalation_pb2, evidence_pb2, evidence_pb2_grpc, report_pb2, report_pb2_grpc
+from cavra.recovery.v1 import (
+    escalation_pb2,
+    evidence_pb2,
+    evidence_pb2_grpc,
+    ledger_pb2,
+    report_pb2,
+    report_pb2_grpc,
+)
 from server.auth import METHOD_ROLES, AuthConfigError, Role, is_open_method, load_auth_config
 from tests.conftest import SERVER_COMMAND, ServerProcess, free_port
 from tests.platform import evidence_builders as build
@@ -93,10 +100,10 @@ def test_unparsable_yaml_reports_the_position_not_the_line(tmp_path: Path) -> No
     assert "line" in str(caught.value) and INGEST_TOKEN not in str(caught.value)
 
 
-def test_every_rpc_of_the_three_services_has_a_role_rule() -> None:
+def test_every_rpc_of_every_service_has_a_role_rule() -> None:
     methods = {
         f"/{service.full_name}/{method.name}"
-        for module in (evidence_pb2, escalation_pb2, report_pb2)
+        for module in (evidence_pb2, escalation_pb2, report_pb2, ledger_pb2)
         for service in module.DESCRIPTOR.services_by_name.values()
         for method in service.methods
     }

@@ -28,6 +28,7 @@ from cavra.recovery.v1 import (
     escalation_pb2,
     escalation_pb2_grpc,
     evidence_pb2,
+    ledger_pb2,
     report_pb2,
     report_pb2_grpc,
 )
@@ -37,7 +38,7 @@ pytestmark = pytest.mark.postgres
 
 SERVICES: tuple[ServiceDescriptor, ...] = tuple(
     service
-    for module in (evidence_pb2, escalation_pb2, report_pb2)
+    for module in (evidence_pb2, escalation_pb2, report_pb2, ledger_pb2)
     for service in module.DESCRIPTOR.services_by_name.values()
 )
 BAD_STRINGS = {
@@ -186,10 +187,14 @@ METHODS_WITH_STRINGS = [method for method in METHODS if string_paths(method)]
 
 def test_every_rpc_of_every_service_is_probed() -> None:
     names = {method.containing_service.name for method in METHODS}
-    assert names == {"EvidenceService", "EscalationService", "ReportService"}
+    assert names == {"EvidenceService", "EscalationService", "ReportService", "LedgerService"}
     assert all(not m.client_streaming and not m.server_streaming for m in METHODS), "probe streams too"
     # An RPC without any string field has nothing to probe; a new one shows up here to be looked at.
-    assert {m.name for m in METHODS} - {m.name for m in METHODS_WITH_STRINGS} == {"GetRollbackDrillDashboard"}
+    assert {m.name for m in METHODS} - {m.name for m in METHODS_WITH_STRINGS} == {
+        "GetRollbackDrillDashboard",
+        "GetLedgerCheckpoint",
+        "GetLedgerConsistencyProof",
+    }
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,15 @@ from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 
-from cavra.recovery.v1 import common_pb2, escalation_pb2, evidence_pb2, policy_pb2, report_pb2, trail_pb2
+from cavra.recovery.v1 import (
+    common_pb2,
+    escalation_pb2,
+    evidence_pb2,
+    ledger_pb2,
+    policy_pb2,
+    report_pb2,
+    trail_pb2,
+)
 from tests.conftest import ServerProcess, free_port, fresh_postgres_database, start_server_process
 from tests.platform import evidence_builders as build
 from tests.platform.rpc_status import rich_error
@@ -28,7 +36,7 @@ UNKNOWN_ID = "no-such-id-404"
 WEBHOOK_SECRET_ENV = "NOT_FOUND_WEBHOOK_SECRET"
 SERVICES: tuple[ServiceDescriptor, ...] = tuple(
     service
-    for module in (evidence_pb2, escalation_pb2, report_pb2)
+    for module in (evidence_pb2, escalation_pb2, report_pb2, ledger_pb2)
     for service in module.DESCRIPTOR.services_by_name.values()
 )
 METHODS: dict[str, MethodDescriptor] = {method.name: method for s in SERVICES for method in s.methods}
@@ -162,6 +170,12 @@ LOOKUPS = [
         "SCHEDULE_RUN_NOT_FOUND",
         "run_id",
     ),
+    Lookup(
+        "GetLedgerInclusionProof",
+        ledger_pb2.GetLedgerInclusionProofRequest(kind="escalation_plan", record_id=UNKNOWN_ID),
+        "LEDGER_ENTRY_NOT_FOUND",
+        "record_id",
+    ),
 ]
 # Here the plan id only filters which deliveries are listed or evaluated: an unknown one matches none,
 # so the call answers OK with the named repeated field empty.
@@ -173,8 +187,8 @@ FILTERS: list[tuple[Message, str]] = [
     (trail_pb2.ListRetryRecoveryReportsRequest(plan_id=UNKNOWN_ID), "reports"),
     (trail_pb2.ListRecoveryExecutiveReportsRequest(plan_id=UNKNOWN_ID), "reports"),
 ]
-# Get RPCs that take no id at all.
-GETS_WITHOUT_ID = {"GetRollbackDrillDashboard"}
+# Get RPCs that take no id at all (the ledger's take tree sizes: tests/ledger/test_ledger_proofs.py).
+GETS_WITHOUT_ID = {"GetRollbackDrillDashboard", "GetLedgerCheckpoint", "GetLedgerConsistencyProof"}
 
 
 def _id_fields(method: MethodDescriptor) -> set[str]:

@@ -19,6 +19,7 @@ from cavra.recovery.v1 import (
     common_pb2,
     escalation_pb2,
     evidence_pb2,
+    ledger_pb2,
     policy_pb2,
     report_pb2,
     report_pb2_grpc,
@@ -217,7 +218,7 @@ ROWS = [
 def _mutating_methods() -> set[str]:
     """Every RPC whose request carries a request_id: the rule covers them all."""
     found = set()
-    for module in (evidence_pb2, escalation_pb2, report_pb2):
+    for module in (evidence_pb2, escalation_pb2, report_pb2, ledger_pb2):
         for service in module.DESCRIPTOR.services_by_name.values():
             for method in service.methods:
                 if "request_id" in method.input_type.fields_by_name:
@@ -240,7 +241,7 @@ def _caller(channel: grpc.Channel, method: str, response_type: type[Message]) ->
 
 def _response_type(method: str) -> type[Message]:
     service, name = method.split("/")
-    for module in (evidence_pb2, escalation_pb2, report_pb2):
+    for module in (evidence_pb2, escalation_pb2, report_pb2, ledger_pb2):
         if service in module.DESCRIPTOR.services_by_name:
             output = module.DESCRIPTOR.services_by_name[service].methods_by_name[name].output_type
             # Newer RPCs keep their messages in policy.proto.

@@ -18,6 +18,7 @@ from cavra.recovery.v1 import common_pb2 as common
 from cavra.recovery.v1 import delivery_pb2 as dlv
 from cavra.recovery.v1 import escalation_pb2 as esc
 from cavra.recovery.v1 import evidence_pb2 as ev
+from cavra.recovery.v1 import ledger_pb2 as led
 from cavra.recovery.v1 import policy_pb2 as pol
 from cavra.recovery.v1 import report_pb2 as rep
 from cavra.recovery.v1 import trail_pb2 as trl
@@ -439,6 +440,28 @@ class AsyncRecoveryClient:
             generated_by=generated_by,
         )
         return await self._call(m.RENDER_EXECUTIVE_REPORT, request, timeout)
+
+    async def get_ledger_checkpoint(
+        self, *, tree_size: int = 0, timeout: float | None = None
+    ) -> led.LedgerCheckpoint:
+        """The latest ledger checkpoint, or the one of `tree_size` (auditor role; docs/ledger.md)."""
+        request = led.GetLedgerCheckpointRequest(tree_size=tree_size)
+        response = await self._call(m.GET_LEDGER_CHECKPOINT, request, timeout)
+        return response.checkpoint
+
+    async def get_ledger_inclusion_proof(
+        self, *, kind: str, record_id: str, tree_size: int = 0, timeout: float | None = None
+    ) -> led.GetLedgerInclusionProofResponse:
+        """One record's leaf and RFC 9162 audit path to a checkpoint."""
+        request = led.GetLedgerInclusionProofRequest(kind=kind, record_id=record_id, tree_size=tree_size)
+        return await self._call(m.GET_LEDGER_INCLUSION_PROOF, request, timeout)
+
+    async def get_ledger_consistency_proof(
+        self, *, from_size: int, to_size: int = 0, timeout: float | None = None
+    ) -> led.GetLedgerConsistencyProofResponse:
+        """The RFC 9162 consistency proof between two checkpoints."""
+        request = led.GetLedgerConsistencyProofRequest(from_size=from_size, to_size=to_size)
+        return await self._call(m.GET_LEDGER_CONSISTENCY_PROOF, request, timeout)
 
     async def get_rollback_drill_dashboard(
         self, *, timeout: float | None = None

@@ -9,13 +9,14 @@ from google.api import httpbody_pb2
 
 from cavra.recovery.v1 import escalation_pb2 as esc
 from cavra.recovery.v1 import evidence_pb2 as ev
+from cavra.recovery.v1 import ledger_pb2 as led
 from cavra.recovery.v1 import policy_pb2 as pol
 from cavra.recovery.v1 import report_pb2 as rep
 from cavra.recovery.v1 import trail_pb2 as trl
 from cavra_recovery_client._channel import method
 
 # The proto files whose services the clients cover (every RPC has one method per client).
-ALL_FILES = (ev.DESCRIPTOR, esc.DESCRIPTOR, rep.DESCRIPTOR)
+ALL_FILES = (ev.DESCRIPTOR, esc.DESCRIPTOR, rep.DESCRIPTOR, led.DESCRIPTOR)
 
 EvidenceInput: TypeAlias = (
     ev.EvidenceRecord | ev.RetryExecution | ev.ConnectorRecoveryPlaybook | ev.RecoveryClosure
@@ -224,6 +225,21 @@ LIST_RECEIVERS = method(
     "ListEscalationReceivers",
     trl.ListEscalationReceiversRequest,
     trl.ListEscalationReceiversResponse,
+)
+GET_LEDGER_CHECKPOINT = method(
+    "LedgerService", "GetLedgerCheckpoint", led.GetLedgerCheckpointRequest, led.GetLedgerCheckpointResponse
+)
+GET_LEDGER_INCLUSION_PROOF = method(
+    "LedgerService",
+    "GetLedgerInclusionProof",
+    led.GetLedgerInclusionProofRequest,
+    led.GetLedgerInclusionProofResponse,
+)
+GET_LEDGER_CONSISTENCY_PROOF = method(
+    "LedgerService",
+    "GetLedgerConsistencyProof",
+    led.GetLedgerConsistencyProofRequest,
+    led.GetLedgerConsistencyProofResponse,
 )
 
 

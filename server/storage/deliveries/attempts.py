@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from server.storage.ledger.append import append as ledger_append
 from server.storage.models import (
     DeliveryAttemptRecord,
     DeliveryRecord,
@@ -45,7 +46,7 @@ def finish_attempt(
 ) -> bool:
     """Record the attempt and move the delivery on; False when the lease was lost meanwhile (the attempt
     is still recorded, the row is left to its new owner)."""
-    session.execute(
+    recorded = session.execute(
         update(DeliveryAttemptRecord)
         .where(
             DeliveryAttemptRecord.delivery_id == delivery_id,
@@ -64,6 +65,8 @@ def finish_attempt(
         )
         .execution_options(synchronize_session=False)
     )
+    if getattr(recorded, "rowcount", 0):
+        ledger_append(session, DeliveryAttemptRecord, [_attempt_row(delivery_id, attempt_number, outcome)])
     values: dict[str, Any] = {
         "state": state,
         "next_attempt_at": next_attempt_at,
@@ -83,3 +86,19 @@ def finish_attempt(
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def _attempt_row(delivery_id: str, attempt_number: int, outcome: AttemptOutcome) -> dict[str, Any]:
+    return {
+        "delivery_id": delivery_id,
+        "attempt_number": attempt_number,
+        "started_at": outcome.started_at,
+        "finished_at": outcome.finished_at,
+        "success": outcome.success,
+        "http_status": outcome.http_status,
+        "failure_reason": outcome.failure_reason,
+        "retryable": outcome.retryable,
+        "latency_ms": outcome.latency_ms,
+        "requests": [dict(request) for request in outcome.requests],
+        "error": outcome.error[:512],
+    }

@@ -28,11 +28,14 @@ from server.storage.deliveries.rows import (
     attempts_of,
     stored_delivery,
 )
+from server.storage.ledger.append import append as ledger_append
 from server.storage.models import (
     DeliveryAttemptRecord,
     DeliveryRecord,
     DeliveryRequestRecord,
 )
+
+_ATTEMPT_COLUMNS = tuple(DeliveryAttemptRecord.__table__.columns)
 
 
 def add_delivery_request(
@@ -228,6 +231,13 @@ def release_claim(
             .values(finished_at=now)
             .execution_options(synchronize_session=False)
         )
+        interrupted = session.execute(
+            select(*_ATTEMPT_COLUMNS).where(
+                DeliveryAttemptRecord.delivery_id == delivery_id,
+                DeliveryAttemptRecord.error == INTERRUPTED_ERROR,
+            )
+        ).mappings()
+        ledger_append(session, DeliveryAttemptRecord, list(interrupted))
     elif released:
         record = session.scalars(
             select(DeliveryRecord).where(DeliveryRecord.delivery_id == delivery_id)

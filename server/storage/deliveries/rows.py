@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from server.domain.errors import NotFound
 from server.domain.reasons import Resource
 from server.storage.models import (
+    INTERRUPTED_ATTEMPT_ERROR,
     DeliveryAttemptRecord,
     DeliveryRecord,
     DeliveryRequestRecord,
@@ -31,7 +32,7 @@ DELIVERY_STATES = (PENDING, RETRYING, DELIVERED, DEAD_LETTERED, DRY_RUN, SILENCE
 DUE_STATES = (PENDING, RETRYING)
 FINAL_STATES = (DELIVERED, DEAD_LETTERED, DRY_RUN, SILENCED, INHIBITED)
 
-INTERRUPTED_ERROR = "attempt interrupted before its outcome was recorded (worker stopped or lease expired)"
+INTERRUPTED_ERROR = INTERRUPTED_ATTEMPT_ERROR
 
 
 @dataclass(frozen=True, slots=True)

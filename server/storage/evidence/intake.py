@@ -34,6 +34,7 @@ from server.domain.evidence import (
 )
 from server.domain.reasons import Reason, Resource
 from server.storage.evidence.reads import chunks, get_closure, get_playbook, get_retry_execution
+from server.storage.ledger.append import append as ledger_append
 from server.storage.models import (
     PlaybookProviderRecord,
     PlaybookRecord,
@@ -77,7 +78,9 @@ def _insert_new(session: Session, model: type[Any], key: str, rows: list[dict[st
         .on_conflict_do_nothing(index_elements=[table.c[key]])
         .returning(table.c[key], table.c.id)
     )
-    return {row[0]: row[1] for row in session.execute(statement, rows)}
+    inserted = {row[0]: row[1] for row in session.execute(statement, rows)}
+    ledger_append(session, model, (row for row in rows if row[key] in inserted))
+    return inserted
 
 
 def _stored_digests(
@@ -217,6 +220,7 @@ def _store_playbooks(
     ]
     if provider_rows:
         session.execute(_table(PlaybookProviderRecord).insert(), provider_rows)
+        ledger_append(session, PlaybookProviderRecord, provider_rows)
     add_recovery_rows(
         session,
         deltas,

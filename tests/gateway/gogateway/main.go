@@ -41,6 +41,7 @@ func main() {
 		recoveryv1gw.RegisterEvidenceServiceHandlerFromEndpoint,
 		recoveryv1gw.RegisterEscalationServiceHandlerFromEndpoint,
 		recoveryv1gw.RegisterReportServiceHandlerFromEndpoint,
+		recoveryv1gw.RegisterLedgerServiceHandlerFromEndpoint,
 	} {
 		if err := register(ctx, mux, *grpcTarget, opts); err != nil {
 			log.Fatalf("register: %v", err)

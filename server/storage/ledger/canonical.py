@@ -1,0 +1,53 @@
+"""The canonical JSON of a record and its digest (docs/ledger.md, "Canonical encoding").
+
+UTF-8 JSON with sorted keys and no whitespace; times as RFC 3339 UTC with microseconds
+(`2026-01-02T03:04:05.000000Z`); booleans, integers, null and nested JSON documents as JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is not None and value.utcoffset():
+            value = value.astimezone(UTC)
+        return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    return value
+
+
+def canonical_json(values: Mapping[str, Any]) -> bytes:
+    plain = {name: _plain(value) for name, value in values.items()}
+    return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _encode_other(value: Any) -> Any:
+    """What json cannot encode itself: times and bytes (called by the C encoder for those only)."""
+    if isinstance(value, (datetime, bytes, bytearray)):
+        return _plain(value)
+    raise TypeError(f"{type(value).__name__} is not part of the canonical encoding")
+
+
+def record_document(kind: str, values: Mapping[str, Any]) -> bytes:
+    """The canonical bytes a record's digest is taken over: `{"kind": …, "record": {…}}`."""
+    document = {"kind": kind, "record": values}
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_encode_other
+    ).encode("utf-8")
+
+
+def record_digest(kind: str, values: Mapping[str, Any]) -> str:
+    """SHA-256 (lower-case hex) of the record's canonical document."""
+    return hashlib.sha256(record_document(kind, values)).hexdigest()
+
+
+def canonical_record(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The record as plain JSON values (times as their canonical strings), as a bundle carries it."""
+    return {name: _plain(value) for name, value in values.items()}

@@ -1,0 +1,169 @@
+"""What the ledger covers: one `LedgeredKind` per table (adding a record kind is one line here).
+
+`key` names the columns that identify a record; `columns` the public-safe columns its digest covers
+(every column but the surrogate `id` unless listed). Mutable bookkeeping (a delivery's lease, state
+and counters; a delivery request's kept response) is left out: the evidence of a send is its attempt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Column, Table
+
+from server.storage.escalation_tables import EscalationRecord, EscalationStepRecord, SilenceRecord
+from server.storage.models import (
+    INTERRUPTED_ATTEMPT_ERROR,
+    AcknowledgementRecord,
+    DeliveryAttemptRecord,
+    DeliveryRecord,
+    DeliveryRequestRecord,
+    EscalationPlanRecord,
+    EscalationRouteRecord,
+    ExecutiveReportRecord,
+    PlaybookProviderRecord,
+    PlaybookRecord,
+    RecoveryClosureRecord,
+    RetryExecutionRecord,
+    RetryRecoveryReportRecord,
+    ScheduleRunRecord,
+)
+
+KEY_SEPARATOR = "/"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgeredKind:
+    kind: str
+    model: type[Any]
+    key: tuple[str, ...]
+    columns: tuple[str, ...] = ()
+    # False: the ORM insert is a placeholder; the repository appends the row when its content is final.
+    on_insert: bool = True
+    # A row with this (column, value) is not final yet, so it may lack an entry.
+    in_flight: tuple[str, Any] | None = None
+
+    @property
+    def table(self) -> Table:
+        return cast(Table, self.model.__table__)
+
+    def __post_init__(self) -> None:
+        if not self.columns:
+            every = tuple(column.name for column in self.table.columns if column.name != "id")
+            object.__setattr__(self, "columns", every)
+
+    @property
+    def digest_columns(self) -> tuple[str, ...]:
+        return self.columns
+
+    def record_key(self, values: Mapping[Any, Any]) -> str:
+        return KEY_SEPARATOR.join(str(values[name]) for name in self.key)
+
+    def values_of(self, row: Mapping[Any, Any]) -> dict[str, Any]:
+        """The digested columns of `row`, with the column default for one the insert left out."""
+        try:
+            return {name: row[name] for name in self.digest_columns}
+        except KeyError:
+            return {
+                name: row[name] if name in row else _default_of(self.table.columns[name])
+                for name in self.digest_columns
+            }
+
+
+def _default_of(column: Column[Any]) -> Any:
+    default = column.default
+    if default is None or not getattr(default, "is_scalar", False):
+        return None
+    return getattr(default, "arg", None)
+
+
+LEDGER_KINDS: tuple[LedgeredKind, ...] = (
+    LedgeredKind("retry_execution", RetryExecutionRecord, ("execution_id",)),
+    LedgeredKind("playbook", PlaybookRecord, ("playbook_id",)),
+    LedgeredKind("playbook_provider", PlaybookProviderRecord, ("playbook_id", "provider")),
+    LedgeredKind("recovery_closure", RecoveryClosureRecord, ("closure_id",)),
+    LedgeredKind("slo_report", RetryRecoveryReportRecord, ("report_id",)),
+    LedgeredKind("escalation_plan", EscalationPlanRecord, ("plan_id",)),
+    LedgeredKind("escalation_route", EscalationRouteRecord, ("plan_id", "position")),
+    LedgeredKind(
+        "delivery_request",
+        DeliveryRequestRecord,
+        ("delivery_evidence_id",),
+        ("delivery_evidence_id", "request_id", "plan_id", "schedule_run_id", "dry_run", "created_at"),
+    ),
+    LedgeredKind(
+        "delivery",
+        DeliveryRecord,
+        ("delivery_id",),
+        (
+            "delivery_id",
+            "delivery_evidence_id",
+            "plan_id",
+            "schedule_run_id",
+            "receiver",
+            "provider",
+            "notification",
+            "created_at",
+        ),
+    ),
+    LedgeredKind(
+        "delivery_attempt",
+        DeliveryAttemptRecord,
+        ("delivery_id", "attempt_number"),
+        on_insert=False,
+        in_flight=("error", INTERRUPTED_ATTEMPT_ERROR),
+    ),
+    LedgeredKind("acknowledgement", AcknowledgementRecord, ("acknowledgement_id",)),
+    LedgeredKind("executive_report", ExecutiveReportRecord, ("report_id",)),
+    LedgeredKind("schedule_run", ScheduleRunRecord, ("run_id",)),
+    # Escalation policies (docs/escalation-policies.md): the start of each route's escalation (its
+    # level, status and next step change as it runs, so they are left out), every step, and every
+    # silence as created (its later expiry is a change of state, like a delivery's).
+    LedgeredKind(
+        "escalation",
+        EscalationRecord,
+        ("plan_id", "dedup_key"),
+        ("plan_id", "dedup_key", "provider", "severity", "category", "playbook_id", "policy", "started_at"),
+    ),
+    # A step is claimed first and its delivery evidence id filled in after (the delivery enters on
+    # its own as a delivery_request): the digest covers the claim.
+    LedgeredKind(
+        "escalation_step",
+        EscalationStepRecord,
+        ("plan_id", "dedup_key", "step"),
+        (
+            "plan_id",
+            "dedup_key",
+            "step",
+            "level",
+            "cycle",
+            "reason",
+            "receivers",
+            "outcome",
+            "suppressed_by",
+            "created_at",
+        ),
+    ),
+    LedgeredKind(
+        "silence",
+        SilenceRecord,
+        ("silence_id",),
+        (
+            "silence_id",
+            "provider",
+            "category",
+            "severity",
+            "starts_at",
+            "ends_at",
+            "comment",
+            "created_by",
+            "created_at",
+        ),
+    ),
+)
+
+KIND_BY_NAME: dict[str, LedgeredKind] = {kind.kind: kind for kind in LEDGER_KINDS}
+KIND_BY_MODEL: dict[type[Any], LedgeredKind] = {kind.model: kind for kind in LEDGER_KINDS}
+KIND_BY_TABLE: dict[str, LedgeredKind] = {kind.table.name: kind for kind in LEDGER_KINDS}
