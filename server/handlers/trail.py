@@ -16,6 +16,7 @@ from server.domain.retry_policy import RetryPlanDecision
 from server.domain.validation import Violations
 from server.handlers.delivery_mapping import delivery_state, failure_reason
 from server.handlers.escalation_plans import alert_level_value
+from server.handlers.escalation_policies import step_message
 from server.handlers.timestamps import to_optional_timestamp, to_timestamp
 from server.operations.trail import EvidenceTrail, evidence_trail
 from server.services import ServiceDependencies
@@ -90,6 +91,19 @@ def _trail_decision(decision: RetryPlanDecision) -> trail_pb2.TrailRetryDecision
     )
 
 
+def _trail_escalation_steps(trail: EvidenceTrail) -> list[trail_pb2.TrailEscalationStep]:
+    routes = {escalation.dedup_key: escalation for escalation in trail.escalations}
+    return [
+        trail_pb2.TrailEscalationStep(
+            dedup_key=step.dedup_key,
+            provider=routes[step.dedup_key].provider if step.dedup_key in routes else "",
+            policy=routes[step.dedup_key].policy if step.dedup_key in routes else "",
+            step=step_message(step),
+        )
+        for step in trail.escalation_steps
+    ]
+
+
 def trail_message(trail: EvidenceTrail) -> trail_pb2.RecoveryEvidenceTrail:
     plan = trail.plan
     message = trail_pb2.RecoveryEvidenceTrail(
@@ -115,6 +129,17 @@ def trail_message(trail: EvidenceTrail) -> trail_pb2.RecoveryEvidenceTrail:
         ],
         retry_decisions=[_trail_decision(decision) for decision in trail.retry_decisions],
         evaluated_at=to_timestamp(trail.evaluated_at),
+        escalation_steps=_trail_escalation_steps(trail),
+        ledger_entries=[
+            trail_pb2.TrailLedgerEntry(
+                kind=position.kind,
+                record_id=position.record_id,
+                sequence=position.sequence,
+                leaf_index=position.leaf_index or 0,
+                sealed=position.leaf_index is not None,
+            )
+            for position in trail.ledger_positions
+        ],
         executive_reports=[
             trail_pb2.TrailExecutiveReport(
                 report_id=report.report_id,

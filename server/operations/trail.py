@@ -2,12 +2,13 @@
 
 The trail holds stored records as the repositories return them; the handler keeps only their ids,
 states, counts and times. Retry decisions are not stored: they are evaluated at `now` under the
-default policy, exactly as PlanRecoveryEscalationRetries would answer for the plan.
+default policy, exactly as PlanRecoveryEscalationRetries would answer for the plan. The steps of the
+plan's escalation policies come with it, and each record's position in the evidence ledger.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -16,11 +17,14 @@ from server.domain import retry_policy
 from server.domain.escalation_plan import EscalationPlan
 from server.operations.retries import retry_decisions
 from server.storage import deliveries as delivery_store
+from server.storage import escalations as escalation_store
 from server.storage import plans as plan_store
 from server.storage import report_listing
 from server.storage.acknowledgements import StoredAcknowledgement, plan_acknowledgements
 from server.storage.database import Database
 from server.storage.deliveries import StoredDelivery
+from server.storage.escalations import StoredEscalation, StoredStep
+from server.storage.ledger.positions import LedgerPosition, ledger_positions, record_id
 from server.storage.report_listing import ExecutiveReportEntry, RecoveryReportEntry
 
 
@@ -34,12 +38,46 @@ class EvidenceTrail:
     acknowledgements: tuple[StoredAcknowledgement, ...]
     retry_decisions: tuple[retry_policy.RetryPlanDecision, ...]
     executive_reports: tuple[ExecutiveReportEntry, ...]
+    escalations: tuple[StoredEscalation, ...] = ()
+    escalation_steps: tuple[StoredStep, ...] = ()
+    ledger_positions: tuple[LedgerPosition, ...] = ()
+
+
+def _ledgered(trail: EvidenceTrail) -> list[tuple[str, str]]:
+    """The (ledger kind, record id) of every record in the trail (routes: the plan's entry covers them)."""
+    records = [("escalation_plan", trail.plan.plan_id)]
+    if trail.recovery_report is not None:
+        records.append(("slo_report", trail.recovery_report.report_id))
+    for delivery in trail.deliveries:
+        records.append(("delivery", delivery.delivery_id))
+        records += [
+            (
+                "delivery_attempt",
+                record_id(
+                    "delivery_attempt",
+                    {"delivery_id": delivery.delivery_id, "attempt_number": attempt.attempt_number},
+                ),
+            )
+            for attempt in delivery.attempts
+        ]
+    records += [("acknowledgement", stored.acknowledgement_id) for stored in trail.acknowledgements]
+    records += [("executive_report", report.report_id) for report in trail.executive_reports]
+    records += [
+        (
+            "escalation_step",
+            record_id(
+                "escalation_step", {"plan_id": step.plan_id, "dedup_key": step.dedup_key, "step": step.step}
+            ),
+        )
+        for step in trail.escalation_steps
+    ]
+    return records
 
 
 def read_evidence_trail(session: Session, *, plan_id: str, now: datetime) -> EvidenceTrail:
     """The trail of a stored plan (NotFound otherwise), without its routes."""
     plan = plan_store.get_escalation_plan(session, plan_id=plan_id, route_limit=0)
-    return EvidenceTrail(
+    trail = EvidenceTrail(
         evaluated_at=now,
         recovery_report=report_listing.recovery_report_entry(session, report_id=plan.recovery_report_id),
         plan=plan,
@@ -50,6 +88,9 @@ def read_evidence_trail(session: Session, *, plan_id: str, now: datetime) -> Evi
         ),
         executive_reports=report_listing.plan_executive_reports(session, plan_id=plan_id),
     )
+    escalations, steps = escalation_store.escalations_of_plan(session, plan_id=plan_id)
+    trail = replace(trail, escalations=tuple(escalations), escalation_steps=tuple(steps))
+    return replace(trail, ledger_positions=tuple(ledger_positions(session, _ledgered(trail))))
 
 
 async def evidence_trail(database: Database, *, plan_id: str, now: datetime) -> EvidenceTrail:

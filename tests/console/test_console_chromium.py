@@ -273,6 +273,7 @@ def test_console_runs_the_operator_flow_in_chromium(
         assert plan_id in timeline
         assert re.search(r"attempt 1 succeeded", timeline)
         assert "slack acknowledged" in timeline
+        assert re.search(r"ledger #\d+", timeline)  # each record's entry in the evidence ledger
         assert trail.locator(".trail-item.attempt").count() >= 1
         assert trail.locator(".trail-item.acknowledgement").count() == 1
         stored = trail.locator(".trail-item.delivery details.stored").last

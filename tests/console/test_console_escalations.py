@@ -113,6 +113,17 @@ def test_console_shows_escalation_steps_and_manages_silences(
         assert section.locator("#silences tbody tr").count() == 1
         assert section.locator("#silences tbody").inner_text().count("no") >= 1
 
+        # The evidence trail shows each escalation step with its reason, and its ledger entry.
+        trail = console.view("trail")
+        console.wait_done("#trail-form")
+        if not trail.locator(".timeline li").count():
+            console.page.click("#trail-form button[type=submit]")
+        trail.locator(".trail-item.step").first.wait_for()
+        steps = trail.locator(".trail-item.step").all_inner_texts()
+        assert any("level 2: no acknowledgement within 3s of level 1" in text for text in steps), steps
+        assert all("ledger #" in text for text in steps), steps
+        console.page.screenshot(path=str(shots / "trail-escalations-1280.png"), full_page=True)
+
         assert serious == []
         assert console.foreign_requests() == []
         assert console.errors == []

@@ -1407,8 +1407,12 @@ type RecoveryEvidenceTrail struct {
 	EvaluatedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=evaluated_at,json=evaluatedAt,proto3" json:"evaluated_at,omitempty"`
 	// Executive reports built from the plan, oldest first.
 	ExecutiveReports []*TrailExecutiveReport `protobuf:"bytes,7,rep,name=executive_reports,json=executiveReports,proto3" json:"executive_reports,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Every step of the plan's escalation policies, per route in step order, each with its reason.
+	EscalationSteps []*TrailEscalationStep `protobuf:"bytes,20,rep,name=escalation_steps,json=escalationSteps,proto3" json:"escalation_steps,omitempty"`
+	// Where each record above sits in the evidence ledger (routes are covered by the plan's entry).
+	LedgerEntries []*TrailLedgerEntry `protobuf:"bytes,21,rep,name=ledger_entries,json=ledgerEntries,proto3" json:"ledger_entries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RecoveryEvidenceTrail) Reset() {
@@ -1490,6 +1494,175 @@ func (x *RecoveryEvidenceTrail) GetExecutiveReports() []*TrailExecutiveReport {
 	return nil
 }
 
+func (x *RecoveryEvidenceTrail) GetEscalationSteps() []*TrailEscalationStep {
+	if x != nil {
+		return x.EscalationSteps
+	}
+	return nil
+}
+
+func (x *RecoveryEvidenceTrail) GetLedgerEntries() []*TrailLedgerEntry {
+	if x != nil {
+		return x.LedgerEntries
+	}
+	return nil
+}
+
+// One step of a route's escalation policy, in the trail (docs/escalation-policies.md).
+type TrailEscalationStep struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The route's dedup_key.
+	DedupKey string `protobuf:"bytes,1,opt,name=dedup_key,json=dedupKey,proto3" json:"dedup_key,omitempty"`
+	// The provider the route is about.
+	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	// The escalation policy the route runs under.
+	Policy string `protobuf:"bytes,3,opt,name=policy,proto3" json:"policy,omitempty"`
+	// The step: level, repeat, reason, receivers, outcome, delivery evidence id and time.
+	Step          *RecoveryEscalationStep `protobuf:"bytes,4,opt,name=step,proto3" json:"step,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TrailEscalationStep) Reset() {
+	*x = TrailEscalationStep{}
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrailEscalationStep) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrailEscalationStep) ProtoMessage() {}
+
+func (x *TrailEscalationStep) ProtoReflect() protoreflect.Message {
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrailEscalationStep.ProtoReflect.Descriptor instead.
+func (*TrailEscalationStep) Descriptor() ([]byte, []int) {
+	return file_cavra_recovery_v1_trail_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *TrailEscalationStep) GetDedupKey() string {
+	if x != nil {
+		return x.DedupKey
+	}
+	return ""
+}
+
+func (x *TrailEscalationStep) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *TrailEscalationStep) GetPolicy() string {
+	if x != nil {
+		return x.Policy
+	}
+	return ""
+}
+
+func (x *TrailEscalationStep) GetStep() *RecoveryEscalationStep {
+	if x != nil {
+		return x.Step
+	}
+	return nil
+}
+
+// Where one record of the trail sits in the evidence ledger (docs/ledger.md).
+type TrailLedgerEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ledger kind: slo_report, escalation_plan, delivery, delivery_attempt, acknowledgement, executive_report, escalation_step.
+	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	// The record's ledger id (composite ids joined with "/", e.g. delivery_id/attempt_number).
+	RecordId string `protobuf:"bytes,2,opt,name=record_id,json=recordId,proto3" json:"record_id,omitempty"`
+	// The entry's sequence number, assigned in the transaction that stored the record.
+	Sequence int64 `protobuf:"varint,3,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// The record's leaf index in the ledger's Merkle tree, once a checkpoint has sealed it (see sealed).
+	LeafIndex int64 `protobuf:"varint,4,opt,name=leaf_index,json=leafIndex,proto3" json:"leaf_index,omitempty"`
+	// True once a checkpoint has sealed the entry: GetLedgerInclusionProof can then prove it.
+	Sealed        bool `protobuf:"varint,5,opt,name=sealed,proto3" json:"sealed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TrailLedgerEntry) Reset() {
+	*x = TrailLedgerEntry{}
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrailLedgerEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrailLedgerEntry) ProtoMessage() {}
+
+func (x *TrailLedgerEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrailLedgerEntry.ProtoReflect.Descriptor instead.
+func (*TrailLedgerEntry) Descriptor() ([]byte, []int) {
+	return file_cavra_recovery_v1_trail_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *TrailLedgerEntry) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *TrailLedgerEntry) GetRecordId() string {
+	if x != nil {
+		return x.RecordId
+	}
+	return ""
+}
+
+func (x *TrailLedgerEntry) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *TrailLedgerEntry) GetLeafIndex() int64 {
+	if x != nil {
+		return x.LeafIndex
+	}
+	return 0
+}
+
+func (x *TrailLedgerEntry) GetSealed() bool {
+	if x != nil {
+		return x.Sealed
+	}
+	return false
+}
+
 // Request of EscalationService.GetRecoveryEvidenceTrail.
 type GetRecoveryEvidenceTrailRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1501,7 +1674,7 @@ type GetRecoveryEvidenceTrailRequest struct {
 
 func (x *GetRecoveryEvidenceTrailRequest) Reset() {
 	*x = GetRecoveryEvidenceTrailRequest{}
-	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[17]
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1513,7 +1686,7 @@ func (x *GetRecoveryEvidenceTrailRequest) String() string {
 func (*GetRecoveryEvidenceTrailRequest) ProtoMessage() {}
 
 func (x *GetRecoveryEvidenceTrailRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[17]
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1526,7 +1699,7 @@ func (x *GetRecoveryEvidenceTrailRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRecoveryEvidenceTrailRequest.ProtoReflect.Descriptor instead.
 func (*GetRecoveryEvidenceTrailRequest) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_trail_proto_rawDescGZIP(), []int{17}
+	return file_cavra_recovery_v1_trail_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetRecoveryEvidenceTrailRequest) GetPlanId() string {
@@ -1547,7 +1720,7 @@ type GetRecoveryEvidenceTrailResponse struct {
 
 func (x *GetRecoveryEvidenceTrailResponse) Reset() {
 	*x = GetRecoveryEvidenceTrailResponse{}
-	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[18]
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1559,7 +1732,7 @@ func (x *GetRecoveryEvidenceTrailResponse) String() string {
 func (*GetRecoveryEvidenceTrailResponse) ProtoMessage() {}
 
 func (x *GetRecoveryEvidenceTrailResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[18]
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1572,7 +1745,7 @@ func (x *GetRecoveryEvidenceTrailResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRecoveryEvidenceTrailResponse.ProtoReflect.Descriptor instead.
 func (*GetRecoveryEvidenceTrailResponse) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_trail_proto_rawDescGZIP(), []int{18}
+	return file_cavra_recovery_v1_trail_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetRecoveryEvidenceTrailResponse) GetTrail() *RecoveryEvidenceTrail {
@@ -1599,7 +1772,7 @@ type EscalationReceiver struct {
 
 func (x *EscalationReceiver) Reset() {
 	*x = EscalationReceiver{}
-	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[19]
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1611,7 +1784,7 @@ func (x *EscalationReceiver) String() string {
 func (*EscalationReceiver) ProtoMessage() {}
 
 func (x *EscalationReceiver) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[19]
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1624,7 +1797,7 @@ func (x *EscalationReceiver) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EscalationReceiver.ProtoReflect.Descriptor instead.
 func (*EscalationReceiver) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_trail_proto_rawDescGZIP(), []int{19}
+	return file_cavra_recovery_v1_trail_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *EscalationReceiver) GetName() string {
@@ -1670,7 +1843,7 @@ type EscalationRouteMatch struct {
 
 func (x *EscalationRouteMatch) Reset() {
 	*x = EscalationRouteMatch{}
-	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[20]
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1682,7 +1855,7 @@ func (x *EscalationRouteMatch) String() string {
 func (*EscalationRouteMatch) ProtoMessage() {}
 
 func (x *EscalationRouteMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[20]
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1695,7 +1868,7 @@ func (x *EscalationRouteMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EscalationRouteMatch.ProtoReflect.Descriptor instead.
 func (*EscalationRouteMatch) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_trail_proto_rawDescGZIP(), []int{20}
+	return file_cavra_recovery_v1_trail_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *EscalationRouteMatch) GetSeverity() AlertLevel {
@@ -1734,7 +1907,7 @@ type EscalationRoutingRule struct {
 
 func (x *EscalationRoutingRule) Reset() {
 	*x = EscalationRoutingRule{}
-	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[21]
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1746,7 +1919,7 @@ func (x *EscalationRoutingRule) String() string {
 func (*EscalationRoutingRule) ProtoMessage() {}
 
 func (x *EscalationRoutingRule) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[21]
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1759,7 +1932,7 @@ func (x *EscalationRoutingRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EscalationRoutingRule.ProtoReflect.Descriptor instead.
 func (*EscalationRoutingRule) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_trail_proto_rawDescGZIP(), []int{21}
+	return file_cavra_recovery_v1_trail_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *EscalationRoutingRule) GetMatch() *EscalationRouteMatch {
@@ -1798,7 +1971,7 @@ type ListEscalationReceiversRequest struct {
 
 func (x *ListEscalationReceiversRequest) Reset() {
 	*x = ListEscalationReceiversRequest{}
-	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[22]
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1810,7 +1983,7 @@ func (x *ListEscalationReceiversRequest) String() string {
 func (*ListEscalationReceiversRequest) ProtoMessage() {}
 
 func (x *ListEscalationReceiversRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[22]
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1823,7 +1996,7 @@ func (x *ListEscalationReceiversRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEscalationReceiversRequest.ProtoReflect.Descriptor instead.
 func (*ListEscalationReceiversRequest) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_trail_proto_rawDescGZIP(), []int{22}
+	return file_cavra_recovery_v1_trail_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListEscalationReceiversRequest) GetPageSize() int32 {
@@ -1866,7 +2039,7 @@ type ListEscalationReceiversResponse struct {
 
 func (x *ListEscalationReceiversResponse) Reset() {
 	*x = ListEscalationReceiversResponse{}
-	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[23]
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1878,7 +2051,7 @@ func (x *ListEscalationReceiversResponse) String() string {
 func (*ListEscalationReceiversResponse) ProtoMessage() {}
 
 func (x *ListEscalationReceiversResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[23]
+	mi := &file_cavra_recovery_v1_trail_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1891,7 +2064,7 @@ func (x *ListEscalationReceiversResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEscalationReceiversResponse.ProtoReflect.Descriptor instead.
 func (*ListEscalationReceiversResponse) Descriptor() ([]byte, []int) {
-	return file_cavra_recovery_v1_trail_proto_rawDescGZIP(), []int{23}
+	return file_cavra_recovery_v1_trail_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListEscalationReceiversResponse) GetReceivers() []*EscalationReceiver {
@@ -1933,7 +2106,7 @@ var File_cavra_recovery_v1_trail_proto protoreflect.FileDescriptor
 
 const file_cavra_recovery_v1_trail_proto_rawDesc = "" +
 	"\n" +
-	"\x1dcavra/recovery/v1/trail.proto\x12\x11cavra.recovery.v1\x1a\x1ecavra/recovery/v1/common.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdd\x01\n" +
+	"\x1dcavra/recovery/v1/trail.proto\x12\x11cavra.recovery.v1\x1a\x1ecavra/recovery/v1/common.proto\x1a\x1ecavra/recovery/v1/policy.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdd\x01\n" +
 	"\x18RetryRecoveryReportEntry\x12\x1b\n" +
 	"\treport_id\x18\x01 \x01(\tR\breportId\x12=\n" +
 	"\fgenerated_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vgeneratedAt\x120\n" +
@@ -2055,7 +2228,7 @@ const file_cavra_recovery_v1_trail_proto_rawDesc = "" +
 	"\treport_id\x18\x01 \x01(\tR\breportId\x12=\n" +
 	"\fgenerated_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vgeneratedAt\x125\n" +
 	"\x06status\x18\x03 \x01(\x0e2\x1d.cavra.recovery.v1.AlertLevelR\x06status\x12,\n" +
-	"\x12recovery_report_id\x18\x04 \x01(\tR\x10recoveryReportId\"\x96\x04\n" +
+	"\x12recovery_report_id\x18\x04 \x01(\tR\x10recoveryReportId\"\xb5\x05\n" +
 	"\x15RecoveryEvidenceTrail\x12O\n" +
 	"\x0frecovery_report\x18\x01 \x01(\v2&.cavra.recovery.v1.TrailRecoveryReportR\x0erecoveryReport\x120\n" +
 	"\x04plan\x18\x02 \x01(\v2\x1c.cavra.recovery.v1.TrailPlanR\x04plan\x12@\n" +
@@ -2065,7 +2238,21 @@ const file_cavra_recovery_v1_trail_proto_rawDesc = "" +
 	"\x10acknowledgements\x18\x04 \x03(\v2'.cavra.recovery.v1.TrailAcknowledgementR\x10acknowledgements\x12N\n" +
 	"\x0fretry_decisions\x18\x05 \x03(\v2%.cavra.recovery.v1.TrailRetryDecisionR\x0eretryDecisions\x12=\n" +
 	"\fevaluated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vevaluatedAt\x12T\n" +
-	"\x11executive_reports\x18\a \x03(\v2'.cavra.recovery.v1.TrailExecutiveReportR\x10executiveReports\"@\n" +
+	"\x11executive_reports\x18\a \x03(\v2'.cavra.recovery.v1.TrailExecutiveReportR\x10executiveReports\x12Q\n" +
+	"\x10escalation_steps\x18\x14 \x03(\v2&.cavra.recovery.v1.TrailEscalationStepR\x0fescalationSteps\x12J\n" +
+	"\x0eledger_entries\x18\x15 \x03(\v2#.cavra.recovery.v1.TrailLedgerEntryR\rledgerEntries\"\xa5\x01\n" +
+	"\x13TrailEscalationStep\x12\x1b\n" +
+	"\tdedup_key\x18\x01 \x01(\tR\bdedupKey\x12\x1a\n" +
+	"\bprovider\x18\x02 \x01(\tR\bprovider\x12\x16\n" +
+	"\x06policy\x18\x03 \x01(\tR\x06policy\x12=\n" +
+	"\x04step\x18\x04 \x01(\v2).cavra.recovery.v1.RecoveryEscalationStepR\x04step\"\x96\x01\n" +
+	"\x10TrailLedgerEntry\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x1b\n" +
+	"\trecord_id\x18\x02 \x01(\tR\brecordId\x12\x1a\n" +
+	"\bsequence\x18\x03 \x01(\x03R\bsequence\x12\x1d\n" +
+	"\n" +
+	"leaf_index\x18\x04 \x01(\x03R\tleafIndex\x12\x16\n" +
+	"\x06sealed\x18\x05 \x01(\bR\x06sealed\"@\n" +
 	"\x1fGetRecoveryEvidenceTrailRequest\x12\x1d\n" +
 	"\aplan_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06planId\"b\n" +
 	" GetRecoveryEvidenceTrailResponse\x12>\n" +
@@ -2109,7 +2296,7 @@ func file_cavra_recovery_v1_trail_proto_rawDescGZIP() []byte {
 	return file_cavra_recovery_v1_trail_proto_rawDescData
 }
 
-var file_cavra_recovery_v1_trail_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_cavra_recovery_v1_trail_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_cavra_recovery_v1_trail_proto_goTypes = []any{
 	(*RetryRecoveryReportEntry)(nil),                       // 0: cavra.recovery.v1.RetryRecoveryReportEntry
 	(*ListRetryRecoveryReportsRequest)(nil),                // 1: cavra.recovery.v1.ListRetryRecoveryReportsRequest
@@ -2128,73 +2315,79 @@ var file_cavra_recovery_v1_trail_proto_goTypes = []any{
 	(*TrailRetryDecision)(nil),                             // 14: cavra.recovery.v1.TrailRetryDecision
 	(*TrailExecutiveReport)(nil),                           // 15: cavra.recovery.v1.TrailExecutiveReport
 	(*RecoveryEvidenceTrail)(nil),                          // 16: cavra.recovery.v1.RecoveryEvidenceTrail
-	(*GetRecoveryEvidenceTrailRequest)(nil),                // 17: cavra.recovery.v1.GetRecoveryEvidenceTrailRequest
-	(*GetRecoveryEvidenceTrailResponse)(nil),               // 18: cavra.recovery.v1.GetRecoveryEvidenceTrailResponse
-	(*EscalationReceiver)(nil),                             // 19: cavra.recovery.v1.EscalationReceiver
-	(*EscalationRouteMatch)(nil),                           // 20: cavra.recovery.v1.EscalationRouteMatch
-	(*EscalationRoutingRule)(nil),                          // 21: cavra.recovery.v1.EscalationRoutingRule
-	(*ListEscalationReceiversRequest)(nil),                 // 22: cavra.recovery.v1.ListEscalationReceiversRequest
-	(*ListEscalationReceiversResponse)(nil),                // 23: cavra.recovery.v1.ListEscalationReceiversResponse
-	(*timestamppb.Timestamp)(nil),                          // 24: google.protobuf.Timestamp
-	(AlertLevel)(0),                                        // 25: cavra.recovery.v1.AlertLevel
-	(AcknowledgementState)(0),                              // 26: cavra.recovery.v1.AcknowledgementState
-	(DeliveryFailureReason)(0),                             // 27: cavra.recovery.v1.DeliveryFailureReason
-	(DeliveryState)(0),                                     // 28: cavra.recovery.v1.DeliveryState
-	(RetryDecision)(0),                                     // 29: cavra.recovery.v1.RetryDecision
-	(ProviderCategory)(0),                                  // 30: cavra.recovery.v1.ProviderCategory
-	(RouteCategory)(0),                                     // 31: cavra.recovery.v1.RouteCategory
+	(*TrailEscalationStep)(nil),                            // 17: cavra.recovery.v1.TrailEscalationStep
+	(*TrailLedgerEntry)(nil),                               // 18: cavra.recovery.v1.TrailLedgerEntry
+	(*GetRecoveryEvidenceTrailRequest)(nil),                // 19: cavra.recovery.v1.GetRecoveryEvidenceTrailRequest
+	(*GetRecoveryEvidenceTrailResponse)(nil),               // 20: cavra.recovery.v1.GetRecoveryEvidenceTrailResponse
+	(*EscalationReceiver)(nil),                             // 21: cavra.recovery.v1.EscalationReceiver
+	(*EscalationRouteMatch)(nil),                           // 22: cavra.recovery.v1.EscalationRouteMatch
+	(*EscalationRoutingRule)(nil),                          // 23: cavra.recovery.v1.EscalationRoutingRule
+	(*ListEscalationReceiversRequest)(nil),                 // 24: cavra.recovery.v1.ListEscalationReceiversRequest
+	(*ListEscalationReceiversResponse)(nil),                // 25: cavra.recovery.v1.ListEscalationReceiversResponse
+	(*timestamppb.Timestamp)(nil),                          // 26: google.protobuf.Timestamp
+	(AlertLevel)(0),                                        // 27: cavra.recovery.v1.AlertLevel
+	(AcknowledgementState)(0),                              // 28: cavra.recovery.v1.AcknowledgementState
+	(DeliveryFailureReason)(0),                             // 29: cavra.recovery.v1.DeliveryFailureReason
+	(DeliveryState)(0),                                     // 30: cavra.recovery.v1.DeliveryState
+	(RetryDecision)(0),                                     // 31: cavra.recovery.v1.RetryDecision
+	(*RecoveryEscalationStep)(nil),                         // 32: cavra.recovery.v1.RecoveryEscalationStep
+	(ProviderCategory)(0),                                  // 33: cavra.recovery.v1.ProviderCategory
+	(RouteCategory)(0),                                     // 34: cavra.recovery.v1.RouteCategory
 }
 var file_cavra_recovery_v1_trail_proto_depIdxs = []int32{
-	24, // 0: cavra.recovery.v1.RetryRecoveryReportEntry.generated_at:type_name -> google.protobuf.Timestamp
-	25, // 1: cavra.recovery.v1.RetryRecoveryReportEntry.level:type_name -> cavra.recovery.v1.AlertLevel
-	24, // 2: cavra.recovery.v1.ListRetryRecoveryReportsRequest.start_time:type_name -> google.protobuf.Timestamp
-	24, // 3: cavra.recovery.v1.ListRetryRecoveryReportsRequest.end_time:type_name -> google.protobuf.Timestamp
+	26, // 0: cavra.recovery.v1.RetryRecoveryReportEntry.generated_at:type_name -> google.protobuf.Timestamp
+	27, // 1: cavra.recovery.v1.RetryRecoveryReportEntry.level:type_name -> cavra.recovery.v1.AlertLevel
+	26, // 2: cavra.recovery.v1.ListRetryRecoveryReportsRequest.start_time:type_name -> google.protobuf.Timestamp
+	26, // 3: cavra.recovery.v1.ListRetryRecoveryReportsRequest.end_time:type_name -> google.protobuf.Timestamp
 	0,  // 4: cavra.recovery.v1.ListRetryRecoveryReportsResponse.reports:type_name -> cavra.recovery.v1.RetryRecoveryReportEntry
-	24, // 5: cavra.recovery.v1.RecoveryExecutiveReportEntry.generated_at:type_name -> google.protobuf.Timestamp
-	25, // 6: cavra.recovery.v1.RecoveryExecutiveReportEntry.status:type_name -> cavra.recovery.v1.AlertLevel
-	24, // 7: cavra.recovery.v1.ListRecoveryExecutiveReportsRequest.start_time:type_name -> google.protobuf.Timestamp
-	24, // 8: cavra.recovery.v1.ListRecoveryExecutiveReportsRequest.end_time:type_name -> google.protobuf.Timestamp
+	26, // 5: cavra.recovery.v1.RecoveryExecutiveReportEntry.generated_at:type_name -> google.protobuf.Timestamp
+	27, // 6: cavra.recovery.v1.RecoveryExecutiveReportEntry.status:type_name -> cavra.recovery.v1.AlertLevel
+	26, // 7: cavra.recovery.v1.ListRecoveryExecutiveReportsRequest.start_time:type_name -> google.protobuf.Timestamp
+	26, // 8: cavra.recovery.v1.ListRecoveryExecutiveReportsRequest.end_time:type_name -> google.protobuf.Timestamp
 	3,  // 9: cavra.recovery.v1.ListRecoveryExecutiveReportsResponse.reports:type_name -> cavra.recovery.v1.RecoveryExecutiveReportEntry
-	26, // 10: cavra.recovery.v1.AcknowledgementEntry.state:type_name -> cavra.recovery.v1.AcknowledgementState
-	24, // 11: cavra.recovery.v1.AcknowledgementEntry.acknowledged_at:type_name -> google.protobuf.Timestamp
+	28, // 10: cavra.recovery.v1.AcknowledgementEntry.state:type_name -> cavra.recovery.v1.AcknowledgementState
+	26, // 11: cavra.recovery.v1.AcknowledgementEntry.acknowledged_at:type_name -> google.protobuf.Timestamp
 	6,  // 12: cavra.recovery.v1.ListRecoveryEscalationAcknowledgementsResponse.acknowledgements:type_name -> cavra.recovery.v1.AcknowledgementEntry
-	24, // 13: cavra.recovery.v1.TrailRecoveryReport.generated_at:type_name -> google.protobuf.Timestamp
-	25, // 14: cavra.recovery.v1.TrailRecoveryReport.level:type_name -> cavra.recovery.v1.AlertLevel
-	24, // 15: cavra.recovery.v1.TrailPlan.generated_at:type_name -> google.protobuf.Timestamp
-	25, // 16: cavra.recovery.v1.TrailPlan.alert_level:type_name -> cavra.recovery.v1.AlertLevel
-	24, // 17: cavra.recovery.v1.TrailDeliveryAttempt.started_at:type_name -> google.protobuf.Timestamp
-	24, // 18: cavra.recovery.v1.TrailDeliveryAttempt.finished_at:type_name -> google.protobuf.Timestamp
-	27, // 19: cavra.recovery.v1.TrailDeliveryAttempt.failure_reason:type_name -> cavra.recovery.v1.DeliveryFailureReason
-	28, // 20: cavra.recovery.v1.TrailDelivery.state:type_name -> cavra.recovery.v1.DeliveryState
-	24, // 21: cavra.recovery.v1.TrailDelivery.created_at:type_name -> google.protobuf.Timestamp
-	24, // 22: cavra.recovery.v1.TrailDelivery.updated_at:type_name -> google.protobuf.Timestamp
+	26, // 13: cavra.recovery.v1.TrailRecoveryReport.generated_at:type_name -> google.protobuf.Timestamp
+	27, // 14: cavra.recovery.v1.TrailRecoveryReport.level:type_name -> cavra.recovery.v1.AlertLevel
+	26, // 15: cavra.recovery.v1.TrailPlan.generated_at:type_name -> google.protobuf.Timestamp
+	27, // 16: cavra.recovery.v1.TrailPlan.alert_level:type_name -> cavra.recovery.v1.AlertLevel
+	26, // 17: cavra.recovery.v1.TrailDeliveryAttempt.started_at:type_name -> google.protobuf.Timestamp
+	26, // 18: cavra.recovery.v1.TrailDeliveryAttempt.finished_at:type_name -> google.protobuf.Timestamp
+	29, // 19: cavra.recovery.v1.TrailDeliveryAttempt.failure_reason:type_name -> cavra.recovery.v1.DeliveryFailureReason
+	30, // 20: cavra.recovery.v1.TrailDelivery.state:type_name -> cavra.recovery.v1.DeliveryState
+	26, // 21: cavra.recovery.v1.TrailDelivery.created_at:type_name -> google.protobuf.Timestamp
+	26, // 22: cavra.recovery.v1.TrailDelivery.updated_at:type_name -> google.protobuf.Timestamp
 	11, // 23: cavra.recovery.v1.TrailDelivery.attempts:type_name -> cavra.recovery.v1.TrailDeliveryAttempt
-	26, // 24: cavra.recovery.v1.TrailAcknowledgement.state:type_name -> cavra.recovery.v1.AcknowledgementState
-	24, // 25: cavra.recovery.v1.TrailAcknowledgement.acknowledged_at:type_name -> google.protobuf.Timestamp
-	29, // 26: cavra.recovery.v1.TrailRetryDecision.decision:type_name -> cavra.recovery.v1.RetryDecision
-	24, // 27: cavra.recovery.v1.TrailRetryDecision.next_attempt_at:type_name -> google.protobuf.Timestamp
-	26, // 28: cavra.recovery.v1.TrailRetryDecision.acknowledgement_state:type_name -> cavra.recovery.v1.AcknowledgementState
-	24, // 29: cavra.recovery.v1.TrailExecutiveReport.generated_at:type_name -> google.protobuf.Timestamp
-	25, // 30: cavra.recovery.v1.TrailExecutiveReport.status:type_name -> cavra.recovery.v1.AlertLevel
+	28, // 24: cavra.recovery.v1.TrailAcknowledgement.state:type_name -> cavra.recovery.v1.AcknowledgementState
+	26, // 25: cavra.recovery.v1.TrailAcknowledgement.acknowledged_at:type_name -> google.protobuf.Timestamp
+	31, // 26: cavra.recovery.v1.TrailRetryDecision.decision:type_name -> cavra.recovery.v1.RetryDecision
+	26, // 27: cavra.recovery.v1.TrailRetryDecision.next_attempt_at:type_name -> google.protobuf.Timestamp
+	28, // 28: cavra.recovery.v1.TrailRetryDecision.acknowledgement_state:type_name -> cavra.recovery.v1.AcknowledgementState
+	26, // 29: cavra.recovery.v1.TrailExecutiveReport.generated_at:type_name -> google.protobuf.Timestamp
+	27, // 30: cavra.recovery.v1.TrailExecutiveReport.status:type_name -> cavra.recovery.v1.AlertLevel
 	9,  // 31: cavra.recovery.v1.RecoveryEvidenceTrail.recovery_report:type_name -> cavra.recovery.v1.TrailRecoveryReport
 	10, // 32: cavra.recovery.v1.RecoveryEvidenceTrail.plan:type_name -> cavra.recovery.v1.TrailPlan
 	12, // 33: cavra.recovery.v1.RecoveryEvidenceTrail.deliveries:type_name -> cavra.recovery.v1.TrailDelivery
 	13, // 34: cavra.recovery.v1.RecoveryEvidenceTrail.acknowledgements:type_name -> cavra.recovery.v1.TrailAcknowledgement
 	14, // 35: cavra.recovery.v1.RecoveryEvidenceTrail.retry_decisions:type_name -> cavra.recovery.v1.TrailRetryDecision
-	24, // 36: cavra.recovery.v1.RecoveryEvidenceTrail.evaluated_at:type_name -> google.protobuf.Timestamp
+	26, // 36: cavra.recovery.v1.RecoveryEvidenceTrail.evaluated_at:type_name -> google.protobuf.Timestamp
 	15, // 37: cavra.recovery.v1.RecoveryEvidenceTrail.executive_reports:type_name -> cavra.recovery.v1.TrailExecutiveReport
-	16, // 38: cavra.recovery.v1.GetRecoveryEvidenceTrailResponse.trail:type_name -> cavra.recovery.v1.RecoveryEvidenceTrail
-	30, // 39: cavra.recovery.v1.EscalationReceiver.category:type_name -> cavra.recovery.v1.ProviderCategory
-	25, // 40: cavra.recovery.v1.EscalationRouteMatch.severity:type_name -> cavra.recovery.v1.AlertLevel
-	31, // 41: cavra.recovery.v1.EscalationRouteMatch.category:type_name -> cavra.recovery.v1.RouteCategory
-	20, // 42: cavra.recovery.v1.EscalationRoutingRule.match:type_name -> cavra.recovery.v1.EscalationRouteMatch
-	19, // 43: cavra.recovery.v1.ListEscalationReceiversResponse.receivers:type_name -> cavra.recovery.v1.EscalationReceiver
-	21, // 44: cavra.recovery.v1.ListEscalationReceiversResponse.routing_rules:type_name -> cavra.recovery.v1.EscalationRoutingRule
-	45, // [45:45] is the sub-list for method output_type
-	45, // [45:45] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	17, // 38: cavra.recovery.v1.RecoveryEvidenceTrail.escalation_steps:type_name -> cavra.recovery.v1.TrailEscalationStep
+	18, // 39: cavra.recovery.v1.RecoveryEvidenceTrail.ledger_entries:type_name -> cavra.recovery.v1.TrailLedgerEntry
+	32, // 40: cavra.recovery.v1.TrailEscalationStep.step:type_name -> cavra.recovery.v1.RecoveryEscalationStep
+	16, // 41: cavra.recovery.v1.GetRecoveryEvidenceTrailResponse.trail:type_name -> cavra.recovery.v1.RecoveryEvidenceTrail
+	33, // 42: cavra.recovery.v1.EscalationReceiver.category:type_name -> cavra.recovery.v1.ProviderCategory
+	27, // 43: cavra.recovery.v1.EscalationRouteMatch.severity:type_name -> cavra.recovery.v1.AlertLevel
+	34, // 44: cavra.recovery.v1.EscalationRouteMatch.category:type_name -> cavra.recovery.v1.RouteCategory
+	22, // 45: cavra.recovery.v1.EscalationRoutingRule.match:type_name -> cavra.recovery.v1.EscalationRouteMatch
+	21, // 46: cavra.recovery.v1.ListEscalationReceiversResponse.receivers:type_name -> cavra.recovery.v1.EscalationReceiver
+	23, // 47: cavra.recovery.v1.ListEscalationReceiversResponse.routing_rules:type_name -> cavra.recovery.v1.EscalationRoutingRule
+	48, // [48:48] is the sub-list for method output_type
+	48, // [48:48] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_cavra_recovery_v1_trail_proto_init() }
@@ -2203,13 +2396,14 @@ func file_cavra_recovery_v1_trail_proto_init() {
 		return
 	}
 	file_cavra_recovery_v1_common_proto_init()
+	file_cavra_recovery_v1_policy_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cavra_recovery_v1_trail_proto_rawDesc), len(file_cavra_recovery_v1_trail_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

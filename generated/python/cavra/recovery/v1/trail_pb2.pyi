@@ -1,6 +1,7 @@
 import datetime
 
 from cavra.recovery.v1 import common_pb2 as _common_pb2
+from cavra.recovery.v1 import policy_pb2 as _policy_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -248,7 +249,7 @@ class TrailExecutiveReport(_message.Message):
     def __init__(self, report_id: _Optional[str] = ..., generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.AlertLevel, str]] = ..., recovery_report_id: _Optional[str] = ...) -> None: ...
 
 class RecoveryEvidenceTrail(_message.Message):
-    __slots__ = ("recovery_report", "plan", "deliveries", "acknowledgements", "retry_decisions", "evaluated_at", "executive_reports")
+    __slots__ = ("recovery_report", "plan", "deliveries", "acknowledgements", "retry_decisions", "evaluated_at", "executive_reports", "escalation_steps", "ledger_entries")
     RECOVERY_REPORT_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
     DELIVERIES_FIELD_NUMBER: _ClassVar[int]
@@ -256,6 +257,8 @@ class RecoveryEvidenceTrail(_message.Message):
     RETRY_DECISIONS_FIELD_NUMBER: _ClassVar[int]
     EVALUATED_AT_FIELD_NUMBER: _ClassVar[int]
     EXECUTIVE_REPORTS_FIELD_NUMBER: _ClassVar[int]
+    ESCALATION_STEPS_FIELD_NUMBER: _ClassVar[int]
+    LEDGER_ENTRIES_FIELD_NUMBER: _ClassVar[int]
     recovery_report: TrailRecoveryReport
     plan: TrailPlan
     deliveries: _containers.RepeatedCompositeFieldContainer[TrailDelivery]
@@ -263,7 +266,35 @@ class RecoveryEvidenceTrail(_message.Message):
     retry_decisions: _containers.RepeatedCompositeFieldContainer[TrailRetryDecision]
     evaluated_at: _timestamp_pb2.Timestamp
     executive_reports: _containers.RepeatedCompositeFieldContainer[TrailExecutiveReport]
-    def __init__(self, recovery_report: _Optional[_Union[TrailRecoveryReport, _Mapping]] = ..., plan: _Optional[_Union[TrailPlan, _Mapping]] = ..., deliveries: _Optional[_Iterable[_Union[TrailDelivery, _Mapping]]] = ..., acknowledgements: _Optional[_Iterable[_Union[TrailAcknowledgement, _Mapping]]] = ..., retry_decisions: _Optional[_Iterable[_Union[TrailRetryDecision, _Mapping]]] = ..., evaluated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., executive_reports: _Optional[_Iterable[_Union[TrailExecutiveReport, _Mapping]]] = ...) -> None: ...
+    escalation_steps: _containers.RepeatedCompositeFieldContainer[TrailEscalationStep]
+    ledger_entries: _containers.RepeatedCompositeFieldContainer[TrailLedgerEntry]
+    def __init__(self, recovery_report: _Optional[_Union[TrailRecoveryReport, _Mapping]] = ..., plan: _Optional[_Union[TrailPlan, _Mapping]] = ..., deliveries: _Optional[_Iterable[_Union[TrailDelivery, _Mapping]]] = ..., acknowledgements: _Optional[_Iterable[_Union[TrailAcknowledgement, _Mapping]]] = ..., retry_decisions: _Optional[_Iterable[_Union[TrailRetryDecision, _Mapping]]] = ..., evaluated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., executive_reports: _Optional[_Iterable[_Union[TrailExecutiveReport, _Mapping]]] = ..., escalation_steps: _Optional[_Iterable[_Union[TrailEscalationStep, _Mapping]]] = ..., ledger_entries: _Optional[_Iterable[_Union[TrailLedgerEntry, _Mapping]]] = ...) -> None: ...
+
+class TrailEscalationStep(_message.Message):
+    __slots__ = ("dedup_key", "provider", "policy", "step")
+    DEDUP_KEY_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    dedup_key: str
+    provider: str
+    policy: str
+    step: _policy_pb2.RecoveryEscalationStep
+    def __init__(self, dedup_key: _Optional[str] = ..., provider: _Optional[str] = ..., policy: _Optional[str] = ..., step: _Optional[_Union[_policy_pb2.RecoveryEscalationStep, _Mapping]] = ...) -> None: ...
+
+class TrailLedgerEntry(_message.Message):
+    __slots__ = ("kind", "record_id", "sequence", "leaf_index", "sealed")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    LEAF_INDEX_FIELD_NUMBER: _ClassVar[int]
+    SEALED_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    record_id: str
+    sequence: int
+    leaf_index: int
+    sealed: bool
+    def __init__(self, kind: _Optional[str] = ..., record_id: _Optional[str] = ..., sequence: _Optional[int] = ..., leaf_index: _Optional[int] = ..., sealed: _Optional[bool] = ...) -> None: ...
 
 class GetRecoveryEvidenceTrailRequest(_message.Message):
     __slots__ = ("plan_id",)
