@@ -1,8 +1,9 @@
 """The evidence trail of one plan: everything that followed from it, read in one transaction.
 
 The trail holds stored records as the repositories return them; the handler keeps only their ids,
-states, counts and times. Retry decisions are not stored: they are evaluated at `now` under the
-default policy, exactly as PlanRecoveryEscalationRetries would answer for the plan.
+states, counts and times. `retry_worker_runs` are the stored runs (RPC, background, replay) and their
+decisions: what happened. `retry_decisions` are computed at `now` under the default policy, exactly as
+PlanRecoveryEscalationRetries would answer for the plan: what would happen now.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from server.operations.retries import retry_decisions
 from server.storage import deliveries as delivery_store
 from server.storage import plans as plan_store
 from server.storage import report_listing
+from server.storage import retry_runs as run_store
 from server.storage.acknowledgements import StoredAcknowledgement, plan_acknowledgements
 from server.storage.database import Database
 from server.storage.deliveries import StoredDelivery
@@ -34,6 +36,7 @@ class EvidenceTrail:
     acknowledgements: tuple[StoredAcknowledgement, ...]
     retry_decisions: tuple[retry_policy.RetryPlanDecision, ...]
     executive_reports: tuple[ExecutiveReportEntry, ...]
+    retry_worker_runs: tuple[run_store.StoredRetryRun, ...]
 
 
 def read_evidence_trail(session: Session, *, plan_id: str, now: datetime) -> EvidenceTrail:
@@ -49,6 +52,7 @@ def read_evidence_trail(session: Session, *, plan_id: str, now: datetime) -> Evi
             retry_decisions(session, plan_id=plan_id, policy=retry_policy.RetryPolicy(), now=now)
         ),
         executive_reports=report_listing.plan_executive_reports(session, plan_id=plan_id),
+        retry_worker_runs=run_store.plan_retry_runs(session, plan_id=plan_id),
     )
 
 

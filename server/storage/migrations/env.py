@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import server.storage.retry_runs  # registers the retry-worker run tables on Base.metadata
 import server.storage.summaries.tables  # noqa: F401  (registers the summary tables on Base.metadata)
 from server.storage.database import create_database_engine
 from server.storage.models import Base
