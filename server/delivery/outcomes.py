@@ -100,8 +100,8 @@ def record_background_decision(
             outcome_state=state,
         )
     else:
-        reason = "circuit_open" if result.error == CIRCUIT_ERROR else "backoff_scheduled"
-        decision = retry_runs.delivery_decision(delivery, "retry", reason, outcome_state=state)
+        why = "circuit_open" if result.error == CIRCUIT_ERROR else "backoff_scheduled"
+        decision = retry_runs.delivery_decision(delivery, "retry", why, outcome_state=state)
     retry_runs.record_retry_run(
         session,
         trigger=retry_runs.BACKGROUND,
