@@ -9,6 +9,7 @@ from connectors import FailureReason, RecordedRequest, Redactor, SendResult
 from server.delivery import backoff
 from server.delivery.tuning import DeliveryTuning
 from server.storage import deliveries as store
+from server.storage import retry_runs
 
 # The failure reason of an attempt a receiver's open circuit breaker held back.
 CIRCUIT_OPEN = "circuit_open"
@@ -76,6 +77,40 @@ def next_state(
             next_attempt_at = max(next_attempt_at, circuit_open_until)
         return store.RETRYING, next_attempt_at
     return store.DEAD_LETTERED, None
+
+
+def record_background_decision(
+    session: Any,
+    delivery: store.StoredDelivery,
+    result: SendResult,
+    state: str,
+    *,
+    started: datetime,
+    now: datetime,
+) -> None:
+    """Store the worker's decision after a failed attempt (another attempt, or a dead letter) as a
+    background retry run, in the transaction that records the attempt. A success decides nothing."""
+    if result.ok:
+        return
+    if state == store.DEAD_LETTERED:
+        decision = retry_runs.delivery_decision(
+            delivery,
+            "suppress",
+            "attempts_exhausted" if result.retryable else "not_retryable",
+            outcome_state=state,
+        )
+    else:
+        why = "circuit_open" if result.error == CIRCUIT_ERROR else "backoff_scheduled"
+        decision = retry_runs.delivery_decision(delivery, "retry", why, outcome_state=state)
+    retry_runs.record_retry_run(
+        session,
+        trigger=retry_runs.BACKGROUND,
+        requested_by=None,
+        dry_run=False,
+        started_at=started,
+        finished_at=now,
+        decisions=[decision],
+    )
 
 
 def lease_seconds(provider: str, route_count: int, request_timeout: float, grace: float) -> float:

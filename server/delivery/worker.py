@@ -358,6 +358,10 @@ class DeliveryWorker:
                 next_attempt_at=next_attempt_at,
                 now=now,
             )
+            if owned:
+                outcomes.record_background_decision(
+                    session, delivery, result, state, started=finished, now=now
+                )
             if item.admitted:
                 failures, opened_until = store.load_circuit(
                     session, receiver=delivery.receiver, now=now, lock=True

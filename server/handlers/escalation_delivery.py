@@ -274,6 +274,8 @@ class EscalationDeliveryHandlers:
             policy=policy,
             dry_run=dry_run,
             limit=limit,
+            requested_by=caller_identity(),
+            clock=self._deps.clock,
             respond=respond,
             with_results=with_results,
         )
@@ -339,6 +341,7 @@ class EscalationDeliveryHandlers:
             self._call("ReplayRecoveryEscalationDelivery", request, context),
             escalation_pb2.ReplayRecoveryEscalationDeliveryResponse,
             delivery_id=request.delivery_id,
+            requested_by=caller_identity(),
             respond=lambda delivery: escalation_pb2.ReplayRecoveryEscalationDeliveryResponse(
                 delivery=delivery_message(delivery)
             ),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cavra.recovery.v1 import common_pb2, trail_pb2
+from cavra.recovery.v1 import common_pb2, retry_runs_pb2, trail_pb2
 from server.domain.evidence import category_for_provider
 from server.domain.paging import Listing, PageCursor, PageRequest, next_page_token, page_request
 from server.domain.retry_policy import RetryPlanDecision
@@ -23,6 +23,7 @@ from server.services import ServiceDependencies
 from server.storage import acknowledgements as acknowledgement_store
 from server.storage.acknowledgements import StoredAcknowledgement
 from server.storage.deliveries import StoredAttempt, StoredDelivery
+from server.storage.retry_runs import StoredRetryRun
 
 ACKNOWLEDGEMENTS = Listing("EscalationService.ListRecoveryEscalationAcknowledgements")
 RECEIVERS = Listing("EscalationService.ListEscalationReceivers")
@@ -104,6 +105,29 @@ def _trail_escalation_steps(trail: EvidenceTrail) -> list[trail_pb2.TrailEscalat
     ]
 
 
+def _trail_run(run: StoredRetryRun) -> retry_runs_pb2.TrailRetryWorkerRun:
+    """A stored run without its `requested_by` (no actor in the trail)."""
+    return retry_runs_pb2.TrailRetryWorkerRun(
+        run_id=run.run_id,
+        trigger=_enum_value(retry_runs_pb2.RetryRunTrigger, "RETRY_RUN_TRIGGER", run.trigger),
+        dry_run=run.dry_run,
+        started_at=to_timestamp(run.started_at),
+        finished_at=to_timestamp(run.finished_at),
+        decisions=[
+            retry_runs_pb2.TrailRetryWorkerDecision(
+                delivery_id=decision.delivery_id,
+                receiver=decision.receiver,
+                provider=decision.provider,
+                decision=_enum_value(common_pb2.RetryDecision, "RETRY_DECISION", decision.decision),
+                reason=decision.reason,
+                attempt_number=decision.attempt_number,
+                outcome_state=delivery_state(decision.outcome_state),
+            )
+            for decision in run.decisions
+        ],
+    )
+
+
 def trail_message(trail: EvidenceTrail) -> trail_pb2.RecoveryEvidenceTrail:
     plan = trail.plan
     message = trail_pb2.RecoveryEvidenceTrail(
@@ -149,6 +173,7 @@ def trail_message(trail: EvidenceTrail) -> trail_pb2.RecoveryEvidenceTrail:
             )
             for report in trail.executive_reports
         ],
+        retry_worker_runs=[_trail_run(run) for run in trail.retry_worker_runs],
     )
     if trail.recovery_report is not None:
         report = trail.recovery_report

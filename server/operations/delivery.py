@@ -37,6 +37,7 @@ from server.operations.plans import create_plan
 from server.storage import deliveries as delivery_store
 from server.storage import executive_reports as executive_store
 from server.storage import plans as plan_store
+from server.storage import retry_runs as run_store
 from server.storage import schedule as schedule_store
 from server.storage.database import Database
 from server.storage.deliveries import StoredDelivery
@@ -220,12 +221,25 @@ async def replay_delivery(
     *,
     delivery_id: str,
     respond: Callable[[StoredDelivery], M],
+    requested_by: str | None = None,
 ) -> M:
-    """Put a dead-lettered delivery back in the outbox for a new round, and answer after its attempt."""
+    """Put a dead-lettered delivery back in the outbox for a new round, and answer after its attempt.
+    The replay is stored as a retry run (trigger `replay`) in the same transaction."""
 
     def act(session: Session) -> Pending:
         replayed = delivery_store.start_new_round(
             session, delivery_id=delivery_id, now=call.now, allowed_states=(delivery_store.DEAD_LETTERED,)
+        )
+        run_store.record_retry_run(
+            session,
+            trigger=run_store.REPLAY,
+            requested_by=requested_by,
+            dry_run=False,
+            started_at=call.now,
+            finished_at=call.now,
+            decisions=[
+                run_store.delivery_decision(replayed, "retry", "replayed", outcome_state=replayed.state)
+            ],
         )
         return Pending({"baselines": {replayed.delivery_id: replayed.attempt_count}})
 

@@ -14,6 +14,7 @@ from server.operations.delivery import DeliveryCall, deliveries_after_round
 from server.operations.idempotency import Pending, RequestKey, decoded, encoded, run_once
 from server.storage import acknowledgements as acknowledgement_store
 from server.storage import deliveries as delivery_store
+from server.storage import retry_runs as run_store
 from server.storage.database import Database
 from server.storage.deliveries import StoredDelivery
 
@@ -83,26 +84,53 @@ async def run_retry_worker(
     policy: retry_policy.RetryPolicy,
     dry_run: bool,
     limit: int,
+    requested_by: str | None,
+    clock: Callable[[], datetime],
     respond: Callable[[Sequence[retry_policy.RetryPlanDecision], int], M],
     with_results: Callable[[M, Sequence[StoredDelivery]], M],
 ) -> M:
     """Put up to `limit` deliveries the policy says to retry back in the outbox (unless a dry run), and
-    answer with the decisions and, after one more attempt of each, the retried deliveries."""
+    answer with the decisions and, after one more attempt of each, the retried deliveries. The run and
+    every decision (dry run or not) are stored in the transaction that changes the outbox."""
 
     def act(session: Session) -> M | Pending:
         decisions = retry_decisions(session, plan_id=plan_id, policy=policy, now=call.now)
         retried: list[StoredDelivery] = []
-        if not dry_run:
-            for decision in decisions:
-                if decision.decision is retry_policy.Decision.RETRY and len(retried) < limit:
-                    retried.append(
-                        delivery_store.start_new_round(
-                            session,
-                            delivery_id=decision.delivery.delivery_id,
-                            now=call.now,
-                            allowed_states=(delivery_store.DEAD_LETTERED,),
-                        )
+        stored: list[run_store.RetryRunDecision] = []
+        for decision in decisions:
+            delivery = decision.delivery
+            outcome_state = delivery.state
+            if not dry_run and decision.decision is retry_policy.Decision.RETRY and len(retried) < limit:
+                retried.append(
+                    delivery_store.start_new_round(
+                        session,
+                        delivery_id=delivery.delivery_id,
+                        now=call.now,
+                        allowed_states=(delivery_store.DEAD_LETTERED,),
                     )
+                )
+                outcome_state = retried[-1].state
+            stored.append(
+                run_store.RetryRunDecision(
+                    delivery_id=delivery.delivery_id,
+                    plan_id=delivery.plan_id,
+                    receiver=delivery.receiver,
+                    provider=delivery.provider,
+                    decision=decision.decision.value,
+                    reason=decision.reason,
+                    attempt_number=delivery.attempt_count,
+                    outcome_state=outcome_state,
+                )
+            )
+        run_store.record_retry_run(
+            session,
+            trigger=run_store.RPC,
+            requested_by=requested_by,
+            dry_run=dry_run,
+            started_at=call.now,
+            finished_at=clock(),
+            decisions=stored,
+        )
         response = respond(decisions, len(retried))
         if not retried:
             return response

@@ -1,8 +1,9 @@
 """The evidence trail of one plan: everything that followed from it, read in one transaction.
 
 The trail holds stored records as the repositories return them; the handler keeps only their ids,
-states, counts and times. Retry decisions are not stored: they are evaluated at `now` under the
-default policy, exactly as PlanRecoveryEscalationRetries would answer for the plan. The steps of the
+states, counts and times. `retry_worker_runs` are the stored runs (RPC, background, replay) and their
+decisions: what happened. `retry_decisions` are computed at `now` under the default policy, exactly as
+PlanRecoveryEscalationRetries would answer for the plan: what would happen now. The steps of the
 plan's escalation policies come with it, and each record's position in the evidence ledger.
 """
 
@@ -20,6 +21,7 @@ from server.storage import deliveries as delivery_store
 from server.storage import escalations as escalation_store
 from server.storage import plans as plan_store
 from server.storage import report_listing
+from server.storage import retry_runs as run_store
 from server.storage.acknowledgements import StoredAcknowledgement, plan_acknowledgements
 from server.storage.database import Database
 from server.storage.deliveries import StoredDelivery
@@ -38,6 +40,7 @@ class EvidenceTrail:
     acknowledgements: tuple[StoredAcknowledgement, ...]
     retry_decisions: tuple[retry_policy.RetryPlanDecision, ...]
     executive_reports: tuple[ExecutiveReportEntry, ...]
+    retry_worker_runs: tuple[run_store.StoredRetryRun, ...]
     escalations: tuple[StoredEscalation, ...] = ()
     escalation_steps: tuple[StoredStep, ...] = ()
     ledger_positions: tuple[LedgerPosition, ...] = ()
@@ -62,6 +65,15 @@ def _ledgered(trail: EvidenceTrail) -> list[tuple[str, str]]:
         ]
     records += [("acknowledgement", stored.acknowledgement_id) for stored in trail.acknowledgements]
     records += [("executive_report", report.report_id) for report in trail.executive_reports]
+    for run in trail.retry_worker_runs:
+        records.append(("retry_run", run.run_id))
+        records += [
+            (
+                "retry_decision",
+                record_id("retry_decision", {"run_id": run.run_id, "delivery_id": d.delivery_id}),
+            )
+            for d in run.decisions
+        ]
     records += [
         (
             "escalation_step",
@@ -87,6 +99,7 @@ def read_evidence_trail(session: Session, *, plan_id: str, now: datetime) -> Evi
             retry_decisions(session, plan_id=plan_id, policy=retry_policy.RetryPolicy(), now=now)
         ),
         executive_reports=report_listing.plan_executive_reports(session, plan_id=plan_id),
+        retry_worker_runs=run_store.plan_retry_runs(session, plan_id=plan_id),
     )
     escalations, steps = escalation_store.escalations_of_plan(session, plan_id=plan_id)
     trail = replace(trail, escalations=tuple(escalations), escalation_steps=tuple(steps))

@@ -29,6 +29,7 @@ from cavra.recovery.v1 import (
     evidence_pb2_grpc,
     report_pb2,
     report_pb2_grpc,
+    retry_runs_pb2,
     trail_pb2,
 )
 from tests.conftest import ServerProcess, fresh_postgres_database, start_server_process
@@ -160,6 +161,14 @@ def run_trail_sequence(database_url: str, directory: Path) -> Iterator[TrailRun]
                     timeout=30,
                 )
                 wait_until_final(escalation, ids["backup-webhook"], attempts=4)
+                # A live retry-worker run: the dead letter is still in backoff, so it decides WAIT.
+                worker_run = escalation.RunRecoveryEscalationRetryWorker(
+                    escalation_pb2.RunRecoveryEscalationRetryWorkerRequest(
+                        plan_id=plan.plan_id, dry_run=False
+                    ),
+                    timeout=60,
+                )
+                assert worker_run.retried_count == 0
                 acknowledgement = escalation.AcknowledgeRecoveryEscalation(
                     escalation_pb2.AcknowledgeRecoveryEscalationRequest(
                         plan_id=plan.plan_id,
@@ -266,6 +275,60 @@ def test_the_trail_links_report_plan_deliveries_attempts_acknowledgements_decisi
     assert trail.executive_reports[0].status == common_pb2.ALERT_LEVEL_CRITICAL
 
 
+def test_the_trail_shows_the_stored_retry_runs_background_replay_and_rpc(run: TrailRun) -> None:
+    trail = trail_over_grpc(run).trail
+    runs = list(trail.retry_worker_runs)
+    assert [run.started_at.ToDatetime() for run in runs] == sorted(
+        run.started_at.ToDatetime() for run in runs
+    )
+    assert len({run.run_id for run in runs}) == len(runs) == 7
+    per_delivery: dict[str, list[tuple[int, int, str, int, int]]] = {}
+    for worker_run in runs:
+        assert worker_run.finished_at.ToDatetime() >= worker_run.started_at.ToDatetime()
+        assert not worker_run.dry_run
+        (decision,) = worker_run.decisions  # one of this plan's deliveries per run here
+        per_delivery.setdefault(decision.delivery_id, []).append(
+            (
+                worker_run.trigger,
+                decision.decision,
+                decision.reason,
+                decision.attempt_number,
+                decision.outcome_state,
+            )
+        )
+        assert decision.receiver in ("ops-webhook", "backup-webhook")
+        assert decision.provider == "webhook"
+    background, replay, rpc = (
+        retry_runs_pb2.RETRY_RUN_TRIGGER_BACKGROUND,
+        retry_runs_pb2.RETRY_RUN_TRIGGER_REPLAY,
+        retry_runs_pb2.RETRY_RUN_TRIGGER_RPC,
+    )
+    retry, wait, suppress = (
+        common_pb2.RETRY_DECISION_RETRY,
+        common_pb2.RETRY_DECISION_WAIT,
+        common_pb2.RETRY_DECISION_SUPPRESS,
+    )
+    retrying, pending, dead = (
+        common_pb2.DELIVERY_STATE_RETRYING,
+        common_pb2.DELIVERY_STATE_PENDING,
+        common_pb2.DELIVERY_STATE_DEAD_LETTERED,
+    )
+    # The ops receiver failed once: the background worker decided to retry; its success decides nothing.
+    assert per_delivery[run.ops_delivery_id] == [(background, retry, "backoff_scheduled", 1, retrying)]
+    # The backup receiver: a round of two attempts, dead-lettered, replayed, two more, dead-lettered
+    # again, and then the RPC worker run found it still in backoff.
+    assert per_delivery[run.backup_delivery_id] == [
+        (background, retry, "backoff_scheduled", 1, retrying),
+        (background, suppress, "attempts_exhausted", 2, dead),
+        (replay, retry, "replayed", 2, pending),
+        (background, retry, "backoff_scheduled", 3, retrying),
+        (background, suppress, "attempts_exhausted", 4, dead),
+        (rpc, wait, "backoff_pending", 4, dead),
+    ]
+    # The last run is the RPC run, the newest.
+    assert runs[-1].trigger == rpc
+
+
 def test_rest_answers_the_same_trail_as_grpc(run: TrailRun) -> None:
     response = trail_over_rest(run)
     assert response.status_code == 200, response.text
@@ -276,11 +339,20 @@ def test_rest_answers_the_same_trail_as_grpc(run: TrailRun) -> None:
     over_grpc.pop("evaluated_at")
     assert over_rest == over_grpc
     assert over_rest["deliveries"] and over_rest["acknowledgements"] and over_rest["executive_reports"]
+    assert len(over_rest["retry_worker_runs"]) == 7
+    assert {run["trigger"] for run in over_rest["retry_worker_runs"]} == {
+        "RETRY_RUN_TRIGGER_BACKGROUND",
+        "RETRY_RUN_TRIGGER_REPLAY",
+        "RETRY_RUN_TRIGGER_RPC",
+    }
 
 
 def test_no_secret_url_or_free_text_reaches_the_trail(run: TrailRun) -> None:
     grpc_text = json.dumps(MessageToDict(trail_over_grpc(run))) + str(trail_over_grpc(run))
     rest_text = trail_over_rest(run).text
+    # The stored retry-worker runs are part of what is checked (their attempts failed with the
+    # error-body canary, to URLs holding the URL canary).
+    assert '"retry_worker_runs"' in rest_text and "retry_worker_runs" in grpc_text
     for text in (grpc_text, rest_text):
         for canary in CANARIES:
             assert canary not in text

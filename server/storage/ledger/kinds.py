@@ -30,6 +30,7 @@ from server.storage.models import (
     RetryRecoveryReportRecord,
     ScheduleRunRecord,
 )
+from server.storage.retry_run_tables import RetryWorkerDecisionRecord, RetryWorkerRunRecord
 
 KEY_SEPARATOR = "/"
 
@@ -118,6 +119,9 @@ LEDGER_KINDS: tuple[LedgeredKind, ...] = (
     LedgeredKind("acknowledgement", AcknowledgementRecord, ("acknowledgement_id",)),
     LedgeredKind("executive_report", ExecutiveReportRecord, ("report_id",)),
     LedgeredKind("schedule_run", ScheduleRunRecord, ("run_id",)),
+    # Retry-worker runs and their decisions (docs/delivery.md), stored with the outbox change they cause.
+    LedgeredKind("retry_run", RetryWorkerRunRecord, ("run_id",)),
+    LedgeredKind("retry_decision", RetryWorkerDecisionRecord, ("run_id", "delivery_id")),
     # Escalation policies (docs/escalation-policies.md): the start of each route's escalation (its
     # level, status and next step change as it runs, so they are left out), every step, and every
     # silence as created (its later expiry is a change of state, like a delivery's).

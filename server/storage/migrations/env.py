@@ -4,6 +4,7 @@ from alembic import context
 
 import server.storage.escalation_tables  # registers the escalation policy tables on Base.metadata
 import server.storage.ledger.tables
+import server.storage.retry_run_tables  # registers the retry-worker run tables on Base.metadata
 import server.storage.summaries.tables  # noqa: F401  (registers the summary tables on Base.metadata)
 from server.storage.database import create_database_engine
 from server.storage.models import Base

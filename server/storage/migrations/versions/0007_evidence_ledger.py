@@ -17,7 +17,7 @@ from alembic import op
 from server.storage.ledger.append import backfill
 
 revision: str = "0007_evidence_ledger"
-down_revision: str | None = "0008_evidence_trail_indexes"
+down_revision: str | None = "0009_retry_worker_runs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1401,12 +1401,16 @@ type RecoveryEvidenceTrail struct {
 	Deliveries []*TrailDelivery `protobuf:"bytes,3,rep,name=deliveries,proto3" json:"deliveries,omitempty"`
 	// Every acknowledgement of the plan, oldest first.
 	Acknowledgements []*TrailAcknowledgement `protobuf:"bytes,4,rep,name=acknowledgements,proto3" json:"acknowledgements,omitempty"`
-	// The retry planner's decisions for the plan's failed deliveries, under the default policy, at evaluated_at.
+	// What the retry planner would decide now for the plan's failed deliveries, under the default
+	// policy, at evaluated_at: computed on read, not evidence of what happened (see retry_worker_runs).
 	RetryDecisions []*TrailRetryDecision `protobuf:"bytes,5,rep,name=retry_decisions,json=retryDecisions,proto3" json:"retry_decisions,omitempty"`
 	// The instant the trail was read and the retry decisions were evaluated.
 	EvaluatedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=evaluated_at,json=evaluatedAt,proto3" json:"evaluated_at,omitempty"`
 	// Executive reports built from the plan, oldest first.
 	ExecutiveReports []*TrailExecutiveReport `protobuf:"bytes,7,rep,name=executive_reports,json=executiveReports,proto3" json:"executive_reports,omitempty"`
+	// The stored retry-worker runs (RPC, background and replay) with a decision about one of the
+	// plan's deliveries, oldest first, each with only its decisions about this plan's deliveries.
+	RetryWorkerRuns []*TrailRetryWorkerRun `protobuf:"bytes,8,rep,name=retry_worker_runs,json=retryWorkerRuns,proto3" json:"retry_worker_runs,omitempty"`
 	// Every step of the plan's escalation policies, per route in step order, each with its reason.
 	EscalationSteps []*TrailEscalationStep `protobuf:"bytes,20,rep,name=escalation_steps,json=escalationSteps,proto3" json:"escalation_steps,omitempty"`
 	// Where each record above sits in the evidence ledger (routes are covered by the plan's entry).
@@ -1490,6 +1494,13 @@ func (x *RecoveryEvidenceTrail) GetEvaluatedAt() *timestamppb.Timestamp {
 func (x *RecoveryEvidenceTrail) GetExecutiveReports() []*TrailExecutiveReport {
 	if x != nil {
 		return x.ExecutiveReports
+	}
+	return nil
+}
+
+func (x *RecoveryEvidenceTrail) GetRetryWorkerRuns() []*TrailRetryWorkerRun {
+	if x != nil {
+		return x.RetryWorkerRuns
 	}
 	return nil
 }
@@ -2106,7 +2117,7 @@ var File_cavra_recovery_v1_trail_proto protoreflect.FileDescriptor
 
 const file_cavra_recovery_v1_trail_proto_rawDesc = "" +
 	"\n" +
-	"\x1dcavra/recovery/v1/trail.proto\x12\x11cavra.recovery.v1\x1a\x1ecavra/recovery/v1/common.proto\x1a\x1ecavra/recovery/v1/policy.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdd\x01\n" +
+	"\x1dcavra/recovery/v1/trail.proto\x12\x11cavra.recovery.v1\x1a\x1ecavra/recovery/v1/common.proto\x1a\x1ecavra/recovery/v1/policy.proto\x1a\"cavra/recovery/v1/retry_runs.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdd\x01\n" +
 	"\x18RetryRecoveryReportEntry\x12\x1b\n" +
 	"\treport_id\x18\x01 \x01(\tR\breportId\x12=\n" +
 	"\fgenerated_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vgeneratedAt\x120\n" +
@@ -2228,7 +2239,7 @@ const file_cavra_recovery_v1_trail_proto_rawDesc = "" +
 	"\treport_id\x18\x01 \x01(\tR\breportId\x12=\n" +
 	"\fgenerated_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vgeneratedAt\x125\n" +
 	"\x06status\x18\x03 \x01(\x0e2\x1d.cavra.recovery.v1.AlertLevelR\x06status\x12,\n" +
-	"\x12recovery_report_id\x18\x04 \x01(\tR\x10recoveryReportId\"\xb5\x05\n" +
+	"\x12recovery_report_id\x18\x04 \x01(\tR\x10recoveryReportId\"\x89\x06\n" +
 	"\x15RecoveryEvidenceTrail\x12O\n" +
 	"\x0frecovery_report\x18\x01 \x01(\v2&.cavra.recovery.v1.TrailRecoveryReportR\x0erecoveryReport\x120\n" +
 	"\x04plan\x18\x02 \x01(\v2\x1c.cavra.recovery.v1.TrailPlanR\x04plan\x12@\n" +
@@ -2238,7 +2249,8 @@ const file_cavra_recovery_v1_trail_proto_rawDesc = "" +
 	"\x10acknowledgements\x18\x04 \x03(\v2'.cavra.recovery.v1.TrailAcknowledgementR\x10acknowledgements\x12N\n" +
 	"\x0fretry_decisions\x18\x05 \x03(\v2%.cavra.recovery.v1.TrailRetryDecisionR\x0eretryDecisions\x12=\n" +
 	"\fevaluated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vevaluatedAt\x12T\n" +
-	"\x11executive_reports\x18\a \x03(\v2'.cavra.recovery.v1.TrailExecutiveReportR\x10executiveReports\x12Q\n" +
+	"\x11executive_reports\x18\a \x03(\v2'.cavra.recovery.v1.TrailExecutiveReportR\x10executiveReports\x12R\n" +
+	"\x11retry_worker_runs\x18\b \x03(\v2&.cavra.recovery.v1.TrailRetryWorkerRunR\x0fretryWorkerRuns\x12Q\n" +
 	"\x10escalation_steps\x18\x14 \x03(\v2&.cavra.recovery.v1.TrailEscalationStepR\x0fescalationSteps\x12J\n" +
 	"\x0eledger_entries\x18\x15 \x03(\v2#.cavra.recovery.v1.TrailLedgerEntryR\rledgerEntries\"\xa5\x01\n" +
 	"\x13TrailEscalationStep\x12\x1b\n" +
@@ -2330,9 +2342,10 @@ var file_cavra_recovery_v1_trail_proto_goTypes = []any{
 	(DeliveryFailureReason)(0),                             // 29: cavra.recovery.v1.DeliveryFailureReason
 	(DeliveryState)(0),                                     // 30: cavra.recovery.v1.DeliveryState
 	(RetryDecision)(0),                                     // 31: cavra.recovery.v1.RetryDecision
-	(*RecoveryEscalationStep)(nil),                         // 32: cavra.recovery.v1.RecoveryEscalationStep
-	(ProviderCategory)(0),                                  // 33: cavra.recovery.v1.ProviderCategory
-	(RouteCategory)(0),                                     // 34: cavra.recovery.v1.RouteCategory
+	(*TrailRetryWorkerRun)(nil),                            // 32: cavra.recovery.v1.TrailRetryWorkerRun
+	(*RecoveryEscalationStep)(nil),                         // 33: cavra.recovery.v1.RecoveryEscalationStep
+	(ProviderCategory)(0),                                  // 34: cavra.recovery.v1.ProviderCategory
+	(RouteCategory)(0),                                     // 35: cavra.recovery.v1.RouteCategory
 }
 var file_cavra_recovery_v1_trail_proto_depIdxs = []int32{
 	26, // 0: cavra.recovery.v1.RetryRecoveryReportEntry.generated_at:type_name -> google.protobuf.Timestamp
@@ -2373,21 +2386,22 @@ var file_cavra_recovery_v1_trail_proto_depIdxs = []int32{
 	14, // 35: cavra.recovery.v1.RecoveryEvidenceTrail.retry_decisions:type_name -> cavra.recovery.v1.TrailRetryDecision
 	26, // 36: cavra.recovery.v1.RecoveryEvidenceTrail.evaluated_at:type_name -> google.protobuf.Timestamp
 	15, // 37: cavra.recovery.v1.RecoveryEvidenceTrail.executive_reports:type_name -> cavra.recovery.v1.TrailExecutiveReport
-	17, // 38: cavra.recovery.v1.RecoveryEvidenceTrail.escalation_steps:type_name -> cavra.recovery.v1.TrailEscalationStep
-	18, // 39: cavra.recovery.v1.RecoveryEvidenceTrail.ledger_entries:type_name -> cavra.recovery.v1.TrailLedgerEntry
-	32, // 40: cavra.recovery.v1.TrailEscalationStep.step:type_name -> cavra.recovery.v1.RecoveryEscalationStep
-	16, // 41: cavra.recovery.v1.GetRecoveryEvidenceTrailResponse.trail:type_name -> cavra.recovery.v1.RecoveryEvidenceTrail
-	33, // 42: cavra.recovery.v1.EscalationReceiver.category:type_name -> cavra.recovery.v1.ProviderCategory
-	27, // 43: cavra.recovery.v1.EscalationRouteMatch.severity:type_name -> cavra.recovery.v1.AlertLevel
-	34, // 44: cavra.recovery.v1.EscalationRouteMatch.category:type_name -> cavra.recovery.v1.RouteCategory
-	22, // 45: cavra.recovery.v1.EscalationRoutingRule.match:type_name -> cavra.recovery.v1.EscalationRouteMatch
-	21, // 46: cavra.recovery.v1.ListEscalationReceiversResponse.receivers:type_name -> cavra.recovery.v1.EscalationReceiver
-	23, // 47: cavra.recovery.v1.ListEscalationReceiversResponse.routing_rules:type_name -> cavra.recovery.v1.EscalationRoutingRule
-	48, // [48:48] is the sub-list for method output_type
-	48, // [48:48] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	32, // 38: cavra.recovery.v1.RecoveryEvidenceTrail.retry_worker_runs:type_name -> cavra.recovery.v1.TrailRetryWorkerRun
+	17, // 39: cavra.recovery.v1.RecoveryEvidenceTrail.escalation_steps:type_name -> cavra.recovery.v1.TrailEscalationStep
+	18, // 40: cavra.recovery.v1.RecoveryEvidenceTrail.ledger_entries:type_name -> cavra.recovery.v1.TrailLedgerEntry
+	33, // 41: cavra.recovery.v1.TrailEscalationStep.step:type_name -> cavra.recovery.v1.RecoveryEscalationStep
+	16, // 42: cavra.recovery.v1.GetRecoveryEvidenceTrailResponse.trail:type_name -> cavra.recovery.v1.RecoveryEvidenceTrail
+	34, // 43: cavra.recovery.v1.EscalationReceiver.category:type_name -> cavra.recovery.v1.ProviderCategory
+	27, // 44: cavra.recovery.v1.EscalationRouteMatch.severity:type_name -> cavra.recovery.v1.AlertLevel
+	35, // 45: cavra.recovery.v1.EscalationRouteMatch.category:type_name -> cavra.recovery.v1.RouteCategory
+	22, // 46: cavra.recovery.v1.EscalationRoutingRule.match:type_name -> cavra.recovery.v1.EscalationRouteMatch
+	21, // 47: cavra.recovery.v1.ListEscalationReceiversResponse.receivers:type_name -> cavra.recovery.v1.EscalationReceiver
+	23, // 48: cavra.recovery.v1.ListEscalationReceiversResponse.routing_rules:type_name -> cavra.recovery.v1.EscalationRoutingRule
+	49, // [49:49] is the sub-list for method output_type
+	49, // [49:49] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_cavra_recovery_v1_trail_proto_init() }
@@ -2397,6 +2411,7 @@ func file_cavra_recovery_v1_trail_proto_init() {
 	}
 	file_cavra_recovery_v1_common_proto_init()
 	file_cavra_recovery_v1_policy_proto_init()
+	file_cavra_recovery_v1_retry_runs_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -2,6 +2,7 @@ import datetime
 
 from cavra.recovery.v1 import common_pb2 as _common_pb2
 from cavra.recovery.v1 import policy_pb2 as _policy_pb2
+from cavra.recovery.v1 import retry_runs_pb2 as _retry_runs_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -249,7 +250,7 @@ class TrailExecutiveReport(_message.Message):
     def __init__(self, report_id: _Optional[str] = ..., generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.AlertLevel, str]] = ..., recovery_report_id: _Optional[str] = ...) -> None: ...
 
 class RecoveryEvidenceTrail(_message.Message):
-    __slots__ = ("recovery_report", "plan", "deliveries", "acknowledgements", "retry_decisions", "evaluated_at", "executive_reports", "escalation_steps", "ledger_entries")
+    __slots__ = ("recovery_report", "plan", "deliveries", "acknowledgements", "retry_decisions", "evaluated_at", "executive_reports", "retry_worker_runs", "escalation_steps", "ledger_entries")
     RECOVERY_REPORT_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
     DELIVERIES_FIELD_NUMBER: _ClassVar[int]
@@ -257,6 +258,7 @@ class RecoveryEvidenceTrail(_message.Message):
     RETRY_DECISIONS_FIELD_NUMBER: _ClassVar[int]
     EVALUATED_AT_FIELD_NUMBER: _ClassVar[int]
     EXECUTIVE_REPORTS_FIELD_NUMBER: _ClassVar[int]
+    RETRY_WORKER_RUNS_FIELD_NUMBER: _ClassVar[int]
     ESCALATION_STEPS_FIELD_NUMBER: _ClassVar[int]
     LEDGER_ENTRIES_FIELD_NUMBER: _ClassVar[int]
     recovery_report: TrailRecoveryReport
@@ -266,9 +268,10 @@ class RecoveryEvidenceTrail(_message.Message):
     retry_decisions: _containers.RepeatedCompositeFieldContainer[TrailRetryDecision]
     evaluated_at: _timestamp_pb2.Timestamp
     executive_reports: _containers.RepeatedCompositeFieldContainer[TrailExecutiveReport]
+    retry_worker_runs: _containers.RepeatedCompositeFieldContainer[_retry_runs_pb2.TrailRetryWorkerRun]
     escalation_steps: _containers.RepeatedCompositeFieldContainer[TrailEscalationStep]
     ledger_entries: _containers.RepeatedCompositeFieldContainer[TrailLedgerEntry]
-    def __init__(self, recovery_report: _Optional[_Union[TrailRecoveryReport, _Mapping]] = ..., plan: _Optional[_Union[TrailPlan, _Mapping]] = ..., deliveries: _Optional[_Iterable[_Union[TrailDelivery, _Mapping]]] = ..., acknowledgements: _Optional[_Iterable[_Union[TrailAcknowledgement, _Mapping]]] = ..., retry_decisions: _Optional[_Iterable[_Union[TrailRetryDecision, _Mapping]]] = ..., evaluated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., executive_reports: _Optional[_Iterable[_Union[TrailExecutiveReport, _Mapping]]] = ..., escalation_steps: _Optional[_Iterable[_Union[TrailEscalationStep, _Mapping]]] = ..., ledger_entries: _Optional[_Iterable[_Union[TrailLedgerEntry, _Mapping]]] = ...) -> None: ...
+    def __init__(self, recovery_report: _Optional[_Union[TrailRecoveryReport, _Mapping]] = ..., plan: _Optional[_Union[TrailPlan, _Mapping]] = ..., deliveries: _Optional[_Iterable[_Union[TrailDelivery, _Mapping]]] = ..., acknowledgements: _Optional[_Iterable[_Union[TrailAcknowledgement, _Mapping]]] = ..., retry_decisions: _Optional[_Iterable[_Union[TrailRetryDecision, _Mapping]]] = ..., evaluated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., executive_reports: _Optional[_Iterable[_Union[TrailExecutiveReport, _Mapping]]] = ..., retry_worker_runs: _Optional[_Iterable[_Union[_retry_runs_pb2.TrailRetryWorkerRun, _Mapping]]] = ..., escalation_steps: _Optional[_Iterable[_Union[TrailEscalationStep, _Mapping]]] = ..., ledger_entries: _Optional[_Iterable[_Union[TrailLedgerEntry, _Mapping]]] = ...) -> None: ...
 
 class TrailEscalationStep(_message.Message):
     __slots__ = ("dedup_key", "provider", "policy", "step")
