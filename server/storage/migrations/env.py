@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from alembic import context
 
-import server.storage.escalation_tables  # registers the escalation policy tables on Base.metadata
+# Each import registers its tables on Base.metadata (escalation policies, ledger, retry runs, summaries).
+import server.storage.escalation_tables
 import server.storage.ledger.tables
-import server.storage.retry_run_tables  # registers the retry-worker run tables on Base.metadata
-import server.storage.summaries.tables  # noqa: F401  (registers the summary tables on Base.metadata)
+import server.storage.retry_run_tables
+import server.storage.summaries.tables  # noqa: F401
 from server.storage.database import create_database_engine
 from server.storage.models import Base
 
