@@ -1,10 +1,8 @@
 """The outbox worker: claim due rows with a lease, send once through the connector, record the attempt,
-then schedule the next attempt or dead-letter. Retrying lives here and only here.
-
-One worker runs in every server process. On PostgreSQL replicas claim disjoint batches
-(`FOR UPDATE SKIP LOCKED` plus a conditional UPDATE); on SQLite the conditional UPDATE alone makes the
-claim atomic. A row's lease covers its whole send budget, so a process that dies mid-send leaves a
-row that any worker claims again once the lease runs out: nothing committed is ever lost.
+then schedule the next attempt or dead-letter. Retrying lives here and only here. One worker runs in
+every process; replicas claim disjoint batches (PostgreSQL: `FOR UPDATE SKIP LOCKED` plus a conditional
+UPDATE; SQLite: the conditional UPDATE). A lease covers the whole send budget, so a row a dead process
+held is claimed again once its lease runs out: nothing committed is ever lost.
 """
 
 from __future__ import annotations

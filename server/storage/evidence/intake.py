@@ -1,14 +1,10 @@
 """Evidence intake: idempotent recording of retry executions, playbooks and closures, one or in batches.
 
-Every function takes the caller's session (one transaction per RPC) and never commits. Recording is
-idempotent by record id: rows are inserted with `INSERT … ON CONFLICT DO NOTHING RETURNING id` in
-multi-row statements, and every id that was not inserted (already stored, or stored a moment ago by a
-concurrent call) is re-read and its content digest compared: equal is "unchanged", different is
-ALREADY_EXISTS. A race therefore never surfaces as an IntegrityError on SQLite or PostgreSQL, and a
-conflict anywhere rolls the whole batch back.
-
-Records this transaction inserted are applied to the summaries (`server.storage.summaries.maintain`)
-in the same transaction, once per call: deltas gathered over the whole batch, then merged.
+Every function takes the caller's session (one transaction per RPC) and never commits. Rows go in with
+multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING id`; an id not inserted (stored before, or a moment
+ago by a concurrent call) is re-read and its content digest compared: equal is "unchanged", different
+is ALREADY_EXISTS, and a conflict anywhere rolls the whole batch back. Inserted records reach the
+summaries (`summaries.maintain`) and the ledger in the same transaction, once per call.
 """
 
 from __future__ import annotations
