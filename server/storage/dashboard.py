@@ -1,7 +1,8 @@
 """Counts for the rollback drill dashboard (SPEC §10), read in one statement on a pooled connection.
 
-Executions and closures come from their maintained summaries instead of counting the history; every
-other count is a COUNT over its own (small) table. The statement is built once, so a call costs one
+Executions and closures are totals kept in `dashboard_counters` (maintained with the evidence
+summaries in the intake transaction), read by primary key instead of counting or summing the history;
+every other count is a COUNT over its own (small) table. The statement is built once, so a call costs one
 round trip and no statement building.
 """
 
@@ -10,11 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Connection, func, select
-from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from server.domain.dashboard import DrillDashboard
-from server.domain.evidence import ExecutionStatus
 from server.storage.escalation_tables import EscalationRecord, EscalationStepRecord
 from server.storage.models import (
     AcknowledgementRecord,
@@ -26,7 +25,12 @@ from server.storage.models import (
     RetryRecoveryReportRecord,
     ScheduleRunRecord,
 )
-from server.storage.summaries.tables import ClosureDaySummaryRecord, ExecutionSummaryRecord
+from server.storage.summaries.tables import (
+    CLOSURES,
+    RETRY_EXECUTIONS_FAILED,
+    RETRY_EXECUTIONS_OK,
+    DashboardCounterRecord,
+)
 
 DELIVERED = "delivered"
 # A delivery whose last attempt failed: still retrying, or dead-lettered after its attempts ran out.
@@ -38,11 +42,11 @@ def _count(model: type, *where: ColumnElement[bool]) -> ColumnElement[int]:
     return select(func.count()).select_from(model).where(*where).scalar_subquery()
 
 
-def _sum(column: InstrumentedAttribute[int], *where: ColumnElement[bool]) -> ColumnElement[int]:
-    return select(func.coalesce(func.sum(column), 0)).where(*where).scalar_subquery()
+def _counter(name: str) -> ColumnElement[int]:
+    counter = DashboardCounterRecord
+    return func.coalesce(select(counter.value).where(counter.name == name).scalar_subquery(), 0)
 
 
-_DELIVERED_STATUS = ExecutionStatus.DELIVERED.value
 _COUNTS = select(
     _count(EscalationPlanRecord).label("escalation_plans"),
     _count(EscalationRouteRecord).label("escalation_routes"),
@@ -53,13 +57,9 @@ _COUNTS = select(
     _count(DeliveryRecord, DeliveryRecord.state.in_(FAILED_DELIVERY_STATES)).label("deliveries_failed"),
     _count(DeliveryRecord, DeliveryRecord.state == DEAD_LETTERED).label("dead_letters"),
     _count(PlaybookRecord).label("playbooks"),
-    _sum(ClosureDaySummaryRecord.closures).label("closures"),
-    _sum(
-        ExecutionSummaryRecord.executions, ExecutionSummaryRecord.execution_status == _DELIVERED_STATUS
-    ).label("retry_executions_ok"),
-    _sum(
-        ExecutionSummaryRecord.executions, ExecutionSummaryRecord.execution_status != _DELIVERED_STATUS
-    ).label("retry_executions_failed"),
+    _counter(CLOSURES).label("closures"),
+    _counter(RETRY_EXECUTIONS_OK).label("retry_executions_ok"),
+    _counter(RETRY_EXECUTIONS_FAILED).label("retry_executions_failed"),
     _count(ScheduleRunRecord).label("schedule_runs"),
     _count(EscalationStepRecord, EscalationStepRecord.step > 1).label("escalations_advanced"),
     _count(DeliveryRecord, DeliveryRecord.state == "silenced").label("deliveries_silenced"),

@@ -107,12 +107,19 @@ def create_database_engine(url: str, *, isolation: str | None = None) -> Engine:
     )
 
 
+SQLITE_CACHE_KIB = 4096
+
+
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # A 4 MiB page cache per connection (SQLite's default is 2 MiB): the dashboard's COUNTs walk the
+    # playbook and route b-trees, which at 1M executions no longer fit 2 MiB together, so every call
+    # re-read their pages from the OS (0.47 ms a call against 0.03 ms with 4 MiB).
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
 from cavra.recovery.v1 import evidence_pb2
@@ -45,7 +45,8 @@ from server.storage.models import (
     RecoveryClosureRecord,
     RetryExecutionRecord,
 )
-from server.storage.summaries.tables import ExecutionSummaryRecord
+from server.storage.summaries.rebuild import rebuild_dashboard_counters
+from server.storage.summaries.tables import DashboardCounterRecord, ExecutionSummaryRecord
 from tests.reports.evidence_streams import NOW, assert_reports_equal_the_oracle, cut, random_stream
 
 
@@ -347,3 +348,39 @@ def test_a_batch_merges_each_summary_table_in_one_statement(database: Database) 
         assert statements.count(f"insert into {table}") == 1, statements
     assert statements.count("update recovery_row_summaries set") == 1, statements
     database.run_sync(assert_reports_equal_the_oracle)
+
+
+def dashboard_counters(session: Session) -> dict[str, int]:
+    return {row.name: row.value for row in session.execute(select(DashboardCounterRecord.__table__))}
+
+
+def recounted_dashboard_counters(session: Session) -> dict[str, int]:
+    """The dashboard totals counted over the whole execution and closure history."""
+    delivered = RetryExecutionRecord.execution_status == ExecutionStatus.DELIVERED.value
+    return {
+        "closures": session.scalar(select(func.count()).select_from(RecoveryClosureRecord)) or 0,
+        "retry_executions_ok": session.scalar(select(func.count()).where(delivered)) or 0,
+        "retry_executions_failed": session.scalar(select(func.count()).where(~delivered)) or 0,
+    }
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(seed=st.integers(0, 2**32 - 1), batches=st.integers(1, 6), resent=st.integers(0, 3))
+def test_maintained_dashboard_counters_equal_a_full_recount_after_random_work(
+    database: Database, seed: int, batches: int, resent: int
+) -> None:
+    database.run_sync(empty_every_table)
+    rng = random.Random(seed)
+    stream = random_stream(rng, playbooks=rng.randint(1, 6), executions=rng.randint(0, 40), closures=40)
+    sent = cut(stream, rng, batches)
+    # Re-sent batches (unchanged records) must not count twice.
+    for batch in sent + [rng.choice(sent) for _ in range(resent)]:
+        record_batch(database, batch)
+        maintained = database.run_sync(dashboard_counters)
+        recount = database.run_sync(recounted_dashboard_counters)
+        # A counter row exists once something counted towards it; a missing one reads as 0.
+        assert {name: maintained.get(name, 0) for name in recount} == recount
+    rebuilt = database.run_sync(
+        lambda session: (rebuild_dashboard_counters(session.connection()), dashboard_counters(session))[1]
+    )
+    assert rebuilt == database.run_sync(recounted_dashboard_counters)

@@ -22,9 +22,13 @@ from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from server.domain.evidence import ClosureState
+from server.domain.evidence import ClosureState, ExecutionStatus
 from server.storage.summaries.tables import (
+    CLOSURES,
+    RETRY_EXECUTIONS_FAILED,
+    RETRY_EXECUTIONS_OK,
     ClosureDaySummaryRecord,
+    DashboardCounterRecord,
     ExecutionSummaryRecord,
     ProviderRowSummaryRecord,
     RecoveryRowSummaryRecord,
@@ -35,6 +39,7 @@ from server.storage.summaries.tables import (
 # Rows per multi-row statement: far below SQLite's and PostgreSQL's bound-parameter limits.
 _CHUNK = 500
 _CLOSING = frozenset(state.value for state in ClosureState if state.closes_recovery)
+_DELIVERED = ExecutionStatus.DELIVERED.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +223,8 @@ def _upsert(
 
 
 def flush(session: Session, deltas: SummaryDeltas) -> None:
-    """Merge the deltas, one statement per summary table (per 500 keys), tables in a fixed order."""
+    """Merge the deltas, one statement per summary table (per 500 keys), tables in a fixed order;
+    the dashboard totals last, as one more delta merge (keys sorted, so replicas add up)."""
     _upsert(
         session,
         ExecutionSummaryRecord,
@@ -258,6 +264,22 @@ def flush(session: Session, deltas: SummaryDeltas) -> None:
         added=("closures",),
         greatest=("latest_closed_us",),
     )
+    _upsert(
+        session,
+        DashboardCounterRecord,
+        ("name",),
+        [{"name": name, "value": n} for name, n in _counter_deltas(deltas).items() if n],
+        added=("value",),
+    )
+
+
+def _counter_deltas(deltas: SummaryDeltas) -> dict[str, int]:
+    """What the batch adds to the dashboard totals: the sums of its execution and closure deltas."""
+    counters = {CLOSURES: sum(n for n, _ in deltas.days.values()), RETRY_EXECUTIONS_OK: 0}
+    counters[RETRY_EXECUTIONS_FAILED] = 0
+    for (_, status), (n, _) in deltas.executions.items():
+        counters[RETRY_EXECUTIONS_OK if status == _DELIVERED else RETRY_EXECUTIONS_FAILED] += n
+    return counters
 
 
 def apply_new_evidence(

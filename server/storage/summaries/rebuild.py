@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, case, false, func, insert, literal, select
+from sqlalchemy import Connection, Table, and_, case, false, func, insert, literal, select, union_all
 
-from server.domain.evidence import ClosureState
+from server.domain.evidence import ClosureState, ExecutionStatus
 from server.storage.models import PlaybookProviderRecord, RecoveryClosureRecord, RetryExecutionRecord
 from server.storage.sql_functions import epoch_microseconds, minutes_between, utc_day
 from server.storage.summaries.tables import (
+    CLOSURES,
+    RETRY_EXECUTIONS_FAILED,
+    RETRY_EXECUTIONS_OK,
     ClosureDaySummaryRecord,
+    DashboardCounterRecord,
     ExecutionSummaryRecord,
     ProviderRowSummaryRecord,
     RecoveryRowSummaryRecord,
@@ -79,8 +83,10 @@ def _recovery_rows() -> Any:
     )
 
 
-def rebuild_summaries(connection: Connection) -> None:
-    """Replace every summary with one computed from the whole history, in the caller's transaction."""
+def rebuild_summaries(connection: Connection, *, dashboard_counters: bool = True) -> None:
+    """Replace every summary with one computed from the whole history, in the caller's transaction.
+
+    `dashboard_counters=False` leaves the dashboard totals out (migrations older than the table)."""
     for model in SUMMARY_MODELS:
         connection.execute(_table(model).delete())
     execution = RetryExecutionRecord
@@ -139,5 +145,29 @@ def rebuild_summaries(connection: Connection) -> None:
                 func.count(),
                 epoch_microseconds(func.max(closure.closed_at)),
             ).group_by(day, closure.provider, closure.closure_state),
+        )
+    )
+    if dashboard_counters:
+        rebuild_dashboard_counters(connection)
+
+
+def rebuild_dashboard_counters(connection: Connection) -> None:
+    """Replace the dashboard totals with the sums over the execution and closure summaries."""
+    counters = _table(DashboardCounterRecord)
+    connection.execute(counters.delete())
+    executions = _table(ExecutionSummaryRecord)
+    delivered = executions.c.execution_status == ExecutionStatus.DELIVERED.value
+
+    def total(name: str, column: Any, *where: Any) -> Any:
+        return select(literal(name), func.coalesce(func.sum(column), literal(0))).where(*where)
+
+    connection.execute(
+        insert(counters).from_select(
+            ["name", "value"],
+            union_all(
+                total(CLOSURES, _table(ClosureDaySummaryRecord).c.closures),
+                total(RETRY_EXECUTIONS_OK, executions.c.executions, delivered),
+                total(RETRY_EXECUTIONS_FAILED, executions.c.executions, ~delivered),
+            ),
         )
     )

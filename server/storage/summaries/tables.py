@@ -102,3 +102,22 @@ class ClosureDaySummaryRecord(Base):
     closure_state: Mapped[str] = mapped_column(String(16), primary_key=True)
     closures: Mapped[int] = mapped_column(BigInteger)
     latest_closed_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class DashboardCounterRecord(Base):
+    """Whole-history totals the dashboard reads by key instead of summing the summaries per call.
+
+    Keys are `DASHBOARD_COUNTERS`; each is kept equal to the SUM over its summary table in the same
+    transaction (`maintain.flush`) and rebuilt with the summaries (`rebuild.rebuild_summaries`).
+    """
+
+    __tablename__ = "dashboard_counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+CLOSURES = "closures"
+RETRY_EXECUTIONS_OK = "retry_executions_ok"
+RETRY_EXECUTIONS_FAILED = "retry_executions_failed"
+DASHBOARD_COUNTERS = (CLOSURES, RETRY_EXECUTIONS_FAILED, RETRY_EXECUTIONS_OK)

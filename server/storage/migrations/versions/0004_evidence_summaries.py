@@ -69,7 +69,8 @@ def upgrade() -> None:
             "closed_day", "provider", "closure_state", name=op.f("pk_closure_day_summaries")
         ),
     )
-    rebuild_summaries(op.get_bind())
+    # The dashboard totals' table arrives in 0010_dashboard_counters, which builds them.
+    rebuild_summaries(op.get_bind(), dashboard_counters=False)
     # Indexes after the bulk build: one sort each instead of index maintenance per inserted row.
     op.create_index(
         "uq_recovery_row_summaries_playbook_id_provider",
