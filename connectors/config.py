@@ -16,11 +16,11 @@ from typing import Any
 
 import yaml
 
-from connectors.base import ConnectorConfigError
-from connectors.receiver import Receiver
-from connectors.receiver_config import parse_receiver
-from connectors.redaction import Redactor
-from connectors.routing import RoutingPolicy, parse_routing_policy, receivers_for_route
+from cavra_recovery.connectors.base import ConnectorConfigError
+from cavra_recovery.connectors.receiver import Receiver
+from cavra_recovery.connectors.receiver_config import parse_receiver
+from cavra_recovery.connectors.redaction import Redactor
+from cavra_recovery.connectors.routing import RoutingPolicy, parse_routing_policy, receivers_for_route
 
 __all__ = ["ConnectorConfig", "ConnectorConfigError", "load_connector_config", "parse_connector_config"]
 

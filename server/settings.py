@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.setting_values import (
+from cavra_recovery.server.setting_values import (
     SettingsError,
     log_format,
     log_level,
@@ -329,7 +329,7 @@ def configure_logging(level: str, log_format: str = "text") -> None:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     if log_format == "json":
-        from server.json_logs import JsonLogFormatter
+        from cavra_recovery.server.json_logs import JsonLogFormatter
 
         for handler in logging.getLogger().handlers:
             handler.setFormatter(JsonLogFormatter())

@@ -21,16 +21,16 @@ from aiohttp import web
 from google.protobuf.descriptor import ServiceDescriptor
 
 from cavra.recovery.v1 import escalation_pb2, evidence_pb2, report_pb2
-from server.gateway.admission import Gate, GatewayLimits, HeaderGate, http_server_logger
-from server.gateway.proxy import (
+from cavra_recovery.server.gateway.admission import Gate, GatewayLimits, HeaderGate, http_server_logger
+from cavra_recovery.server.gateway.proxy import (
     MAX_GRPC_MESSAGE_BYTES,
     GatewayProxy,
     StaticDocument,
     load_openapi_document,
 )
-from server.setting_values import SettingsError
-from server.settings import is_loopback_host, split_host_port
-from server.tracing import start_tracing
+from cavra_recovery.server.setting_values import SettingsError
+from cavra_recovery.server.settings import is_loopback_host, split_host_port
+from cavra_recovery.server.tracing import start_tracing
 
 __all__ = [
     "OPENAPI_PATHS",
@@ -167,7 +167,7 @@ async def start_gateway(
     )
     application = proxy.application()
     if tracer_provider is not None:
-        from server.gateway.tracing import tracing_middleware
+        from cavra_recovery.server.gateway.tracing import tracing_middleware
 
         application.middlewares.insert(
             0, tracing_middleware(tracer_provider.get_tracer("cavra-recovery.gateway"))

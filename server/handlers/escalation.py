@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from cavra.recovery.v1 import escalation_pb2_grpc
-from server.handlers.escalation_delivery import EscalationDeliveryHandlers
-from server.handlers.escalation_plans import EscalationPlanHandlers
-from server.services import ServiceDependencies
+from cavra_recovery.server.handlers.escalation_delivery import EscalationDeliveryHandlers
+from cavra_recovery.server.handlers.escalation_plans import EscalationPlanHandlers
+from cavra_recovery.server.services import ServiceDependencies
 
 
 class EscalationHandler(

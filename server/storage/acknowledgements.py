@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.storage.models import AcknowledgementRecord
+from cavra_recovery.server.storage.models import AcknowledgementRecord
 
 
 @dataclass(frozen=True, slots=True)

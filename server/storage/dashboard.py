@@ -13,9 +13,9 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
-from server.domain.dashboard import DrillDashboard
-from server.domain.evidence import ExecutionStatus
-from server.storage.models import (
+from cavra_recovery.server.domain.dashboard import DrillDashboard
+from cavra_recovery.server.domain.evidence import ExecutionStatus
+from cavra_recovery.server.storage.models import (
     AcknowledgementRecord,
     DeliveryRecord,
     EscalationPlanRecord,
@@ -25,7 +25,7 @@ from server.storage.models import (
     RetryRecoveryReportRecord,
     ScheduleRunRecord,
 )
-from server.storage.summaries.tables import ClosureDaySummaryRecord, ExecutionSummaryRecord
+from cavra_recovery.server.storage.summaries.tables import ClosureDaySummaryRecord, ExecutionSummaryRecord
 
 DELIVERED = "delivered"
 # A delivery whose last attempt failed: still retrying, or dead-lettered after its attempts ran out.

@@ -24,8 +24,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.domain.errors import Unavailable
-from server.domain.reasons import Reason
+from cavra_recovery.server.domain.errors import Unavailable
+from cavra_recovery.server.domain.reasons import Reason
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer

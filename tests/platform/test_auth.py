@@ -13,7 +13,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from cavra.recovery.v1 import escalation_pb2, evidence_pb2, evidence_pb2_grpc, report_pb2, report_pb2_grpc
-from server.auth import METHOD_ROLES, AuthConfigError, Role, is_open_method, load_auth_config
+from cavra_recovery.server.auth import METHOD_ROLES, AuthConfigError, Role, is_open_method, load_auth_config
 from tests.conftest import SERVER_COMMAND, ServerProcess, free_port
 from tests.platform import evidence_builders as build
 from tests.platform.rpc_status import rich_error

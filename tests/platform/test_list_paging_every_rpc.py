@@ -30,8 +30,8 @@ from cavra.recovery.v1 import (
     report_pb2,
     report_pb2_grpc,
 )
-from server.storage.database import Database
-from server.storage.models import (
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.models import (
     DeliveryRecord,
     DeliveryRequestRecord,
     EscalationPlanRecord,

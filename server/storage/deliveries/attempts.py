@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from server.storage.models import (
+from cavra_recovery.server.storage.models import (
     DeliveryAttemptRecord,
     DeliveryRecord,
 )

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from alembic import context
 
-import server.storage.summaries.tables  # noqa: F401  (registers the summary tables on Base.metadata)
-from server.storage.database import create_database_engine
-from server.storage.models import Base
+import cavra_recovery.server.storage.summaries.tables  # noqa: F401  (registers the summary tables on Base.metadata)
+from cavra_recovery.server.storage.database import create_database_engine
+from cavra_recovery.server.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata
