@@ -23,14 +23,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cavra_recovery.connectors import (
-    Connector,
-    ConnectorConfig,
-    FailureReason,
-    HttpTransport,
-    SendResult,
-    build_connector,
-)
+from cavra_recovery.connectors import ConnectorConfig, HttpTransport, build_connector
+from cavra_recovery.connectors.base import Connector, FailureReason, SendResult
 from cavra_recovery.server.delivery import backoff, outcomes
 from cavra_recovery.server.delivery.notifications import notification_from_document
 from cavra_recovery.server.delivery.tuning import DeliveryTuning
