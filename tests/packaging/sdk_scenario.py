@@ -48,7 +48,10 @@ def evidence(suffix: str) -> tuple[RetryExecution, ConnectorRecoveryPlaybook, Re
     playbook = ConnectorRecoveryPlaybook(
         playbook_id=f"pb-{suffix}",
         generated_at=timestamp(NOW - timedelta(hours=6)),
-        providers=[PlaybookProvider(provider="slack", failure_count=4, status_codes=[500])],
+        providers=[
+            PlaybookProvider(provider="slack", failure_count=4, status_codes=[500]),
+            PlaybookProvider(provider="jira", failure_count=1, status_codes=[429]),
+        ],
     )
     closure = RecoveryClosure(
         closure_id=f"closure-{suffix}",
