@@ -9,6 +9,7 @@ document and `/metrics` the server's Prometheus registry when one is given.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import socket
 from collections.abc import Callable
@@ -46,7 +47,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 OPENAPI_PATHS = ("/openapi.json", "/swagger.json")
-OPENAPI_DOCUMENT = Path(__file__).resolve().parents[2] / "generated" / "openapi" / "recovery.swagger.json"
+# Package data of `cavra_recovery.openapi`: setup.py maps generated/openapi to it (docs/packaging.md).
+OPENAPI_PACKAGE, OPENAPI_FILE = "cavra_recovery.openapi", "recovery.swagger.json"
 CLOSE_GRACE_SECONDS = 5.0
 # Go's http.Server reads up to 1 MiB of request line and headers (DefaultMaxHeaderBytes); aiohttp's
 # default of 8190 bytes a line would refuse long filter queries grpc-gateway serves.
@@ -54,6 +56,16 @@ MAX_HEADER_BYTES = 1 << 20
 MAX_HEADER_COUNT = 1000
 # How long the unread body of a refused request is drained before the connection is closed.
 LINGER_SECONDS = 5.0
+
+
+def find_openapi_document() -> Path:
+    """The served OpenAPI document, found alike in the repository's editable install (the namespace
+    package's path is generated/openapi) and in an installed wheel (cavra_recovery/openapi)."""
+    spec = importlib.util.find_spec(OPENAPI_PACKAGE)
+    candidates = [
+        Path(location, OPENAPI_FILE) for location in (spec and spec.submodule_search_locations) or ()
+    ]
+    return next((path for path in candidates if path.is_file()), Path(OPENAPI_PACKAGE, OPENAPI_FILE))
 
 
 def gateway_services() -> tuple[ServiceDescriptor, ...]:
@@ -152,9 +164,10 @@ async def start_gateway(
             grpc_target, upstream_tls.credentials(), options=options, interceptors=interceptors
         )
     documents: dict[str, StaticDocument] = {}
-    openapi = load_openapi_document(OPENAPI_DOCUMENT)
+    document = find_openapi_document()
+    openapi = load_openapi_document(document)
     if openapi is None:
-        log.warning("OpenAPI document %s not found; /openapi.json answers 404", OPENAPI_DOCUMENT)
+        log.warning("OpenAPI document %s not found; /openapi.json answers 404", document)
     else:
         documents = dict.fromkeys(OPENAPI_PATHS, openapi)
     proxy = GatewayProxy(

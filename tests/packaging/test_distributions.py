@@ -15,13 +15,15 @@ import re
 import subprocess
 import sys
 import tomllib
+import urllib.request
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, ServerProcess
+from cavra_recovery_client import RecoveryClient
+from tests.conftest import READY_PATTERN, REPO_ROOT, ServerProcess, free_port
 
 HERE = Path(__file__).resolve().parent
 VERSION = "0.1.0"
@@ -125,6 +127,7 @@ def test_each_wheel_carries_its_own_names_and_floors(dist: Path) -> None:
     assert "cavra_recovery/server/storage/migrations/script.py.mako" in files
     assert any(name.startswith("cavra_recovery/server/storage/migrations/versions/") for name in files)
     assert "cavra_recovery/connectors/__init__.py" in files
+    assert "cavra_recovery/openapi/recovery.swagger.json" in files
     # The stubs' descriptor set (reflection with comments) ships in the proto wheel.
     with zipfile.ZipFile(artifact(dist, "cavra_recovery_proto-*.whl")) as archive:
         assert "cavra/recovery/v1/descriptor_set.binpb" in archive.namelist()
@@ -191,7 +194,9 @@ def test_sdk_and_stub_wheels_alone_in_a_clean_venv_at_their_floors_run_sync_and_
     assert "retry_execution.executed_at" in sync["error"]["fields"]
 
 
-def test_server_wheel_in_a_clean_venv_runs_its_command_and_migrates(dist: Path, tmp_path: Path) -> None:
+def test_server_wheel_in_a_clean_venv_runs_its_command_migrates_and_serves(
+    dist: Path, tmp_path: Path
+) -> None:
     bin_dir = clean_venv(tmp_path / "venv")
     run(
         [
@@ -223,3 +228,32 @@ def test_server_wheel_in_a_clean_venv_runs_its_command_and_migrates(dist: Path, 
         ]
     )
     assert "alembic_version" in tables and "retry_executions" in tables, tables
+
+    # Served from the wheel: gRPC (the SDK from the repository reads the dashboard) and the gateway's
+    # /openapi.json, which ships as package data (cavra_recovery.openapi).
+    http_address = f"127.0.0.1:{free_port()}"
+    command = [str(bin_dir / "cavra-recovery"), "serve", "--grpc-listen", "127.0.0.1:0"]
+    command += ["--http-listen", http_address, "--database-url", f"sqlite:///{database}"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAVRA_")}
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        found: dict[str, str] = {}
+        lines = []
+        while len(found) < 2:
+            line = process.stderr.readline()
+            assert line, "the wheel's server exited:\n" + "".join(lines)
+            lines.append(line)
+            if match := READY_PATTERN.search(line):
+                found[match.group(1)] = match.group(2)
+        with urllib.request.urlopen(f"http://{found['http']}/openapi.json", timeout=10) as response:
+            document = json.load(response)
+        assert document["swagger"] == "2.0" and document["info"]["version"] == VERSION
+        with RecoveryClient(found["grpc"], plaintext=True) as client:
+            dashboard = client.get_rollback_drill_dashboard()
+        assert dashboard.service_version == VERSION and dashboard.contract == "cavra.recovery.v1"
+    finally:
+        process.terminate()
+        process.wait(20)
+        if process.stderr is not None:
+            process.stderr.close()
