@@ -31,12 +31,19 @@ GOOGLEAPIS_PROTOS := google/api/annotations.proto google/api/http.proto google/a
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-$(BIN)/.installed: pyproject.toml requirements.lock clients/python/pyproject.toml
+# Three distributions, installed editable: cavra-recovery-proto (generated/python), cavra-recovery-client
+# (clients/python) and cavra-recovery (server/ and connectors/ as cavra_recovery.server and
+# cavra_recovery.connectors, setup.py). mypy cannot see the editable import hook, so the two folders
+# are also linked under $(VENV)/namespace/cavra_recovery, pyproject's mypy_path (docs/packaging.md).
+$(BIN)/.installed: pyproject.toml setup.py requirements.lock clients/python/pyproject.toml generated/python/pyproject.toml
 	@echo "==> creating $(VENV) and installing pinned dependencies"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e . -e clients/python
+	$(BIN)/pip install --quiet --no-deps -e generated/python -e clients/python -e .
+	mkdir -p $(VENV)/namespace/cavra_recovery
+	ln -sfn ../../../server $(VENV)/namespace/cavra_recovery/server
+	ln -sfn ../../../connectors $(VENV)/namespace/cavra_recovery/connectors
 	touch $@
 
 .PHONY: setup
@@ -46,7 +53,7 @@ setup: $(BIN)/.installed ## create .venv with the cavra-recovery command (pinned
 lock: ## re-pin requirements.lock from pyproject.toml in a throwaway virtualenv
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
 	.lockvenv/bin/pip install --quiet --upgrade pip
-	.lockvenv/bin/pip install --quiet -e '.[dev]' -e clients/python
+	.lockvenv/bin/pip install --quiet -e generated/python -e clients/python -e '.[dev]'
 	.lockvenv/bin/pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
 	rm -rf .lockvenv
 
@@ -138,7 +145,8 @@ generate: $(BIN)/.installed tools third_party ## regenerate generated/ (Python, 
 lint: $(BIN)/.installed third_party ## ruff, mypy (server, connectors, Python SDK), import-linter layering, buf lint, buf breaking
 	$(BIN)/ruff check server connectors clients/python tests bench scripts
 	$(BIN)/ruff format --check server connectors clients/python tests bench scripts
-	$(BIN)/mypy server connectors clients/python/cavra_recovery_client scripts
+	$(BIN)/mypy $(VENV)/namespace/cavra_recovery/server $(VENV)/namespace/cavra_recovery/connectors \
+		clients/python/cavra_recovery_client scripts
 	$(BIN)/lint-imports
 	$(BIN)/buf lint
 	$(BIN)/buf breaking proto --against $(RELEASED_CONTRACT)
@@ -149,6 +157,18 @@ RELEASED_CONTRACT := proto/released/v1.binpb
 .PHONY: contract-release
 contract-release: $(BIN)/.installed third_party ## record proto/ as the released contract (a release step)
 	$(BIN)/buf build proto --exclude-source-info -o $(RELEASED_CONTRACT)
+
+# `make dist`: every wheel and sdist (stubs, SDK, server) into DIST_DIR, metadata checked by twine.
+# tests/packaging installs them into clean virtualenvs.
+DIST_DIR ?= dist
+
+.PHONY: dist
+dist: $(BIN)/.installed ## build the wheels and sdists of cavra-recovery-proto, -client and the server; twine check
+	rm -rf $(DIST_DIR) && mkdir -p $(DIST_DIR)
+	$(BIN)/python -m build --outdir $(DIST_DIR) generated/python
+	$(BIN)/python -m build --outdir $(DIST_DIR) clients/python
+	$(BIN)/python -m build --outdir $(DIST_DIR) .
+	$(BIN)/twine check --strict $(DIST_DIR)/*
 
 .PHONY: test
 test: $(BIN)/.installed tools client-tools console-tools third_party ## everything needed, then pytest and the Go client's go test

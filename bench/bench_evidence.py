@@ -23,10 +23,10 @@ from bench.results import Results, stopwatch
 from bench.scale import Scale
 from bench.seed import execution_rows
 from cavra.recovery.v1 import common_pb2, evidence_pb2, evidence_pb2_grpc
-from server.domain.evidence import ExecutionStatus, RetryExecution
-from server.storage.database import create_database_engine
-from server.storage.migrate import migrate
-from server.storage.models import RetryExecutionRecord
+from cavra_recovery.server.domain.evidence import ExecutionStatus, RetryExecution
+from cavra_recovery.server.storage.database import create_database_engine
+from cavra_recovery.server.storage.migrate import migrate
+from cavra_recovery.server.storage.models import RetryExecutionRecord
 
 STATUS_TO_PROTO = {
     "delivered": common_pb2.EXECUTION_STATUS_DELIVERED,

@@ -18,8 +18,8 @@ from bench.harness import postgres_database, running_server, scratch_directory
 from bench.results import Results, stopwatch
 from bench.scale import Scale
 from cavra.recovery.v1 import evidence_pb2, evidence_pb2_grpc
-from server.storage.database import create_database_engine
-from server.storage.ledger.tables import LedgerEntryRecord
+from cavra_recovery.server.storage.database import create_database_engine
+from cavra_recovery.server.storage.ledger.tables import LedgerEntryRecord
 
 _OPTIONS = [("grpc.max_send_message_length", 64 << 20)]
 _ALTERNATING = ("off", "on", "off", "on")

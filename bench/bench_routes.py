@@ -16,7 +16,7 @@ from bench.harness import scratch_directory
 from bench.results import Results, stopwatch
 from bench.scale import Scale
 from bench.seed import PROVIDERS
-from server.domain.escalation_plan import (
+from cavra_recovery.server.domain.escalation_plan import (
     EscalationPlan,
     EscalationRoute,
     PlanExecutiveSummary,
@@ -25,11 +25,15 @@ from server.domain.escalation_plan import (
     RouteStatus,
     dedup_key,
 )
-from server.domain.slo_report import AlertLevel
-from server.storage.database import create_database_engine
-from server.storage.migrate import migrate
-from server.storage.models import EscalationPlanRecord, EscalationRouteRecord, RetryRecoveryReportRecord
-from server.storage.plans import store_escalation_plan
+from cavra_recovery.server.domain.slo_report import AlertLevel
+from cavra_recovery.server.storage.database import create_database_engine
+from cavra_recovery.server.storage.migrate import migrate
+from cavra_recovery.server.storage.models import (
+    EscalationPlanRecord,
+    EscalationRouteRecord,
+    RetryRecoveryReportRecord,
+)
+from cavra_recovery.server.storage.plans import store_escalation_plan
 
 RUNS = 3
 

@@ -311,7 +311,7 @@ def postgres_database(admin_url: str) -> Iterator[str]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from server.storage.database import normalize_database_url
+    from cavra_recovery.server.storage.database import normalize_database_url
 
     admin = make_url(normalize_database_url(admin_url))
     name = f"cavra_bench_{os.getpid()}_{int(time.time() * 1000) % 10**8}"

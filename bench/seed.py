@@ -23,15 +23,15 @@ from typing import Any
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, Table, insert, text
 
-from server.storage.database import create_database_engine
-from server.storage.migrate import alembic_config, migrate
-from server.storage.models import (
+from cavra_recovery.server.storage.database import create_database_engine
+from cavra_recovery.server.storage.migrate import alembic_config, migrate
+from cavra_recovery.server.storage.models import (
     PlaybookProviderRecord,
     PlaybookRecord,
     RecoveryClosureRecord,
     RetryExecutionRecord,
 )
-from server.storage.summaries.rebuild import rebuild_summaries
+from cavra_recovery.server.storage.summaries.rebuild import rebuild_summaries
 
 PROVIDERS = {
     "slack": "chatops",

@@ -8,7 +8,7 @@ The delivery worker needs only what is exported here::
         result = await connector.send(notification)            # once; the worker retries
 """
 
-from connectors.base import (
+from cavra_recovery.connectors.base import (
     BlockedDestinationError,
     Connector,
     ConnectorConfigError,
@@ -17,8 +17,8 @@ from connectors.base import (
     RecordedRequest,
     SendResult,
 )
-from connectors.config import ConnectorConfig, load_connector_config, parse_connector_config
-from connectors.notification import (
+from cavra_recovery.connectors.config import ConnectorConfig, load_connector_config, parse_connector_config
+from cavra_recovery.connectors.notification import (
     EVENT_TYPE,
     REPORT_EVENT_TYPE,
     EscalationNotification,
@@ -29,10 +29,10 @@ from connectors.notification import (
     PlanSummary,
     notification_as_dict,
 )
-from connectors.providers import PROVIDERS, build_connector
-from connectors.receiver import Receiver, Secret
-from connectors.redaction import Redactor
-from connectors.transport import HttpTransport, parse_retry_after
+from cavra_recovery.connectors.providers import PROVIDERS, build_connector
+from cavra_recovery.connectors.receiver import Receiver, Secret
+from cavra_recovery.connectors.redaction import Redactor
+from cavra_recovery.connectors.transport import HttpTransport, parse_retry_after
 
 __all__ = [
     "EVENT_TYPE",

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from connectors.notification import Notification
+from cavra_recovery.connectors.notification import Notification
 
 
 class ConnectorError(Exception):

@@ -17,17 +17,17 @@ from typing import Any
 
 import yaml
 
-from connectors.base import ConnectorConfigError
-from connectors.escalation_config import (
+from cavra_recovery.connectors.base import ConnectorConfigError
+from cavra_recovery.connectors.escalation_config import (
     EscalationPolicy,
     InhibitRule,
     parse_escalation_policies,
     parse_inhibit_rules,
 )
-from connectors.receiver import Receiver
-from connectors.receiver_config import parse_receiver
-from connectors.redaction import Redactor
-from connectors.routing import (
+from cavra_recovery.connectors.receiver import Receiver
+from cavra_recovery.connectors.receiver_config import parse_receiver
+from cavra_recovery.connectors.redaction import Redactor
+from cavra_recovery.connectors.routing import (
     RoutingPolicy,
     escalation_policy_for_route,
     parse_routing_policy,

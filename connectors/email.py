@@ -19,11 +19,11 @@ from typing import ClassVar
 
 import aiosmtplib
 
-from connectors.base import BlockedDestinationError, FailureReason, RecordedRequest, SendResult
-from connectors.notification import EscalationNotification, Notification, headline, route_line
-from connectors.receiver import OptionKind, ProviderSpec
-from connectors.redaction import short_error
-from connectors.transport import HttpConnector, body_digest, checked_address
+from cavra_recovery.connectors.base import BlockedDestinationError, FailureReason, RecordedRequest, SendResult
+from cavra_recovery.connectors.notification import EscalationNotification, Notification, headline, route_line
+from cavra_recovery.connectors.receiver import OptionKind, ProviderSpec
+from cavra_recovery.connectors.redaction import short_error
+from cavra_recovery.connectors.transport import HttpConnector, body_digest, checked_address
 
 DEFAULT_PORT = 587
 LOCAL_HOSTNAME = "cavra-recovery"

@@ -24,8 +24,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from connectors.base import ConnectorConfigError
-from connectors.routing import MATCH_KEYS, RouteMatch, parse_route_match
+from cavra_recovery.connectors.base import ConnectorConfigError
+from cavra_recovery.connectors.routing import MATCH_KEYS, RouteMatch, parse_route_match
 
 MAX_REPEAT = 100
 _POLICY_KEYS = frozenset({"name", "levels", "repeat"})

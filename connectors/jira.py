@@ -11,10 +11,10 @@ import base64
 import re
 from typing import Any, ClassVar
 
-from connectors.base import SendResult
-from connectors.notification import EscalationNotification, Notification, headline, route_line
-from connectors.receiver import OptionKind, ProviderSpec
-from connectors.transport import HttpConnector, classify_reply, join_url
+from cavra_recovery.connectors.base import SendResult
+from cavra_recovery.connectors.notification import EscalationNotification, Notification, headline, route_line
+from cavra_recovery.connectors.receiver import OptionKind, ProviderSpec
+from cavra_recovery.connectors.transport import HttpConnector, classify_reply, join_url
 
 DEFAULT_ISSUE_TYPE = "Task"
 _SUMMARY_LIMIT = 255

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from connectors.base import RecordedRequest, SendResult
-from connectors.notification import (
+from cavra_recovery.connectors.base import RecordedRequest, SendResult
+from cavra_recovery.connectors.notification import (
     EscalationNotification,
     ExecutiveReportNotification,
     Notification,
@@ -20,8 +20,8 @@ from connectors.notification import (
     route_as_dict,
     route_line,
 )
-from connectors.receiver import OptionKind, ProviderSpec
-from connectors.transport import HttpConnector, classify_reply, join_url
+from cavra_recovery.connectors.receiver import OptionKind, ProviderSpec
+from cavra_recovery.connectors.transport import HttpConnector, classify_reply, join_url
 
 DEFAULT_BASE_URL = "https://events.pagerduty.com"
 DEFAULT_SOURCE = "cavra-recovery-escalation"

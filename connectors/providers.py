@@ -5,19 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from connectors.base import Connector, ConnectorConfigError
-from connectors.datadog import DatadogConnector
-from connectors.email import EmailConnector
-from connectors.jira import JiraConnector
-from connectors.pagerduty import PagerDutyConnector
-from connectors.receiver import Receiver
-from connectors.sentinel import SentinelConnector
-from connectors.servicenow import ServiceNowConnector
-from connectors.slack import SlackConnector
-from connectors.splunk import SplunkConnector
-from connectors.teams import TeamsConnector
-from connectors.transport import HttpConnector, HttpTransport, utc_now
-from connectors.webhook import WebhookConnector
+from cavra_recovery.connectors.base import Connector, ConnectorConfigError
+from cavra_recovery.connectors.datadog import DatadogConnector
+from cavra_recovery.connectors.email import EmailConnector
+from cavra_recovery.connectors.jira import JiraConnector
+from cavra_recovery.connectors.pagerduty import PagerDutyConnector
+from cavra_recovery.connectors.receiver import Receiver
+from cavra_recovery.connectors.sentinel import SentinelConnector
+from cavra_recovery.connectors.servicenow import ServiceNowConnector
+from cavra_recovery.connectors.slack import SlackConnector
+from cavra_recovery.connectors.splunk import SplunkConnector
+from cavra_recovery.connectors.teams import TeamsConnector
+from cavra_recovery.connectors.transport import HttpConnector, HttpTransport, utc_now
+from cavra_recovery.connectors.webhook import WebhookConnector
 
 PROVIDERS: dict[str, type[HttpConnector]] = {
     "webhook": WebhookConnector,

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from connectors.redaction import MIN_SECRET_LENGTH, Redactor
-from connectors.ssrf_guard import IPNetwork
+from cavra_recovery.connectors.redaction import MIN_SECRET_LENGTH, Redactor
+from cavra_recovery.connectors.ssrf_guard import IPNetwork
 
 
 class Secret:

@@ -14,12 +14,12 @@ from typing import Any
 
 import httpx
 
-from connectors.base import ConnectorConfigError
-from connectors.providers import PROVIDERS
-from connectors.receiver import OptionKind, ProviderSpec, Receiver, Secret
-from connectors.redaction import MIN_SECRET_LENGTH
-from connectors.signing import decode_secret
-from connectors.ssrf_guard import IPNetwork, literal_address, parse_allow_networks, refusal
+from cavra_recovery.connectors.base import ConnectorConfigError
+from cavra_recovery.connectors.providers import PROVIDERS
+from cavra_recovery.connectors.receiver import OptionKind, ProviderSpec, Receiver, Secret
+from cavra_recovery.connectors.redaction import MIN_SECRET_LENGTH
+from cavra_recovery.connectors.signing import decode_secret
+from cavra_recovery.connectors.ssrf_guard import IPNetwork, literal_address, parse_allow_networks, refusal
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 MAX_TIMEOUT_SECONDS = 300.0

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from connectors.base import ConnectorConfigError
+from cavra_recovery.connectors.base import ConnectorConfigError
 
 MATCH_KEYS = frozenset({"severity", "category", "provider"})
 _RULE_KEYS = frozenset({"match", "receivers", "continue", "policy"})

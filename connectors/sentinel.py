@@ -18,11 +18,18 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
 
-from connectors.base import FailureReason, SendResult
-from connectors.notification import EscalationNotification, Notification, isoformat_utc
-from connectors.receiver import OptionKind, ProviderSpec, Receiver
-from connectors.redaction import Redactor
-from connectors.transport import HttpConnector, HttpTransport, classify_reply, join_url, json_body, utc_now
+from cavra_recovery.connectors.base import FailureReason, SendResult
+from cavra_recovery.connectors.notification import EscalationNotification, Notification, isoformat_utc
+from cavra_recovery.connectors.receiver import OptionKind, ProviderSpec, Receiver
+from cavra_recovery.connectors.redaction import Redactor
+from cavra_recovery.connectors.transport import (
+    HttpConnector,
+    HttpTransport,
+    classify_reply,
+    join_url,
+    json_body,
+    utc_now,
+)
 
 API_VERSION = "2023-01-01"
 DEFAULT_SCOPE = "https://monitor.azure.com//.default"

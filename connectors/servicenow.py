@@ -10,10 +10,10 @@ from __future__ import annotations
 import base64
 from typing import Any, ClassVar
 
-from connectors.base import SendResult
-from connectors.notification import EscalationNotification, Notification, headline, route_line
-from connectors.receiver import OptionKind, ProviderSpec
-from connectors.transport import HttpConnector, classify_reply, join_url
+from cavra_recovery.connectors.base import SendResult
+from cavra_recovery.connectors.notification import EscalationNotification, Notification, headline, route_line
+from cavra_recovery.connectors.receiver import OptionKind, ProviderSpec
+from cavra_recovery.connectors.transport import HttpConnector, classify_reply, join_url
 
 CORRELATION_DISPLAY = "CAVRA Recovery Escalation"
 _PRIORITY_BY_LEVEL = {"critical": "1", "warning": "2", "healthy": "3"}

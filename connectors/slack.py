@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from connectors.base import SendResult
-from connectors.notification import (
+from cavra_recovery.connectors.base import SendResult
+from cavra_recovery.connectors.notification import (
     EscalationNotification,
     Notification,
     headline,
     isoformat_utc,
     route_line,
 )
-from connectors.receiver import ProviderSpec
-from connectors.transport import HttpConnector, classify_reply
+from cavra_recovery.connectors.receiver import ProviderSpec
+from cavra_recovery.connectors.transport import HttpConnector, classify_reply
 
 _SECTION_TEXT_LIMIT = 3000
 _HEADER_TEXT_LIMIT = 150

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from connectors.base import SendResult
-from connectors.notification import Notification, notification_as_dict
-from connectors.receiver import OptionKind, ProviderSpec
-from connectors.transport import HttpConnector, classify_reply, join_url
+from cavra_recovery.connectors.base import SendResult
+from cavra_recovery.connectors.notification import Notification, notification_as_dict
+from cavra_recovery.connectors.receiver import OptionKind, ProviderSpec
+from cavra_recovery.connectors.transport import HttpConnector, classify_reply, join_url
 
 DEFAULT_SOURCETYPE = "cavra:recovery:escalation"
 DEFAULT_SOURCE = "cavra-recovery-escalation"

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from connectors.base import SendResult
-from connectors.notification import EscalationNotification, Notification, headline, isoformat_utc
-from connectors.receiver import ProviderSpec
-from connectors.transport import HttpConnector, classify_reply
+from cavra_recovery.connectors.base import SendResult
+from cavra_recovery.connectors.notification import (
+    EscalationNotification,
+    Notification,
+    headline,
+    isoformat_utc,
+)
+from cavra_recovery.connectors.receiver import ProviderSpec
+from cavra_recovery.connectors.transport import HttpConnector, classify_reply
 
 ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 _MAX_ROUTE_CONTAINERS = 20

@@ -27,11 +27,11 @@ from urllib.parse import unquote
 
 import httpx
 
-from connectors.base import BlockedDestinationError, FailureReason, RecordedRequest, SendResult
-from connectors.notification import Notification
-from connectors.receiver import ProviderSpec, Receiver
-from connectors.redaction import Redactor, short_error
-from connectors.ssrf_guard import IPNetwork, literal_address, refusal
+from cavra_recovery.connectors.base import BlockedDestinationError, FailureReason, RecordedRequest, SendResult
+from cavra_recovery.connectors.notification import Notification
+from cavra_recovery.connectors.receiver import ProviderSpec, Receiver
+from cavra_recovery.connectors.redaction import Redactor, short_error
+from cavra_recovery.connectors.ssrf_guard import IPNetwork, literal_address, refusal
 
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from connectors.base import SendResult
-from connectors.notification import Notification, isoformat_utc, notification_as_dict
-from connectors.receiver import ProviderSpec
-from connectors.signing import signature_headers
-from connectors.transport import HttpConnector, classify_reply, json_body
+from cavra_recovery.connectors.base import SendResult
+from cavra_recovery.connectors.notification import Notification, isoformat_utc, notification_as_dict
+from cavra_recovery.connectors.receiver import ProviderSpec
+from cavra_recovery.connectors.signing import signature_headers
+from cavra_recovery.connectors.transport import HttpConnector, classify_reply, json_body
 
 
 class WebhookConnector(HttpConnector):

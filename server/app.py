@@ -29,29 +29,29 @@ from cavra.recovery.v1 import (
     report_pb2,
     report_pb2_grpc,
 )
-from server.auth import AuthInterceptor, load_auth_config
-from server.database_health import DatabaseHealth
-from server.delivery import DeliveryService, DeliveryTuning
-from server.domain.errors import Unavailable
-from server.handlers.escalation import EscalationHandler
-from server.handlers.evidence import EvidenceHandler
-from server.handlers.ledger import LedgerHandler
-from server.handlers.report import ReportHandler
-from server.ledger_keys import load_signer
-from server.metrics import create_metrics
-from server.operations.escalation_tick import EscalationScheduler
-from server.operations.ledger import CheckpointTask
-from server.rate_limit import RateLimitInterceptor, TokenBuckets
-from server.reflection import enable_reflection
-from server.request_context import RequestContextInterceptor, install_log_context
-from server.rpc_status import DomainErrorInterceptor
-from server.services import ServiceDependencies, utc_now
-from server.setting_values import SettingsError, split_host_port
-from server.settings import Settings, configure_logging
-from server.storage.database import Database
-from server.storage.migrate import check_schema_is_current, migrate
-from server.supervisor import check_ports_free, die_with_parent
-from server.tracing import Tracing, start_tracing
+from cavra_recovery.server.auth import AuthInterceptor, load_auth_config
+from cavra_recovery.server.database_health import DatabaseHealth
+from cavra_recovery.server.delivery import DeliveryService, DeliveryTuning
+from cavra_recovery.server.domain.errors import Unavailable
+from cavra_recovery.server.handlers.escalation import EscalationHandler
+from cavra_recovery.server.handlers.evidence import EvidenceHandler
+from cavra_recovery.server.handlers.ledger import LedgerHandler
+from cavra_recovery.server.handlers.report import ReportHandler
+from cavra_recovery.server.ledger_keys import load_signer
+from cavra_recovery.server.metrics import create_metrics
+from cavra_recovery.server.operations.escalation_tick import EscalationScheduler
+from cavra_recovery.server.operations.ledger import CheckpointTask
+from cavra_recovery.server.rate_limit import RateLimitInterceptor, TokenBuckets
+from cavra_recovery.server.reflection import enable_reflection
+from cavra_recovery.server.request_context import RequestContextInterceptor, install_log_context
+from cavra_recovery.server.rpc_status import DomainErrorInterceptor
+from cavra_recovery.server.services import ServiceDependencies, utc_now
+from cavra_recovery.server.setting_values import SettingsError, split_host_port
+from cavra_recovery.server.settings import Settings, configure_logging
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.migrate import check_schema_is_current, migrate
+from cavra_recovery.server.supervisor import check_ports_free, die_with_parent
+from cavra_recovery.server.tracing import Tracing, start_tracing
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import SpanProcessor
@@ -148,7 +148,7 @@ def build_dependencies(
         database.tracer = tracing.tracer("cavra-recovery.storage")
     connector_config = None
     if settings.connectors_path is not None:
-        from connectors.config import load_connector_config
+        from cavra_recovery.connectors.config import load_connector_config
 
         connector_config = load_connector_config(settings.connectors_path, environ)
     delivery = DeliveryService(
@@ -285,9 +285,9 @@ async def start(
         )
         await running.escalations.start()
     if settings.http_listen is not None:
-        from server.gateway import GatewayLimits, start_gateway
-        from server.gateway.admission import TokenGate
-        from server.metrics import render
+        from cavra_recovery.server.gateway import GatewayLimits, start_gateway
+        from cavra_recovery.server.gateway.admission import TokenGate
+        from cavra_recovery.server.metrics import render
 
         metrics = dependencies.metrics
         running.gateway = await start_gateway(

@@ -38,11 +38,11 @@ import yaml
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
-from server.certificate_subject import parse_subject, peer_subject, subject_matches
-from server.domain.reasons import ERROR_DOMAIN, Reason
-from server.request_context import principal_var
-from server.rpc_status import abort_with
-from server.setting_values import SettingsError
+from cavra_recovery.server.certificate_subject import parse_subject, peer_subject, subject_matches
+from cavra_recovery.server.domain.reasons import ERROR_DOMAIN, Reason
+from cavra_recovery.server.request_context import principal_var
+from cavra_recovery.server.rpc_status import abort_with
+from cavra_recovery.server.setting_values import SettingsError
 
 log = logging.getLogger("cavra-recovery.auth")
 

@@ -7,9 +7,9 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 
-from server.ledger_commands import add_ledger_commands, run_evidence_import, run_ledger_command
-from server.setting_values import SettingsError
-from server.settings import (
+from cavra_recovery.server.ledger_commands import add_ledger_commands, run_evidence_import, run_ledger_command
+from cavra_recovery.server.setting_values import SettingsError
+from cavra_recovery.server.settings import (
     DEFAULT_HTTP_LISTEN,
     add_database_argument,
     add_log_format_argument,
@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         os.environ["GRPC_VERBOSITY"] = "NONE"
     log = logging.getLogger("cavra-recovery")
     if arguments.command == "migrate":
-        from server.storage.migrate import SchemaNotCurrent, migrate
+        from cavra_recovery.server.storage.migrate import SchemaNotCurrent, migrate
 
         try:
             migrate(arguments.database_url)
@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         import asyncio
         from pathlib import Path
 
-        from server.gateway import UpstreamTls, serve_gateway
+        from cavra_recovery.server.gateway import UpstreamTls, serve_gateway
 
         upstream_tls = None
         client_cert, client_key = arguments.grpc_client_cert, arguments.grpc_client_key
@@ -132,9 +132,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except SettingsError as error:
         log.error("%s", error)
         return 2
-    from connectors import ConnectorConfigError
-    from server.app import run_server_processes
-    from server.storage.migrate import SchemaNotCurrent
+    from cavra_recovery.connectors import ConnectorConfigError
+    from cavra_recovery.server.app import run_server_processes
+    from cavra_recovery.server.storage.migrate import SchemaNotCurrent
 
     try:
         return run_server_processes(settings, environ)

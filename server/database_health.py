@@ -16,8 +16,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from server.domain.errors import Unavailable
-from server.storage.database import Database
+from cavra_recovery.server.domain.errors import Unavailable
+from cavra_recovery.server.storage.database import Database
 
 log = logging.getLogger("cavra-recovery.database")
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from server.settings import add_database_argument, add_log_level_argument
+from cavra_recovery.server.settings import add_database_argument, add_log_level_argument
 
 
 def add_ledger_commands(commands: Any, environ: Mapping[str, str]) -> None:
@@ -64,7 +64,7 @@ def _progress(count: int, what: str) -> None:
 
 
 def run_ledger_command(arguments: argparse.Namespace) -> int:
-    from server.ledger_keys import generate, load_signer, load_verifier
+    from cavra_recovery.server.ledger_keys import generate, load_signer, load_verifier
 
     action = arguments.ledger_command
     if action == "keygen":
@@ -72,7 +72,7 @@ def run_ledger_command(arguments: argparse.Namespace) -> int:
         print(f"wrote {arguments.out} and {public}")
         return 0
     if action == "verify-bundle":
-        from server.storage.ledger.bundle import read_bundle, verify_bundle
+        from cavra_recovery.server.storage.ledger.bundle import read_bundle, verify_bundle
 
         verifier = load_verifier(Path(arguments.public_key))
         problems = verify_bundle(read_bundle(Path(arguments.bundle)), verifier.verify_note)
@@ -81,12 +81,12 @@ def run_ledger_command(arguments: argparse.Namespace) -> int:
         if not problems:
             print("bundle verified")
         return 1 if problems else 0
-    from server.storage.database import Database
+    from cavra_recovery.server.storage.database import Database
 
     database = Database(arguments.database_url)
     try:
         if action == "verify":
-            from server.storage.ledger.verify import verify_ledger
+            from cavra_recovery.server.storage.ledger.verify import verify_ledger
 
             check = (
                 None
@@ -103,14 +103,14 @@ def run_ledger_command(arguments: argparse.Namespace) -> int:
             )
             return 1 if report.findings else 0
         if action == "checkpoint":
-            from server.operations.ledger import seal_checkpoint
+            from cavra_recovery.server.operations.ledger import seal_checkpoint
 
             signer = None if arguments.signing_key is None else load_signer(Path(arguments.signing_key))
             now = datetime.now(UTC)
             sealed = seal_checkpoint(database, now=now, window_start=now, signer=signer)
             print("nothing to seal" if sealed is None else f"checkpoint sealed: size {sealed.tree_size}")
             return 0
-        from server.storage.ledger.bundle import BundleFilter, export_bundle
+        from cavra_recovery.server.storage.ledger.bundle import BundleFilter, export_bundle
 
         wanted = BundleFilter(_instant(arguments.since), _instant(arguments.until), arguments.plan_id)
         with database.engine.connect() as connection:
@@ -131,7 +131,7 @@ def _time(value: str | None) -> datetime | None:
 
 def intake_records(records: list[dict[str, Any]]) -> list[Any]:
     """The bundle's intake records as evidence records (playbooks with their provider entries)."""
-    from server.domain import evidence
+    from cavra_recovery.server.domain import evidence
 
     providers: dict[str, list[evidence.PlaybookProvider]] = {}
     for item in records:
@@ -193,9 +193,9 @@ def intake_records(records: list[dict[str, Any]]) -> list[Any]:
 
 
 def run_evidence_import(arguments: argparse.Namespace) -> int:
-    from server.storage.database import Database
-    from server.storage.evidence.intake import record_evidence_batch
-    from server.storage.ledger.bundle import bundle_records, read_bundle
+    from cavra_recovery.server.storage.database import Database
+    from cavra_recovery.server.storage.evidence.intake import record_evidence_batch
+    from cavra_recovery.server.storage.ledger.bundle import bundle_records, read_bundle
 
     records = intake_records(list(bundle_records(read_bundle(Path(arguments.bundle)))))
     database = Database(arguments.database_url)

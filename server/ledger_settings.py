@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.setting_values import SettingsError, parse_positive_int
+from cavra_recovery.server.setting_values import SettingsError, parse_positive_int
 
 DEFAULT_CHECKPOINT_SECONDS = 60
 

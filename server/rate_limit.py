@@ -18,10 +18,10 @@ from typing import Any, cast
 
 import grpc
 
-from server.domain.errors import ResourceExhausted
-from server.domain.reasons import Reason
-from server.request_context import principal_var
-from server.rpc_status import abort_with, status_for
+from cavra_recovery.server.domain.errors import ResourceExhausted
+from cavra_recovery.server.domain.reasons import Reason
+from cavra_recovery.server.request_context import principal_var
+from cavra_recovery.server.rpc_status import abort_with, status_for
 
 RATE_LIMITED_METHODS = frozenset(
     {

@@ -22,12 +22,12 @@ from typing import Any, cast
 import grpc
 from google.protobuf.message import DecodeError
 
-from server.domain.errors import FieldViolation, InvalidArgument
-from server.domain.reasons import Reason
-from server.json_logs import JsonLogFormatter
-from server.log_throttle import LogThrottle
-from server.metrics import ServiceMetrics, split_method
-from server.rpc_status import abort_with, status_for
+from cavra_recovery.server.domain.errors import FieldViolation, InvalidArgument
+from cavra_recovery.server.domain.reasons import Reason
+from cavra_recovery.server.json_logs import JsonLogFormatter
+from cavra_recovery.server.log_throttle import LogThrottle
+from cavra_recovery.server.metrics import ServiceMetrics, split_method
+from cavra_recovery.server.rpc_status import abort_with, status_for
 
 REQUEST_ID_HEADER = "x-request-id"
 # A caller's request id is echoed and logged, so only a short, plain token is taken as is.

@@ -18,7 +18,7 @@ from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from server.domain.errors import (
+from cavra_recovery.server.domain.errors import (
     AlreadyExists,
     DomainError,
     FailedPrecondition,
@@ -27,7 +27,7 @@ from server.domain.errors import (
     ResourceExhausted,
     Unavailable,
 )
-from server.domain.reasons import ERROR_DOMAIN, Reason
+from cavra_recovery.server.domain.reasons import ERROR_DOMAIN, Reason
 
 log = logging.getLogger(__name__)
 

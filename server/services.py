@@ -7,15 +7,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from server.build_info import BuildInfo, current_build
-from server.settings import Settings
-from server.storage.database import Database
+from cavra_recovery.server.build_info import BuildInfo, current_build
+from cavra_recovery.server.settings import Settings
+from cavra_recovery.server.storage.database import Database
 
 if TYPE_CHECKING:
-    from connectors.config import ConnectorConfig
-    from server.auth import AuthConfig
-    from server.delivery import DeliveryService
-    from server.metrics import ServiceMetrics
+    from cavra_recovery.connectors.config import ConnectorConfig
+    from cavra_recovery.server.auth import AuthConfig
+    from cavra_recovery.server.delivery import DeliveryService
+    from cavra_recovery.server.metrics import ServiceMetrics
 
 
 def utc_now() -> datetime:

@@ -10,8 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from server.ledger_settings import LedgerSettings, add_ledger_arguments, ledger_settings_from_arguments
-from server.setting_values import (
+from cavra_recovery.server.ledger_settings import (
+    LedgerSettings,
+    add_ledger_arguments,
+    ledger_settings_from_arguments,
+)
+from cavra_recovery.server.setting_values import (
     SettingsError,
     is_loopback_host,
     log_format,
@@ -323,7 +327,7 @@ def configure_logging(level: str, log_format: str = "text") -> None:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     if log_format == "json":
-        from server.json_logs import JsonLogFormatter
+        from cavra_recovery.server.json_logs import JsonLogFormatter
 
         for handler in logging.getLogger().handlers:
             handler.setFormatter(JsonLogFormatter())

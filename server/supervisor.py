@@ -17,8 +17,8 @@ import socket
 import threading
 import time
 
-from server.setting_values import SettingsError, split_host_port
-from server.settings import Settings
+from cavra_recovery.server.setting_values import SettingsError, split_host_port
+from cavra_recovery.server.settings import Settings
 
 PR_SET_PDEATHSIG = 1
 PARENT_POLL_SECONDS = 0.5

@@ -24,8 +24,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from server.storage.database import Database, normalize_database_url
-from server.storage.migrate import migrate
+from cavra_recovery.server.storage.database import Database, normalize_database_url
+from cavra_recovery.server.storage.migrate import migrate
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent

@@ -5,7 +5,7 @@ DeliveryService.wake  after that transaction commits
 DeliveryWorker        claim (lease) → send once → record the attempt → retry later or dead-letter
 """
 
-from server.delivery.service import DeliveryService
-from server.delivery.tuning import DeliveryTuning
+from cavra_recovery.server.delivery.service import DeliveryService
+from cavra_recovery.server.delivery.tuning import DeliveryTuning
 
 __all__ = ["DeliveryService", "DeliveryTuning"]

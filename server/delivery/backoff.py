@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from server.delivery.tuning import DeliveryTuning
+from cavra_recovery.server.delivery.tuning import DeliveryTuning
 
 
 def retry_delay_seconds(

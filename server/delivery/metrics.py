@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from server.metrics import BREAKER_CLOSED, BREAKER_HALF_OPEN, BREAKER_OPEN, ServiceMetrics
-from server.storage.deliveries import AttemptOutcome
+from cavra_recovery.server.metrics import BREAKER_CLOSED, BREAKER_HALF_OPEN, BREAKER_OPEN, ServiceMetrics
+from cavra_recovery.server.storage.deliveries import AttemptOutcome
 
 
 def observe_attempt(metrics: ServiceMetrics, receiver: str, outcome: AttemptOutcome, state: str) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from connectors import (
+from cavra_recovery.connectors import (
     EscalationNotification,
     ExecutiveReportNotification,
     KeyRisk,
@@ -20,7 +20,7 @@ from connectors import (
     PlanSummary,
     notification_as_dict,
 )
-from connectors.notification import REPORT_EVENT_TYPE
+from cavra_recovery.connectors.notification import REPORT_EVENT_TYPE
 
 
 def escalation_document(

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from connectors import ConnectorConfig, KeyRisk, NotificationRoute, PlanSummary
-from server.delivery.notifications import escalation_document, report_document
-from server.domain.errors import FieldViolation, InvalidArgument
-from server.domain.escalation_plan import EscalationPlan
-from server.domain.executive_report import ExecutiveReport
-from server.domain.reasons import Reason
-from server.domain.validation import Violations
-from server.storage import deliveries as store
-from server.tracing import current_traceparent
+from cavra_recovery.connectors import ConnectorConfig, KeyRisk, NotificationRoute, PlanSummary
+from cavra_recovery.server.delivery.notifications import escalation_document, report_document
+from cavra_recovery.server.domain.errors import FieldViolation, InvalidArgument
+from cavra_recovery.server.domain.escalation_plan import EscalationPlan
+from cavra_recovery.server.domain.executive_report import ExecutiveReport
+from cavra_recovery.server.domain.reasons import Reason
+from cavra_recovery.server.domain.validation import Violations
+from cavra_recovery.server.storage import deliveries as store
+from cavra_recovery.server.tracing import current_traceparent
 
 DEFAULT_RETRIES = 2
 MAX_RETRIES = 10

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors import FailureReason, RecordedRequest, Redactor, SendResult
-from server.delivery import backoff
-from server.delivery.tuning import DeliveryTuning
-from server.storage import deliveries as store
-from server.storage import retry_runs
+from cavra_recovery.connectors import FailureReason, RecordedRequest, Redactor, SendResult
+from cavra_recovery.server.delivery import backoff
+from cavra_recovery.server.delivery.tuning import DeliveryTuning
+from cavra_recovery.server.storage import deliveries as store
+from cavra_recovery.server.storage import retry_runs
 
 # The failure reason of an attempt a receiver's open circuit breaker held back.
 CIRCUIT_OPEN = "circuit_open"

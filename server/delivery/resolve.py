@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from connectors import ConnectorConfig
-from server.delivery.outbox import DEFAULT_RETRIES, new_delivery_evidence_id, new_delivery_id
-from server.storage import deliveries as store
-from server.storage.models import (
+from cavra_recovery.connectors import ConnectorConfig
+from cavra_recovery.server.delivery.outbox import DEFAULT_RETRIES, new_delivery_evidence_id, new_delivery_id
+from cavra_recovery.server.storage import deliveries as store
+from cavra_recovery.server.storage.models import (
     DeliveryRecord,
     DeliveryRequestRecord,
     EscalationRouteRecord,

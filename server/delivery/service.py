@@ -10,15 +10,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from connectors import ConnectorConfig, HttpTransport
-from server.delivery import metrics as delivery_metrics
-from server.delivery import resolve
-from server.delivery.tuning import DeliveryTuning
-from server.delivery.worker import DeliveryWorker
-from server.metrics import ServiceMetrics
-from server.storage import deliveries as store
-from server.storage.database import Database
-from server.tracing import Tracing
+from cavra_recovery.connectors import ConnectorConfig, HttpTransport
+from cavra_recovery.server.delivery import metrics as delivery_metrics
+from cavra_recovery.server.delivery import resolve
+from cavra_recovery.server.delivery.tuning import DeliveryTuning
+from cavra_recovery.server.delivery.worker import DeliveryWorker
+from cavra_recovery.server.metrics import ServiceMetrics
+from cavra_recovery.server.storage import deliveries as store
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.tracing import Tracing
 
 log = logging.getLogger("cavra-recovery.delivery")
 

@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
-from server.setting_values import SettingsError
+from cavra_recovery.server.setting_values import SettingsError
 
 _PREFIX = "CAVRA_DELIVERY_"
 _SWITCHES = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}

@@ -21,14 +21,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from connectors import Connector, ConnectorConfig, FailureReason, HttpTransport, SendResult, build_connector
-from server.delivery import backoff, outcomes
-from server.delivery.notifications import notification_from_document
-from server.delivery.tuning import DeliveryTuning
-from server.domain.errors import Unavailable
-from server.storage import deliveries as store
-from server.storage.database import Database
-from server.tracing import Tracing, delivery_span
+from cavra_recovery.connectors import ConnectorConfig, HttpTransport, build_connector
+from cavra_recovery.connectors.base import Connector, FailureReason, SendResult
+from cavra_recovery.server.delivery import backoff, outcomes
+from cavra_recovery.server.delivery.notifications import notification_from_document
+from cavra_recovery.server.delivery.tuning import DeliveryTuning
+from cavra_recovery.server.domain.errors import Unavailable
+from cavra_recovery.server.storage import deliveries as store
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.tracing import Tracing, delivery_span
 
 log = logging.getLogger("cavra-recovery.delivery")
 # While the database is unavailable the worker retries with backoff from/to these delays.

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from server.domain.evidence import ClosureState
+from cavra_recovery.server.domain.evidence import ClosureState
 
 
 @dataclass(frozen=True, slots=True)

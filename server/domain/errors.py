@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from server.domain.reasons import Reason, Resource
+from cavra_recovery.server.domain.reasons import Reason, Resource
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from server.domain.slo_report import (
+from cavra_recovery.server.domain.slo_report import (
     AlertLevel,
     RecoveryRow,
     RetryRecoveryReport,

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from server.domain.paging import PageCursor
+from cavra_recovery.server.domain.paging import PageCursor
 
 
 class ExecutionStatus(StrEnum):

@@ -20,8 +20,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from server.domain.closure_trends import ClosureTrendDay, trend_document, trend_from_document
-from server.domain.slo_report import (
+from cavra_recovery.server.domain.closure_trends import ClosureTrendDay, trend_document, trend_from_document
+from cavra_recovery.server.domain.slo_report import (
     AlertLevel,
     ProviderRecoverySummary,
     RecoveryTotals,

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from server.domain.validation import EARLIEST_TIME, LATEST_TIME, Violations
+from cavra_recovery.server.domain.validation import EARLIEST_TIME, LATEST_TIME, Violations
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1_000

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from html import escape
 
-from server.domain.closure_trends import ClosureTrendDay
-from server.domain.evidence import ClosureState
-from server.domain.executive_report import ExecutiveReport
-from server.domain.slo_report import ProviderRecoverySummary
+from cavra_recovery.server.domain.closure_trends import ClosureTrendDay
+from cavra_recovery.server.domain.evidence import ClosureState
+from cavra_recovery.server.domain.executive_report import ExecutiveReport
+from cavra_recovery.server.domain.slo_report import ProviderRecoverySummary
 
 # The chart shows at most this many of the newest days, oldest on the left.
 CHART_DAYS = 30

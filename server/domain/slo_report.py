@@ -33,8 +33,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from server.domain.closure_trends import ClosureTrendDay, trend_document, trend_from_document
-from server.domain.evidence import ClosureState
+from cavra_recovery.server.domain.closure_trends import ClosureTrendDay, trend_document, trend_from_document
+from cavra_recovery.server.domain.evidence import ClosureState
 
 DEFAULT_RECOVERY_SLO_MINUTES = 240
 # Ten years (3650 days) of minutes: longer SLOs would push the breach cutoff out of the date range.

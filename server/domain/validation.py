@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from server.domain.errors import FieldViolation, InvalidArgument
+from cavra_recovery.server.domain.errors import FieldViolation, InvalidArgument
 
 ID_MAX_LENGTH = 128
 PROVIDER_MAX_LENGTH = 64

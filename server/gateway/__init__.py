@@ -10,6 +10,7 @@ registry when one is given.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import socket
 from collections.abc import Callable
@@ -22,16 +23,16 @@ from aiohttp import web
 from google.protobuf.descriptor import ServiceDescriptor
 
 from cavra.recovery.v1 import escalation_pb2, evidence_pb2, ledger_pb2, report_pb2
-from server.console import CONSOLE_HEADERS, console_assets
-from server.gateway.admission import Gate, GatewayLimits, HeaderGate, http_server_logger
-from server.gateway.proxy import (
+from cavra_recovery.server.console import CONSOLE_HEADERS, console_assets
+from cavra_recovery.server.gateway.admission import Gate, GatewayLimits, HeaderGate, http_server_logger
+from cavra_recovery.server.gateway.proxy import (
     MAX_GRPC_MESSAGE_BYTES,
     GatewayProxy,
     StaticDocument,
     load_openapi_document,
 )
-from server.setting_values import SettingsError, is_loopback_host, split_host_port
-from server.tracing import start_tracing
+from cavra_recovery.server.setting_values import SettingsError, is_loopback_host, split_host_port
+from cavra_recovery.server.tracing import start_tracing
 
 __all__ = [
     "OPENAPI_PATHS",
@@ -47,7 +48,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 OPENAPI_PATHS = ("/openapi.json", "/swagger.json")
-OPENAPI_DOCUMENT = Path(__file__).resolve().parents[2] / "generated" / "openapi" / "recovery.swagger.json"
+# Package data of `cavra_recovery.openapi`: setup.py maps generated/openapi to it (docs/packaging.md).
+OPENAPI_PACKAGE, OPENAPI_FILE = "cavra_recovery.openapi", "recovery.swagger.json"
 CLOSE_GRACE_SECONDS = 5.0
 # Go's http.Server reads up to 1 MiB of request line and headers (DefaultMaxHeaderBytes); aiohttp's
 # default of 8190 bytes a line would refuse long filter queries grpc-gateway serves.
@@ -55,6 +57,16 @@ MAX_HEADER_BYTES = 1 << 20
 MAX_HEADER_COUNT = 1000
 # How long the unread body of a refused request is drained before the connection is closed.
 LINGER_SECONDS = 5.0
+
+
+def find_openapi_document() -> Path:
+    """The served OpenAPI document, found alike in the repository's editable install (the namespace
+    package's path is generated/openapi) and in an installed wheel (cavra_recovery/openapi)."""
+    spec = importlib.util.find_spec(OPENAPI_PACKAGE)
+    candidates = [
+        Path(location, OPENAPI_FILE) for location in (spec and spec.submodule_search_locations) or ()
+    ]
+    return next((path for path in candidates if path.is_file()), Path(OPENAPI_PACKAGE, OPENAPI_FILE))
 
 
 def gateway_services() -> tuple[ServiceDescriptor, ...]:
@@ -154,9 +166,10 @@ async def start_gateway(
             grpc_target, upstream_tls.credentials(), options=options, interceptors=interceptors
         )
     documents: dict[str, StaticDocument] = {}
-    openapi = load_openapi_document(OPENAPI_DOCUMENT)
+    document = find_openapi_document()
+    openapi = load_openapi_document(document)
     if openapi is None:
-        log.warning("OpenAPI document %s not found; /openapi.json answers 404", OPENAPI_DOCUMENT)
+        log.warning("OpenAPI document %s not found; /openapi.json answers 404", document)
     else:
         documents = dict.fromkeys(OPENAPI_PATHS, openapi)
     for asset in console_assets():
@@ -171,7 +184,7 @@ async def start_gateway(
     )
     application = proxy.application()
     if tracer_provider is not None:
-        from server.gateway.tracing import tracing_middleware
+        from cavra_recovery.server.gateway.tracing import tracing_middleware
 
         application.middlewares.insert(
             0, tracing_middleware(tracer_provider.get_tracer("cavra-recovery.gateway"))

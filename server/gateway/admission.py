@@ -17,9 +17,9 @@ from typing import Protocol
 from aiohttp import http_exceptions
 from google.rpc import code_pb2, status_pb2
 
-from server.auth import AuthConfig, authorize
-from server.log_throttle import LogThrottle
-from server.settings import RequestLimits
+from cavra_recovery.server.auth import AuthConfig, authorize
+from cavra_recovery.server.log_throttle import LogThrottle
+from cavra_recovery.server.settings import RequestLimits
 
 
 @dataclass(frozen=True, slots=True)

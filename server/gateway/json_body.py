@@ -14,10 +14,16 @@ from typing import Any
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from server.gateway.errors import TranscodeError
-from server.gateway.field_names import Descriptor, fields_by_any_name
-from server.gateway.json_scalars import normalise_scalars
-from server.gateway.jsonscan import Nesting, go_depth_error, go_json_error, key_positions, nesting
+from cavra_recovery.server.gateway.errors import TranscodeError
+from cavra_recovery.server.gateway.field_names import Descriptor, fields_by_any_name
+from cavra_recovery.server.gateway.json_scalars import normalise_scalars
+from cavra_recovery.server.gateway.jsonscan import (
+    Nesting,
+    go_depth_error,
+    go_json_error,
+    key_positions,
+    nesting,
+)
 
 _JSON_WHITESPACE = " \t\r\n"
 # Deeper bodies never reach the recursive parsers (Python's json, protobuf's ParseDict, our scanners).

@@ -21,8 +21,8 @@ from typing import Any
 
 from google.protobuf.descriptor import FieldDescriptor
 
-from server.gateway.errors import TranscodeError
-from server.gateway.field_names import Descriptor, Field, fields_by_any_name
+from cavra_recovery.server.gateway.errors import TranscodeError
+from cavra_recovery.server.gateway.field_names import Descriptor, Field, fields_by_any_name
 
 # RFC 8259's number grammar, in ASCII only (`\d` would admit other scripts' digits).
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?", re.ASCII)

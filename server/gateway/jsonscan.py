@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from server.gateway.goparse import go_quote
+from cavra_recovery.server.gateway.goparse import go_quote
 
 _WHITESPACE = b" \t\r\n"
 _DIGITS = b"0123456789"

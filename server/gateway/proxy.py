@@ -20,17 +20,17 @@ from google.protobuf.descriptor import ServiceDescriptor
 from google.rpc import code_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from server.gateway.admission import Gate, GatewayLimits
-from server.gateway.errors import TranscodeError
-from server.gateway.query import go_unescape, parse_query
-from server.gateway.routes import HttpRoute, RouteMatch, RouteTable, routes_for_services
-from server.gateway.status import (
+from cavra_recovery.server.gateway.admission import Gate, GatewayLimits
+from cavra_recovery.server.gateway.errors import TranscodeError
+from cavra_recovery.server.gateway.query import go_unescape, parse_query
+from cavra_recovery.server.gateway.routes import HttpRoute, RouteMatch, RouteTable, routes_for_services
+from cavra_recovery.server.gateway.status import (
     http_status_from_code,
     retry_after_seconds,
     status_body,
     status_from_rpc_error,
 )
-from server.gateway.transcode import build_request, message_json
+from cavra_recovery.server.gateway.transcode import build_request, message_json
 
 PROBE_PATHS = frozenset({"/livez", "/readyz"})
 PROBE_TIMEOUT_SECONDS = 2.0

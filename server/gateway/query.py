@@ -18,10 +18,10 @@ from google.protobuf import timestamp_pb2
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
-from server.gateway import goparse
-from server.gateway.errors import TranscodeError
-from server.gateway.field_names import Descriptor, Field, fields_by_any_name
-from server.gateway.goparse import GoParseError, go_quote
+from cavra_recovery.server.gateway import goparse
+from cavra_recovery.server.gateway.errors import TranscodeError
+from cavra_recovery.server.gateway.field_names import Descriptor, Field, fields_by_any_name
+from cavra_recovery.server.gateway.goparse import GoParseError, go_quote
 
 _MAP_KEY = re.compile(r"^(.*)\[(.*)\]$")
 _HEX = "0123456789abcdefABCDEF"

@@ -8,7 +8,7 @@ from typing import Any
 import grpc
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
-from server.gateway.transcode import message_json
+from cavra_recovery.server.gateway.transcode import message_json
 
 # runtime.HTTPStatusFromCode of grpc-gateway v2, code for code.
 HTTP_STATUS_BY_CODE: dict[int, int] = {

@@ -14,7 +14,7 @@ from aiohttp import web
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from server.tracing import extract
+from cavra_recovery.server.tracing import extract
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from server.gateway.errors import TranscodeError
-from server.gateway.goparse import GoParseError
-from server.gateway.json_body import decode_json_body
-from server.gateway.query import parse_scalar, populate_query_parameters
-from server.gateway.routes import HttpRoute
+from cavra_recovery.server.gateway.errors import TranscodeError
+from cavra_recovery.server.gateway.goparse import GoParseError
+from cavra_recovery.server.gateway.json_body import decode_json_body
+from cavra_recovery.server.gateway.query import parse_scalar, populate_query_parameters
+from cavra_recovery.server.gateway.routes import HttpRoute
 
 
 def set_path_parameter(message: Message, field_path: str, value: str) -> None:

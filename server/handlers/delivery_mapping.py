@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from cavra.recovery.v1 import common_pb2, delivery_pb2
-from server.handlers.timestamps import to_optional_timestamp, to_timestamp
-from server.storage.deliveries import StoredAttempt, StoredDelivery
+from cavra_recovery.server.handlers.timestamps import to_optional_timestamp, to_timestamp
+from cavra_recovery.server.storage.deliveries import StoredAttempt, StoredDelivery
 
 
 def delivery_state(state: str) -> int:

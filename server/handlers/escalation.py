@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from cavra.recovery.v1 import escalation_pb2_grpc
-from server.handlers.escalation_delivery import EscalationDeliveryHandlers
-from server.handlers.escalation_plans import EscalationPlanHandlers
-from server.handlers.escalation_policies import EscalationPolicyHandlers
-from server.handlers.trail import EvidenceTrailHandlers
-from server.services import ServiceDependencies
+from cavra_recovery.server.handlers.escalation_delivery import EscalationDeliveryHandlers
+from cavra_recovery.server.handlers.escalation_plans import EscalationPlanHandlers
+from cavra_recovery.server.handlers.escalation_policies import EscalationPolicyHandlers
+from cavra_recovery.server.handlers.trail import EvidenceTrailHandlers
+from cavra_recovery.server.services import ServiceDependencies
 
 
 class EscalationHandler(

@@ -8,28 +8,28 @@ from typing import Any
 import grpc
 
 from cavra.recovery.v1 import common_pb2, escalation_pb2
-from server.delivery.outbox import check_receiver_names, delivery_options
-from server.domain import retry_policy
-from server.domain.paging import Listing, next_page_token, page_request
-from server.domain.slo_report import normalize_recovery_slo_minutes
-from server.domain.validation import Violations
-from server.handlers.delivery_mapping import (
+from cavra_recovery.server.delivery.outbox import check_receiver_names, delivery_options
+from cavra_recovery.server.domain import retry_policy
+from cavra_recovery.server.domain.paging import Listing, next_page_token, page_request
+from cavra_recovery.server.domain.slo_report import normalize_recovery_slo_minutes
+from cavra_recovery.server.domain.validation import Violations
+from cavra_recovery.server.handlers.delivery_mapping import (
     delivery_message,
     delivery_state_name,
     result_message,
 )
-from server.handlers.escalation_plans import plan_to_proto
-from server.handlers.timestamps import to_optional_timestamp, to_timestamp
-from server.operations import delivery as delivery_operations
-from server.operations import retries
-from server.operations.acknowledgements import acknowledge
-from server.operations.delivery import DeliveryCall, DeliveryRound, require_routing
-from server.operations.idempotency import request_key
-from server.request_context import caller_identity
-from server.services import ServiceDependencies
-from server.storage import deliveries as store
-from server.storage.acknowledgements import StoredAcknowledgement
-from server.storage.deliveries import StoredDelivery
+from cavra_recovery.server.handlers.escalation_plans import plan_to_proto
+from cavra_recovery.server.handlers.timestamps import to_optional_timestamp, to_timestamp
+from cavra_recovery.server.operations import delivery as delivery_operations
+from cavra_recovery.server.operations import retries
+from cavra_recovery.server.operations.acknowledgements import acknowledge
+from cavra_recovery.server.operations.delivery import DeliveryCall, DeliveryRound, require_routing
+from cavra_recovery.server.operations.idempotency import request_key
+from cavra_recovery.server.request_context import caller_identity
+from cavra_recovery.server.services import ServiceDependencies
+from cavra_recovery.server.storage import deliveries as store
+from cavra_recovery.server.storage.acknowledgements import StoredAcknowledgement
+from cavra_recovery.server.storage.deliveries import StoredDelivery
 
 DEFAULT_RETRY_WORKER_LIMIT = 50
 DELIVERIES = Listing("EscalationService.ListRecoveryEscalationDeliveries")

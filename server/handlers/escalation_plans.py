@@ -13,22 +13,22 @@ from typing import Any
 from google.protobuf import timestamp_pb2
 
 from cavra.recovery.v1 import common_pb2, escalation_pb2
-from server.domain.escalation_plan import (
+from cavra_recovery.server.domain.escalation_plan import (
     DEFAULT_ROUTE_LIMIT,
     EscalationPlan,
     EscalationRoute,
     RouteSeverity,
     normalize_route_limit,
 )
-from server.domain.paging import Listing, next_page_token, page_request
-from server.domain.slo_report import AlertLevel, normalize_recovery_slo_minutes
-from server.domain.validation import EARLIEST_TIME, LATEST_TIME, Violations
-from server.handlers.timestamps import to_timestamp
-from server.operations.idempotency import request_key
-from server.operations.plans import create_plan_once
-from server.request_context import caller_identity
-from server.services import ServiceDependencies
-from server.storage import plans as plan_storage
+from cavra_recovery.server.domain.paging import Listing, next_page_token, page_request
+from cavra_recovery.server.domain.slo_report import AlertLevel, normalize_recovery_slo_minutes
+from cavra_recovery.server.domain.validation import EARLIEST_TIME, LATEST_TIME, Violations
+from cavra_recovery.server.handlers.timestamps import to_timestamp
+from cavra_recovery.server.operations.idempotency import request_key
+from cavra_recovery.server.operations.plans import create_plan_once
+from cavra_recovery.server.request_context import caller_identity
+from cavra_recovery.server.services import ServiceDependencies
+from cavra_recovery.server.storage import plans as plan_storage
 
 PLANS = Listing("EscalationService.ListRecoveryEscalationPlans")
 ROUTES = Listing("EscalationService.ListRecoveryEscalationRoutes")

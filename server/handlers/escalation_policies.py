@@ -8,17 +8,17 @@ from typing import Any
 import grpc
 
 from cavra.recovery.v1 import common_pb2, policy_pb2
-from server.domain.paging import Listing, next_page_token, page_request
-from server.domain.validation import Violations
-from server.handlers.delivery_mapping import delivery_state
-from server.handlers.escalation_plans import alert_level_value, checked_timestamp
-from server.handlers.timestamps import to_optional_timestamp, to_timestamp
-from server.operations import silences as silence_operations
-from server.operations.idempotency import request_key
-from server.request_context import caller_identity
-from server.services import ServiceDependencies
-from server.storage import escalations as escalation_store
-from server.storage.escalations import StoredSilence, StoredStep
+from cavra_recovery.server.domain.paging import Listing, next_page_token, page_request
+from cavra_recovery.server.domain.validation import Violations
+from cavra_recovery.server.handlers.delivery_mapping import delivery_state
+from cavra_recovery.server.handlers.escalation_plans import alert_level_value, checked_timestamp
+from cavra_recovery.server.handlers.timestamps import to_optional_timestamp, to_timestamp
+from cavra_recovery.server.operations import silences as silence_operations
+from cavra_recovery.server.operations.idempotency import request_key
+from cavra_recovery.server.request_context import caller_identity
+from cavra_recovery.server.services import ServiceDependencies
+from cavra_recovery.server.storage import escalations as escalation_store
+from cavra_recovery.server.storage.escalations import StoredSilence, StoredStep
 
 SILENCES = Listing("EscalationService.ListRecoveryEscalationSilences")
 _SEVERITIES = ("critical", "warning")

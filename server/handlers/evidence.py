@@ -8,15 +8,15 @@ from typing import Any
 import grpc
 
 from cavra.recovery.v1 import evidence_pb2, evidence_pb2_grpc
-from server.domain.evidence import BatchOutcome, EvidenceKind, RecordOutcome
-from server.domain.paging import next_page_token
-from server.handlers import evidence_mapping as mapping
-from server.handlers import evidence_reads as reads
-from server.operations import evidence
-from server.operations.idempotency import request_key
-from server.request_context import caller_identity
-from server.services import ServiceDependencies
-from server.storage import evidence as storage
+from cavra_recovery.server.domain.evidence import BatchOutcome, EvidenceKind, RecordOutcome
+from cavra_recovery.server.domain.paging import next_page_token
+from cavra_recovery.server.handlers import evidence_mapping as mapping
+from cavra_recovery.server.handlers import evidence_reads as reads
+from cavra_recovery.server.operations import evidence
+from cavra_recovery.server.operations.idempotency import request_key
+from cavra_recovery.server.request_context import caller_identity
+from cavra_recovery.server.services import ServiceDependencies
+from cavra_recovery.server.storage import evidence as storage
 
 Context = grpc.aio.ServicerContext[Any, Any]
 

@@ -16,8 +16,8 @@ from typing import TypeVar
 from google.protobuf import timestamp_pb2
 
 from cavra.recovery.v1 import common_pb2, evidence_pb2
-from server.domain.errors import FieldViolation, InvalidArgument
-from server.domain.evidence import (
+from cavra_recovery.server.domain.errors import FieldViolation, InvalidArgument
+from cavra_recovery.server.domain.evidence import (
     ClosureState,
     ConnectorRecoveryPlaybook,
     EvidenceRecord,
@@ -28,7 +28,7 @@ from server.domain.evidence import (
     RetryExecution,
     category_for_provider,
 )
-from server.domain.validation import (
+from cavra_recovery.server.domain.validation import (
     BATCH_MAX_RECORDS,
     EARLIEST_TIME,
     LATEST_TIME,

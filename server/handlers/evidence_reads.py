@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cavra.recovery.v1 import evidence_pb2
-from server.domain.evidence import (
+from cavra_recovery.server.domain.evidence import (
     ClosureFilter,
     ConnectorRecoveryPlaybook,
     PlaybookFilter,
@@ -12,10 +12,10 @@ from server.domain.evidence import (
     RetryExecutionFilter,
     TimeRange,
 )
-from server.domain.paging import Listing, PageRequest, page_request
+from cavra_recovery.server.domain.paging import Listing, PageRequest, page_request
 
 # Violations reported per error: a 5,000-record batch of garbage must still fit in gRPC trailers.
-from server.handlers.evidence_mapping import (
+from cavra_recovery.server.handlers.evidence_mapping import (
     ALL_PLAYBOOKS,
     CLOSURE_STATE_FROM_PROTO,
     CLOSURE_STATE_TO_PROTO,
@@ -24,7 +24,7 @@ from server.handlers.evidence_mapping import (
     PROVIDER_CATEGORY_TO_PROTO,
     EvidenceChecks,
 )
-from server.handlers.timestamps import to_timestamp
+from cavra_recovery.server.handlers.timestamps import to_timestamp
 
 RETRY_EXECUTIONS = Listing("EvidenceService.ListRetryExecutions", keyed_by_time=True)
 PLAYBOOKS = Listing("EvidenceService.ListConnectorRecoveryPlaybooks", keyed_by_time=True)

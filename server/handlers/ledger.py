@@ -7,10 +7,10 @@ from typing import Any
 import grpc
 
 from cavra.recovery.v1 import ledger_pb2, ledger_pb2_grpc
-from server.handlers.timestamps import to_timestamp
-from server.operations import ledger
-from server.services import ServiceDependencies
-from server.storage.ledger.checkpoints import Checkpoint
+from cavra_recovery.server.handlers.timestamps import to_timestamp
+from cavra_recovery.server.operations import ledger
+from cavra_recovery.server.services import ServiceDependencies
+from cavra_recovery.server.storage.ledger.checkpoints import Checkpoint
 
 Context = grpc.aio.ServicerContext[Any, Any]
 

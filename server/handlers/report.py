@@ -7,11 +7,11 @@ from typing import Any
 from google.api import httpbody_pb2
 
 from cavra.recovery.v1 import common_pb2, report_pb2, report_pb2_grpc
-from server.domain.closure_trends import ClosureTrendDay
-from server.domain.executive_report import ExecutiveReport, normalize_schedule_interval
-from server.domain.paging import Listing, next_page_token, page_request
-from server.domain.rendering import render_html, render_markdown
-from server.domain.slo_report import (
+from cavra_recovery.server.domain.closure_trends import ClosureTrendDay
+from cavra_recovery.server.domain.executive_report import ExecutiveReport, normalize_schedule_interval
+from cavra_recovery.server.domain.paging import Listing, next_page_token, page_request
+from cavra_recovery.server.domain.rendering import render_html, render_markdown
+from cavra_recovery.server.domain.slo_report import (
     ProviderRecoverySummary,
     RecoveryRow,
     RecoveryTotals,
@@ -19,21 +19,21 @@ from server.domain.slo_report import (
     normalize_recovery_slo_minutes,
     normalize_row_limit,
 )
-from server.domain.validation import Violations
-from server.handlers.escalation_plans import alert_level_value, checked_limit
-from server.handlers.report_delivery import ReportDeliveryHandlers, schedule_run_to_proto
-from server.handlers.report_listing import ReportListingHandlers
-from server.handlers.timestamps import to_timestamp
-from server.operations.executive_reports import executive_report
-from server.operations.idempotency import request_key
-from server.operations.reports import slo_report
-from server.operations.schedule import run_schedule
-from server.request_context import caller_identity
-from server.services import ServiceDependencies
-from server.storage import dashboard as dashboard_storage
-from server.storage import executive_reports as executive_storage
-from server.storage import reports as report_storage
-from server.storage import schedule as schedule_storage
+from cavra_recovery.server.domain.validation import Violations
+from cavra_recovery.server.handlers.escalation_plans import alert_level_value, checked_limit
+from cavra_recovery.server.handlers.report_delivery import ReportDeliveryHandlers, schedule_run_to_proto
+from cavra_recovery.server.handlers.report_listing import ReportListingHandlers
+from cavra_recovery.server.handlers.timestamps import to_timestamp
+from cavra_recovery.server.operations.executive_reports import executive_report
+from cavra_recovery.server.operations.idempotency import request_key
+from cavra_recovery.server.operations.reports import slo_report
+from cavra_recovery.server.operations.schedule import run_schedule
+from cavra_recovery.server.request_context import caller_identity
+from cavra_recovery.server.services import ServiceDependencies
+from cavra_recovery.server.storage import dashboard as dashboard_storage
+from cavra_recovery.server.storage import executive_reports as executive_storage
+from cavra_recovery.server.storage import reports as report_storage
+from cavra_recovery.server.storage import schedule as schedule_storage
 
 # Ten years of minutes, like the SLO: a longer window never closes.
 MAX_SCHEDULE_INTERVAL_MINUTES = 3650 * 24 * 60

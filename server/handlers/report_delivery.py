@@ -7,15 +7,20 @@ from typing import Any
 import grpc
 
 from cavra.recovery.v1 import report_pb2
-from server.delivery.outbox import check_receiver_names, delivery_options
-from server.domain.executive_report import ScheduleRun
-from server.domain.validation import Violations
-from server.handlers.delivery_mapping import result_message
-from server.handlers.escalation_delivery import check_receiver_fields
-from server.handlers.timestamps import to_timestamp
-from server.operations.delivery import DeliveryCall, DeliveryRound, deliver_schedule_run, require_routing
-from server.operations.idempotency import request_key
-from server.services import ServiceDependencies
+from cavra_recovery.server.delivery.outbox import check_receiver_names, delivery_options
+from cavra_recovery.server.domain.executive_report import ScheduleRun
+from cavra_recovery.server.domain.validation import Violations
+from cavra_recovery.server.handlers.delivery_mapping import result_message
+from cavra_recovery.server.handlers.escalation_delivery import check_receiver_fields
+from cavra_recovery.server.handlers.timestamps import to_timestamp
+from cavra_recovery.server.operations.delivery import (
+    DeliveryCall,
+    DeliveryRound,
+    deliver_schedule_run,
+    require_routing,
+)
+from cavra_recovery.server.operations.idempotency import request_key
+from cavra_recovery.server.services import ServiceDependencies
 
 
 def schedule_run_to_proto(run: ScheduleRun) -> report_pb2.ExecutiveReportScheduleRun:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from cavra.recovery.v1 import trail_pb2
-from server.domain.paging import Listing, next_page_token, page_request
-from server.domain.validation import Violations
-from server.handlers.escalation_plans import alert_level_value, checked_timestamp
-from server.handlers.timestamps import to_timestamp
-from server.services import ServiceDependencies
-from server.storage import report_listing
-from server.storage.report_listing import ReportFilter
+from cavra_recovery.server.domain.paging import Listing, next_page_token, page_request
+from cavra_recovery.server.domain.validation import Violations
+from cavra_recovery.server.handlers.escalation_plans import alert_level_value, checked_timestamp
+from cavra_recovery.server.handlers.timestamps import to_timestamp
+from cavra_recovery.server.services import ServiceDependencies
+from cavra_recovery.server.storage import report_listing
+from cavra_recovery.server.storage.report_listing import ReportFilter
 
 RECOVERY_REPORTS = Listing("ReportService.ListRetryRecoveryReports")
 EXECUTIVE_REPORTS = Listing("ReportService.ListRecoveryExecutiveReports")

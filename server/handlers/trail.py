@@ -10,20 +10,26 @@ from __future__ import annotations
 from typing import Any
 
 from cavra.recovery.v1 import common_pb2, retry_runs_pb2, trail_pb2
-from server.domain.evidence import category_for_provider
-from server.domain.paging import Listing, PageCursor, PageRequest, next_page_token, page_request
-from server.domain.retry_policy import RetryPlanDecision
-from server.domain.validation import Violations
-from server.handlers.delivery_mapping import delivery_state, failure_reason
-from server.handlers.escalation_plans import alert_level_value
-from server.handlers.escalation_policies import step_message
-from server.handlers.timestamps import to_optional_timestamp, to_timestamp
-from server.operations.trail import EvidenceTrail, evidence_trail
-from server.services import ServiceDependencies
-from server.storage import acknowledgements as acknowledgement_store
-from server.storage.acknowledgements import StoredAcknowledgement
-from server.storage.deliveries import StoredAttempt, StoredDelivery
-from server.storage.retry_runs import StoredRetryRun
+from cavra_recovery.server.domain.evidence import category_for_provider
+from cavra_recovery.server.domain.paging import (
+    Listing,
+    PageCursor,
+    PageRequest,
+    next_page_token,
+    page_request,
+)
+from cavra_recovery.server.domain.retry_policy import RetryPlanDecision
+from cavra_recovery.server.domain.validation import Violations
+from cavra_recovery.server.handlers.delivery_mapping import delivery_state, failure_reason
+from cavra_recovery.server.handlers.escalation_plans import alert_level_value
+from cavra_recovery.server.handlers.escalation_policies import step_message
+from cavra_recovery.server.handlers.timestamps import to_optional_timestamp, to_timestamp
+from cavra_recovery.server.operations.trail import EvidenceTrail, evidence_trail
+from cavra_recovery.server.services import ServiceDependencies
+from cavra_recovery.server.storage import acknowledgements as acknowledgement_store
+from cavra_recovery.server.storage.acknowledgements import StoredAcknowledgement
+from cavra_recovery.server.storage.deliveries import StoredAttempt, StoredDelivery
+from cavra_recovery.server.storage.retry_runs import StoredRetryRun
 
 ACKNOWLEDGEMENTS = Listing("EscalationService.ListRecoveryEscalationAcknowledgements")
 RECEIVERS = Listing("EscalationService.ListEscalationReceivers")

@@ -9,14 +9,14 @@ from typing import TypeVar
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
-from server.domain.errors import FieldViolation, InvalidArgument
-from server.domain.reasons import Reason
-from server.operations.escalations import stop_on_acknowledgement
-from server.operations.idempotency import RequestKey, run_once
-from server.storage import acknowledgements as acknowledgement_store
-from server.storage import plans as plan_store
-from server.storage.acknowledgements import StoredAcknowledgement
-from server.storage.database import Database
+from cavra_recovery.server.domain.errors import FieldViolation, InvalidArgument
+from cavra_recovery.server.domain.reasons import Reason
+from cavra_recovery.server.operations.escalations import stop_on_acknowledgement
+from cavra_recovery.server.operations.idempotency import RequestKey, run_once
+from cavra_recovery.server.storage import acknowledgements as acknowledgement_store
+from cavra_recovery.server.storage import plans as plan_store
+from cavra_recovery.server.storage.acknowledgements import StoredAcknowledgement
+from cavra_recovery.server.storage.database import Database
 
 M = TypeVar("M", bound=Message)
 

@@ -17,30 +17,30 @@ from typing import Any, TypeVar
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
-from connectors import ConnectorConfig
-from server.delivery.outbox import (
+from cavra_recovery.connectors import ConnectorConfig
+from cavra_recovery.server.delivery.outbox import (
     DeliveryOptions,
     EnqueuedRequest,
     enqueue_report,
     plan_for_delivery,
     report_for_delivery,
 )
-from server.delivery.service import DeliveryService
-from server.domain.errors import FailedPrecondition
-from server.domain.escalation_plan import EscalationPlan
-from server.domain.executive_report import ScheduleRun
-from server.domain.reasons import Reason
-from server.domain.rendering import render_markdown
-from server.operations import escalations as escalation_operations
-from server.operations.idempotency import Pending, RequestKey, run_once
-from server.operations.plans import create_plan
-from server.storage import deliveries as delivery_store
-from server.storage import executive_reports as executive_store
-from server.storage import plans as plan_store
-from server.storage import retry_runs as run_store
-from server.storage import schedule as schedule_store
-from server.storage.database import Database
-from server.storage.deliveries import StoredDelivery
+from cavra_recovery.server.delivery.service import DeliveryService
+from cavra_recovery.server.domain.errors import FailedPrecondition
+from cavra_recovery.server.domain.escalation_plan import EscalationPlan
+from cavra_recovery.server.domain.executive_report import ScheduleRun
+from cavra_recovery.server.domain.reasons import Reason
+from cavra_recovery.server.domain.rendering import render_markdown
+from cavra_recovery.server.operations import escalations as escalation_operations
+from cavra_recovery.server.operations.idempotency import Pending, RequestKey, run_once
+from cavra_recovery.server.operations.plans import create_plan
+from cavra_recovery.server.storage import deliveries as delivery_store
+from cavra_recovery.server.storage import executive_reports as executive_store
+from cavra_recovery.server.storage import plans as plan_store
+from cavra_recovery.server.storage import retry_runs as run_store
+from cavra_recovery.server.storage import schedule as schedule_store
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.deliveries import StoredDelivery
 
 LATEST = "latest"
 # Without a client deadline the deliver call still answers within this long.

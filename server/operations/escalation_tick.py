@@ -9,10 +9,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from connectors import ConnectorConfig
-from server.domain.errors import Unavailable
-from server.operations.escalations import TickOutcome, advance_escalations
-from server.storage.database import Database
+from cavra_recovery.connectors import ConnectorConfig
+from cavra_recovery.server.domain.errors import Unavailable
+from cavra_recovery.server.operations.escalations import TickOutcome, advance_escalations
+from cavra_recovery.server.storage.database import Database
 
 log = logging.getLogger("cavra-recovery.escalation")
 

@@ -14,9 +14,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from connectors import ConnectorConfig, NotificationRoute
-from connectors.escalation_config import EscalationPolicy
-from server.delivery.outbox import (
+from cavra_recovery.connectors import ConnectorConfig, NotificationRoute
+from cavra_recovery.connectors.escalation_config import EscalationPolicy
+from cavra_recovery.server.delivery.outbox import (
     DeliveryOptions,
     EnqueuedRequest,
     PlanForDelivery,
@@ -24,7 +24,7 @@ from server.delivery.outbox import (
     enqueue_escalation,
     plan_for_delivery,
 )
-from server.domain.escalation_policy import (
+from cavra_recovery.server.domain.escalation_policy import (
     STOPPING_ACKNOWLEDGEMENTS,
     Decision,
     EscalationStatus,
@@ -35,11 +35,11 @@ from server.domain.escalation_policy import (
     silence_for,
     step_reason,
 )
-from server.storage import acknowledgements as acknowledgement_store
-from server.storage import deliveries as delivery_store
-from server.storage import escalations as store
-from server.storage import plans as plan_store
-from server.storage.escalations import StoredEscalation, StoredStep
+from cavra_recovery.server.storage import acknowledgements as acknowledgement_store
+from cavra_recovery.server.storage import deliveries as delivery_store
+from cavra_recovery.server.storage import escalations as store
+from cavra_recovery.server.storage import plans as plan_store
+from cavra_recovery.server.storage.escalations import StoredEscalation, StoredStep
 
 # Escalations looked at per tick; the rest wait for the next one.
 TICK_BATCH = 500

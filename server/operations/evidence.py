@@ -10,16 +10,16 @@ from typing import TypeVar
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
-from server.domain.evidence import (
+from cavra_recovery.server.domain.evidence import (
     BatchOutcome,
     ConnectorRecoveryPlaybook,
     EvidenceRecord,
     RecordOutcome,
     RetryExecution,
 )
-from server.operations.idempotency import RequestKey, run_once
-from server.storage import evidence as evidence_store
-from server.storage.database import Database
+from cavra_recovery.server.operations.idempotency import RequestKey, run_once
+from cavra_recovery.server.storage import evidence as evidence_store
+from cavra_recovery.server.storage.database import Database
 
 M = TypeVar("M", bound=Message)
 

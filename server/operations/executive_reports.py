@@ -6,18 +6,18 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from connectors import ConnectorConfig
-from server.domain.executive_report import (
+from cavra_recovery.connectors import ConnectorConfig
+from cavra_recovery.server.domain.executive_report import (
     ExecutiveReport,
     PlanCounts,
     build_executive_report,
     executive_report_digest,
     plan_counts_for,
 )
-from server.domain.ids import new_id
-from server.operations.plans import plan_for_report
-from server.operations.reports import slo_report
-from server.storage import executive_reports as executive_store
+from cavra_recovery.server.domain.ids import new_id
+from cavra_recovery.server.operations.plans import plan_for_report
+from cavra_recovery.server.operations.reports import slo_report
+from cavra_recovery.server.storage import executive_reports as executive_store
 
 
 def executive_report(

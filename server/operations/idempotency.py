@@ -25,10 +25,10 @@ from google.protobuf import json_format
 from google.protobuf.message import DecodeError, Message
 from sqlalchemy.orm import Session
 
-from server.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument
-from server.domain.reasons import Reason
-from server.storage import idempotency as keys
-from server.storage.database import Database
+from cavra_recovery.server.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument
+from cavra_recovery.server.domain.reasons import Reason
+from cavra_recovery.server.storage import idempotency as keys
+from cavra_recovery.server.storage.database import Database
 
 M = TypeVar("M", bound=Message)
 

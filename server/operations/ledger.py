@@ -11,15 +11,15 @@ from datetime import datetime
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from server.domain import merkle
-from server.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
-from server.domain.ledger_checkpoint import checkpoint_window
-from server.domain.reasons import Reason, Resource
-from server.ledger_keys import CheckpointSigner
-from server.storage.database import Database
-from server.storage.ledger import checkpoints as checkpoint_store
-from server.storage.ledger.checkpoints import Checkpoint, SealRace
-from server.storage.ledger.kinds import KIND_BY_NAME
+from cavra_recovery.server.domain import merkle
+from cavra_recovery.server.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from cavra_recovery.server.domain.ledger_checkpoint import checkpoint_window
+from cavra_recovery.server.domain.reasons import Reason, Resource
+from cavra_recovery.server.ledger_keys import CheckpointSigner
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.ledger import checkpoints as checkpoint_store
+from cavra_recovery.server.storage.ledger.checkpoints import Checkpoint, SealRace
+from cavra_recovery.server.storage.ledger.kinds import KIND_BY_NAME
 
 Reader = Session | Connection
 

@@ -10,8 +10,8 @@ from typing import TypeVar
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
-from connectors import ConnectorConfig
-from server.domain.escalation_plan import (
+from cavra_recovery.connectors import ConnectorConfig
+from cavra_recovery.server.domain.escalation_plan import (
     EscalationPlan,
     ReceiverSelector,
     build_escalation_plan,
@@ -21,13 +21,13 @@ from server.domain.escalation_plan import (
     retry_execution_routes,
     route_for_row,
 )
-from server.domain.ids import new_id
-from server.domain.slo_report import RetryRecoveryReport
-from server.operations.idempotency import RequestKey, run_once
-from server.operations.reports import slo_report
-from server.storage import plans as plan_store
-from server.storage import reports as report_store
-from server.storage.database import Database
+from cavra_recovery.server.domain.ids import new_id
+from cavra_recovery.server.domain.slo_report import RetryRecoveryReport
+from cavra_recovery.server.operations.idempotency import RequestKey, run_once
+from cavra_recovery.server.operations.reports import slo_report
+from cavra_recovery.server.storage import plans as plan_store
+from cavra_recovery.server.storage import reports as report_store
+from cavra_recovery.server.storage.database import Database
 
 M = TypeVar("M", bound=Message)
 

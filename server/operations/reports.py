@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from server.domain.slo_report import DEFAULT_ROW_LIMIT, RetryRecoveryReport
-from server.storage import reports as report_store
+from cavra_recovery.server.domain.slo_report import DEFAULT_ROW_LIMIT, RetryRecoveryReport
+from cavra_recovery.server.storage import reports as report_store
 
 
 def slo_report(

@@ -9,14 +9,14 @@ from typing import Any, TypeVar
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
-from server.domain import retry_policy
-from server.operations.delivery import DeliveryCall, deliveries_after_round
-from server.operations.idempotency import Pending, RequestKey, decoded, encoded, run_once
-from server.storage import acknowledgements as acknowledgement_store
-from server.storage import deliveries as delivery_store
-from server.storage import retry_runs as run_store
-from server.storage.database import Database
-from server.storage.deliveries import StoredDelivery
+from cavra_recovery.server.domain import retry_policy
+from cavra_recovery.server.operations.delivery import DeliveryCall, deliveries_after_round
+from cavra_recovery.server.operations.idempotency import Pending, RequestKey, decoded, encoded, run_once
+from cavra_recovery.server.storage import acknowledgements as acknowledgement_store
+from cavra_recovery.server.storage import deliveries as delivery_store
+from cavra_recovery.server.storage import retry_runs as run_store
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.deliveries import StoredDelivery
 
 M = TypeVar("M", bound=Message)
 

@@ -9,14 +9,14 @@ from typing import TypeVar
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
-from connectors import ConnectorConfig
-from server.domain.executive_report import ScheduleRun, schedule_window
-from server.domain.ids import new_id
-from server.operations.executive_reports import executive_report
-from server.operations.idempotency import RequestKey, run_once
-from server.storage import schedule as schedule_store
-from server.storage.database import Database
-from server.storage.schedule import ScheduleRunOutcome
+from cavra_recovery.connectors import ConnectorConfig
+from cavra_recovery.server.domain.executive_report import ScheduleRun, schedule_window
+from cavra_recovery.server.domain.ids import new_id
+from cavra_recovery.server.operations.executive_reports import executive_report
+from cavra_recovery.server.operations.idempotency import RequestKey, run_once
+from cavra_recovery.server.storage import schedule as schedule_store
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.schedule import ScheduleRunOutcome
 
 M = TypeVar("M", bound=Message)
 

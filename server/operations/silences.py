@@ -11,18 +11,18 @@ from typing import TypeVar
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
-from connectors import ConnectorConfig
-from server.delivery.outbox import plan_for_delivery
-from server.domain.escalation_plan import EscalationRoute
-from server.domain.escalation_policy import STOPPING_ACKNOWLEDGEMENTS
-from server.operations.escalations import suppressions
-from server.operations.idempotency import RequestKey, run_once
-from server.storage import acknowledgements as acknowledgement_store
-from server.storage import deliveries as delivery_store
-from server.storage import escalations as store
-from server.storage import plans as plan_store
-from server.storage.database import Database
-from server.storage.escalations import StoredEscalation, StoredSilence, StoredStep
+from cavra_recovery.connectors import ConnectorConfig
+from cavra_recovery.server.delivery.outbox import plan_for_delivery
+from cavra_recovery.server.domain.escalation_plan import EscalationRoute
+from cavra_recovery.server.domain.escalation_policy import STOPPING_ACKNOWLEDGEMENTS
+from cavra_recovery.server.operations.escalations import suppressions
+from cavra_recovery.server.operations.idempotency import RequestKey, run_once
+from cavra_recovery.server.storage import acknowledgements as acknowledgement_store
+from cavra_recovery.server.storage import deliveries as delivery_store
+from cavra_recovery.server.storage import escalations as store
+from cavra_recovery.server.storage import plans as plan_store
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.escalations import StoredEscalation, StoredSilence, StoredStep
 
 M = TypeVar("M", bound=Message)
 

@@ -14,20 +14,20 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from server.domain import retry_policy
-from server.domain.escalation_plan import EscalationPlan
-from server.operations.retries import retry_decisions
-from server.storage import deliveries as delivery_store
-from server.storage import escalations as escalation_store
-from server.storage import plans as plan_store
-from server.storage import report_listing
-from server.storage import retry_runs as run_store
-from server.storage.acknowledgements import StoredAcknowledgement, plan_acknowledgements
-from server.storage.database import Database
-from server.storage.deliveries import StoredDelivery
-from server.storage.escalations import StoredEscalation, StoredStep
-from server.storage.ledger.positions import LedgerPosition, ledger_positions, record_id
-from server.storage.report_listing import ExecutiveReportEntry, RecoveryReportEntry
+from cavra_recovery.server.domain import retry_policy
+from cavra_recovery.server.domain.escalation_plan import EscalationPlan
+from cavra_recovery.server.operations.retries import retry_decisions
+from cavra_recovery.server.storage import deliveries as delivery_store
+from cavra_recovery.server.storage import escalations as escalation_store
+from cavra_recovery.server.storage import plans as plan_store
+from cavra_recovery.server.storage import report_listing
+from cavra_recovery.server.storage import retry_runs as run_store
+from cavra_recovery.server.storage.acknowledgements import StoredAcknowledgement, plan_acknowledgements
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.deliveries import StoredDelivery
+from cavra_recovery.server.storage.escalations import StoredEscalation, StoredStep
+from cavra_recovery.server.storage.ledger.positions import LedgerPosition, ledger_positions, record_id
+from cavra_recovery.server.storage.report_listing import ExecutiveReportEntry, RecoveryReportEntry
 
 
 @dataclass(frozen=True, slots=True)

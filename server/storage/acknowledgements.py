@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.domain.paging import PageCursor, PageRequest
-from server.storage.models import AcknowledgementRecord
+from cavra_recovery.server.domain.paging import PageCursor, PageRequest
+from cavra_recovery.server.storage.models import AcknowledgementRecord
 
 
 @dataclass(frozen=True, slots=True)

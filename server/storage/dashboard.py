@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import Connection, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from server.domain.dashboard import DrillDashboard
-from server.storage.escalation_tables import EscalationRecord, EscalationStepRecord
-from server.storage.models import (
+from cavra_recovery.server.domain.dashboard import DrillDashboard
+from cavra_recovery.server.storage.escalation_tables import EscalationRecord, EscalationStepRecord
+from cavra_recovery.server.storage.models import (
     AcknowledgementRecord,
     DeliveryRecord,
     EscalationPlanRecord,
@@ -25,7 +25,7 @@ from server.storage.models import (
     RetryRecoveryReportRecord,
     ScheduleRunRecord,
 )
-from server.storage.summaries.tables import (
+from cavra_recovery.server.storage.summaries.tables import (
     CLOSURES,
     RETRY_EXECUTIONS_FAILED,
     RETRY_EXECUTIONS_OK,

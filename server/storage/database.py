@@ -24,9 +24,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.domain.errors import Unavailable
-from server.domain.reasons import Reason
-from server.storage.ledger import append as ledger_hook
+from cavra_recovery.server.domain.errors import Unavailable
+from cavra_recovery.server.domain.reasons import Reason
+from cavra_recovery.server.storage.ledger import append as ledger_hook
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer

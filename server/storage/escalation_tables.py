@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.storage.models import ID_LENGTH, NAME_LENGTH, Base
+from cavra_recovery.server.storage.models import ID_LENGTH, NAME_LENGTH, Base
 
 
 class EscalationRecord(Base):

@@ -14,12 +14,16 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.domain.errors import NotFound
-from server.domain.escalation_policy import EscalationStatus, Silence
-from server.domain.paging import PageCursor, PageRequest
-from server.domain.reasons import Resource
-from server.storage.escalation_tables import EscalationRecord, EscalationStepRecord, SilenceRecord
-from server.storage.models import RecoveryClosureRecord
+from cavra_recovery.server.domain.errors import NotFound
+from cavra_recovery.server.domain.escalation_policy import EscalationStatus, Silence
+from cavra_recovery.server.domain.paging import PageCursor, PageRequest
+from cavra_recovery.server.domain.reasons import Resource
+from cavra_recovery.server.storage.escalation_tables import (
+    EscalationRecord,
+    EscalationStepRecord,
+    SilenceRecord,
+)
+from cavra_recovery.server.storage.models import RecoveryClosureRecord
 
 CLOSING_STATES = ("resolved", "mitigated")
 

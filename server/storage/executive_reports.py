@@ -5,14 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.domain.errors import NotFound
-from server.domain.executive_report import (
+from cavra_recovery.server.domain.errors import NotFound
+from cavra_recovery.server.domain.executive_report import (
     ExecutiveReport,
     executive_report_document,
     executive_report_from_document,
 )
-from server.domain.reasons import Resource
-from server.storage.models import ExecutiveReportRecord
+from cavra_recovery.server.domain.reasons import Resource
+from cavra_recovery.server.storage.models import ExecutiveReportRecord
 
 
 def latest_executive_report(

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from server.storage.models import IdempotencyRecord
+from cavra_recovery.server.storage.models import IdempotencyRecord
 
 
 @dataclass(frozen=True, slots=True)

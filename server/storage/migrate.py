@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
 
-from server.storage.database import normalize_database_url, unavailable_cause
+from cavra_recovery.server.storage.database import normalize_database_url, unavailable_cause
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -50,7 +50,7 @@ def check_schema_is_current(database_url: str) -> None:
     from alembic.script import ScriptDirectory
     from sqlalchemy.exc import SQLAlchemyError
 
-    from server.storage.database import create_database_engine
+    from cavra_recovery.server.storage.database import create_database_engine
 
     heads = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
     engine = create_database_engine(database_url)

@@ -14,8 +14,8 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from server.domain.errors import NotFound
-from server.domain.escalation_plan import (
+from cavra_recovery.server.domain.errors import NotFound
+from cavra_recovery.server.domain.escalation_plan import (
     EscalationPlan,
     EscalationRoute,
     RouteSeverity,
@@ -23,11 +23,11 @@ from server.domain.escalation_plan import (
     plan_from_document,
     stored_route,
 )
-from server.domain.paging import PageCursor, PageRequest
-from server.domain.reasons import Resource
-from server.domain.slo_report import AlertLevel
-from server.storage.ledger.append import append as ledger_append
-from server.storage.models import EscalationPlanRecord, EscalationRouteRecord
+from cavra_recovery.server.domain.paging import PageCursor, PageRequest
+from cavra_recovery.server.domain.reasons import Resource
+from cavra_recovery.server.domain.slo_report import AlertLevel
+from cavra_recovery.server.storage.ledger.append import append as ledger_append
+from cavra_recovery.server.storage.models import EscalationPlanRecord, EscalationRouteRecord
 
 _ROUTE_INSERT_BATCH = 2000
 # Rows fetched per round trip when streaming a plan's routes.

@@ -12,8 +12,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.domain.paging import PageCursor, PageRequest
-from server.storage.models import EscalationPlanRecord, ExecutiveReportRecord, RetryRecoveryReportRecord
+from cavra_recovery.server.domain.paging import PageCursor, PageRequest
+from cavra_recovery.server.storage.models import (
+    EscalationPlanRecord,
+    ExecutiveReportRecord,
+    RetryRecoveryReportRecord,
+)
 
 
 @dataclass(frozen=True, slots=True)

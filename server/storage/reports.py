@@ -21,12 +21,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.orm import Session
 
-from server.domain.closure_trends import closure_trend_day
-from server.domain.errors import NotFound
-from server.domain.evidence import ExecutionStatus, category_for_provider
-from server.domain.ids import new_id
-from server.domain.reasons import Resource
-from server.domain.slo_report import (
+from cavra_recovery.server.domain.closure_trends import closure_trend_day
+from cavra_recovery.server.domain.errors import NotFound
+from cavra_recovery.server.domain.evidence import ExecutionStatus, category_for_provider
+from cavra_recovery.server.domain.ids import new_id
+from cavra_recovery.server.domain.reasons import Resource
+from cavra_recovery.server.domain.slo_report import (
     DEFAULT_ROW_LIMIT,
     P90_RANK_DENOMINATOR,
     P90_RANK_NUMERATOR,
@@ -43,9 +43,9 @@ from server.domain.slo_report import (
     report_level,
     whole_minutes,
 )
-from server.storage.models import RetryRecoveryReportRecord
-from server.storage.sql_functions import code_point_order
-from server.storage.summaries.tables import (
+from cavra_recovery.server.storage.models import RetryRecoveryReportRecord
+from cavra_recovery.server.storage.sql_functions import code_point_order
+from cavra_recovery.server.storage.summaries.tables import (
     ClosureDaySummaryRecord,
     ExecutionSummaryRecord,
     ProviderRowSummaryRecord,

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.storage.models import ID_LENGTH, NAME_LENGTH, Base
+from cavra_recovery.server.storage.models import ID_LENGTH, NAME_LENGTH, Base
 
 
 class RetryWorkerRunRecord(Base):

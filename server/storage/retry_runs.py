@@ -17,8 +17,8 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.domain.ids import new_id
-from server.storage.retry_run_tables import RetryWorkerDecisionRecord, RetryWorkerRunRecord
+from cavra_recovery.server.domain.ids import new_id
+from cavra_recovery.server.storage.retry_run_tables import RetryWorkerDecisionRecord, RetryWorkerRunRecord
 
 RPC = "rpc"
 BACKGROUND = "background"

@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.domain.errors import NotFound
-from server.domain.executive_report import ScheduleRun
-from server.domain.paging import PageCursor, PageRequest
-from server.domain.reasons import Resource
-from server.storage.models import ScheduleRunRecord
+from cavra_recovery.server.domain.errors import NotFound
+from cavra_recovery.server.domain.executive_report import ScheduleRun
+from cavra_recovery.server.domain.paging import PageCursor, PageRequest
+from cavra_recovery.server.domain.reasons import Resource
+from cavra_recovery.server.storage.models import ScheduleRunRecord
 
 
 def _run(record: ScheduleRunRecord) -> ScheduleRun:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import create_engine, text
 
+from cavra_recovery.server.storage.database import normalize_database_url
 from cavra_recovery_client import AsyncRecoveryClient, RecoveryClient, RecoveryError, RetryPolicy, StatusCode
-from server.storage.database import normalize_database_url
 from tests.clients import sdk_evidence as sample
 from tests.conftest import ServerProcess
 

@@ -12,7 +12,7 @@ import pytest
 import trustme
 from pytest_httpserver import HTTPServer
 
-from connectors import HttpTransport
+from cavra_recovery.connectors import HttpTransport
 from tests.connectors.connector_testkit import LocalReceiver
 from tests.connectors.smtp_testkit import Mailbox, SmtpServer, start_smtp
 

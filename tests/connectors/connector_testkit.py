@@ -17,7 +17,7 @@ import yaml
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from connectors import (
+from cavra_recovery.connectors import (
     ConnectorConfig,
     EscalationNotification,
     ExecutiveReportNotification,

@@ -11,7 +11,13 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from connectors import ConnectorConfig, HttpTransport, SendResult, build_connector, load_connector_config
+from cavra_recovery.connectors import (
+    ConnectorConfig,
+    HttpTransport,
+    SendResult,
+    build_connector,
+    load_connector_config,
+)
 from tests.connectors.connector_testkit import (
     CANARIES,
     CASES_BY_PROVIDER,

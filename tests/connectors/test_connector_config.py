@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from connectors import ConnectorConfigError, Secret, load_connector_config
-from connectors.routing import RouteMatch, RoutingRule
+from cavra_recovery.connectors import ConnectorConfigError, Secret, load_connector_config
+from cavra_recovery.connectors.routing import RouteMatch, RoutingRule
 from tests.connectors.connector_testkit import JIRA_API_TOKEN, PD_ROUTING_KEY, WEBHOOK_SECRET
 
 ENVIRON = {

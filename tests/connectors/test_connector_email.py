@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 import trustme
 
-from connectors import Connector, FailureReason, HttpTransport, build_connector, load_connector_config
+from cavra_recovery.connectors import (
+    Connector,
+    FailureReason,
+    HttpTransport,
+    build_connector,
+    load_connector_config,
+)
 from tests.connectors.connector_testkit import (
     assert_no_canary,
     canary_environ,

@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from connectors import HttpTransport, build_connector
-from connectors.pagerduty import alert_event, change_event
+from cavra_recovery.connectors import HttpTransport, build_connector
+from cavra_recovery.connectors.pagerduty import alert_event, change_event
 from tests.connectors.connector_testkit import (
     CASES_BY_PROVIDER,
     PD_ROUTING_KEY,

@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from connectors import EVENT_TYPE, Connector, FailureReason, HttpTransport, build_connector
+from cavra_recovery.connectors import EVENT_TYPE, Connector, FailureReason, HttpTransport, build_connector
 from tests.connectors.connector_testkit import (
     CASES_BY_PROVIDER,
     DATADOG_API_KEY,

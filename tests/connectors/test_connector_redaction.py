@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 import pytest
 
-from connectors import Redactor
-from connectors.redaction import short_error
+from cavra_recovery.connectors import Redactor
+from cavra_recovery.connectors.redaction import short_error
 
 SECRET = "canary/secret+value=0001"
 

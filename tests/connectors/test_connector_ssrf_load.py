@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from connectors import ConnectorConfigError, load_connector_config
+from cavra_recovery.connectors import ConnectorConfigError, load_connector_config
 from tests.connectors.connector_testkit import WEBHOOK_SECRET
 
 ENVIRON = {"OPS_WEBHOOK_SECRET": WEBHOOK_SECRET}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors import FailureReason, HttpTransport, build_connector
+from cavra_recovery.connectors import FailureReason, HttpTransport, build_connector
 from tests.connectors.connector_testkit import (
     HTTP_CASES,
     SPLUNK_TOKEN,

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from connectors import FailureReason, HttpTransport, Receiver, Redactor, parse_retry_after
-from connectors.ssrf_guard import parse_allow_networks
-from connectors.transport import classify_reply, is_blocked_address
+from cavra_recovery.connectors import FailureReason, HttpTransport, Receiver, Redactor, parse_retry_after
+from cavra_recovery.connectors.ssrf_guard import parse_allow_networks
+from cavra_recovery.connectors.transport import classify_reply, is_blocked_address
 from tests.connectors.connector_testkit import LocalReceiver
 
 PUBLIC_ADDRESS = "93.184.215.14"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from connectors import HttpTransport, build_connector, load_connector_config
-from connectors.signing import decode_secret, sign, signature_headers
+from cavra_recovery.connectors import HttpTransport, build_connector, load_connector_config
+from cavra_recovery.connectors.signing import decode_secret, sign, signature_headers
 from tests.connectors.connector_testkit import (
     CASES_BY_PROVIDER,
     WEBHOOK_SECRET,

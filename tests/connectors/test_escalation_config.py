@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from connectors import ConnectorConfigError, load_connector_config
-from connectors.escalation_config import parse_duration
+from cavra_recovery.connectors import ConnectorConfigError, load_connector_config
+from cavra_recovery.connectors.escalation_config import parse_duration
 
 SECRET = {"POLICY_CONFIG_SECRET": "whsec_cG9saWN5LWNvbmZpZy13ZWJob29rLXNlY3JldC0zMg=="}
 

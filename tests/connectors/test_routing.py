@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connectors.routing import RouteMatch, RoutingPolicy, RoutingRule, receivers_for_route
+from cavra_recovery.connectors.routing import RouteMatch, RoutingPolicy, RoutingRule, receivers_for_route
 
 PROVIDERS = {
     "ops-webhook": "webhook",

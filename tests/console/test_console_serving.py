@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from server.console import CONSOLE_PATH, console_assets
+from cavra_recovery.server.console import CONSOLE_PATH, console_assets
 from tests.conftest import ServerProcess
 from tests.gateway.test_gateway_behaviour import standalone_gateway
 

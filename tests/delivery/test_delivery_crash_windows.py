@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from cavra.recovery.v1 import common_pb2, escalation_pb2
-from server.delivery.tuning import DeliveryTuning
-from server.settings import SettingsError
-from server.storage import deliveries as store
-from server.storage.database import Database
+from cavra_recovery.server.delivery.tuning import DeliveryTuning
+from cavra_recovery.server.settings import SettingsError
+from cavra_recovery.server.storage import deliveries as store
+from cavra_recovery.server.storage.database import Database
 from tests.delivery.delivery_kit import (
     Clients,
     DeliveryServerFactory,

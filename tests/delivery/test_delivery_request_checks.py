@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cavra.recovery.v1 import common_pb2, escalation_pb2, report_pb2, report_pb2_grpc
-from server.storage.database import Database
-from server.storage.models import DeliveryRecord
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.models import DeliveryRecord
 from tests.conftest import free_port
 from tests.delivery.delivery_kit import (
     Clients,

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from server.delivery import backoff
-from server.delivery.tuning import DeliveryTuning
-from server.domain import retry_policy
-from server.domain.retry_policy import Decision, FailedDelivery, RetryPolicy, decide
-from server.settings import SettingsError
+from cavra_recovery.server.delivery import backoff
+from cavra_recovery.server.delivery.tuning import DeliveryTuning
+from cavra_recovery.server.domain import retry_policy
+from cavra_recovery.server.domain.retry_policy import Decision, FailedDelivery, RetryPolicy, decide
+from cavra_recovery.server.settings import SettingsError
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 TUNING = DeliveryTuning(backoff_base_seconds=1.0, backoff_max_seconds=8.0, breaker_threshold=3)

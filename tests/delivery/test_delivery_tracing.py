@@ -31,13 +31,13 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, format_span_id, format_trace_id
 
 from cavra.recovery.v1 import evidence_pb2, evidence_pb2_grpc
-from server.app import start
-from server.cli import build_parser
-from server.json_logs import JsonLogFormatter
-from server.request_context import RequestContextFormatter
-from server.setting_values import SettingsError
-from server.settings import Settings, settings_from_arguments
-from server.tracing import TraceContextFilter, start_tracing
+from cavra_recovery.server.app import start
+from cavra_recovery.server.cli import build_parser
+from cavra_recovery.server.json_logs import JsonLogFormatter
+from cavra_recovery.server.request_context import RequestContextFormatter
+from cavra_recovery.server.setting_values import SettingsError
+from cavra_recovery.server.settings import Settings, settings_from_arguments
+from cavra_recovery.server.tracing import TraceContextFilter, start_tracing
 from tests.conftest import REPO_ROOT, SERVER_COMMAND, free_port, start_server_process
 from tests.delivery.delivery_kit import (
     LocalReceiver,

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cavra.recovery.v1 import common_pb2, escalation_pb2
-from server.storage.database import create_database_engine
-from server.storage.models import DeliveryAttemptRecord
-from server.storage.retry_run_tables import RetryWorkerDecisionRecord, RetryWorkerRunRecord
+from cavra_recovery.server.storage.database import create_database_engine
+from cavra_recovery.server.storage.models import DeliveryAttemptRecord
+from cavra_recovery.server.storage.retry_run_tables import RetryWorkerDecisionRecord, RetryWorkerRunRecord
 from tests.delivery.delivery_kit import (
     DeliveryServerFactory,
     LocalReceiver,

@@ -11,14 +11,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connectors import ConnectorConfig, parse_connector_config
-from server.delivery.outbox import DeliveryOptions, plan_for_delivery
-from server.operations.escalations import TickOutcome, advance_escalations, enqueue_plan_delivery
-from server.operations.plans import create_plan
-from server.storage import escalations as escalation_store
-from server.storage.database import Database
-from server.storage.escalations import StoredEscalation, StoredSilence, StoredStep
-from server.storage.models import DeliveryRecord
+from cavra_recovery.connectors import ConnectorConfig, parse_connector_config
+from cavra_recovery.server.delivery.outbox import DeliveryOptions, plan_for_delivery
+from cavra_recovery.server.operations.escalations import (
+    TickOutcome,
+    advance_escalations,
+    enqueue_plan_delivery,
+)
+from cavra_recovery.server.operations.plans import create_plan
+from cavra_recovery.server.storage import escalations as escalation_store
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.escalations import StoredEscalation, StoredSilence, StoredStep
+from cavra_recovery.server.storage.models import DeliveryRecord
 
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 SECRET_ENV = {"POLICY_TEST_WEBHOOK_SECRET": "whsec_cG9saWN5LXRlc3Qtd2ViaG9vay1zZWNyZXQtMzI="}

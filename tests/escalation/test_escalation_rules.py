@@ -11,13 +11,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from server.domain.escalation_policy import PolicyTimings, decide, step_reason
-from server.operations.escalations import stop_on_acknowledgement
-from server.storage import acknowledgements as acknowledgement_store
-from server.storage import dashboard as dashboard_store
-from server.storage import escalations as escalation_store
-from server.storage.database import Database
-from server.storage.escalations import StoredEscalation
+from cavra_recovery.server.domain.escalation_policy import PolicyTimings, decide, step_reason
+from cavra_recovery.server.operations.escalations import stop_on_acknowledgement
+from cavra_recovery.server.storage import acknowledgements as acknowledgement_store
+from cavra_recovery.server.storage import dashboard as dashboard_store
+from cavra_recovery.server.storage import escalations as escalation_store
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.escalations import StoredEscalation
 from tests.escalation.policy_kit import (
     T0,
     deliver_latest,
@@ -180,7 +180,7 @@ def test_an_inhibit_rule_holds_back_the_warning_while_the_critical_route_is_sent
 
 
 def test_inhibition_needs_equal_labels_to_match() -> None:
-    from server.domain.escalation_policy import Inhibition, inhibitor_for
+    from cavra_recovery.server.domain.escalation_policy import Inhibition, inhibitor_for
 
     rule = Inhibition(source={"severity": "critical"}, target={"severity": "warning"}, equal=("provider",))
     routes = {

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from server.storage.database import normalize_database_url
+from cavra_recovery.server.storage.database import normalize_database_url
 from tests.conftest import fresh_postgres_database, postgres_admin_url
 from tests.faults.toxiproxy_kit import ProxyControl, Toxiproxy, running_toxiproxy
 

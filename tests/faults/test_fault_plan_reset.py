@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from cavra.recovery.v1 import escalation_pb2, escalation_pb2_grpc, evidence_pb2, evidence_pb2_grpc
-from server.storage.database import normalize_database_url
+from cavra_recovery.server.storage.database import normalize_database_url
 from tests.conftest import ServerProcess
 from tests.faults.conftest import ProxiedPostgres
 from tests.faults.outage_kit import FAST_DATABASE_CHECK_ENV, CallFailure, call_failure

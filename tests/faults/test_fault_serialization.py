@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from cavra.recovery.v1 import escalation_pb2, escalation_pb2_grpc, evidence_pb2, evidence_pb2_grpc
-from server.storage.database import normalize_database_url
+from cavra_recovery.server.storage.database import normalize_database_url
 from tests.conftest import ServerProcess
 from tests.faults.outage_kit import CallFailure, call_failure
 from tests.platform.evidence_builders import playbook, retry_execution

@@ -17,8 +17,8 @@ import httpx
 import pytest
 import trustme
 
-from server.gateway import check_gateway_listen
-from server.settings import SettingsError
+from cavra_recovery.server.gateway import check_gateway_listen
+from cavra_recovery.server.settings import SettingsError
 from tests.conftest import REPO_ROOT, SERVER_COMMAND, ServerProcess, free_port
 from tests.gateway.conftest import DASHBOARD, PREFIX, GatewayPair
 

@@ -579,8 +579,8 @@ def test_same_status_and_json_as_grpc_gateway(pair: tuple[GatewayPair, Seed], ca
 
 def test_suite_covers_every_documented_path(pair: tuple[GatewayPair, Seed]) -> None:
     """Every route of SPEC §10 (every annotated binding) appears in the compared cases."""
-    from server.gateway import gateway_services
-    from server.gateway.routes import RouteTable, routes_for_services
+    from cavra_recovery.server.gateway import gateway_services
+    from cavra_recovery.server.gateway.routes import RouteTable, routes_for_services
 
     routes = routes_for_services(gateway_services())
     covered = set()

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.gateway import gateway_services
-from server.gateway.routes import HttpRoute, routes_for_services
+from cavra_recovery.server.gateway import gateway_services
+from cavra_recovery.server.gateway.routes import HttpRoute, routes_for_services
 from tests.conftest import ServerProcess, start_server_process
 
 ROUTES = routes_for_services(gateway_services())

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from cavra.recovery.v1 import escalation_pb2, evidence_pb2
-from server.gateway.errors import TranscodeError
-from server.gateway.query import parse_query
-from server.gateway.routes import HttpRoute, PathTemplate, RouteTable
-from server.gateway.transcode import build_request
+from cavra_recovery.server.gateway.errors import TranscodeError
+from cavra_recovery.server.gateway.query import parse_query
+from cavra_recovery.server.gateway.routes import HttpRoute, PathTemplate, RouteTable
+from cavra_recovery.server.gateway.transcode import build_request
 
 
 def route(method: str, template: str, rpc: str, service: object, body: str = "") -> HttpRoute:

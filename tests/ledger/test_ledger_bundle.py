@@ -10,9 +10,9 @@ import tarfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from server.storage.database import Database
-from server.storage.migrate import migrate
-from server.storage.reports import compute_retry_recovery_report
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.migrate import migrate
+from cavra_recovery.server.storage.reports import compute_retry_recovery_report
 from tests.conftest import fresh_postgres_database
 from tests.delivery.delivery_kit import DeliveryServerFactory
 from tests.ledger.ledger_kit import cli, realistic_sequence

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from cavra.recovery.v1 import policy_pb2
-from server.storage.database import normalize_database_url
+from cavra_recovery.server.storage.database import normalize_database_url
 from tests.conftest import ServerProcess
 from tests.delivery.delivery_kit import (
     LocalReceiver,

@@ -7,17 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from server.domain.evidence import (
+from cavra_recovery.server.domain.evidence import (
     ConnectorRecoveryPlaybook,
     ExecutionStatus,
     PlaybookProvider,
     ProviderCategory,
     RetryExecution,
 )
-from server.storage.database import Database
-from server.storage.evidence.intake import record_evidence_batch
-from server.storage.ledger.tables import LedgerEntryRecord
-from server.storage.migrate import migrate
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.evidence.intake import record_evidence_batch
+from cavra_recovery.server.storage.ledger.tables import LedgerEntryRecord
+from cavra_recovery.server.storage.migrate import migrate
 from tests.ledger.ledger_kit import cli
 
 

@@ -183,7 +183,7 @@ def test_proofs_from_the_server_verify_with_an_independent_rfc9162_verifier(
 @pytest.mark.parametrize("old_size", [1, 2, 3, 4, 5, 7, 8, 9])
 def test_consistency_proofs_verify_for_every_split(old_size: int) -> None:
     """The server's proof builder against the independent verifier, for sizes around powers of two."""
-    from server.domain import merkle
+    from cavra_recovery.server.domain import merkle
 
     verifier = Rfc9162Verifier()
     leaves = [verifier.leaf(f"leaf {i}".encode()) for i in range(17)]

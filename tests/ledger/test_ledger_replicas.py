@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from cavra.recovery.v1 import common_pb2, evidence_pb2, evidence_pb2_grpc
-from server.storage.database import normalize_database_url
+from cavra_recovery.server.storage.database import normalize_database_url
 from tests.conftest import ServerProcess
 from tests.delivery.delivery_kit import timestamp
 from tests.ledger.ledger_kit import cli

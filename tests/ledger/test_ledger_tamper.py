@@ -7,8 +7,8 @@ from typing import Any, cast
 
 from sqlalchemy import Table, create_engine, select, text
 
-from server.storage.database import normalize_database_url
-from server.storage.models import DeliveryAttemptRecord
+from cavra_recovery.server.storage.database import normalize_database_url
+from cavra_recovery.server.storage.models import DeliveryAttemptRecord
 from tests.delivery.delivery_kit import DeliveryServerFactory
 from tests.ledger.ledger_kit import cli, realistic_sequence
 

@@ -20,7 +20,7 @@ from cavra.recovery.v1 import (
     report_pb2,
     report_pb2_grpc,
 )
-from server.auth import METHOD_ROLES, AuthConfigError, Role, is_open_method, load_auth_config
+from cavra_recovery.server.auth import METHOD_ROLES, AuthConfigError, Role, is_open_method, load_auth_config
 from tests.conftest import SERVER_COMMAND, ServerProcess, free_port
 from tests.platform import evidence_builders as build
 from tests.platform.rpc_status import rich_error

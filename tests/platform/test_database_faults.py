@@ -15,11 +15,11 @@ from google.rpc import code_pb2, error_details_pb2
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from server.database_health import DatabaseHealth
-from server.domain.errors import Unavailable
-from server.domain.reasons import Reason
-from server.rpc_status import status_for
-from server.storage.database import Database
+from cavra_recovery.server.database_health import DatabaseHealth
+from cavra_recovery.server.domain.errors import Unavailable
+from cavra_recovery.server.domain.reasons import Reason
+from cavra_recovery.server.rpc_status import status_for
+from cavra_recovery.server.storage.database import Database
 from tests.conftest import free_port
 
 PASSWORD = "canary-db-password-7f3a"

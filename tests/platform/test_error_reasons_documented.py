@@ -9,7 +9,7 @@ from pathlib import Path
 
 import grpc
 
-from server.domain.reasons import Reason, Resource
+from cavra_recovery.server.domain.reasons import Reason, Resource
 from tests.conftest import REPO_ROOT
 
 SERVER = REPO_ROOT / "server"

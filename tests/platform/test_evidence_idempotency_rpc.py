@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from cavra.recovery.v1 import common_pb2, evidence_pb2, evidence_pb2_grpc
-from server.storage.database import Database
+from cavra_recovery.server.storage.database import Database
 from tests.conftest import ServerProcess
 from tests.platform import evidence_builders as build
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from server.domain.errors import AlreadyExists, FailedPrecondition, NotFound
-from server.domain.evidence import (
+from cavra_recovery.server.domain.errors import AlreadyExists, FailedPrecondition, NotFound
+from cavra_recovery.server.domain.evidence import (
     ClosureFilter,
     ClosureState,
     ConnectorRecoveryPlaybook,
@@ -25,10 +25,10 @@ from server.domain.evidence import (
     RetryExecutionFilter,
     TimeRange,
 )
-from server.domain.paging import PageRequest
-from server.storage import evidence as storage
-from server.storage.database import Database
-from server.storage.models import (
+from cavra_recovery.server.domain.paging import PageRequest
+from cavra_recovery.server.storage import evidence as storage
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.models import (
     PlaybookProviderRecord,
     PlaybookRecord,
     RecoveryClosureRecord,

@@ -32,9 +32,9 @@ from cavra.recovery.v1 import (
     report_pb2,
     report_pb2_grpc,
 )
-from server.storage.database import Database
-from server.storage.escalation_tables import SilenceRecord
-from server.storage.models import (
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.escalation_tables import SilenceRecord
+from cavra_recovery.server.storage.models import (
     AcknowledgementRecord,
     DeliveryRecord,
     DeliveryRequestRecord,

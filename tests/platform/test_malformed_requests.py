@@ -13,8 +13,8 @@ import grpc
 import pytest
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
-from server.app import SERVICE_NAMES
-from server.gateway import gateway_services
+from cavra_recovery.server.app import SERVICE_NAMES
+from cavra_recovery.server.gateway import gateway_services
 from tests.conftest import ServerProcess
 from tests.delivery.delivery_kit import failure_of
 

@@ -7,9 +7,9 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
-from server.storage.database import normalize_database_url
-from server.storage.migrate import alembic_config, migrate
-from server.storage.models import Base
+from cavra_recovery.server.storage.database import normalize_database_url
+from cavra_recovery.server.storage.migrate import alembic_config, migrate
+from cavra_recovery.server.storage.models import Base
 
 
 def test_there_is_exactly_one_migration_head() -> None:

@@ -280,7 +280,7 @@ def test_incomplete_tls_flags_stop_start_up(arguments: list[str], message: str, 
 
 
 def test_a_subject_binding_must_be_a_subject(tmp_path: Path) -> None:
-    from server.auth import AuthConfigError, load_auth_config
+    from cavra_recovery.server.auth import AuthConfigError, load_auth_config
 
     config = tmp_path / "auth.yaml"
     config.write_text(

@@ -10,9 +10,9 @@ import grpc
 import pytest
 
 from cavra.recovery.v1 import evidence_pb2, evidence_pb2_grpc
-from server.app import start
-from server.metrics import render
-from server.settings import Settings
+from cavra_recovery.server.app import start
+from cavra_recovery.server.metrics import render
+from cavra_recovery.server.settings import Settings
 from tests.conftest import ServerProcess
 from tests.platform import evidence_builders as build
 

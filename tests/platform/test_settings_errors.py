@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from server.cli import build_parser
-from server.settings import (
+from cavra_recovery.server.cli import build_parser
+from cavra_recovery.server.settings import (
     RequestLimits,
     SettingsError,
     parse_flag,

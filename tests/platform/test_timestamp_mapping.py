@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from server.handlers.timestamps import to_optional_timestamp, to_timestamp
+from cavra_recovery.server.handlers.timestamps import to_optional_timestamp, to_timestamp
 
 
 def test_an_aware_datetime_maps_to_the_same_instant_in_utc_to_the_microsecond() -> None:

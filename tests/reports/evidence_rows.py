@@ -11,14 +11,19 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.domain.evidence import category_for_provider
-from server.storage.models import (
+from cavra_recovery.server.domain.evidence import category_for_provider
+from cavra_recovery.server.storage.models import (
     PlaybookProviderRecord,
     PlaybookRecord,
     RecoveryClosureRecord,
     RetryExecutionRecord,
 )
-from server.storage.summaries.maintain import NewClosure, NewExecution, NewRecoveryRow, apply_new_evidence
+from cavra_recovery.server.storage.summaries.maintain import (
+    NewClosure,
+    NewExecution,
+    NewRecoveryRow,
+    apply_new_evidence,
+)
 from tests.reports.slo_oracle import ClosureFact, ExecutionFact, PlaybookRowFact
 
 CANARY = "CANARY-free-text-7f3a9c"

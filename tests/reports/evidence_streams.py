@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.domain.evidence import (
+from cavra_recovery.server.domain.evidence import (
     ClosureState,
     ConnectorRecoveryPlaybook,
     EvidenceRecord,
@@ -27,12 +27,12 @@ from server.domain.evidence import (
     RetryExecution,
     category_for_provider,
 )
-from server.domain.executive_report import build_executive_report, plan_counts_for
-from server.domain.slo_report import RetryRecoveryReport
-from server.operations import plans as plan_operations
-from server.operations.executive_reports import executive_report
-from server.storage import dashboard, reports
-from server.storage.models import PlaybookRecord
+from cavra_recovery.server.domain.executive_report import build_executive_report, plan_counts_for
+from cavra_recovery.server.domain.slo_report import RetryRecoveryReport
+from cavra_recovery.server.operations import plans as plan_operations
+from cavra_recovery.server.operations.executive_reports import executive_report
+from cavra_recovery.server.storage import dashboard, reports
+from cavra_recovery.server.storage.models import PlaybookRecord
 from tests.reports.evidence_rows import evidence_facts
 from tests.reports.slo_oracle import compute_retry_recovery_report, plan_from_rows
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from server.domain.closure_trends import closure_trend_day
-from server.domain.escalation_plan import (
+from cavra_recovery.server.domain.closure_trends import closure_trend_day
+from cavra_recovery.server.domain.escalation_plan import (
     EscalationPlan,
     ReceiverSelector,
     build_escalation_plan,
@@ -24,8 +24,8 @@ from server.domain.escalation_plan import (
     route_for_row,
     route_order_key,
 )
-from server.domain.evidence import ClosureState, ExecutionStatus, category_for_provider
-from server.domain.slo_report import (
+from cavra_recovery.server.domain.evidence import ClosureState, ExecutionStatus, category_for_provider
+from cavra_recovery.server.domain.slo_report import (
     DEFAULT_ROW_LIMIT,
     P90_RANK_DENOMINATOR,
     P90_RANK_NUMERATOR,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from server.domain.executive_report import build_executive_report, plan_counts_for
-from server.domain.rendering import render_html
+from cavra_recovery.server.domain.executive_report import build_executive_report, plan_counts_for
+from cavra_recovery.server.domain.rendering import render_html
 from tests.conftest import in_ci
 from tests.reports.slo_oracle import (
     ClosureFact,

@@ -21,21 +21,21 @@ from grpc_status import rpc_status
 from sqlalchemy import func, insert, select
 
 from cavra.recovery.v1 import common_pb2, escalation_pb2, escalation_pb2_grpc, report_pb2, report_pb2_grpc
-from server.domain.paging import filter_fingerprint
-from server.domain.slo_report import MAX_RECOVERY_SLO_MINUTES
-from server.handlers.escalation_plans import PLANS, ROUTES
-from server.handlers.report import SCHEDULE_RUNS
-from server.operations.reports import slo_report
-from server.storage import plans as plan_storage
-from server.storage.database import Database
-from server.storage.migrate import migrate
-from server.storage.models import (
+from cavra_recovery.server.domain.paging import filter_fingerprint
+from cavra_recovery.server.domain.slo_report import MAX_RECOVERY_SLO_MINUTES
+from cavra_recovery.server.handlers.escalation_plans import PLANS, ROUTES
+from cavra_recovery.server.handlers.report import SCHEDULE_RUNS
+from cavra_recovery.server.operations.reports import slo_report
+from cavra_recovery.server.storage import plans as plan_storage
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.migrate import migrate
+from cavra_recovery.server.storage.models import (
     PlaybookProviderRecord,
     PlaybookRecord,
     RetryExecutionRecord,
     RetryRecoveryReportRecord,
 )
-from server.storage.summaries.rebuild import rebuild_summaries
+from cavra_recovery.server.storage.summaries.rebuild import rebuild_summaries
 from tests.conftest import ServerProcess
 
 HTTP_PREFIX = "/runtime/go-pilot/rollback-drill-notifications/acknowledgements/audit-delivery"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from server.domain.escalation_plan import (
+from cavra_recovery.server.domain.escalation_plan import (
     REASON_BREACHED,
     REASON_OPEN,
     REASON_RETRY_EXECUTION,
@@ -15,8 +15,8 @@ from server.domain.escalation_plan import (
     RouteStatus,
     dedup_key,
 )
-from server.domain.evidence import category_for_provider
-from server.domain.executive_report import (
+from cavra_recovery.server.domain.evidence import category_for_provider
+from cavra_recovery.server.domain.executive_report import (
     ACTION_DELIVER,
     ACTION_MONITOR,
     ACTION_REVIEW_TRENDS,
@@ -29,7 +29,7 @@ from server.domain.executive_report import (
     plan_counts_for,
     schedule_window,
 )
-from server.domain.slo_report import (
+from cavra_recovery.server.domain.slo_report import (
     AlertLevel,
     RetryRecoveryReport,
     RowStatus,

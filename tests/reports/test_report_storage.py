@@ -19,17 +19,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connectors.config import parse_connector_config
-from server.domain.errors import NotFound
-from server.domain.paging import DEFAULT_PAGE_SIZE, PageRequest
-from server.domain.slo_report import AlertLevel, RetryRecoveryReport, RowStatus
-from server.operations import plans as plan_operations
-from server.operations import reports as report_operations
-from server.operations.executive_reports import executive_report
-from server.operations.schedule import run_schedule_window
-from server.storage import dashboard, executive_reports, plans, reports, schedule
-from server.storage.database import Database
-from server.storage.models import (
+from cavra_recovery.connectors.config import parse_connector_config
+from cavra_recovery.server.domain.errors import NotFound
+from cavra_recovery.server.domain.paging import DEFAULT_PAGE_SIZE, PageRequest
+from cavra_recovery.server.domain.slo_report import AlertLevel, RetryRecoveryReport, RowStatus
+from cavra_recovery.server.operations import plans as plan_operations
+from cavra_recovery.server.operations import reports as report_operations
+from cavra_recovery.server.operations.executive_reports import executive_report
+from cavra_recovery.server.operations.schedule import run_schedule_window
+from cavra_recovery.server.storage import dashboard, executive_reports, plans, reports, schedule
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.models import (
     DeliveryRecord,
     DeliveryRequestRecord,
     EscalationPlanRecord,

@@ -24,7 +24,7 @@ from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
 from cavra.recovery.v1 import evidence_pb2
-from server.domain.evidence import (
+from cavra_recovery.server.domain.evidence import (
     BatchOutcome,
     ClosureState,
     ConnectorRecoveryPlaybook,
@@ -33,20 +33,20 @@ from server.domain.evidence import (
     RecoveryClosure,
     RetryExecution,
 )
-from server.domain.slo_report import RowStatus
-from server.operations import evidence as evidence_operations
-from server.storage import reports
-from server.storage.database import Database
-from server.storage.migrate import migrate
-from server.storage.models import (
+from cavra_recovery.server.domain.slo_report import RowStatus
+from cavra_recovery.server.operations import evidence as evidence_operations
+from cavra_recovery.server.storage import reports
+from cavra_recovery.server.storage.database import Database
+from cavra_recovery.server.storage.migrate import migrate
+from cavra_recovery.server.storage.models import (
     Base,
     PlaybookProviderRecord,
     PlaybookRecord,
     RecoveryClosureRecord,
     RetryExecutionRecord,
 )
-from server.storage.summaries.rebuild import rebuild_dashboard_counters
-from server.storage.summaries.tables import DashboardCounterRecord, ExecutionSummaryRecord
+from cavra_recovery.server.storage.summaries.rebuild import rebuild_dashboard_counters
+from cavra_recovery.server.storage.summaries.tables import DashboardCounterRecord, ExecutionSummaryRecord
 from tests.reports.evidence_streams import NOW, assert_reports_equal_the_oracle, cut, random_stream
 
 

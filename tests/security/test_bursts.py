@@ -20,7 +20,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from cavra.recovery.v1 import evidence_pb2, evidence_pb2_grpc
-from server.settings import RequestLimits
+from cavra_recovery.server.settings import RequestLimits
 from tests.conftest import ServerProcess
 from tests.platform.evidence_builders import retry_execution
 

@@ -15,7 +15,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from cavra.recovery.v1 import escalation_pb2, escalation_pb2_grpc, report_pb2, report_pb2_grpc
-from server.rate_limit import TokenBuckets, peer_host
+from cavra_recovery.server.rate_limit import TokenBuckets, peer_host
 from tests.conftest import ServerProcess
 from tests.security.security_kit import TOKENS, bearer, write_auth_config
 

@@ -7,10 +7,10 @@ circuits   per-receiver breaker state
 listing    ListRecoveryEscalationDeliveries pages, and every delivery of a plan (the evidence trail)
 """
 
-from server.storage.deliveries.attempts import AttemptOutcome, finish_attempt
-from server.storage.deliveries.circuits import circuits, load_circuit, store_circuit
-from server.storage.deliveries.listing import DeliveryPage, list_deliveries, plan_deliveries
-from server.storage.deliveries.outbox import (
+from cavra_recovery.server.storage.deliveries.attempts import AttemptOutcome, finish_attempt
+from cavra_recovery.server.storage.deliveries.circuits import circuits, load_circuit, store_circuit
+from cavra_recovery.server.storage.deliveries.listing import DeliveryPage, list_deliveries, plan_deliveries
+from cavra_recovery.server.storage.deliveries.outbox import (
     DueDelivery,
     add_delivery,
     add_delivery_request,
@@ -22,7 +22,7 @@ from server.storage.deliveries.outbox import (
     release_claim,
     start_new_round,
 )
-from server.storage.deliveries.rows import (
+from cavra_recovery.server.storage.deliveries.rows import (
     DEAD_LETTERED,
     DELIVERED,
     DELIVERY_STATES,

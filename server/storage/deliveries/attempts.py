@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from server.storage.ledger.append import append as ledger_append
-from server.storage.models import (
+from cavra_recovery.server.storage.ledger.append import append as ledger_append
+from cavra_recovery.server.storage.models import (
     DeliveryAttemptRecord,
     DeliveryRecord,
 )

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from server.storage.models import (
+from cavra_recovery.server.storage.models import (
     ReceiverCircuitRecord,
 )
 

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.domain.paging import PageCursor, PageRequest
-from server.storage.deliveries.rows import StoredDelivery, attempts_of, stored_delivery
-from server.storage.models import (
+from cavra_recovery.server.domain.paging import PageCursor, PageRequest
+from cavra_recovery.server.storage.deliveries.rows import StoredDelivery, attempts_of, stored_delivery
+from cavra_recovery.server.storage.models import (
     DeliveryRecord,
 )
 

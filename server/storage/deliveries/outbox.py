@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from server.domain.errors import FailedPrecondition, NotFound
-from server.domain.reasons import Reason, Resource
-from server.storage.deliveries.rows import (
+from cavra_recovery.server.domain.errors import FailedPrecondition, NotFound
+from cavra_recovery.server.domain.reasons import Reason, Resource
+from cavra_recovery.server.storage.deliveries.rows import (
     DEAD_LETTERED,
     DELIVERY_STATES,
     DRY_RUN,
@@ -28,8 +28,8 @@ from server.storage.deliveries.rows import (
     attempts_of,
     stored_delivery,
 )
-from server.storage.ledger.append import append as ledger_append
-from server.storage.models import (
+from cavra_recovery.server.storage.ledger.append import append as ledger_append
+from cavra_recovery.server.storage.models import (
     DeliveryAttemptRecord,
     DeliveryRecord,
     DeliveryRequestRecord,

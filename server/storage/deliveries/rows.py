@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.domain.errors import NotFound
-from server.domain.reasons import Resource
-from server.storage.models import (
+from cavra_recovery.server.domain.errors import NotFound
+from cavra_recovery.server.domain.reasons import Resource
+from cavra_recovery.server.storage.models import (
     INTERRUPTED_ATTEMPT_ERROR,
     DeliveryAttemptRecord,
     DeliveryRecord,

@@ -1,12 +1,12 @@
 """Evidence repository: intake (idempotent recording) and reads (get, keyset-paged listing)."""
 
-from server.storage.evidence.intake import (
+from cavra_recovery.server.storage.evidence.intake import (
     record_closure,
     record_evidence_batch,
     record_playbook,
     record_retry_execution,
 )
-from server.storage.evidence.reads import (
+from cavra_recovery.server.storage.evidence.reads import (
     get_closure,
     get_playbook,
     get_retry_execution,

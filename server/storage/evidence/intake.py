@@ -18,8 +18,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from server.domain.errors import AlreadyExists, FailedPrecondition, NotFound
-from server.domain.evidence import (
+from cavra_recovery.server.domain.errors import AlreadyExists, FailedPrecondition, NotFound
+from cavra_recovery.server.domain.evidence import (
     BatchOutcome,
     ConnectorRecoveryPlaybook,
     EvidenceKind,
@@ -28,16 +28,21 @@ from server.domain.evidence import (
     RecoveryClosure,
     RetryExecution,
 )
-from server.domain.reasons import Reason, Resource
-from server.storage.evidence.reads import chunks, get_closure, get_playbook, get_retry_execution
-from server.storage.ledger.append import append as ledger_append
-from server.storage.models import (
+from cavra_recovery.server.domain.reasons import Reason, Resource
+from cavra_recovery.server.storage.evidence.reads import (
+    chunks,
+    get_closure,
+    get_playbook,
+    get_retry_execution,
+)
+from cavra_recovery.server.storage.ledger.append import append as ledger_append
+from cavra_recovery.server.storage.models import (
     PlaybookProviderRecord,
     PlaybookRecord,
     RecoveryClosureRecord,
     RetryExecutionRecord,
 )
-from server.storage.summaries.maintain import (
+from cavra_recovery.server.storage.summaries.maintain import (
     NewClosure,
     NewExecution,
     NewRecoveryRow,

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from server.domain.errors import NotFound
-from server.domain.evidence import (
+from cavra_recovery.server.domain.errors import NotFound
+from cavra_recovery.server.domain.evidence import (
     ClosureFilter,
     ClosureState,
     ConnectorRecoveryPlaybook,
@@ -26,9 +26,9 @@ from server.domain.evidence import (
     RetryExecutionFilter,
     TimeRange,
 )
-from server.domain.paging import PageCursor, PageRequest
-from server.domain.reasons import Resource
-from server.storage.models import (
+from cavra_recovery.server.domain.paging import PageCursor, PageRequest
+from cavra_recovery.server.domain.reasons import Resource
+from cavra_recovery.server.storage.models import (
     PlaybookProviderRecord,
     PlaybookRecord,
     RecoveryClosureRecord,

@@ -15,9 +15,9 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.storage.ledger.canonical import record_digest
-from server.storage.ledger.kinds import KIND_BY_MODEL, LedgeredKind
-from server.storage.ledger.tables import LedgerEntryRecord
+from cavra_recovery.server.storage.ledger.canonical import record_digest
+from cavra_recovery.server.storage.ledger.kinds import KIND_BY_MODEL, LedgeredKind
+from cavra_recovery.server.storage.ledger.tables import LedgerEntryRecord
 
 # Session.info key: False turns the ledger off for the sessions of one factory (the bench baseline).
 LEDGER_ENABLED = "cavra_ledger_enabled"
@@ -96,7 +96,7 @@ def install(sessions: sessionmaker[Session], *, enabled: bool = True) -> None:
 def backfill(connection: Connection) -> int:
     """Enter every stored record that has no entry yet (a database from before the ledger), kind by kind
     in id order; returns how many entries were written. The first checkpoint seals them."""
-    from server.storage.ledger.kinds import LEDGER_KINDS
+    from cavra_recovery.server.storage.ledger.kinds import LEDGER_KINDS
 
     now = datetime.now(UTC)
     written = 0

@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from server.domain import merkle
-from server.domain.ledger_checkpoint import body_of_note, leaf_data, parse_body
-from server.storage.ledger.canonical import canonical_record, record_digest
-from server.storage.ledger.checkpoints import latest_checkpoint, leaf_hashes
-from server.storage.ledger.kinds import LEDGER_KINDS
-from server.storage.ledger.tables import LedgerEntryRecord
+from cavra_recovery.server.domain import merkle
+from cavra_recovery.server.domain.ledger_checkpoint import body_of_note, leaf_data, parse_body
+from cavra_recovery.server.storage.ledger.canonical import canonical_record, record_digest
+from cavra_recovery.server.storage.ledger.checkpoints import latest_checkpoint, leaf_hashes
+from cavra_recovery.server.storage.ledger.kinds import LEDGER_KINDS
+from cavra_recovery.server.storage.ledger.tables import LedgerEntryRecord
 
 RECORDS = "records.jsonl"
 CHECKPOINT = "checkpoint.txt"

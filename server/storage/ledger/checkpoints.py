@@ -18,9 +18,9 @@ from sqlalchemy import Connection, Table, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.domain import merkle
-from server.domain.ledger_checkpoint import NO_PREVIOUS, CheckpointBody, leaf_data
-from server.storage.ledger.tables import LedgerCheckpointRecord, LedgerEntryRecord
+from cavra_recovery.server.domain import merkle
+from cavra_recovery.server.domain.ledger_checkpoint import NO_PREVIOUS, CheckpointBody, leaf_data
+from cavra_recovery.server.storage.ledger.tables import LedgerCheckpointRecord, LedgerEntryRecord
 
 # (body) -> (signature, signed note); None: unsigned checkpoints.
 Sign = Callable[[str], tuple[bytes, str]]

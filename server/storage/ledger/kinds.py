@@ -13,8 +13,12 @@ from typing import Any, cast
 
 from sqlalchemy import Column, Table
 
-from server.storage.escalation_tables import EscalationRecord, EscalationStepRecord, SilenceRecord
-from server.storage.models import (
+from cavra_recovery.server.storage.escalation_tables import (
+    EscalationRecord,
+    EscalationStepRecord,
+    SilenceRecord,
+)
+from cavra_recovery.server.storage.models import (
     INTERRUPTED_ATTEMPT_ERROR,
     AcknowledgementRecord,
     DeliveryAttemptRecord,
@@ -30,7 +34,7 @@ from server.storage.models import (
     RetryRecoveryReportRecord,
     ScheduleRunRecord,
 )
-from server.storage.retry_run_tables import RetryWorkerDecisionRecord, RetryWorkerRunRecord
+from cavra_recovery.server.storage.retry_run_tables import RetryWorkerDecisionRecord, RetryWorkerRunRecord
 
 KEY_SEPARATOR = "/"
 

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from server.storage.ledger.kinds import KIND_BY_NAME
-from server.storage.ledger.tables import LedgerEntryRecord
+from cavra_recovery.server.storage.ledger.kinds import KIND_BY_NAME
+from cavra_recovery.server.storage.ledger.tables import LedgerEntryRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.storage.models import ID_LENGTH, Base
+from cavra_recovery.server.storage.models import ID_LENGTH, Base
 
 DIGEST_LENGTH = 64
 

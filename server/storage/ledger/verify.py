@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from server.domain import merkle
-from server.domain.ledger_checkpoint import NO_PREVIOUS, body_of_note, parse_body
-from server.storage.ledger.canonical import record_digest
-from server.storage.ledger.checkpoints import all_checkpoints, iter_sealed
-from server.storage.ledger.kinds import LEDGER_KINDS, LedgeredKind
-from server.storage.ledger.tables import LedgerEntryRecord
+from cavra_recovery.server.domain import merkle
+from cavra_recovery.server.domain.ledger_checkpoint import NO_PREVIOUS, body_of_note, parse_body
+from cavra_recovery.server.storage.ledger.canonical import record_digest
+from cavra_recovery.server.storage.ledger.checkpoints import all_checkpoints, iter_sealed
+from cavra_recovery.server.storage.ledger.kinds import LEDGER_KINDS, LedgeredKind
+from cavra_recovery.server.storage.ledger.tables import LedgerEntryRecord
 
 # Called with (entries checked, message) now and then, for progress on large databases.
 Progress = Callable[[int, str], None]

@@ -3,12 +3,12 @@ from __future__ import annotations
 from alembic import context
 
 # Each import registers its tables on Base.metadata (escalation policies, ledger, retry runs, summaries).
-import server.storage.escalation_tables
-import server.storage.ledger.tables
-import server.storage.retry_run_tables
-import server.storage.summaries.tables  # noqa: F401
-from server.storage.database import create_database_engine
-from server.storage.models import Base
+import cavra_recovery.server.storage.escalation_tables
+import cavra_recovery.server.storage.ledger.tables
+import cavra_recovery.server.storage.retry_run_tables
+import cavra_recovery.server.storage.summaries.tables  # noqa: F401
+from cavra_recovery.server.storage.database import create_database_engine
+from cavra_recovery.server.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata

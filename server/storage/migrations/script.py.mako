@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import server.storage.models
+import cavra_recovery.server.storage.models
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

@@ -22,8 +22,8 @@ from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from server.domain.evidence import ClosureState, ExecutionStatus
-from server.storage.summaries.tables import (
+from cavra_recovery.server.domain.evidence import ClosureState, ExecutionStatus
+from cavra_recovery.server.storage.summaries.tables import (
     CLOSURES,
     RETRY_EXECUTIONS_FAILED,
     RETRY_EXECUTIONS_OK,

@@ -11,10 +11,14 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, and_, case, false, func, insert, literal, select, union_all
 
-from server.domain.evidence import ClosureState, ExecutionStatus
-from server.storage.models import PlaybookProviderRecord, RecoveryClosureRecord, RetryExecutionRecord
-from server.storage.sql_functions import epoch_microseconds, minutes_between, utc_day
-from server.storage.summaries.tables import (
+from cavra_recovery.server.domain.evidence import ClosureState, ExecutionStatus
+from cavra_recovery.server.storage.models import (
+    PlaybookProviderRecord,
+    RecoveryClosureRecord,
+    RetryExecutionRecord,
+)
+from cavra_recovery.server.storage.sql_functions import epoch_microseconds, minutes_between, utc_day
+from cavra_recovery.server.storage.summaries.tables import (
     CLOSURES,
     RETRY_EXECUTIONS_FAILED,
     RETRY_EXECUTIONS_OK,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.storage.models import ID_LENGTH, NAME_LENGTH, Base
+from cavra_recovery.server.storage.models import ID_LENGTH, NAME_LENGTH, Base
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from server.storage.summaries.rebuild import rebuild_summaries
+from cavra_recovery.server.storage.summaries.rebuild import rebuild_summaries
 
 revision: str = "0004_evidence_summaries"
 down_revision: str | None = "0003"

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from server.storage.models import UtcDateTime
+from cavra_recovery.server.storage.models import UtcDateTime
 
 revision: str = "0006_escalation_policies"
 down_revision: str | None = "0005_delivery_traceparent"

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from server.storage.ledger.append import backfill
+from cavra_recovery.server.storage.ledger.append import backfill
 
 revision: str = "0007_evidence_ledger"
 down_revision: str | None = "0009_retry_worker_runs"

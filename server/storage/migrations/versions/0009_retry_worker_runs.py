@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import server.storage.models
+import cavra_recovery.server.storage.models
 
 revision: str = "0009_retry_worker_runs"
 down_revision: str | None = "0008_evidence_trail_indexes"
@@ -34,8 +34,8 @@ def upgrade() -> None:
         sa.Column("trigger", sa.String(length=16), nullable=False),
         sa.Column("requested_by", sa.String(length=NAME_LENGTH), nullable=False),
         sa.Column("dry_run", sa.Boolean(), nullable=False),
-        sa.Column("started_at", server.storage.models.UtcDateTime(), nullable=False),
-        sa.Column("finished_at", server.storage.models.UtcDateTime(), nullable=False),
+        sa.Column("started_at", cavra_recovery.server.storage.models.UtcDateTime(), nullable=False),
+        sa.Column("finished_at", cavra_recovery.server.storage.models.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_retry_worker_runs")),
         sa.UniqueConstraint("run_id", name=op.f("uq_retry_worker_runs_run_id")),
     )

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from server.storage.summaries.rebuild import rebuild_dashboard_counters
+from cavra_recovery.server.storage.summaries.rebuild import rebuild_dashboard_counters
 
 revision: str = "0010_dashboard_counters"
 down_revision: str | None = "0007_evidence_ledger"
