@@ -22,7 +22,7 @@ from tests.ledger.ledger_kit import cli
 
 
 def test_migration_enters_existing_records_and_the_first_checkpoint_seals_them(database_url: str) -> None:
-    migrate(database_url, "0009_retry_worker_runs")
+    migrate(database_url, "0010_dashboard_counters")
     now = datetime.now(UTC)
     records = [
         RetryExecution(

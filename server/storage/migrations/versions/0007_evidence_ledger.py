@@ -17,7 +17,7 @@ from alembic import op
 from cavra_recovery.server.storage.ledger.append import backfill
 
 revision: str = "0007_evidence_ledger"
-down_revision: str | None = "0009_retry_worker_runs"
+down_revision: str | None = "0010_dashboard_counters"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -18,7 +18,7 @@ from alembic import op
 from cavra_recovery.server.storage.summaries.rebuild import rebuild_dashboard_counters
 
 revision: str = "0010_dashboard_counters"
-down_revision: str | None = "0007_evidence_ledger"
+down_revision: str | None = "0009_retry_worker_runs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
