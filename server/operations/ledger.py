@@ -12,7 +12,13 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from cavra_recovery.server.domain import merkle
-from cavra_recovery.server.domain.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from cavra_recovery.server.domain.errors import (
+    FailedPrecondition,
+    FieldViolation,
+    InvalidArgument,
+    NotFound,
+    Unavailable,
+)
 from cavra_recovery.server.domain.ledger_checkpoint import checkpoint_window
 from cavra_recovery.server.domain.reasons import Reason, Resource
 from cavra_recovery.server.ledger_keys import CheckpointSigner
@@ -75,6 +81,8 @@ class CheckpointTask:
                 )
                 if checkpoint is not None:
                     log.info("ledger checkpoint sealed: size %d", checkpoint.tree_size)
+            except Unavailable:
+                pass  # the database health monitor reports it; the next window tries again
             except Exception:
                 log.exception("ledger checkpoint failed; retrying next window")
             elapsed = (self._clock() - window).total_seconds()
