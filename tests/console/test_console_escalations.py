@@ -111,7 +111,9 @@ def test_console_shows_escalation_steps_and_manages_silences(
         active.first.get_by_role("button", name="Expire").click()
         section.locator("#silences tbody tr.silenced").first.wait_for(state="detached")
         assert section.locator("#silences tbody tr").count() == 1
-        assert section.locator("#silences tbody").inner_text().count("no") >= 1
+        expired_row = section.locator("#silences tbody tr").first
+        assert expired_row.locator("td").nth(5).inner_text() == "no"  # the Active column
+        assert expired_row.get_by_role("button", name="Expire").count() == 0
 
         # The evidence trail shows each escalation step with its reason, and its ledger entry.
         trail = console.view("trail")
