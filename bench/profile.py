@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from bench.bench_rpc import store_one_execution
-from bench.harness import Ghz, running_server, scratch_directory
+from bench.harness import Ghz, running_server, scratch_directory, wrk
 from bench.seed import cached_sqlite_history
 
 
@@ -45,23 +45,34 @@ def top_frames(collapsed: Path, count: int = 25) -> str:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
-    parser.add_argument("method", help="e.g. cavra.recovery.v1.EvidenceService.GetRetryExecution")
+    parser.add_argument(
+        "method",
+        help="e.g. cavra.recovery.v1.EvidenceService.GetRetryExecution, or an HTTP path (starting with /)"
+        " to drive the gateway with wrk instead",
+    )
     parser.add_argument("data", nargs="?", default="{}", help="the request as JSON (ghz -d)")
     parser.add_argument("--history", type=int, default=0, help="seed N executions first (SQLite)")
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--raw", type=Path, help="keep py-spy's collapsed stacks here")
+    parser.add_argument(
+        "--idle", action="store_true", help="count threads waiting (I/O, locks, GIL) too, not only running"
+    )
     arguments = parser.parse_args(argv)
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     with scratch_directory() as scratch:
         database = scratch / "profile.db"
         if arguments.history:
             cached_sqlite_history(arguments.history, database)
-        with running_server(f"sqlite:///{database}") as server:
+        over_http = arguments.method.startswith("/")
+        with running_server(f"sqlite:///{database}", http=over_http) as server:
             store_one_execution(server)
             ghz = Ghz(server.grpc_address, scratch)
+            seconds = arguments.seconds + 4
             load = threading.Thread(
                 target=lambda: print(
-                    ghz.run(arguments.method, json.loads(arguments.data), seconds=arguments.seconds + 4)
+                    wrk(f"http://{server.http_address}{arguments.method}", seconds=seconds)
+                    if over_http
+                    else ghz.run(arguments.method, json.loads(arguments.data), seconds=seconds)
                 )
             )
             load.start()
@@ -80,6 +91,7 @@ def main(argv: list[str]) -> int:
                     "--format",
                     "raw",
                     "--nonblocking",
+                    *(["--idle"] if arguments.idle else []),
                     "-o",
                     str(raw),
                 ],

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from cavra_recovery.server.domain.paging import PageCursor
 
@@ -84,6 +84,8 @@ def _digest(kind: EvidenceKind, content: dict[str, Any]) -> str:
 class RetryExecution:
     """One delivery retry the Go backend executed for a failing connector."""
 
+    kind: ClassVar[EvidenceKind] = EvidenceKind.RETRY_EXECUTION
+
     execution_id: str
     provider: str
     execution_status: ExecutionStatus
@@ -149,6 +151,8 @@ class PlaybookProvider:
 class ConnectorRecoveryPlaybook:
     """A recovery playbook opened by the Go backend; providers are unique and kept sorted by name."""
 
+    kind: ClassVar[EvidenceKind] = EvidenceKind.CONNECTOR_RECOVERY_PLAYBOOK
+
     playbook_id: str
     generated_at: datetime
     providers: tuple[PlaybookProvider, ...]
@@ -180,6 +184,8 @@ class ConnectorRecoveryPlaybook:
 @dataclass(frozen=True, slots=True)
 class RecoveryClosure:
     """A person's closure (or reopening) of one provider's recovery in a playbook."""
+
+    kind: ClassVar[EvidenceKind] = EvidenceKind.RECOVERY_CLOSURE
 
     closure_id: str
     playbook_id: str
@@ -233,6 +239,8 @@ class BatchOutcome:
     unchanged_count: int
     # (kind, created, unchanged) per kind present in the batch, for metrics.
     per_kind: tuple[tuple[EvidenceKind, int, int], ...] = ()
+    # The record ids this call stored (the others were stored before, or repeat one of the batch).
+    created_ids: frozenset[tuple[EvidenceKind, str]] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

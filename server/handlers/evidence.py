@@ -24,6 +24,10 @@ Context = grpc.aio.ServicerContext[Any, Any]
 class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
     def __init__(self, dependencies: ServiceDependencies) -> None:
         self._deps = dependencies
+        self._intake = evidence.EvidenceIntake(dependencies.database, counted=self._count_one)
+
+    def _count_one(self, kind: EvidenceKind, created: bool) -> None:
+        self._count(kind, int(created), int(not created))
 
     def _count(self, kind: EvidenceKind, created: int, unchanged: int) -> None:
         metrics = self._deps.metrics
@@ -37,14 +41,12 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
         execution = mapping.retry_execution_from_request(request)
 
         def respond(outcome: RecordOutcome) -> evidence_pb2.RecordRetryExecutionResponse:
-            self._count(EvidenceKind.RETRY_EXECUTION, int(outcome.created), int(not outcome.created))
             assert isinstance(outcome.record, type(execution))
             return evidence_pb2.RecordRetryExecutionResponse(
                 retry_execution=reads.retry_execution_to_proto(outcome.record), created=outcome.created
             )
 
-        return await evidence.record(
-            self._deps.database,
+        return await self._intake.record(
             request_key("RecordRetryExecution", request),
             evidence_pb2.RecordRetryExecutionResponse,
             now=self._deps.clock(),
@@ -82,15 +84,12 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
         playbook = mapping.playbook_from_request(request)
 
         def respond(outcome: RecordOutcome) -> evidence_pb2.RecordConnectorRecoveryPlaybookResponse:
-            kind = EvidenceKind.CONNECTOR_RECOVERY_PLAYBOOK
-            self._count(kind, int(outcome.created), int(not outcome.created))
             assert isinstance(outcome.record, type(playbook))
             return evidence_pb2.RecordConnectorRecoveryPlaybookResponse(
                 playbook=reads.playbook_to_proto(outcome.record), created=outcome.created
             )
 
-        return await evidence.record(
-            self._deps.database,
+        return await self._intake.record(
             request_key("RecordConnectorRecoveryPlaybook", request),
             evidence_pb2.RecordConnectorRecoveryPlaybookResponse,
             now=self._deps.clock(),
@@ -126,14 +125,12 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
         closure = mapping.closure_from_request(request, caller_identity())
 
         def respond(outcome: RecordOutcome) -> evidence_pb2.RecordRecoveryClosureResponse:
-            self._count(EvidenceKind.RECOVERY_CLOSURE, int(outcome.created), int(not outcome.created))
             assert isinstance(outcome.record, type(closure))
             return evidence_pb2.RecordRecoveryClosureResponse(
                 closure=reads.closure_to_proto(outcome.record), created=outcome.created
             )
 
-        return await evidence.record(
-            self._deps.database,
+        return await self._intake.record(
             request_key("RecordRecoveryClosure", request),
             evidence_pb2.RecordRecoveryClosureResponse,
             now=self._deps.clock(),

@@ -85,6 +85,37 @@ def decoded(document: Mapping[str, Any], response_type: type[M]) -> M:
     return json_format.ParseDict(dict(document), response_type(), ignore_unknown_fields=True)
 
 
+def reserve(
+    session: Session, key: RequestKey, response_type: type[M], *, now: datetime
+) -> M | Pending | None:
+    """Reserve `key` in this transaction. None: this call holds it and acts; otherwise what the key's
+    first call left: its response, or its committed action for `finish`. Raises REQUEST_ID_REUSED for
+    another request under the key, REQUEST_ID_INCOMPLETE for a key that holds neither."""
+    held = keys.reserve(
+        session, method=key.method, request_id=key.request_id, request_digest=key.digest, now=now
+    )
+    if held is None:
+        return None
+    if held.request_digest != key.digest:
+        raise request_id_reused()
+    if held.response_document is not None:
+        return decoded(held.response_document, response_type)
+    if held.action_document is not None:
+        return Pending(held.action_document)
+    raise FailedPrecondition(
+        f"request_id {key.request_id!r} holds no recorded action; use a new request_id",
+        reason=Reason.REQUEST_ID_INCOMPLETE,
+    )
+
+
+def keep(session: Session, key: RequestKey | None, response: M) -> M:
+    """The response every call with `key` answers: these bytes, kept with the key (the first call too)."""
+    document = encoded(response)
+    if key is not None:
+        keys.keep_response(session, method=key.method, request_id=key.request_id, document=document)
+    return decoded(document, type(response))
+
+
 async def run_once(
     database: Database,
     key: RequestKey | None,
@@ -98,20 +129,9 @@ async def run_once(
 
     def reserve_and_act(session: Session) -> M | Pending:
         if key is not None:
-            held = keys.reserve(
-                session, method=key.method, request_id=key.request_id, request_digest=key.digest, now=now
-            )
+            held = reserve(session, key, response_type, now=now)
             if held is not None:
-                if held.request_digest != key.digest:
-                    raise request_id_reused()
-                if held.response_document is not None:
-                    return decoded(held.response_document, response_type)
-                if held.action_document is not None:
-                    return Pending(held.action_document)
-                raise FailedPrecondition(
-                    f"request_id {key.request_id!r} holds no recorded action; use a new request_id",
-                    reason=Reason.REQUEST_ID_INCOMPLETE,
-                )
+                return held
         step = act(session)
         if isinstance(step, Pending):
             if key is not None:
@@ -119,11 +139,7 @@ async def run_once(
                     session, method=key.method, request_id=key.request_id, document=step.document
                 )
             return step
-        # Every call answers the kept bytes, the first one included, so all answers are identical.
-        document = encoded(step)
-        if key is not None:
-            keys.keep_response(session, method=key.method, request_id=key.request_id, document=document)
-        return decoded(document, response_type)
+        return keep(session, key, step)
 
     step = await database.run(reserve_and_act)
     if not isinstance(step, Pending):

@@ -104,25 +104,25 @@ def test_the_same_thousand_records_sent_twice_leave_exactly_a_thousand_rows(data
 
 
 def test_a_resend_returns_the_stored_record_with_its_first_recorded_at(database: Database) -> None:
-    first = database.run_sync(lambda s: storage.record_retry_execution(s, execution=execution(1), now=NOW))
+    first = database.run_sync(lambda s: storage.record_evidence(s, records=[execution(1)], now=NOW)[0])
     later = NOW + timedelta(hours=5)
-    again = database.run_sync(lambda s: storage.record_retry_execution(s, execution=execution(1), now=later))
+    again = database.run_sync(lambda s: storage.record_evidence(s, records=[execution(1)], now=later)[0])
     assert (first.created, again.created) == (True, False)
     assert again.record == execution(1)
     assert again.record.recorded_at == NOW
 
 
 def test_a_conflicting_resend_is_already_exists_naming_the_id(database: Database) -> None:
-    database.run_sync(lambda s: storage.record_retry_execution(s, execution=execution(7), now=NOW))
+    database.run_sync(lambda s: storage.record_evidence(s, records=[execution(7)], now=NOW)[0])
     changed = execution(7, execution_status=ExecutionStatus.DELIVERED, provider="teams")
     with pytest.raises(AlreadyExists) as caught:
-        database.run_sync(lambda s: storage.record_retry_execution(s, execution=changed, now=NOW))
+        database.run_sync(lambda s: storage.record_evidence(s, records=[changed], now=NOW)[0])
     assert caught.value.metadata["execution_id"] == "exec-000007"
     assert caught.value.reason == "EVIDENCE_CONFLICT"
 
 
 def test_a_conflict_anywhere_in_a_batch_stores_nothing_of_it(database: Database) -> None:
-    database.run_sync(lambda s: storage.record_retry_execution(s, execution=execution(3), now=NOW))
+    database.run_sync(lambda s: storage.record_evidence(s, records=[execution(3)], now=NOW)[0])
     batch: list[EvidenceRecord] = [execution(i) for i in range(10, 20)]
     batch.append(execution(3, run_id="another-run"))
     with pytest.raises(AlreadyExists) as caught:
@@ -133,15 +133,19 @@ def test_a_conflict_anywhere_in_a_batch_stores_nothing_of_it(database: Database)
 
 def test_a_closure_for_an_unknown_playbook_is_not_found(database: Database) -> None:
     with pytest.raises(NotFound) as caught:
-        database.run_sync(lambda s: storage.record_closure(s, closure=closure(playbook_id="nope"), now=NOW))
+        database.run_sync(
+            lambda s: storage.record_evidence(s, records=[closure(playbook_id="nope")], now=NOW)[0]
+        )
     assert caught.value.metadata["playbook_id"] == "nope"
     assert count_rows(database, RecoveryClosureRecord) == 0
 
 
 def test_a_closure_for_a_provider_outside_the_playbook_fails_precondition(database: Database) -> None:
-    database.run_sync(lambda s: storage.record_playbook(s, playbook=playbook(), now=NOW))
+    database.run_sync(lambda s: storage.record_evidence(s, records=[playbook()], now=NOW)[0])
     with pytest.raises(FailedPrecondition) as caught:
-        database.run_sync(lambda s: storage.record_closure(s, closure=closure(provider="pagerduty"), now=NOW))
+        database.run_sync(
+            lambda s: storage.record_evidence(s, records=[closure(provider="pagerduty")], now=NOW)[0]
+        )
     assert caught.value.reason == "PROVIDER_NOT_IN_PLAYBOOK"
 
 
@@ -156,18 +160,18 @@ def test_a_closure_may_refer_to_a_playbook_earlier_in_the_same_batch(database: D
 
 
 def test_a_playbook_resent_with_providers_in_another_order_is_unchanged(database: Database) -> None:
-    database.run_sync(lambda s: storage.record_playbook(s, playbook=playbook(), now=NOW))
+    database.run_sync(lambda s: storage.record_evidence(s, records=[playbook()], now=NOW)[0])
     reordered = playbook(providers=("jira", "slack"))
-    outcome = database.run_sync(lambda s: storage.record_playbook(s, playbook=reordered, now=NOW))
+    outcome = database.run_sync(lambda s: storage.record_evidence(s, records=[reordered], now=NOW)[0])
     assert not outcome.created
     assert count_rows(database, PlaybookProviderRecord) == 2
 
 
 def test_a_playbook_with_a_changed_provider_entry_is_already_exists(database: Database) -> None:
-    database.run_sync(lambda s: storage.record_playbook(s, playbook=playbook(), now=NOW))
+    database.run_sync(lambda s: storage.record_evidence(s, records=[playbook()], now=NOW)[0])
     changed = playbook(providers=("slack", "teams"))
     with pytest.raises(AlreadyExists):
-        database.run_sync(lambda s: storage.record_playbook(s, playbook=changed, now=NOW))
+        database.run_sync(lambda s: storage.record_evidence(s, records=[changed], now=NOW)[0])
 
 
 def _race(database: Database, records: list[RetryExecution]) -> list[object]:
@@ -178,7 +182,7 @@ def _race(database: Database, records: list[RetryExecution]) -> list[object]:
     def worker(slot: int) -> None:
         def work(session: object) -> object:
             barrier.wait(timeout=30)
-            return storage.record_retry_execution(session, execution=records[slot], now=NOW)  # type: ignore[arg-type]
+            return storage.record_evidence(session, records=[records[slot]], now=NOW)[0]
 
         try:
             results[slot] = database.run_sync(work)  # type: ignore[arg-type]

@@ -1,11 +1,6 @@
 """Evidence repository: intake (idempotent recording) and reads (get, keyset-paged listing)."""
 
-from cavra_recovery.server.storage.evidence.intake import (
-    record_closure,
-    record_evidence_batch,
-    record_playbook,
-    record_retry_execution,
-)
+from cavra_recovery.server.storage.evidence.intake import record_evidence_batch
 from cavra_recovery.server.storage.evidence.reads import (
     get_closure,
     get_playbook,
@@ -14,6 +9,7 @@ from cavra_recovery.server.storage.evidence.reads import (
     list_playbooks,
     list_retry_executions,
 )
+from cavra_recovery.server.storage.evidence.single import record_evidence
 
 __all__ = [
     "get_closure",
@@ -22,8 +18,6 @@ __all__ = [
     "list_closures",
     "list_playbooks",
     "list_retry_executions",
-    "record_closure",
+    "record_evidence",
     "record_evidence_batch",
-    "record_playbook",
-    "record_retry_execution",
 ]

@@ -10,7 +10,7 @@ summaries (`summaries.maintain`) and the ledger in the same transaction, once pe
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -24,16 +24,12 @@ from cavra_recovery.server.domain.evidence import (
     ConnectorRecoveryPlaybook,
     EvidenceKind,
     EvidenceRecord,
-    RecordOutcome,
     RecoveryClosure,
     RetryExecution,
 )
 from cavra_recovery.server.domain.reasons import Reason, Resource
 from cavra_recovery.server.storage.evidence.reads import (
     chunks,
-    get_closure,
-    get_playbook,
-    get_retry_execution,
 )
 from cavra_recovery.server.storage.ledger.append import append as ledger_append
 from cavra_recovery.server.storage.models import (
@@ -183,7 +179,11 @@ def _store_retry_executions(
         pending=unique,
         inserted=inserted,
     )
-    return BatchOutcome(created_count=len(inserted), unchanged_count=unchanged + repeats)
+    return BatchOutcome(
+        created_count=len(inserted),
+        unchanged_count=unchanged + repeats,
+        created_ids=frozenset((EvidenceKind.RETRY_EXECUTION, record_id) for record_id in inserted),
+    )
 
 
 def _store_playbooks(
@@ -247,7 +247,13 @@ def _store_playbooks(
         pending=unique,
         inserted=inserted,
     )
-    return BatchOutcome(created_count=len(inserted), unchanged_count=unchanged + repeats)
+    return BatchOutcome(
+        created_count=len(inserted),
+        unchanged_count=unchanged + repeats,
+        created_ids=frozenset(
+            (EvidenceKind.CONNECTOR_RECOVERY_PLAYBOOK, record_id) for record_id in inserted
+        ),
+    )
 
 
 def _playbook_providers(session: Session, playbook_ids: Sequence[str]) -> dict[str, set[str]]:
@@ -335,7 +341,11 @@ def _store_closures(
         pending=unique,
         inserted=inserted,
     )
-    return BatchOutcome(created_count=len(inserted), unchanged_count=unchanged + repeats)
+    return BatchOutcome(
+        created_count=len(inserted),
+        unchanged_count=unchanged + repeats,
+        created_ids=frozenset((EvidenceKind.RECOVERY_CLOSURE, record_id) for record_id in inserted),
+    )
 
 
 def record_evidence_batch(
@@ -353,47 +363,24 @@ def record_evidence_batch(
     for record, path in zip(records, paths, strict=True):
         by_kind[type(record)].append(_Pending(record, path))
     deltas = SummaryDeltas()
-    outcomes = {
-        EvidenceKind.CONNECTOR_RECOVERY_PLAYBOOK: _store_playbooks(
-            session, by_kind[ConnectorRecoveryPlaybook], now, deltas
-        ),
-        EvidenceKind.RECOVERY_CLOSURE: _store_closures(session, by_kind[RecoveryClosure], now, deltas),
-        EvidenceKind.RETRY_EXECUTION: _store_retry_executions(session, by_kind[RetryExecution], now, deltas),
-    }
+    outcomes = (
+        _store_playbooks(session, by_kind[ConnectorRecoveryPlaybook], now, deltas),
+        _store_closures(session, by_kind[RecoveryClosure], now, deltas),
+        _store_retry_executions(session, by_kind[RetryExecution], now, deltas),
+    )
     flush(session, deltas)
+    kinds = (
+        EvidenceKind.CONNECTOR_RECOVERY_PLAYBOOK,
+        EvidenceKind.RECOVERY_CLOSURE,
+        EvidenceKind.RETRY_EXECUTION,
+    )
     return BatchOutcome(
-        created_count=sum(o.created_count for o in outcomes.values()),
-        unchanged_count=sum(o.unchanged_count for o in outcomes.values()),
+        created_count=sum(o.created_count for o in outcomes),
+        unchanged_count=sum(o.unchanged_count for o in outcomes),
         per_kind=tuple(
             (kind, o.created_count, o.unchanged_count)
-            for kind, o in outcomes.items()
+            for kind, o in zip(kinds, outcomes, strict=True)
             if o.created_count or o.unchanged_count
         ),
+        created_ids=frozenset().union(*(o.created_ids for o in outcomes)),
     )
-
-
-def record_retry_execution(session: Session, *, execution: RetryExecution, now: datetime) -> RecordOutcome:
-    deltas = SummaryDeltas()
-    outcome = _store_retry_executions(session, [_Pending(execution, "retry_execution")], now, deltas)
-    flush(session, deltas)
-    if outcome.created_count:
-        return RecordOutcome(replace(execution, recorded_at=now), created=True)
-    return RecordOutcome(get_retry_execution(session, execution_id=execution.execution_id), created=False)
-
-
-def record_playbook(session: Session, *, playbook: ConnectorRecoveryPlaybook, now: datetime) -> RecordOutcome:
-    deltas = SummaryDeltas()
-    outcome = _store_playbooks(session, [_Pending(playbook, "playbook")], now, deltas)
-    flush(session, deltas)
-    if outcome.created_count:
-        return RecordOutcome(replace(playbook, recorded_at=now), created=True)
-    return RecordOutcome(get_playbook(session, playbook_id=playbook.playbook_id), created=False)
-
-
-def record_closure(session: Session, *, closure: RecoveryClosure, now: datetime) -> RecordOutcome:
-    deltas = SummaryDeltas()
-    outcome = _store_closures(session, [_Pending(closure, "closure")], now, deltas)
-    flush(session, deltas)
-    if outcome.created_count:
-        return RecordOutcome(replace(closure, recorded_at=now), created=True)
-    return RecordOutcome(get_closure(session, closure_id=closure.closure_id), created=False)
