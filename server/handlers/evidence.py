@@ -24,6 +24,7 @@ Context = grpc.aio.ServicerContext[Any, Any]
 class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
     def __init__(self, dependencies: ServiceDependencies) -> None:
         self._deps = dependencies
+        self._counters: dict[EvidenceKind, tuple[Any, Any]] = {}
         self._intake = evidence.EvidenceIntake(dependencies.database, counted=self._count_one)
 
     def _count_one(self, kind: EvidenceKind, created: bool) -> None:
@@ -31,9 +32,20 @@ class EvidenceHandler(evidence_pb2_grpc.EvidenceServiceServicer):
 
     def _count(self, kind: EvidenceKind, created: int, unchanged: int) -> None:
         metrics = self._deps.metrics
-        if metrics is not None:
-            metrics.evidence_records.labels(kind=kind.value, outcome="created").inc(created)
-            metrics.evidence_records.labels(kind=kind.value, outcome="unchanged").inc(unchanged)
+        if metrics is None:
+            return
+        # The counter's children, looked up once per kind (`labels()` builds a key and takes a lock).
+        children = self._counters.get(kind)
+        if children is None:
+            counter = metrics.evidence_records
+            children = self._counters[kind] = (
+                counter.labels(kind=kind.value, outcome="created"),
+                counter.labels(kind=kind.value, outcome="unchanged"),
+            )
+        if created:
+            children[0].inc(created)
+        if unchanged:
+            children[1].inc(unchanged)
 
     async def RecordRetryExecution(
         self, request: evidence_pb2.RecordRetryExecutionRequest, context: Context

@@ -109,10 +109,12 @@ def reserve(
 
 
 def keep(session: Session, key: RequestKey | None, response: M) -> M:
-    """The response every call with `key` answers: these bytes, kept with the key (the first call too)."""
+    """The response every call with `key` answers: these bytes, kept with the key (the first call too).
+    Without a key nothing is kept, and the response is answered as built."""
+    if key is None:
+        return response
     document = encoded(response)
-    if key is not None:
-        keys.keep_response(session, method=key.method, request_id=key.request_id, document=document)
+    keys.keep_response(session, method=key.method, request_id=key.request_id, document=document)
     return decoded(document, type(response))
 
 
