@@ -75,8 +75,13 @@ def canonical_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# json.dumps(…, sort_keys=True, separators=(",", ":")) builds this encoder per call; intake digests
+# every record, so it is built once.
+_CONTENT_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def _digest(kind: EvidenceKind, content: dict[str, Any]) -> str:
-    document = json.dumps({"kind": kind.value, **content}, sort_keys=True, separators=(",", ":"))
+    document = _CONTENT_ENCODER.encode({"kind": kind.value, **content})
     return hashlib.sha256(document.encode("utf-8")).hexdigest()
 
 

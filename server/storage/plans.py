@@ -26,6 +26,7 @@ from cavra_recovery.server.domain.escalation_plan import (
 from cavra_recovery.server.domain.paging import PageCursor, PageRequest
 from cavra_recovery.server.domain.reasons import Resource
 from cavra_recovery.server.domain.slo_report import AlertLevel
+from cavra_recovery.server.storage.bulk import insert_rows
 from cavra_recovery.server.storage.ledger.append import append as ledger_append
 from cavra_recovery.server.storage.models import EscalationPlanRecord, EscalationRouteRecord
 
@@ -65,7 +66,7 @@ def store_escalation_plan(session: Session, plan: EscalationPlan, *, content_dig
 
 
 def _insert_routes(session: Session, plan_id: str, routes: Sequence[EscalationRoute]) -> None:
-    """Core executemany on the table (no ORM bulk path): route writes at bare-insert speed."""
+    """The driver's executemany (storage/bulk.py, no ORM bulk path): route writes at bulk-insert speed."""
     table = cast(Table, EscalationRouteRecord.__table__)
     for start in range(0, len(routes), _ROUTE_INSERT_BATCH):
         rows = [
@@ -84,7 +85,7 @@ def _insert_routes(session: Session, plan_id: str, routes: Sequence[EscalationRo
             }
             for position, route in enumerate(routes[start : start + _ROUTE_INSERT_BATCH], start=start)
         ]
-        session.execute(table.insert(), rows)
+        insert_rows(session.connection(), table, rows)
         ledger_append(session, EscalationRouteRecord, rows)
 
 

@@ -15,6 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cavra_recovery.server.storage.bulk import insert_rows
 from cavra_recovery.server.storage.ledger.canonical import record_digest
 from cavra_recovery.server.storage.ledger.kinds import KIND_BY_MODEL, LedgeredKind
 from cavra_recovery.server.storage.ledger.tables import LedgerEntryRecord
@@ -56,7 +57,7 @@ def _insert(session: Session | Connection, entries: list[dict[str, Any]]) -> Non
     if connection.dialect.name == "postgresql":
         _copy(connection, entries)
         return
-    connection.execute(_ENTRIES.insert(), entries)
+    insert_rows(connection, _ENTRIES, entries)
 
 
 def _copy(connection: Connection, entries: list[dict[str, Any]]) -> None:

@@ -10,17 +10,24 @@ import hashlib
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
-        if value.tzinfo is not None and value.utcoffset():
-            value = value.astimezone(UTC)
-        return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+        return _time_text(value)
     if isinstance(value, (bytes, bytearray)):
         return value.hex()
     return value
+
+
+@lru_cache(maxsize=256)
+def _time_text(value: datetime) -> str:
+    # Cached: a batch's records share their recorded_at, and a record's times often repeat.
+    if value.tzinfo is not None and value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def canonical_json(values: Mapping[str, Any]) -> bytes:
@@ -35,12 +42,14 @@ def _encode_other(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not part of the canonical encoding")
 
 
+# What json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+# default=_encode_other) builds on every call, built once (the ledger encodes one document per record).
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_encode_other)
+
+
 def record_document(kind: str, values: Mapping[str, Any]) -> bytes:
     """The canonical bytes a record's digest is taken over: `{"kind": …, "record": {…}}`."""
-    document = {"kind": kind, "record": values}
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_encode_other
-    ).encode("utf-8")
+    return _ENCODER.encode({"kind": kind, "record": values}).encode("utf-8")
 
 
 def record_digest(kind: str, values: Mapping[str, Any]) -> str:

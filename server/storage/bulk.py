@@ -1,0 +1,67 @@
+"""Bulk inserts at the driver's speed, for the large plain inserts (a plan's routes, ledger entries).
+
+On SQLite the rows go to the driver's own executemany, each value converted by its column's type (what
+an `insert()` would store); `insert()` itself spends most of a bulk insert's time in SQLAlchemy's
+per-row parameter processing. On PostgreSQL rows take a Core `insert()` (psycopg pipelines the
+executemany). No RETURNING and no ON CONFLICT: callers that need those use `insert()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.engine import Dialect
+
+
+def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert `rows` (every row with the same keys) into `table` in the caller's transaction."""
+    if not rows:
+        return
+    if connection.dialect.name != "sqlite":
+        connection.execute(table.insert(), list(rows))
+        return
+    columns = tuple(rows[0])
+    statement, converters = _sqlite_insert(connection.dialect, table, columns)
+    # A time is converted once per distinct value (rows of one insert often share their times).
+    converted = [
+        convert if convert is None or not isinstance(rows[0][name], datetime) else _once_per_value(convert)
+        for name, convert in zip(columns, converters, strict=True)
+    ]
+    connection.exec_driver_sql(
+        statement,
+        [
+            tuple(
+                value if convert is None else convert(value)
+                for value, convert in zip((row[name] for name in columns), converted, strict=True)
+            )
+            for row in rows
+        ],
+    )
+
+
+def _once_per_value(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    done: dict[Any, Any] = {}
+
+    def converted(value: Any) -> Any:
+        if value not in done:
+            done[value] = convert(value)
+        return done[value]
+
+    return converted
+
+
+@cache
+def _sqlite_insert(
+    dialect: Dialect, table: Table, columns: tuple[str, ...]
+) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
+    for column in table.columns:
+        if column.name not in columns and column.default is not None and not column.primary_key:
+            # insert() would fill this default in; here the caller names every such column.
+            raise ValueError(f"{table.name}.{column.name} has a default: pass it in every row")
+    names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
+    statement = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})"
+    return statement, tuple(table.c[name].type.bind_processor(dialect) for name in columns)
