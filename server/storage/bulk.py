@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -26,21 +27,27 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
         return
     columns = tuple(rows[0])
     statement, converters = _sqlite_insert(connection.dialect, table, columns)
-    # A time is converted once per distinct value (rows of one insert often share their times).
-    converted = [
-        convert if convert is None or not isinstance(rows[0][name], datetime) else _once_per_value(convert)
-        for name, convert in zip(columns, converters, strict=True)
+    values_of = itemgetter(*columns)
+    # Only the columns whose type converts are touched per row; a time once per distinct value (the
+    # rows of one insert often share their times).
+    converting = [
+        (index, _once_per_value(convert) if isinstance(rows[0][columns[index]], datetime) else convert)
+        for index, convert in enumerate(converters)
+        if convert is not None
     ]
-    connection.exec_driver_sql(
-        statement,
-        [
-            tuple(
-                value if convert is None else convert(value)
-                for value, convert in zip((row[name] for name in columns), converted, strict=True)
-            )
-            for row in rows
-        ],
-    )
+    if len(columns) == 1:
+        parameters: list[Any] = [(values_of(row),) for row in rows]
+    else:
+        parameters = [values_of(row) for row in rows]
+    if converting:
+        parameters = [_converted(list(values), converting) for values in parameters]
+    connection.exec_driver_sql(statement, parameters)
+
+
+def _converted(values: list[Any], converting: Sequence[tuple[int, Callable[[Any], Any]]]) -> tuple[Any, ...]:
+    for index, convert in converting:
+        values[index] = convert(values[index])
+    return tuple(values)
 
 
 def _once_per_value(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
