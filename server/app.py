@@ -9,7 +9,7 @@ import multiprocessing
 import os
 import signal
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -209,10 +209,14 @@ async def start(
         options=grpc_server_options(settings),
         maximum_concurrent_rpcs=settings.limits.grpc_max_concurrent_rpcs,
     )
-    evidence_pb2_grpc.add_EvidenceServiceServicer_to_server(EvidenceHandler(dependencies), server)
-    escalation_pb2_grpc.add_EscalationServiceServicer_to_server(EscalationHandler(dependencies), server)
-    report_pb2_grpc.add_ReportServiceServicer_to_server(ReportHandler(dependencies), server)
-    ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerHandler(dependencies), server)
+    servicers: tuple[tuple[Callable[[Any, Any], None], Any], ...] = (
+        (evidence_pb2_grpc.add_EvidenceServiceServicer_to_server, EvidenceHandler(dependencies)),
+        (escalation_pb2_grpc.add_EscalationServiceServicer_to_server, EscalationHandler(dependencies)),
+        (report_pb2_grpc.add_ReportServiceServicer_to_server, ReportHandler(dependencies)),
+        (ledger_pb2_grpc.add_LedgerServiceServicer_to_server, LedgerHandler(dependencies)),
+    )
+    for add_servicer, servicer in servicers:
+        add_servicer(servicer, server)
 
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
@@ -227,8 +231,7 @@ async def start(
     if port == 0:
         raise SettingsError(f"cannot listen on {settings.grpc_listen} for gRPC")
     grpc_address = f"{host}:{port}"
-    # The in-process gateway reaches gRPC through a socket only this user can open: over TLS so that it
-    # needs no certificate, and always because a Unix socket costs less per call than TCP loopback.
+    # The gateway's probes (and its calls, with tracing on) use a socket only this user can open.
     gateway_target, private_socket = grpc_address, None
     if settings.http_listen is not None:
         private_socket = tempfile.TemporaryDirectory(prefix="cavra-gateway-")
@@ -288,9 +291,14 @@ async def start(
     if settings.http_listen is not None:
         from cavra_recovery.server.gateway import GatewayLimits, start_gateway
         from cavra_recovery.server.gateway.admission import TokenGate
+        from cavra_recovery.server.gateway.inprocess import in_process_server
         from cavra_recovery.server.metrics import render
 
         metrics = dependencies.metrics
+        # API calls run this server's interceptors and handlers in process (no second gRPC call); with
+        # tracing on, over the private socket, so that the gRPC spans stay as they are.
+        limit = settings.limits.grpc_max_receive_bytes
+        in_process = in_process_server(servicers, interceptors=interceptors, max_receive_bytes=limit)
         running.gateway = await start_gateway(
             listen=settings.http_listen,
             grpc_target=gateway_target,
@@ -299,6 +307,7 @@ async def start(
             limits=GatewayLimits.of(settings.limits),
             gate=None if dependencies.auth_config is None else TokenGate(dependencies.auth_config),
             tracer_provider=None if tracing is None else tracing.provider,
+            in_process=None if tracing is not None else in_process,
         )
         running.http_address = running.gateway.address
         log.info("http listening on %s", running.http_address)

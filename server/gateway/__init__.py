@@ -25,6 +25,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 from cavra.recovery.v1 import escalation_pb2, evidence_pb2, ledger_pb2, report_pb2
 from cavra_recovery.server.console import CONSOLE_HEADERS, console_assets
 from cavra_recovery.server.gateway.admission import Gate, GatewayLimits, HeaderGate, http_server_logger
+from cavra_recovery.server.gateway.inprocess import InProcessServer
 from cavra_recovery.server.gateway.proxy import (
     MAX_GRPC_MESSAGE_BYTES,
     GatewayProxy,
@@ -143,10 +144,12 @@ async def start_gateway(
     limits: GatewayLimits | None = None,
     gate: Gate | None = None,
     tracer_provider: Any = None,
+    in_process: InProcessServer | None = None,
 ) -> RunningGateway:
     """Bind `listen` (port 0 picks a free one) and forward to the gRPC server at `grpc_target`;
     `gate` checks each request's token from its headers before its body is read; `tracer_provider`
-    (tracing on) adds a server span per request and passes its context on as gRPC metadata."""
+    (tracing on) adds a server span per request and passes its context on as gRPC metadata;
+    `in_process` (the server of this process) takes the API's calls without a second gRPC call."""
     host, port = split_host_port(listen)
     options: list[tuple[str, int | str]] = [
         ("grpc.max_receive_message_length", MAX_GRPC_MESSAGE_BYTES),
@@ -181,6 +184,7 @@ async def start_gateway(
         metrics_renderer=metrics_renderer,
         limits=limits,
         gate=gate,
+        in_process=in_process,
     )
     application = proxy.application()
     if tracer_provider is not None:

@@ -1,7 +1,8 @@
 """The aiohttp application: match a route, transcode, call the gRPC server, answer JSON.
 
-Every call goes over a grpc.aio channel to the gRPC listener (possibly remote), so authentication,
-validation, request ids and metrics apply exactly as for gRPC clients.
+Every call runs the gRPC server's own interceptors and handlers, so authentication, validation,
+request ids and metrics apply exactly as for gRPC clients: over a grpc.aio channel to a (possibly
+remote) server, or in process beside the server in `serve` (gateway/inprocess.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from cavra_recovery.server.gateway.admission import Gate, GatewayLimits
 from cavra_recovery.server.gateway.errors import TranscodeError
+from cavra_recovery.server.gateway.inprocess import InProcessServer
+from cavra_recovery.server.gateway.metadata import ascii_printable, metadata_headers
 from cavra_recovery.server.gateway.query import go_unescape, parse_query
 from cavra_recovery.server.gateway.routes import HttpRoute, RouteMatch, RouteTable, routes_for_services
 from cavra_recovery.server.gateway.status import (
@@ -142,10 +145,6 @@ def _is_json_body_type(media_type: str) -> bool:
     return media_type in _JSON_BODY_TYPES or media_type.endswith("+json")
 
 
-def _ascii_printable(value: str) -> bool:
-    return all(0x20 <= ord(c) <= 0x7E for c in value)
-
-
 class GatewayProxy:
     """Routes from the annotations, one grpc.aio channel, one aiohttp handler."""
 
@@ -158,6 +157,7 @@ class GatewayProxy:
         metrics_renderer: Callable[[], tuple[bytes, str]] | None = None,
         limits: GatewayLimits | None = None,
         gate: Gate | None = None,
+        in_process: InProcessServer | None = None,
     ) -> None:
         self.limits = limits or GatewayLimits()
         self.gate = gate
@@ -167,11 +167,16 @@ class GatewayProxy:
         self.channel = channel
         self.documents = dict(documents or {})
         self.metrics_renderer = metrics_renderer
+        # In process beside the server in `serve` (gateway/inprocess.py), else over the channel.
         self._calls: dict[str, Any] = {
-            route.full_method: channel.unary_unary(
-                route.full_method,
-                request_serializer=None,
-                response_deserializer=route.response_class.FromString,
+            route.full_method: (
+                in_process.unary_unary(route.full_method)
+                if in_process is not None
+                else channel.unary_unary(
+                    route.full_method,
+                    request_serializer=None,
+                    response_deserializer=route.response_class.FromString,
+                )
             )
             for route in self.routes
         }
@@ -316,7 +321,7 @@ class GatewayProxy:
     def _metadata(self, request: web.Request) -> tuple[list[tuple[str, str]], str]:
         metadata: list[tuple[str, str]] = []
         for value in request.headers.getall("Authorization", ()):
-            if _ascii_printable(value):
+            if ascii_printable(value):
                 metadata.append(("authorization", value))
         request_id = request.headers.get(REQUEST_ID_HEADER, "")
         if not _REQUEST_ID.fullmatch(request_id):
@@ -324,12 +329,12 @@ class GatewayProxy:
         metadata.append(("x-request-id", request_id))
         for key, value in request.headers.items():
             lowered = key.lower()
-            if lowered in _PERMANENT_HEADERS and _ascii_printable(value):
+            if lowered in _PERMANENT_HEADERS and ascii_printable(value):
                 metadata.append((f"grpcgateway-{lowered}", value))
         host = request.headers.get("X-Forwarded-Host") or request.host
-        if host and _ascii_printable(host):
+        if host and ascii_printable(host):
             metadata.append(("x-forwarded-host", host))
-        forwarded = [v for v in request.headers.getall("X-Forwarded-For", ()) if _ascii_printable(v)]
+        forwarded = [v for v in request.headers.getall("X-Forwarded-For", ()) if ascii_printable(v)]
         if request.remote:
             forwarded.append(request.remote)
         if forwarded:
@@ -366,7 +371,7 @@ class GatewayProxy:
         try:
             response = await call
         except grpc.aio.AioRpcError as error:
-            headers.update(_metadata_headers(error.initial_metadata()))
+            headers.update(metadata_headers(error.initial_metadata()))
             status = status_from_rpc_error(error)
             if status.code == code_pb2.UNAUTHENTICATED:
                 headers["WWW-Authenticate"] = status.message
@@ -374,21 +379,12 @@ class GatewayProxy:
             if retry_after is not None:
                 headers["Retry-After"] = str(retry_after)
             return error_response(http_status_from_code(status.code), status, headers)
-        headers.update(_metadata_headers(await call.initial_metadata()))
+        headers.update(metadata_headers(await call.initial_metadata()))
         if route.returns_http_body:
             headers["Content-Type"] = response.content_type
             return web.Response(body=response.data, headers=headers)
         headers["Content-Type"] = JSON_CONTENT_TYPE
         return web.Response(body=message_json(response), headers=headers)
-
-
-def _metadata_headers(metadata: Any) -> dict[str, str]:
-    """Response header metadata as `Grpc-Metadata-<key>` headers, as grpc-gateway forwards them."""
-    headers: dict[str, str] = {}
-    for key, value in metadata or ():
-        if isinstance(value, str) and _ascii_printable(value):
-            headers[f"Grpc-Metadata-{key}"] = value
-    return headers
 
 
 def load_openapi_document(path: Path) -> StaticDocument | None:
