@@ -1,9 +1,10 @@
 """`python -m bench.profile METHOD [JSON] [--history N]`: where one RPC's time goes under ghz load.
 
 Starts a real server on SQLite (empty, or a seeded history of N executions), stores one retry
-execution (id `bench-read-0001`), drives METHOD (ghz `package.Service.Method`) at 16 in flight and
-samples the server with py-spy for a few seconds. Prints the top frames by own time and by
-cumulative time; `--raw FILE` keeps py-spy's collapsed stacks (`py-spy record --format raw`).
+execution (id `bench-read-0001`), drives METHOD (ghz `package.Service.Method`) at 16 in flight, an
+HTTP path through the gateway with wrk, or `batch` (the evidence bench's BatchRecordEvidence calls),
+and samples the server with py-spy for a few seconds (`--idle`: waiting threads too). Prints the top
+frames by own time and by cumulative time; `--raw FILE` keeps py-spy's collapsed stacks.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ import threading
 import time
 from pathlib import Path
 
+import grpc
+
+from bench.bench_evidence import requests, same_rows
 from bench.bench_rpc import store_one_execution
-from bench.harness import Ghz, running_server, scratch_directory, wrk
+from bench.harness import Ghz, Server, running_server, scratch_directory, wrk
 from bench.seed import cached_sqlite_history
+from cavra.recovery.v1 import evidence_pb2_grpc
 
 
 def top_frames(collapsed: Path, count: int = 25) -> str:
@@ -43,12 +48,31 @@ def top_frames(collapsed: Path, count: int = 25) -> str:
     return "\n".join(lines)
 
 
+BATCH = "batch"
+
+
+def batches(server: Server, seconds: float) -> str:
+    """The evidence bench's BatchRecordEvidence calls (5,000 new executions each) for `seconds`."""
+    rows = same_rows(200_000)
+    prepared = iter(requests(rows, 5_000))
+    options = [("grpc.max_send_message_length", 64 << 20)]
+    sent, started = 0, time.perf_counter()
+    with grpc.insecure_channel(server.grpc_address, options=options) as channel:
+        stub = evidence_pb2_grpc.EvidenceServiceStub(channel)
+        for request in prepared:
+            if time.perf_counter() - started > seconds:
+                break
+            stub.BatchRecordEvidence(request, timeout=600)
+            sent += len(request.records)
+    return f"{sent / (time.perf_counter() - started):,.0f} records/s"
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument(
         "method",
-        help="e.g. cavra.recovery.v1.EvidenceService.GetRetryExecution, or an HTTP path (starting with /)"
-        " to drive the gateway with wrk instead",
+        help="e.g. cavra.recovery.v1.EvidenceService.GetRetryExecution; an HTTP path (starting with /)"
+        f" to drive the gateway with wrk instead; or {BATCH!r} for the BatchRecordEvidence bench's batches",
     )
     parser.add_argument("data", nargs="?", default="{}", help="the request as JSON (ghz -d)")
     parser.add_argument("--history", type=int, default=0, help="seed N executions first (SQLite)")
@@ -72,6 +96,8 @@ def main(argv: list[str]) -> int:
                 target=lambda: print(
                     wrk(f"http://{server.http_address}{arguments.method}", seconds=seconds)
                     if over_http
+                    else batches(server, seconds)
+                    if arguments.method == BATCH
                     else ghz.run(arguments.method, json.loads(arguments.data), seconds=seconds)
                 )
             )
