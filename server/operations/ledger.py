@@ -17,11 +17,11 @@ from cavra_recovery.server.domain.errors import (
     FieldViolation,
     InvalidArgument,
     NotFound,
-    Unavailable,
 )
 from cavra_recovery.server.domain.ledger_checkpoint import checkpoint_window
 from cavra_recovery.server.domain.reasons import Reason, Resource
 from cavra_recovery.server.ledger_keys import CheckpointSigner
+from cavra_recovery.server.operations.periodic import PeriodicTask
 from cavra_recovery.server.storage.database import Database
 from cavra_recovery.server.storage.ledger import checkpoints as checkpoint_store
 from cavra_recovery.server.storage.ledger.checkpoints import Checkpoint, SealRace
@@ -61,32 +61,32 @@ class CheckpointTask:
         self._period = period_seconds
         self._signer = signer
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self._window = checkpoint_window(clock(), period_seconds)
+        self._loop = PeriodicTask(
+            "ledger-checkpoints",
+            self._seal,
+            wait_seconds=self._until_next_window,
+            log=log,
+            failure="ledger checkpoint failed; retrying next window",
+        )
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="ledger-checkpoints")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self._loop.stop()
 
-    async def _run(self) -> None:
-        while True:
-            now = self._clock()
-            window = checkpoint_window(now, self._period)
-            try:
-                checkpoint = await asyncio.to_thread(
-                    seal_checkpoint, self._database, now=now, window_start=window, signer=self._signer
-                )
-                if checkpoint is not None:
-                    log.info("ledger checkpoint sealed: size %d", checkpoint.tree_size)
-            except Unavailable:
-                pass  # the database health monitor reports it; the next window tries again
-            except Exception:
-                log.exception("ledger checkpoint failed; retrying next window")
-            elapsed = (self._clock() - window).total_seconds()
-            await asyncio.sleep(max(0.05, self._period - elapsed))
+    async def _seal(self) -> None:
+        now = self._clock()
+        self._window = window = checkpoint_window(now, self._period)
+        checkpoint = await asyncio.to_thread(
+            seal_checkpoint, self._database, now=now, window_start=window, signer=self._signer
+        )
+        if checkpoint is not None:
+            log.info("ledger checkpoint sealed: size %d", checkpoint.tree_size)
+
+    def _until_next_window(self) -> float:
+        return max(0.05, self._period - (self._clock() - self._window).total_seconds())
 
 
 def get_checkpoint(session: Reader, *, tree_size: int) -> Checkpoint:
