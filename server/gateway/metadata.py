@@ -1,4 +1,5 @@
-"""gRPC response metadata as HTTP headers, as grpc-gateway forwards them."""
+"""Headers and gRPC metadata: which values may cross (printable ASCII), and response metadata as
+`Grpc-Metadata-*` headers, as grpc-gateway forwards them."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
@@ -44,7 +44,7 @@ class _Call:
     respond: Callable[[RecordOutcome], Message]
     answer: asyncio.Future[Message]
     # Set in the group's transaction: what storing did, counted once the transaction commits.
-    stored: RecordOutcome | None = field(default=None)
+    stored: RecordOutcome | None = None
 
 
 class EvidenceIntake:
@@ -151,9 +151,6 @@ class EvidenceIntake:
                 await self._store_alone(call)
             return
         for call, answer in zip(group, answers, strict=True):
-            if isinstance(answer, _Alone):
-                await self._store_alone(call)
-                continue
             self._count(call)
             _settle(call, answer)
 
@@ -162,15 +159,11 @@ class EvidenceIntake:
             self._counted(call.record.kind, call.stored.created)
 
 
-class _Alone:
-    """A group member whose request_id holds an action, not a response: it runs alone (run_once)."""
-
-
-def _store_together(session: Session, group: Sequence[_Call]) -> list[Message | Exception | _Alone]:
+def _store_together(session: Session, group: Sequence[_Call]) -> list[Message | Exception]:
     """One transaction for the group: reserve each request_id (sorted, so concurrent groups on
     PostgreSQL wait on keys in one order), store every acting call's record as one batch, keep each
     response with its key. A call whose key was used before is answered from the key, as alone."""
-    answers: dict[int, Message | Exception | _Alone] = {}
+    answers: dict[int, Message | Exception] = {}
     order = sorted(range(len(group)), key=lambda i: _key_order(group[i].key))
     acting: list[int] = []
     for index in order:
@@ -186,7 +179,10 @@ def _store_together(session: Session, group: Sequence[_Call]) -> list[Message | 
         if held is None:
             acting.append(index)
         else:
-            answers[index] = _Alone() if isinstance(held, Pending) else held
+            # Intake keys keep responses, never actions (those are the deliver calls'), so a key holds
+            # its first answer.
+            assert not isinstance(held, Pending), f"{call.key.method} keys keep responses"
+            answers[index] = held
     acting.sort()
     now = max((group[index].now for index in acting), default=None)
     if now is not None:
