@@ -8,13 +8,13 @@ same id with different content as a conflict.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, TypeVar
 
 from cavra_recovery.server.domain.paging import PageCursor
+from cavra_recovery.server.domain.sorted_json import sorted_json
 
 
 class ExecutionStatus(StrEnum):
@@ -72,17 +72,16 @@ def canonical_time(value: datetime) -> str:
     """RFC 3339 UTC with microseconds: the one spelling a digest sees, whatever offset the caller sent."""
     if value.tzinfo is None:
         raise ValueError("naive datetime in evidence")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-# json.dumps(…, sort_keys=True, separators=(",", ":")) builds this encoder per call; intake digests
-# every record, so it is built once.
-_CONTENT_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+    moment = value.astimezone(UTC)
+    if moment.year < 1000:  # isoformat pads the year to four digits; strftime, the definition, does not
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _digest(kind: EvidenceKind, content: dict[str, Any]) -> str:
-    document = _CONTENT_ENCODER.encode({"kind": kind.value, **content})
-    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+    # json.dumps({"kind": …, **content}, sort_keys=True, separators=(",", ":")): no floats in evidence.
+    document = sorted_json({"kind": kind.value, **content}, ensure_ascii=True)
+    return hashlib.sha256(document).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cavra_recovery.server.domain.errors import AlreadyExists, FailedPrecondition, NotFound
@@ -28,9 +27,8 @@ from cavra_recovery.server.domain.evidence import (
     RetryExecution,
 )
 from cavra_recovery.server.domain.reasons import Reason, Resource
-from cavra_recovery.server.storage.evidence.reads import (
-    chunks,
-)
+from cavra_recovery.server.storage.bulk import KeysTakenConcurrently, insert_new, insert_rows
+from cavra_recovery.server.storage.evidence.reads import chunks
 from cavra_recovery.server.storage.ledger.append import append as ledger_append
 from cavra_recovery.server.storage.models import (
     PlaybookProviderRecord,
@@ -58,24 +56,30 @@ class _Pending:
     path: str
 
 
+_KIND_BY_MODEL = {
+    RetryExecutionRecord: EvidenceKind.RETRY_EXECUTION,
+    PlaybookRecord: EvidenceKind.CONNECTOR_RECOVERY_PLAYBOOK,
+    RecoveryClosureRecord: EvidenceKind.RECOVERY_CLOSURE,
+}
+
+
 def _table(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
 
 
 def _insert_new(session: Session, model: type[Any], key: str, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Multi-row insert that skips ids already stored; returns the ids this statement inserted, each
-    with its row's surrogate id."""
+    """Insert the rows whose id is not stored yet; returns the ids inserted, each with its row's
+    surrogate id. The inserted rows enter the ledger."""
     if not rows:
         return {}
-    table = _table(model)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=[table.c[key]])
-        .returning(table.c[key], table.c.id)
-    )
-    inserted = {row[0]: row[1] for row in session.execute(statement, rows)}
+    try:
+        inserted = insert_new(session.connection(), _table(model), key, rows)
+    except KeysTakenConcurrently as error:
+        raise AlreadyExists(
+            "evidence in this batch is being recorded concurrently; retry",
+            reason=Reason.EVIDENCE_RACE,
+            metadata={"kind": _KIND_BY_MODEL[model].value},
+        ) from error
     ledger_append(session, model, (row for row in rows if row[key] in inserted))
     return inserted
 
@@ -220,7 +224,7 @@ def _store_playbooks(
         for entry in playbook.providers
     ]
     if provider_rows:
-        session.execute(_table(PlaybookProviderRecord).insert(), provider_rows)
+        insert_rows(session.connection(), _table(PlaybookProviderRecord), provider_rows)
         ledger_append(session, PlaybookProviderRecord, provider_rows)
     add_recovery_rows(
         session,

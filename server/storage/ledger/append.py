@@ -36,7 +36,7 @@ def entry_values(kind: LedgeredKind, row: Mapping[Any, Any], now: datetime) -> d
     return {
         "kind": kind.kind,
         "record_key": kind.record_key(row),
-        "digest": record_digest(kind.kind, values),
+        "digest": record_digest(kind.kind, values, may_hold_floats=kind.floats_in(values)),
         "recorded_at": now,
     }
 

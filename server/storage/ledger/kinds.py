@@ -8,10 +8,12 @@ and counters; a delivery request's kept response) is left out: the evidence of a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Column, Table
+from sqlalchemy.types import TypeDecorator
 
 from cavra_recovery.server.storage.escalation_tables import (
     EscalationRecord,
@@ -49,6 +51,12 @@ class LedgeredKind:
     on_insert: bool = True
     # A row with this (column, value) is not final yet, so it may lack an entry.
     in_flight: tuple[str, Any] | None = None
+    # JSON columns that only ever hold a flat list of strings or integers (receivers, status codes).
+    flat_lists: tuple[str, ...] = ()
+    # Worked out from the digested columns' types: a float, or a JSON document other than a flat list,
+    # may hold a float, which only the standard library's encoder spells canonically
+    # (server/domain/sorted_json.py). `floats_in` checks the flat lists of each record.
+    may_hold_floats: bool = field(init=False, default=True)
 
     @property
     def table(self) -> Table:
@@ -58,6 +66,10 @@ class LedgeredKind:
         if not self.columns:
             every = tuple(column.name for column in self.table.columns if column.name != "id")
             object.__setattr__(self, "columns", every)
+        floats = any(
+            _may_hold_float(self.table.columns[name]) for name in self.columns if name not in self.flat_lists
+        )
+        object.__setattr__(self, "may_hold_floats", floats)
 
     @property
     def digest_columns(self) -> tuple[str, ...]:
@@ -65,6 +77,10 @@ class LedgeredKind:
 
     def record_key(self, values: Mapping[Any, Any]) -> str:
         return KEY_SEPARATOR.join(str(values[name]) for name in self.key)
+
+    def floats_in(self, values: Mapping[str, Any]) -> bool:
+        """Whether the digested `values` may hold a float (the kind's types say, or a flat list does)."""
+        return self.may_hold_floats or not all(_flat(values[name]) for name in self.flat_lists)
 
     def values_of(self, row: Mapping[Any, Any]) -> dict[str, Any]:
         """The digested columns of `row`, with the column default for one the insert left out."""
@@ -77,6 +93,21 @@ class LedgeredKind:
             }
 
 
+def _may_hold_float(column: Column[Any]) -> bool:
+    column_type = column.type
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    try:
+        python_type = column_type.python_type
+    except NotImplementedError:
+        return True
+    return not issubclass(python_type, (str, int, datetime, bytes))
+
+
+def _flat(value: Any) -> bool:
+    return value is None or (type(value) is list and all(type(item) in (str, int) for item in value))
+
+
 def _default_of(column: Column[Any]) -> Any:
     default = column.default
     if default is None or not getattr(default, "is_scalar", False):
@@ -87,11 +118,17 @@ def _default_of(column: Column[Any]) -> Any:
 LEDGER_KINDS: tuple[LedgeredKind, ...] = (
     LedgeredKind("retry_execution", RetryExecutionRecord, ("execution_id",)),
     LedgeredKind("playbook", PlaybookRecord, ("playbook_id",)),
-    LedgeredKind("playbook_provider", PlaybookProviderRecord, ("playbook_id", "provider")),
-    LedgeredKind("recovery_closure", RecoveryClosureRecord, ("closure_id",)),
+    LedgeredKind(
+        "playbook_provider", PlaybookProviderRecord, ("playbook_id", "provider"), flat_lists=("status_codes",)
+    ),
+    LedgeredKind(
+        "recovery_closure", RecoveryClosureRecord, ("closure_id",), flat_lists=("verification_refs",)
+    ),
     LedgeredKind("slo_report", RetryRecoveryReportRecord, ("report_id",)),
     LedgeredKind("escalation_plan", EscalationPlanRecord, ("plan_id",)),
-    LedgeredKind("escalation_route", EscalationRouteRecord, ("plan_id", "position")),
+    LedgeredKind(
+        "escalation_route", EscalationRouteRecord, ("plan_id", "position"), flat_lists=("receivers",)
+    ),
     LedgeredKind(
         "delivery_request",
         DeliveryRequestRecord,
@@ -141,7 +178,8 @@ LEDGER_KINDS: tuple[LedgeredKind, ...] = (
         "escalation_step",
         EscalationStepRecord,
         ("plan_id", "dedup_key", "step"),
-        (
+        flat_lists=("receivers",),
+        columns=(
             "plan_id",
             "dedup_key",
             "step",

@@ -60,7 +60,7 @@ def _record_digests(connection: Connection, kind: LedgeredKind) -> tuple[dict[st
     for row in connection.execute(select(*(table.c[n] for n in names))).mappings():
         values = kind.values_of(row)
         key = kind.record_key(row)
-        digests[key] = record_digest(kind.kind, values)
+        digests[key] = record_digest(kind.kind, values, may_hold_floats=kind.floats_in(values))
         if kind.in_flight is not None and row[kind.in_flight[0]] == kind.in_flight[1]:
             in_flight.add(key)
     return digests, in_flight
