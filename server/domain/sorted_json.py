@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -28,6 +29,7 @@ import orjson
 
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 _DEL = b"\x7f"
+_UTC_Z = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
 
 
 @cache
@@ -53,3 +55,24 @@ def sorted_json(
             if not ensure_ascii or (encoded.isascii() and _DEL not in encoded):
                 return encoded
     return _standard(ensure_ascii, default).encode(document).encode("utf-8")
+
+
+def utc_time_text(value: datetime) -> str:
+    """RFC 3339 UTC with microseconds, `2026-01-02T03:04:05.000000Z` (a naive value is taken as UTC):
+    what `value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"` writes.
+
+    orjson writes the same text, at a tenth of the cost, for every time whose microseconds are not 0
+    (for those it leaves the fraction out).
+    """
+    if value.tzinfo is not None and value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    if value.microsecond:
+        return orjson.dumps(value, option=_UTC_Z)[1:-1].decode()
+    return "%04d-%02d-%02dT%02d:%02d:%02d.000000Z" % (  # noqa: UP031 (the fastest spelling)
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+    )

@@ -9,14 +9,15 @@ check, with text chosen to hit the escaping rules (controls, quotes, backslash, 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cavra_recovery.server.domain.sorted_json import sorted_json
+from cavra_recovery.server.domain.evidence import canonical_time
+from cavra_recovery.server.domain.sorted_json import sorted_json, utc_time_text
 from cavra_recovery.server.storage.ledger.canonical import _encode_other, record_document
 from cavra_recovery.server.storage.ledger.kinds import KIND_BY_NAME, LEDGER_KINDS
 
@@ -44,8 +45,18 @@ DOCUMENTS = st.recursive(
 
 def standard(document: Any, *, ensure_ascii: bool) -> bytes:
     return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=ensure_ascii, default=_encode_other
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=ensure_ascii, default=reference_other
     ).encode("utf-8")
+
+
+def reference_other(value: Any) -> Any:
+    """The canonical encoding's times and bytes, written out from its definition (docs/ledger.md)."""
+    if isinstance(value, datetime):
+        utc = value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+        return utc.isoformat(timespec="microseconds") + "Z"
+    if isinstance(value, bytes):
+        return value.hex()
+    raise TypeError(type(value).__name__)
 
 
 @settings(max_examples=600, deadline=None)
@@ -102,3 +113,16 @@ def test_a_route_document_is_the_definition_s() -> None:
     expected = standard({"kind": "escalation_route", "record": values}, ensure_ascii=False)
     assert record_document("escalation_route", values, may_hold_floats=False) == expected
     assert b'"2026-01-02T03:04:05.000006Z"' in expected
+
+
+ZONES = st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-11)), None])
+
+
+@settings(max_examples=600, deadline=None)
+@given(moment=st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=ZONES))
+def test_time_text_is_the_definition_s(moment: datetime) -> None:
+    utc = moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+    assert utc_time_text(moment) == utc.isoformat(timespec="microseconds") + "Z"
+    if moment.tzinfo is not None:
+        # Evidence content digests spell times with strftime (no padding of years before 1000).
+        assert canonical_time(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

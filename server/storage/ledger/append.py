@@ -15,6 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cavra_recovery.server.domain.sorted_json import utc_time_text
 from cavra_recovery.server.storage.bulk import insert_rows
 from cavra_recovery.server.storage.ledger.canonical import record_digest
 from cavra_recovery.server.storage.ledger.kinds import KIND_BY_MODEL, LedgeredKind
@@ -33,6 +34,10 @@ def enabled(session: Session) -> bool:
 
 def entry_values(kind: LedgeredKind, row: Mapping[Any, Any], now: datetime) -> dict[str, Any]:
     values = kind.values_of(row)
+    # Times as their canonical text up front (the encoder would call back for each one).
+    for name in kind.time_columns:
+        if isinstance(moment := values[name], datetime):
+            values[name] = utc_time_text(moment)
     return {
         "kind": kind.kind,
         "record_key": kind.record_key(row),

@@ -8,27 +8,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from functools import lru_cache
+from datetime import datetime
 from typing import Any
 
-from cavra_recovery.server.domain.sorted_json import sorted_json
+from cavra_recovery.server.domain.sorted_json import sorted_json, utc_time_text
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
-        return _time_text(value)
+        return utc_time_text(value)
     if isinstance(value, (bytes, bytearray)):
         return value.hex()
     return value
-
-
-@lru_cache(maxsize=256)
-def _time_text(value: datetime) -> str:
-    # Cached: a batch's records share their recorded_at, and a record's times often repeat.
-    if value.tzinfo is not None and value.utcoffset():
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _encode_other(value: Any) -> Any:

@@ -57,6 +57,8 @@ class LedgeredKind:
     # may hold a float, which only the standard library's encoder spells canonically
     # (server/domain/sorted_json.py). `floats_in` checks the flat lists of each record.
     may_hold_floats: bool = field(init=False, default=True)
+    # The digested columns that hold times.
+    time_columns: tuple[str, ...] = field(init=False, default=())
 
     @property
     def table(self) -> Table:
@@ -70,6 +72,8 @@ class LedgeredKind:
             _may_hold_float(self.table.columns[name]) for name in self.columns if name not in self.flat_lists
         )
         object.__setattr__(self, "may_hold_floats", floats)
+        times = tuple(name for name in self.columns if _python_type(self.table.columns[name]) is datetime)
+        object.__setattr__(self, "time_columns", times)
 
     @property
     def digest_columns(self) -> tuple[str, ...]:
@@ -93,15 +97,19 @@ class LedgeredKind:
             }
 
 
-def _may_hold_float(column: Column[Any]) -> bool:
+def _python_type(column: Column[Any]) -> type[Any] | None:
     column_type = column.type
     if isinstance(column_type, TypeDecorator):
         column_type = column_type.impl_instance
     try:
-        python_type = column_type.python_type
+        return column_type.python_type
     except NotImplementedError:
-        return True
-    return not issubclass(python_type, (str, int, datetime, bytes))
+        return None
+
+
+def _may_hold_float(column: Column[Any]) -> bool:
+    python_type = _python_type(column)
+    return python_type is None or not issubclass(python_type, (str, int, datetime, bytes))
 
 
 def _flat(value: Any) -> bool:
