@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TypeVar
 
@@ -64,6 +64,9 @@ def category_name(category: ProviderCategory) -> str:
     return str(common_pb2.ProviderCategory.Name(PROVIDER_CATEGORY_TO_PROTO[category]))
 
 
+_EARLIEST_SECONDS, _LATEST_SECONDS = EARLIEST_TIME.timestamp(), LATEST_TIME.timestamp()
+
+
 class EvidenceChecks(Violations):
     """Violations plus the proto-shaped checks (timestamps, enums) of this service."""
 
@@ -76,12 +79,12 @@ class EvidenceChecks(Violations):
         if not 0 <= stamp.nanos < 1_000_000_000:
             self.add(field, "has nanos outside [0, 1e9)")
             return None
-        earliest, latest = EARLIEST_TIME.timestamp(), LATEST_TIME.timestamp()
-        if not earliest <= stamp.seconds < latest:
+        if not _EARLIEST_SECONDS <= stamp.seconds < _LATEST_SECONDS:
             self.add(field, f"must be between {EARLIEST_TIME:%Y-%m-%d} and {LATEST_TIME:%Y-%m-%d} (UTC)")
             return None
+        moment = datetime.fromtimestamp(stamp.seconds, UTC)
         # Storage keeps microseconds on SQLite and PostgreSQL alike; finer precision is dropped here, once.
-        return datetime.fromtimestamp(stamp.seconds, UTC) + timedelta(microseconds=stamp.nanos // 1000)
+        return moment.replace(microsecond=stamp.nanos // 1000) if stamp.nanos >= 1000 else moment
 
     def enum(self, field: str, value: int, known: Mapping[int, E], *, required: bool) -> E | None:
         if value == 0:

@@ -7,16 +7,12 @@ RETURNING, in rendering and parsing one multi-row VALUES statement per thousand 
 - `insert_rows` inserts every row. On SQLite the rows go to the driver's own executemany, each value
   converted by its column's type (what an `insert()` would store); on PostgreSQL they take a Core
   `insert()` (psycopg pipelines the executemany).
-- `insert_new` inserts the rows whose key is not stored yet and says which it inserted
-  (`insert_new_with_ids`: with their surrogate ids); evidence intake is idempotent.
-  - On PostgreSQL that is `INSERT … ON CONFLICT (key) DO NOTHING RETURNING key, id`, safe against
-    concurrent writers, from rows sent as one array per column (`unnest(%s::type[], …)`, one short
-    statement) or, for many rows, copied into a temporary table (COPY is the cheapest way in:
-    psycopg's array parameters cost more than the insert itself).
-  - On SQLite the transaction takes the write lock, and the rows go to the driver's executemany with
-    ON CONFLICT DO NOTHING inside a savepoint. If any key was stored already, that attempt is undone,
-    the stored keys are looked up and the others inserted; a key found stored after all is reported,
-    never silently skipped.
+- `insert_new` inserts the rows whose key is not stored yet and says which it inserted, with their
+  surrogate ids (evidence intake is idempotent): `INSERT … ON CONFLICT (key) DO NOTHING RETURNING
+  key, id`, which also holds against concurrent writers. On SQLite the rows go as multi-row VALUES
+  statements through the driver. On PostgreSQL they go as one array per column (`unnest(%s::type[],
+  …)`, one short statement) or, for many rows, are copied into a temporary table first (COPY is the
+  cheapest way in: psycopg's array parameters cost more than the insert itself).
 """
 
 from __future__ import annotations
@@ -30,13 +26,9 @@ from typing import Any
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 
-
-class KeysTakenConcurrently(Exception):
-    """Another connection stored some of the keys `insert_new` was inserting, after it looked them up."""
-
-
-# Keys per `IN (…)` lookup on SQLite.
-_LOOKUP_CHUNK = 500
+# Bound parameters per SQLite statement (SQLITE_MAX_VARIABLE_NUMBER is 32,766 since SQLite 3.32): a
+# multi-row insert takes as many rows as fit.
+_SQLITE_VARIABLES = 8_000
 # From this many rows, PostgreSQL's insert_new copies the rows in (three statements) rather than sending
 # them as arrays (one statement): COPY costs half per row, but its statements cost a round trip each.
 _COPY_FROM_ROWS = 64
@@ -50,84 +42,39 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
     if connection.dialect.name != "sqlite":
         connection.execute(table.insert(), list(rows))
         return
-    _sqlite_executemany(connection, table, rows, conflict_key=None)
+    columns = tuple(rows[0])
+    parameters = _parameters(rows, columns, _converters(connection.dialect, table, columns))
+    connection.exec_driver_sql(_sqlite_insert(connection.dialect, table, columns), parameters)
 
 
-def insert_new(connection: Connection, table: Table, key: str, rows: Sequence[Mapping[str, Any]]) -> set[str]:
+def insert_new(
+    connection: Connection, table: Table, key: str, rows: Sequence[Mapping[str, Any]]
+) -> dict[str, int]:
     """Insert the rows (every row with the same keys) whose `key` column value is not stored yet, in
-    the caller's transaction; returns the keys inserted."""
+    the caller's transaction; returns the keys inserted, each with its row's surrogate `id`."""
     if not rows:
-        return set()
+        return {}
     # Key order: concurrent inserts wait on each other's keys in one order, never in a cycle (linear
     # when the caller already sorted them).
     rows = sorted(rows, key=itemgetter(key))
     if connection.dialect.name == "postgresql":
-        return set(_postgresql_insert_new(connection, table, key, rows))
-    return _sqlite_insert_new(connection, table, key, rows)
-
-
-def insert_new_with_ids(
-    connection: Connection, table: Table, key: str, rows: Sequence[Mapping[str, Any]]
-) -> dict[str, int]:
-    """`insert_new`, with each key inserted mapped to its row's surrogate `id`."""
-    if not rows:
-        return {}
-    rows = sorted(rows, key=itemgetter(key))
-    if connection.dialect.name == "postgresql":
         return _postgresql_insert_new(connection, table, key, rows)
-    inserted = _sqlite_insert_new(connection, table, key, rows)
-    return _ids(connection, table, key, sorted(inserted))
+    return _sqlite_insert_new(connection, table, key, rows)
 
 
 def _sqlite_insert_new(
     connection: Connection, table: Table, key: str, rows: Sequence[Mapping[str, Any]]
-) -> set[str]:
-    """All rows at once when none is stored (the usual case: no look-up); else, after undoing that
-    attempt, the rows whose keys the look-up does not find."""
-    _hold_sqlite_write_lock(connection)
-    connection.exec_driver_sql("SAVEPOINT insert_new")
-    if _sqlite_executemany(connection, table, rows, conflict_key=key) == len(rows):
-        connection.exec_driver_sql("RELEASE insert_new")
-        return {row[key] for row in rows}
-    connection.exec_driver_sql("ROLLBACK TO insert_new")
-    connection.exec_driver_sql("RELEASE insert_new")
-    stored = _stored_keys(connection, table, key, [row[key] for row in rows])
-    new = [row for row in rows if row[key] not in stored]
-    if not new:
-        return set()
-    inserted = _sqlite_executemany(connection, table, new, conflict_key=key)
-    if inserted != len(new):
-        raise KeysTakenConcurrently(f"{len(new) - inserted} {table.name} keys stored concurrently")
-    return {row[key] for row in new}
-
-
-def _hold_sqlite_write_lock(connection: Connection) -> None:
-    """Begin the transaction as a writer when nothing began it yet (the driver begins one at the first
-    write, and a savepoint outside a transaction would commit on release): keys looked up now stay
-    true until commit. A transaction the driver began has written, so it holds the lock already."""
-    driver = connection.connection.driver_connection
-    if driver is not None and not driver.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def _stored_keys(connection: Connection, table: Table, key: str, keys: list[Any]) -> set[Any]:
-    return {found for found, _ in _sqlite_lookup(connection, table, key, keys)}
-
-
-def _ids(connection: Connection, table: Table, key: str, keys: list[Any]) -> dict[str, int]:
-    return dict(_sqlite_lookup(connection, table, key, keys))
-
-
-def _sqlite_lookup(connection: Connection, table: Table, key: str, keys: list[Any]) -> list[tuple[Any, int]]:
-    quote = connection.dialect.identifier_preparer.quote
-    found: list[tuple[Any, int]] = []
-    for start in range(0, len(keys), _LOOKUP_CHUNK):
-        chunk = keys[start : start + _LOOKUP_CHUNK]
-        statement = (
-            f"SELECT {quote(key)}, id FROM {table.name} WHERE {quote(key)} IN ({', '.join('?' * len(chunk))})"
-        )
-        found.extend((row[0], row[1]) for row in connection.exec_driver_sql(statement, tuple(chunk)))
-    return found
+) -> dict[str, int]:
+    columns = tuple(rows[0])
+    parameters = _parameters(rows, columns, _converters(connection.dialect, table, columns))
+    per_statement = _SQLITE_VARIABLES // len(columns)
+    inserted: dict[str, int] = {}
+    for start in range(0, len(parameters), per_statement):
+        chunk = parameters[start : start + per_statement]
+        statement = _sqlite_insert_returning(connection.dialect, table, columns, key, len(chunk))
+        values = [value for row in chunk for value in row]
+        inserted.update((row[0], row[1]) for row in connection.exec_driver_sql(statement, tuple(values)))
+    return inserted
 
 
 def _postgresql_insert_new(
@@ -135,14 +82,15 @@ def _postgresql_insert_new(
 ) -> dict[str, int]:
     columns = tuple(rows[0])
     dialect = connection.dialect
+    converters = _converters(dialect, table, columns)
     if len(rows) < _COPY_FROM_ROWS:
-        statement, converters = _postgresql_unnest_insert(dialect, table, columns, key)
         arrays: list[list[Any]] = []
         for name, convert in zip(columns, converters, strict=True):
             values = [row[name] for row in rows]
             arrays.append(values if convert is None else [convert(value) for value in values])
+        statement = _postgresql_unnest_insert(dialect, table, columns, key)
         return {row[0]: row[1] for row in connection.exec_driver_sql(statement, tuple(arrays))}
-    (create, copy_rows, move), converters = _postgresql_copy_insert(dialect, table, columns, key)
+    create, copy_rows, move = _postgresql_copy_insert(dialect, table, columns, key)
     driver = connection.connection.driver_connection
     assert driver is not None
     with driver.cursor() as cursor:
@@ -152,16 +100,6 @@ def _postgresql_insert_new(
                 copy.write_row(parameters)
         cursor.execute(move)
         return {found: row_id for found, row_id in cursor.fetchall()}
-
-
-def _sqlite_executemany(
-    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *, conflict_key: str | None
-) -> int:
-    """The driver's executemany of `rows`; returns how many rows it inserted."""
-    columns = tuple(rows[0])
-    statement, converters = _sqlite_insert(connection.dialect, table, columns, conflict_key)
-    parameters = _parameters(rows, columns, converters)
-    return int(connection.exec_driver_sql(statement, parameters).rowcount)
 
 
 def _parameters(
@@ -204,36 +142,48 @@ def _repeats_once(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return converted
 
 
-def _check_defaults(table: Table, columns: tuple[str, ...]) -> None:
+@cache
+def _converters(
+    dialect: Dialect, table: Table, columns: tuple[str, ...]
+) -> tuple[Callable[[Any], Any] | None, ...]:
+    """Each column's conversion to what the driver takes (what an `insert()` would send)."""
     for column in table.columns:
         if column.name not in columns and column.default is not None and not column.primary_key:
             # insert() would fill this default in; here the caller names every such column.
             raise ValueError(f"{table.name}.{column.name} has a default: pass it in every row")
+    types = [table.c[name].type.dialect_impl(dialect) for name in columns]
+    return tuple(column_type.bind_processor(dialect) for column_type in types)
+
+
+def _names(dialect: Dialect, columns: tuple[str, ...]) -> str:
+    return ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
 
 
 @cache
-def _sqlite_insert(
-    dialect: Dialect, table: Table, columns: tuple[str, ...], conflict_key: str | None
-) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
-    _check_defaults(table, columns)
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(name) for name in columns)
-    statement = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})"
-    if conflict_key is not None:
-        statement += f" ON CONFLICT ({quote(conflict_key)}) DO NOTHING"
-    types = [table.c[name].type.dialect_impl(dialect) for name in columns]
-    return statement, tuple(column_type.bind_processor(dialect) for column_type in types)
+def _sqlite_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table.name} ({_names(dialect, columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+@cache
+def _sqlite_insert_returning(
+    dialect: Dialect, table: Table, columns: tuple[str, ...], key: str, count: int
+) -> str:
+    """A `count`-row insert of what is new, returning key and id."""
+    row = f"({', '.join('?' * len(columns))})"
+    quoted = dialect.identifier_preparer.quote(key)
+    return (
+        f"INSERT INTO {table.name} ({_names(dialect, columns)}) VALUES {', '.join([row] * count)}"
+        f" ON CONFLICT ({quoted}) DO NOTHING RETURNING {quoted}, id"
+    )
 
 
 @cache
 def _postgresql_copy_insert(
     dialect: Dialect, table: Table, columns: tuple[str, ...], key: str
-) -> tuple[tuple[str, str, str], tuple[Callable[[Any], Any] | None, ...]]:
+) -> tuple[str, str, str]:
     """A temporary table of the transaction's own (emptied by the statement that moves its rows),
     COPY into it, and the move: insert what is new, in key order, returning key and id."""
-    _check_defaults(table, columns)
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(name) for name in columns)
+    names, quoted = _names(dialect, columns), dialect.identifier_preparer.quote(key)
     incoming = f"incoming_{table.name}"
     create = (
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {incoming} ON COMMIT DELETE ROWS"
@@ -242,24 +192,17 @@ def _postgresql_copy_insert(
     copy_rows = f"COPY {incoming} ({names}) FROM STDIN"
     move = (
         f"WITH moved AS (DELETE FROM {incoming} RETURNING {names})"
-        f" INSERT INTO {table.name} ({names}) SELECT {names} FROM moved ORDER BY {quote(key)}"
-        f" ON CONFLICT ({quote(key)}) DO NOTHING RETURNING {quote(key)}, id"
+        f" INSERT INTO {table.name} ({names}) SELECT {names} FROM moved ORDER BY {quoted}"
+        f" ON CONFLICT ({quoted}) DO NOTHING RETURNING {quoted}, id"
     )
-    types = [table.c[name].type.dialect_impl(dialect) for name in columns]
-    return (create, copy_rows, move), tuple(column_type.bind_processor(dialect) for column_type in types)
+    return create, copy_rows, move
 
 
 @cache
-def _postgresql_unnest_insert(
-    dialect: Dialect, table: Table, columns: tuple[str, ...], key: str
-) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
-    _check_defaults(table, columns)
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(name) for name in columns)
+def _postgresql_unnest_insert(dialect: Dialect, table: Table, columns: tuple[str, ...], key: str) -> str:
+    quoted = dialect.identifier_preparer.quote(key)
     arrays = ", ".join(f"%s::{table.c[name].type.compile(dialect=dialect)}[]" for name in columns)
-    statement = (
-        f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays})"
-        f" ON CONFLICT ({quote(key)}) DO NOTHING RETURNING {quote(key)}, id"
+    return (
+        f"INSERT INTO {table.name} ({_names(dialect, columns)}) SELECT * FROM unnest({arrays})"
+        f" ON CONFLICT ({quoted}) DO NOTHING RETURNING {quoted}, id"
     )
-    types = [table.c[name].type.dialect_impl(dialect) for name in columns]
-    return statement, tuple(column_type.bind_processor(dialect) for column_type in types)

@@ -10,7 +10,7 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import Table, insert, text
 
-from cavra_recovery.server.storage.bulk import insert_new, insert_new_with_ids, insert_rows
+from cavra_recovery.server.storage.bulk import insert_new, insert_rows
 from cavra_recovery.server.storage.database import Database
 from cavra_recovery.server.storage.models import PlaybookProviderRecord, PlaybookRecord, RecoveryClosureRecord
 
@@ -89,8 +89,9 @@ def test_insert_rows_stores_what_insert_stores(playbook: Database) -> None:
     assert stored(playbook, PROVIDERS, "provider") == expected
 
 
-# A few rows and many: PostgreSQL sends few as arrays and copies many in (storage/bulk.py).
-@pytest.mark.parametrize("count", [6, 150])
+# A few rows and many: PostgreSQL sends few as arrays and copies many in; SQLite splits many rows into
+# several statements (storage/bulk.py).
+@pytest.mark.parametrize("count", [6, 150, 1400])
 def test_insert_new_stores_what_insert_stores_and_skips_stored_keys(playbook: Database, count: int) -> None:
     database = playbook
     rows = [closure_row(index) for index in range(count)]
@@ -104,19 +105,18 @@ def test_insert_new_stores_what_insert_stores_and_skips_stored_keys(playbook: Da
     with database.engine.begin() as connection:
         # Two stored already (sent with other content: insert_new never overwrites), the others new.
         resent = [closure_row(0, notes="changed"), closure_row(1, notes="changed"), *rows[2:]]
-        second = insert_new_with_ids(connection, CLOSURES, "closure_id", resent[::-1])
+        second = insert_new(connection, CLOSURES, "closure_id", resent[::-1])
     assert stored(database, CLOSURES, "closure_id") == expected
-    assert first == {"closure-0000", "closure-0001"}
     with database.engine.connect() as connection:
         ids: dict[str, int] = dict(
             connection.execute(text("SELECT closure_id, id FROM recovery_closures")).all()
         )
+    assert first == {key: ids[key] for key in ("closure-0000", "closure-0001")}
     assert second == {f"closure-{index:04d}": ids[f"closure-{index:04d}"] for index in range(2, count)}
     # Rows go in key order, whatever order they came in.
     assert sorted(second.values()) == [second[key] for key in sorted(second)]
     with database.engine.begin() as connection:
-        assert insert_new(connection, CLOSURES, "closure_id", rows) == set()
-        assert insert_new_with_ids(connection, CLOSURES, "closure_id", rows) == {}
+        assert insert_new(connection, CLOSURES, "closure_id", rows) == {}
 
 
 def test_concurrent_inserts_of_the_same_keys_store_each_once(playbook: Database) -> None:
@@ -142,7 +142,7 @@ def test_concurrent_inserts_of_the_same_keys_store_each_once(playbook: Database)
         thread.start()
     for thread in threads:
         thread.join(60)
-    assert all(isinstance(result, set) for result in results), results
+    assert all(isinstance(result, dict) for result in results), results
     inserted = [key for result in results for key in result]
     assert len(inserted) == len(set(inserted))
     assert sorted(inserted) == sorted(row["closure_id"] for row in rows[: (writers - 1) * 40 + 80])

@@ -9,12 +9,12 @@ summaries (`summaries.maintain`) and the ledger in the same transaction, once pe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cavra_recovery.server.domain.errors import AlreadyExists, FailedPrecondition, NotFound
@@ -27,12 +27,7 @@ from cavra_recovery.server.domain.evidence import (
     RetryExecution,
 )
 from cavra_recovery.server.domain.reasons import Reason, Resource
-from cavra_recovery.server.storage.bulk import (
-    KeysTakenConcurrently,
-    insert_new,
-    insert_new_with_ids,
-    insert_rows,
-)
+from cavra_recovery.server.storage.bulk import insert_new, insert_rows
 from cavra_recovery.server.storage.evidence.reads import chunks
 from cavra_recovery.server.storage.ledger.append import append as ledger_append
 from cavra_recovery.server.storage.models import (
@@ -61,37 +56,14 @@ class _Pending:
     path: str
 
 
-_KIND_BY_MODEL = {
-    RetryExecutionRecord: EvidenceKind.RETRY_EXECUTION,
-    PlaybookRecord: EvidenceKind.CONNECTOR_RECOVERY_PLAYBOOK,
-    RecoveryClosureRecord: EvidenceKind.RECOVERY_CLOSURE,
-}
-
-
 def _table(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
 
 
-_Inserted = TypeVar("_Inserted", set[str], dict[str, int])
-
-
-def _insert_new(
-    session: Session,
-    model: type[Any],
-    key: str,
-    rows: list[dict[str, Any]],
-    insert: Callable[[Connection, Table, str, list[dict[str, Any]]], _Inserted],
-) -> _Inserted:
-    """Insert the rows whose id is not stored yet with `insert` (`insert_new`, or `insert_new_with_ids`
-    for the rows' surrogate ids too); returns what it returns. The inserted rows enter the ledger."""
-    try:
-        inserted = insert(session.connection(), _table(model), key, rows)
-    except KeysTakenConcurrently as error:
-        raise AlreadyExists(
-            "evidence in this batch is being recorded concurrently; retry",
-            reason=Reason.EVIDENCE_RACE,
-            metadata={"kind": _KIND_BY_MODEL[model].value},
-        ) from error
+def _insert_new(session: Session, model: type[Any], key: str, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert the rows whose id is not stored yet; returns the ids inserted, each with its row's
+    surrogate id. The inserted rows enter the ledger."""
+    inserted = insert_new(session.connection(), _table(model), key, rows)
     ledger_append(session, model, (row for row in rows if row[key] in inserted))
     return inserted
 
@@ -177,7 +149,7 @@ def _store_retry_executions(
                 "recorded_at": now,
             }
         )
-    inserted = _insert_new(session, RetryExecutionRecord, "execution_id", rows, insert_new)
+    inserted = _insert_new(session, RetryExecutionRecord, "execution_id", rows)
     count_executions(
         deltas,
         (
@@ -220,7 +192,7 @@ def _store_playbooks(
         }
         for playbook in playbooks
     ]
-    inserted = _insert_new(session, PlaybookRecord, "playbook_id", rows, insert_new)
+    inserted = _insert_new(session, PlaybookRecord, "playbook_id", rows)
     provider_rows = [
         {
             "playbook_id": playbook.playbook_id,
@@ -331,7 +303,7 @@ def _store_closures(
         }
         for closure, _ in closures
     ]
-    inserted = _insert_new(session, RecoveryClosureRecord, "closure_id", rows, insert_new_with_ids)
+    inserted = _insert_new(session, RecoveryClosureRecord, "closure_id", rows)
     apply_closures(
         session,
         deltas,
