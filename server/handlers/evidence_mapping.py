@@ -122,7 +122,8 @@ def _retry_execution(
     )
     executed_at = checks.timestamp(f"{path}.executed_at", message, "executed_at", required=True)
     for name in ("run_id", "retry_plan_id", "approval_decision_id", "delivery_id", "audit_id"):
-        checks.check_id(f"{path}.{name}", getattr(message, name))
+        if value := getattr(message, name):  # optional: empty is valid (and the usual case)
+            checks.check_id(f"{path}.{name}", value)
     checks.check_text(f"{path}.skipped_reason", message.skipped_reason)
     if len(checks) > before or status is None or executed_at is None:
         return None

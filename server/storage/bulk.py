@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from operator import itemgetter
 from typing import Any
 
@@ -164,7 +164,8 @@ def _sqlite_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> 
     return f"INSERT INTO {table.name} ({_names(dialect, columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
-@cache
+# Bounded: a statement's text grows with its row count, and every batch's last chunk has its own.
+@lru_cache(maxsize=16)
 def _sqlite_insert_returning(
     dialect: Dialect, table: Table, columns: tuple[str, ...], key: str, count: int
 ) -> str:

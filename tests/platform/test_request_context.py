@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -68,6 +69,12 @@ async def test_each_server_counts_its_own_rpcs_on_its_own_registry(tmp_path: Pat
             first.registry.get_sample_value("grpc_server_handled_total", {**labels, "grpc_code": "OK"}) == 2
         )
         invalid = {**labels, "grpc_code": "INVALID_ARGUMENT"}
+        # abort() sends the status before the interceptor counts the call: the client can see the
+        # error before the server's coroutine resumes, so give it the loop until the count is in.
+        for _ in range(500):
+            if first.registry.get_sample_value("grpc_server_handled_total", invalid) is not None:
+                break
+            await asyncio.sleep(0.01)
         assert first.registry.get_sample_value("grpc_server_handled_total", invalid) == 1
         assert first.registry.get_sample_value("grpc_server_handling_seconds_count", labels) == 3
         created = {"kind": "retry_execution", "outcome": "created"}
