@@ -7,12 +7,14 @@ RETURNING, in rendering and parsing one multi-row VALUES statement per thousand 
 - `insert_rows` inserts every row. On SQLite the rows go to the driver's own executemany, each value
   converted by its column's type (what an `insert()` would store); on PostgreSQL they take a Core
   `insert()` (psycopg pipelines the executemany).
-- `insert_new` inserts the rows whose key is not stored yet and says which it inserted, with their
-  surrogate ids (evidence intake is idempotent): `INSERT … ON CONFLICT (key) DO NOTHING RETURNING
-  key, id`, which also holds against concurrent writers. On SQLite the rows go as multi-row VALUES
-  statements through the driver. On PostgreSQL they go as one array per column (`unnest(%s::type[],
-  …)`, one short statement) or, for many rows, are copied into a temporary table first (COPY is the
-  cheapest way in: psycopg's array parameters cost more than the insert itself).
+- `insert_new` inserts the rows whose key is not stored yet and says which it inserted
+  (`insert_new_with_ids`: with their surrogate ids); evidence intake is idempotent. It is `INSERT …
+  ON CONFLICT (key) DO NOTHING RETURNING key, id`, which also holds against concurrent writers. On
+  SQLite the rows go as multi-row VALUES statements through the driver. On PostgreSQL they go as one
+  array per column (`unnest(%s::type[], …)`, one short statement) or, for many rows, are copied into
+  a temporary table first (COPY is the cheapest way in: psycopg's array parameters cost more than the
+  insert itself). Many rows whose ids are not needed are first copied straight into the table inside
+  a savepoint, which is undone for the slower path if any key is stored already.
 """
 
 from __future__ import annotations
@@ -23,8 +25,12 @@ from functools import cache, lru_cache
 from operator import itemgetter
 from typing import Any
 
+import psycopg.errors
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
+
+from cavra_recovery.server.domain.sorted_json import utc_time_text
+from cavra_recovery.server.storage.models import UtcDateTime
 
 # Bound parameters per SQLite statement (SQLITE_MAX_VARIABLE_NUMBER is 32,766 since SQLite 3.32): a
 # multi-row insert takes as many rows as fit.
@@ -47,11 +53,20 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
     connection.exec_driver_sql(_sqlite_insert(connection.dialect, table, columns), parameters)
 
 
-def insert_new(
+def insert_new(connection: Connection, table: Table, key: str, rows: Sequence[Mapping[str, Any]]) -> set[str]:
+    """Insert the rows (every row with the same keys) whose `key` column value is not stored yet, in
+    the caller's transaction; returns the keys inserted."""
+    if connection.dialect.name == "postgresql" and len(rows) >= _COPY_FROM_ROWS:
+        rows = sorted(rows, key=itemgetter(key))
+        if _postgresql_copy_all(connection, table, rows):
+            return {row[key] for row in rows}
+    return set(insert_new_with_ids(connection, table, key, rows))
+
+
+def insert_new_with_ids(
     connection: Connection, table: Table, key: str, rows: Sequence[Mapping[str, Any]]
 ) -> dict[str, int]:
-    """Insert the rows (every row with the same keys) whose `key` column value is not stored yet, in
-    the caller's transaction; returns the keys inserted, each with its row's surrogate `id`."""
+    """`insert_new`, with each key inserted mapped to its row's surrogate `id`."""
     if not rows:
         return {}
     # Key order: concurrent inserts wait on each other's keys in one order, never in a cycle (linear
@@ -60,6 +75,27 @@ def insert_new(
     if connection.dialect.name == "postgresql":
         return _postgresql_insert_new(connection, table, key, rows)
     return _sqlite_insert_new(connection, table, key, rows)
+
+
+def _postgresql_copy_all(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> bool:
+    """COPY every row straight into `table` inside a savepoint; False, with nothing inserted, when a
+    key is stored already (or was stored concurrently: COPY waits for that writer, then fails)."""
+    columns = tuple(rows[0])
+    converters = _converters(connection.dialect, table, columns)
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor:
+        cursor.execute("SAVEPOINT insert_new")
+        try:
+            with cursor.copy(f"COPY {table.name} ({_names(connection.dialect, columns)}) FROM STDIN") as copy:
+                for parameters in _parameters(rows, columns, converters):
+                    copy.write_row(parameters)
+        except psycopg.errors.UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT insert_new")
+            cursor.execute("RELEASE SAVEPOINT insert_new")
+            return False
+        cursor.execute("RELEASE SAVEPOINT insert_new")
+    return True
 
 
 def _sqlite_insert_new(
@@ -151,8 +187,29 @@ def _converters(
         if column.name not in columns and column.default is not None and not column.primary_key:
             # insert() would fill this default in; here the caller names every such column.
             raise ValueError(f"{table.name}.{column.name} has a default: pass it in every row")
-    types = [table.c[name].type.dialect_impl(dialect) for name in columns]
-    return tuple(column_type.bind_processor(dialect) for column_type in types)
+    if dialect.name == "sqlite":
+        # The one conversion every evidence row makes twice, spelled faster (the same text: tested).
+        return tuple(
+            _sqlite_utc_text
+            if isinstance(table.c[name].type, UtcDateTime)
+            else _bind_processor(table, name, dialect)
+            for name in columns
+        )
+    return tuple(_bind_processor(table, name, dialect) for name in columns)
+
+
+def _bind_processor(table: Table, name: str, dialect: Dialect) -> Callable[[Any], Any] | None:
+    return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _sqlite_utc_text(value: datetime | None) -> str | None:
+    """What UtcDateTime stores on SQLite: naive UTC as `2026-01-02 03:04:05.000006`."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    text = utc_time_text(value)
+    return f"{text[:10]} {text[11:-1]}"
 
 
 def _names(dialect: Dialect, columns: tuple[str, ...]) -> str:

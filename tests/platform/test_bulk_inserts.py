@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 
 import pytest
 from sqlalchemy import Table, insert, text
 
-from cavra_recovery.server.storage.bulk import insert_new, insert_rows
+from cavra_recovery.server.storage.bulk import insert_new, insert_new_with_ids, insert_rows
 from cavra_recovery.server.storage.database import Database
 from cavra_recovery.server.storage.models import PlaybookProviderRecord, PlaybookRecord, RecoveryClosureRecord
 
@@ -19,6 +19,7 @@ PROVIDERS = cast(Table, PlaybookProviderRecord.__table__)
 # A whole second: the driver's own datetime adapter would drop the ".000000" SQLAlchemy stores, and
 # text comparisons of times (keyset paging) would then order it wrongly.
 WHOLE_SECOND = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+INDIA = timezone(timedelta(hours=5, minutes=30))
 
 
 def closure_row(index: int, **changes: Any) -> dict[str, Any]:
@@ -74,7 +75,8 @@ def test_insert_rows_stores_what_insert_stores(playbook: Database) -> None:
             "provider": f"provider-{index}",
             "category": "chatops",
             "failure_count": 2**30 + index,
-            "latest_failure_at": WHOLE_SECOND + timedelta(microseconds=index % 2),
+            # Another offset: stored as UTC.
+            "latest_failure_at": (WHOLE_SECOND + timedelta(microseconds=index % 2)).astimezone(INDIA),
             "status_codes": [500, 503] if index % 2 else [],
             "generated_at": WHOLE_SECOND,
         }
@@ -101,11 +103,11 @@ def test_insert_new_stores_what_insert_stores_and_skips_stored_keys(playbook: Da
     reset(database, CLOSURES)
 
     with database.engine.begin() as connection:
-        first = insert_new(connection, CLOSURES, "closure_id", rows[:2])
+        first = insert_new_with_ids(connection, CLOSURES, "closure_id", rows[:2])
     with database.engine.begin() as connection:
         # Two stored already (sent with other content: insert_new never overwrites), the others new.
         resent = [closure_row(0, notes="changed"), closure_row(1, notes="changed"), *rows[2:]]
-        second = insert_new(connection, CLOSURES, "closure_id", resent[::-1])
+        second = insert_new_with_ids(connection, CLOSURES, "closure_id", resent[::-1])
     assert stored(database, CLOSURES, "closure_id") == expected
     with database.engine.connect() as connection:
         ids: dict[str, int] = dict(
@@ -116,7 +118,30 @@ def test_insert_new_stores_what_insert_stores_and_skips_stored_keys(playbook: Da
     # Rows go in key order, whatever order they came in.
     assert sorted(second.values()) == [second[key] for key in sorted(second)]
     with database.engine.begin() as connection:
-        assert insert_new(connection, CLOSURES, "closure_id", rows) == {}
+        assert insert_new(connection, CLOSURES, "closure_id", rows) == set()
+        assert insert_new_with_ids(connection, CLOSURES, "closure_id", rows) == {}
+
+
+@pytest.mark.parametrize("count", [6, 150, 1400])
+def test_insert_new_without_ids_stores_what_insert_stores(playbook: Database, count: int) -> None:
+    """The keys-only insert (PostgreSQL: many rows copied straight in) on new rows, then on a mix."""
+    rows = [closure_row(index) for index in range(count)]
+    with playbook.engine.begin() as connection:
+        connection.execute(insert(CLOSURES), rows)
+    expected = stored(playbook, CLOSURES, "closure_id")
+    reset(playbook, CLOSURES)
+    half = count // 2
+    with playbook.engine.begin() as connection:
+        assert insert_new(connection, CLOSURES, "closure_id", rows[:half]) == {
+            row["closure_id"] for row in rows[:half]
+        }
+    with playbook.engine.begin() as connection:
+        # Half stored already: the straight copy fails on the first of them and is undone.
+        resent = [closure_row(index, notes="changed") for index in range(half)] + rows[half:]
+        assert insert_new(connection, CLOSURES, "closure_id", resent[::-1]) == {
+            row["closure_id"] for row in rows[half:]
+        }
+    assert stored(playbook, CLOSURES, "closure_id") == expected
 
 
 def test_concurrent_inserts_of_the_same_keys_store_each_once(playbook: Database) -> None:
@@ -142,7 +167,7 @@ def test_concurrent_inserts_of_the_same_keys_store_each_once(playbook: Database)
         thread.start()
     for thread in threads:
         thread.join(60)
-    assert all(isinstance(result, dict) for result in results), results
+    assert all(isinstance(result, set) for result in results), results
     inserted = [key for result in results for key in result]
     assert len(inserted) == len(set(inserted))
     assert sorted(inserted) == sorted(row["closure_id"] for row in rows[: (writers - 1) * 40 + 80])

@@ -27,7 +27,7 @@ from cavra_recovery.server.domain.evidence import (
     RetryExecution,
 )
 from cavra_recovery.server.domain.reasons import Reason, Resource
-from cavra_recovery.server.storage.bulk import insert_new, insert_rows
+from cavra_recovery.server.storage.bulk import insert_new, insert_new_with_ids, insert_rows
 from cavra_recovery.server.storage.evidence.reads import chunks
 from cavra_recovery.server.storage.ledger.append import append as ledger_append
 from cavra_recovery.server.storage.models import (
@@ -60,9 +60,8 @@ def _table(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
 
 
-def _insert_new(session: Session, model: type[Any], key: str, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert the rows whose id is not stored yet; returns the ids inserted, each with its row's
-    surrogate id. The inserted rows enter the ledger."""
+def _insert_new(session: Session, model: type[Any], key: str, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert the rows whose id is not stored yet; returns the ids inserted. They enter the ledger."""
     inserted = insert_new(session.connection(), _table(model), key, rows)
     ledger_append(session, model, (row for row in rows if row[key] in inserted))
     return inserted
@@ -303,7 +302,9 @@ def _store_closures(
         }
         for closure, _ in closures
     ]
-    inserted = _insert_new(session, RecoveryClosureRecord, "closure_id", rows)
+    # Closures need their rows' ids: they break ties between equal closed_at in the summaries.
+    inserted = insert_new_with_ids(session.connection(), _table(RecoveryClosureRecord), "closure_id", rows)
+    ledger_append(session, RecoveryClosureRecord, (row for row in rows if row["closure_id"] in inserted))
     apply_closures(
         session,
         deltas,

@@ -32,12 +32,22 @@ def enabled(session: Session) -> bool:
     return bool(session.info.get(LEDGER_ENABLED, True))
 
 
-def entry_values(kind: LedgeredKind, row: Mapping[Any, Any], now: datetime) -> dict[str, Any]:
+def entry_values(
+    kind: LedgeredKind, row: Mapping[Any, Any], now: datetime, texts: dict[str, tuple[Any, str]] | None = None
+) -> dict[str, Any]:
+    """The ledger entry of `row`. `texts` keeps each time column's last value and text, for rows of one
+    insert that share a time (their recorded_at)."""
     values = kind.values_of(row)
     # Times as their canonical text up front (the encoder would call back for each one).
     for name in kind.time_columns:
         if isinstance(moment := values[name], datetime):
-            values[name] = utc_time_text(moment)
+            if texts is None:
+                values[name] = utc_time_text(moment)
+                continue
+            last = texts.get(name)
+            if last is None or last[0] is not moment:
+                last = texts[name] = (moment, utc_time_text(moment))
+            values[name] = last[1]
     return {
         "kind": kind.kind,
         "record_key": kind.record_key(row),
@@ -52,7 +62,8 @@ def append(session: Session, model: type[Any], rows: Iterable[Mapping[Any, Any]]
         return
     kind = KIND_BY_MODEL[model]
     now = datetime.now(UTC)
-    _insert(session, [entry_values(kind, row, now) for row in rows])
+    texts: dict[str, tuple[Any, str]] = {}
+    _insert(session, [entry_values(kind, row, now, texts) for row in rows])
 
 
 def _insert(session: Session | Connection, entries: list[dict[str, Any]]) -> None:

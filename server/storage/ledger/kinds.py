@@ -59,6 +59,7 @@ class LedgeredKind:
     may_hold_floats: bool = field(init=False, default=True)
     # The digested columns that hold times.
     time_columns: tuple[str, ...] = field(init=False, default=())
+    _column_set: frozenset[str] = field(init=False, default=frozenset())
 
     @property
     def table(self) -> Table:
@@ -74,6 +75,7 @@ class LedgeredKind:
         object.__setattr__(self, "may_hold_floats", floats)
         times = tuple(name for name in self.columns if _python_type(self.table.columns[name]) is datetime)
         object.__setattr__(self, "time_columns", times)
+        object.__setattr__(self, "_column_set", frozenset(self.columns))
 
     @property
     def digest_columns(self) -> tuple[str, ...]:
@@ -88,6 +90,8 @@ class LedgeredKind:
 
     def values_of(self, row: Mapping[Any, Any]) -> dict[str, Any]:
         """The digested columns of `row`, with the column default for one the insert left out."""
+        if row.keys() == self._column_set:  # the row as inserted: exactly the digested columns
+            return dict(row)
         try:
             return {name: row[name] for name in self.digest_columns}
         except KeyError:
