@@ -4,9 +4,8 @@ entries).
 `insert()` spends most of a bulk insert's time in SQLAlchemy's per-row parameter processing and, with
 RETURNING, in rendering and parsing one multi-row VALUES statement per thousand rows. Here:
 
-- `insert_rows` inserts every row. On SQLite the rows go to the driver's own executemany, each value
-  converted by its column's type (what an `insert()` would store); on PostgreSQL they take a Core
-  `insert()` (psycopg pipelines the executemany).
+- `insert_rows` inserts every row, each value converted by its column's type (what an `insert()`
+  would store): on SQLite through the driver's own executemany, on PostgreSQL by COPY.
 - `insert_new` inserts the rows whose key is not stored yet and says which it inserted
   (`insert_new_with_ids`: with their surrogate ids); evidence intake is idempotent. It is `INSERT …
   ON CONFLICT (key) DO NOTHING RETURNING key, id`, which also holds against concurrent writers. On
@@ -27,6 +26,7 @@ from typing import Any
 
 import psycopg.errors
 from sqlalchemy import Connection, Table
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 
 from cavra_recovery.server.domain.sorted_json import utc_time_text
@@ -45,11 +45,11 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
     """Insert `rows` (every row with the same keys) into `table` in the caller's transaction."""
     if not rows:
         return
-    if connection.dialect.name != "sqlite":
-        connection.execute(table.insert(), list(rows))
-        return
     columns = tuple(rows[0])
     parameters = _parameters(rows, columns, _converters(connection.dialect, table, columns))
+    if connection.dialect.name == "postgresql":
+        _copy(connection, table.name, columns, parameters)
+        return
     connection.exec_driver_sql(_sqlite_insert(connection.dialect, table, columns), parameters)
 
 
@@ -81,21 +81,37 @@ def _postgresql_copy_all(connection: Connection, table: Table, rows: Sequence[Ma
     """COPY every row straight into `table` inside a savepoint; False, with nothing inserted, when a
     key is stored already (or was stored concurrently: COPY waits for that writer, then fails)."""
     columns = tuple(rows[0])
-    converters = _converters(connection.dialect, table, columns)
+    parameters = _parameters(rows, columns, _converters(connection.dialect, table, columns))
+    connection.exec_driver_sql("SAVEPOINT insert_new")
+    try:
+        _copy(connection, table.name, columns, parameters)
+    except sa_exc.IntegrityError as error:
+        if not isinstance(error.orig, psycopg.errors.UniqueViolation):
+            raise
+        connection.exec_driver_sql("ROLLBACK TO SAVEPOINT insert_new")
+        connection.exec_driver_sql("RELEASE SAVEPOINT insert_new")
+        return False
+    connection.exec_driver_sql("RELEASE SAVEPOINT insert_new")
+    return True
+
+
+def _copy(
+    connection: Connection, table_name: str, columns: tuple[str, ...], parameters: list[tuple[Any, ...]]
+) -> None:
+    """COPY converted rows into `table_name` on the transaction's own connection (psycopg formats each
+    row in C: several times an executemany's speed). A driver error comes out as SQLAlchemy's, as from
+    any statement, so error mapping and retries treat it alike."""
+    statement = f"COPY {table_name} ({_names(connection.dialect, columns)}) FROM STDIN"
     driver = connection.connection.driver_connection
     assert driver is not None
-    with driver.cursor() as cursor:
-        cursor.execute("SAVEPOINT insert_new")
-        try:
-            with cursor.copy(f"COPY {table.name} ({_names(connection.dialect, columns)}) FROM STDIN") as copy:
-                for parameters in _parameters(rows, columns, converters):
-                    copy.write_row(parameters)
-        except psycopg.errors.UniqueViolation:
-            cursor.execute("ROLLBACK TO SAVEPOINT insert_new")
-            cursor.execute("RELEASE SAVEPOINT insert_new")
-            return False
-        cursor.execute("RELEASE SAVEPOINT insert_new")
-    return True
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for values in parameters:
+                copy.write_row(values)
+    except psycopg.Error as error:
+        raise sa_exc.DBAPIError.instance(
+            statement, None, error, psycopg.Error, dialect=connection.dialect
+        ) from error
 
 
 def _sqlite_insert_new(
@@ -126,16 +142,10 @@ def _postgresql_insert_new(
             arrays.append(values if convert is None else [convert(value) for value in values])
         statement = _postgresql_unnest_insert(dialect, table, columns, key)
         return {row[0]: row[1] for row in connection.exec_driver_sql(statement, tuple(arrays))}
-    create, copy_rows, move = _postgresql_copy_insert(dialect, table, columns, key)
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor:
-        cursor.execute(create)
-        with cursor.copy(copy_rows) as copy:
-            for parameters in _parameters(rows, columns, converters):
-                copy.write_row(parameters)
-        cursor.execute(move)
-        return {found: row_id for found, row_id in cursor.fetchall()}
+    create, incoming, move = _postgresql_copy_insert(dialect, table, columns, key)
+    connection.exec_driver_sql(create)
+    _copy(connection, incoming, columns, _parameters(rows, columns, converters))
+    return {row[0]: row[1] for row in connection.exec_driver_sql(move)}
 
 
 def _parameters(
@@ -239,21 +249,21 @@ def _sqlite_insert_returning(
 def _postgresql_copy_insert(
     dialect: Dialect, table: Table, columns: tuple[str, ...], key: str
 ) -> tuple[str, str, str]:
-    """A temporary table of the transaction's own (emptied by the statement that moves its rows),
-    COPY into it, and the move: insert what is new, in key order, returning key and id."""
+    """A temporary table of the transaction's own (emptied by the statement that moves its rows), its
+    name (rows are copied into it), and the move: insert what is new, in key order, returning key and
+    id."""
     names, quoted = _names(dialect, columns), dialect.identifier_preparer.quote(key)
     incoming = f"incoming_{table.name}"
     create = (
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {incoming} ON COMMIT DELETE ROWS"
         f" AS SELECT {names} FROM {table.name} WITH NO DATA"
     )
-    copy_rows = f"COPY {incoming} ({names}) FROM STDIN"
     move = (
         f"WITH moved AS (DELETE FROM {incoming} RETURNING {names})"
         f" INSERT INTO {table.name} ({names}) SELECT {names} FROM moved ORDER BY {quoted}"
         f" ON CONFLICT ({quoted}) DO NOTHING RETURNING {quoted}, id"
     )
-    return create, copy_rows, move
+    return create, incoming, move
 
 
 @cache

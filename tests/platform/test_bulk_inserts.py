@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import pytest
 from sqlalchemy import Table, insert, text
+from sqlalchemy import exc as sa_exc
 
 from cavra_recovery.server.storage.bulk import insert_new, insert_new_with_ids, insert_rows
 from cavra_recovery.server.storage.database import Database
@@ -171,3 +172,13 @@ def test_concurrent_inserts_of_the_same_keys_store_each_once(playbook: Database)
     inserted = [key for result in results for key in result]
     assert len(inserted) == len(set(inserted))
     assert sorted(inserted) == sorted(row["closure_id"] for row in rows[: (writers - 1) * 40 + 80])
+
+
+def test_a_driver_error_comes_out_as_sqlalchemy_s(playbook: Database) -> None:
+    """Error mapping and retries (storage/database.py) read SQLAlchemy's exceptions, also from COPY."""
+    rows = [closure_row(index) for index in range(3)]
+    with pytest.raises(sa_exc.IntegrityError) as raised:
+        with playbook.engine.begin() as connection:
+            insert_rows(connection, CLOSURES, [*rows, rows[0]])
+    assert "closure_id" in str(raised.value.orig) or "UNIQUE" in str(raised.value.orig)
+    assert stored(playbook, CLOSURES, "closure_id") == []

@@ -25,7 +25,6 @@ from cavra_recovery.server.storage.ledger.tables import LedgerEntryRecord
 LEDGER_ENABLED = "cavra_ledger_enabled"
 _ENTRIES = cast(Table, LedgerEntryRecord.__table__)
 _CHUNK = 1000
-_COPY = "COPY ledger_entries (kind, record_key, digest, recorded_at) FROM STDIN"
 
 
 def enabled(session: Session) -> bool:
@@ -69,22 +68,7 @@ def append(session: Session, model: type[Any], rows: Iterable[Mapping[Any, Any]]
 def _insert(session: Session | Connection, entries: list[dict[str, Any]]) -> None:
     if not entries:
         return
-    connection = session.connection() if isinstance(session, Session) else session
-    if connection.dialect.name == "postgresql":
-        _copy(connection, entries)
-        return
-    insert_rows(connection, _ENTRIES, entries)
-
-
-def _copy(connection: Connection, entries: list[dict[str, Any]]) -> None:
-    """COPY on the transaction's own connection: about three times an executemany's speed."""
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
-        for entry in entries:
-            # The column stores naive UTC (UtcDateTime); COPY bypasses the type, so convert here.
-            moment = entry["recorded_at"].astimezone(UTC).replace(tzinfo=None)
-            copy.write_row((entry["kind"], entry["record_key"], entry["digest"], moment))
+    insert_rows(session.connection() if isinstance(session, Session) else session, _ENTRIES, entries)
 
 
 def _row_of(kind: LedgeredKind, instance: Any) -> dict[str, Any]:
