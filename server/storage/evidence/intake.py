@@ -1,8 +1,9 @@
 """Evidence intake: idempotent recording of retry executions, playbooks and closures, one or in batches.
 
-Every function takes the caller's session (one transaction per RPC) and never commits. Rows go in with
-multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING id`; an id not inserted (stored before, or a moment
-ago by a concurrent call) is re-read and its content digest compared: equal is "unchanged", different
+Every function takes the caller's session (one transaction per RPC) and never commits. Rows go in
+through `storage.bulk.insert_new`, which inserts only ids not stored yet and says which it inserted; an
+id not inserted (stored before, or a moment ago by a concurrent call) is re-read and its content digest
+compared: equal is "unchanged", different
 is ALREADY_EXISTS, and a conflict anywhere rolls the whole batch back. Inserted records reach the
 summaries (`summaries.maintain`) and the ledger in the same transaction, once per call.
 """
