@@ -144,12 +144,9 @@ def _postgresql_insert_new(
     dialect = connection.dialect
     converters = _converters(dialect, table, columns)
     if len(rows) < _COPY_FROM_ROWS:
-        arrays: list[list[Any]] = []
-        for name, convert in zip(columns, converters, strict=True):
-            values = [row[name] for row in rows]
-            arrays.append(values if convert is None else [convert(value) for value in values])
+        arrays = tuple(list(column) for column in zip(*_parameters(rows, columns, converters), strict=True))
         statement = _postgresql_unnest_insert(dialect, table, columns, key)
-        return {row[0]: row[1] for row in connection.exec_driver_sql(statement, tuple(arrays))}
+        return {row[0]: row[1] for row in connection.exec_driver_sql(statement, arrays)}
     create, incoming, move = _postgresql_copy_insert(dialect, table, columns, key)
     connection.exec_driver_sql(create)
     _copy(connection, table, columns, _parameters(rows, columns, converters), into=incoming)

@@ -37,12 +37,10 @@ def entry_values(
     """The ledger entry of `row`. `texts` keeps each time column's last value and text, for rows of one
     insert that share a time (their recorded_at)."""
     values = kind.values_of(row)
+    texts = {} if texts is None else texts
     # Times as their canonical text up front (the encoder would call back for each one).
     for name in kind.time_columns:
         if isinstance(moment := values[name], datetime):
-            if texts is None:
-                values[name] = utc_time_text(moment)
-                continue
             last = texts.get(name)
             if last is None or last[0] is not moment:
                 last = texts[name] = (moment, utc_time_text(moment))
