@@ -7,7 +7,9 @@ Database faults are answered in one place (`Database.run`, and `Database.read` a
   `Unavailable` (gRPC UNAVAILABLE with RetryInfo), naming the cause class, never the URL;
 - a serialization failure or deadlock (PostgreSQL 40001 / 40P01) reruns the whole function in a new
   transaction, a bounded number of times with jittered backoff: every unit of work here is one
-  transaction, or idempotent by request_id, so a rerun is safe.
+  transaction, or idempotent by request_id, so a rerun is safe;
+- a SQLite connection that found its file read-only (SQLite then keeps it read-only for good) or met
+  an I/O error is replaced by the pool, and a write it refused reruns once on a new connection.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from cavra_recovery.server.domain.errors import Unavailable
@@ -94,6 +96,7 @@ def create_database_engine(url: str, *, isolation: str | None = None) -> Engine:
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "handle_error", _replace_spoiled_sqlite_connections)
         return engine
     options: dict[str, Any] = {}
     if isolation is not None:
@@ -123,6 +126,27 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # re-read their pages from the OS (0.47 ms a call against 0.03 ms with 4 MiB).
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
+
+
+# SQLite opens a file it may not write read-only, silently, and the connection stays read-only once
+# the file is writable again; a connection that met an I/O error is not trusted either. Both count as
+# lost connections, so the pool replaces them (and the connections opened before them).
+_SQLITE_SPOILED_CONNECTION = ("readonly database", "disk i/o error")
+
+
+def _replace_spoiled_sqlite_connections(context: ExceptionContext) -> None:
+    message = str(context.original_exception).lower()
+    if any(words in message for words in _SQLITE_SPOILED_CONNECTION):
+        context.is_disconnect = True
+
+
+def _refused_by_a_replaced_read_only_connection(error: BaseException) -> bool:
+    """A write SQLite refused before writing anything, on a connection now replaced: safe to rerun."""
+    return (
+        isinstance(error, sa_exc.DBAPIError)
+        and error.connection_invalidated
+        and "readonly database" in str(error.orig).lower()
+    )
 
 
 def _sqlstate(error: BaseException) -> str | None:
@@ -192,7 +216,8 @@ class Database:
             yield session
 
     def run_sync(self, work: Callable[[Session], T]) -> T:
-        """`work(session)` in one transaction; reruns it on a serialization failure or deadlock."""
+        """`work(session)` in one transaction; reruns it on a serialization failure or deadlock, and
+        once when SQLite refused it on a read-only connection (which the pool has replaced)."""
         for attempt in range(SERIALIZATION_RETRIES + 1):
             try:
                 with self.transaction() as session:
@@ -201,6 +226,8 @@ class Database:
                 if is_retryable_conflict(error) and attempt < SERIALIZATION_RETRIES:
                     time.sleep(random.uniform(0, SERIALIZATION_BACKOFF_SECONDS * 2**attempt))
                     continue
+                if attempt == 0 and _refused_by_a_replaced_read_only_connection(error):
+                    continue  # once, on a new connection: the file may be writable again
                 unavailable = self._unavailable(error)
                 if unavailable is None:
                     raise
