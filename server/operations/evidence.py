@@ -65,6 +65,8 @@ class EvidenceIntake:
         self._concurrent_groups = CONCURRENT_GROUPS.get(database.engine.dialect.name, 1)
         self._waiting: list[_Call] = []
         self._storing = 0
+        # The records and request_ids of the groups being stored.
+        self._in_flight: set[tuple[str, str, str]] = set()
         # The running group tasks (the loop keeps only weak references to tasks).
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -93,10 +95,16 @@ class EvidenceIntake:
         group: list[_Call] = []
         try:
             while group := self._next_group():
-                if len(group) == 1:
-                    await self._store_alone(group[0])
-                else:
-                    await self._store_group(group)
+                # A call held back for one of these keys is taken by this task's next turn.
+                keys = {key for call in group for key in _keys_of(call)}
+                self._in_flight |= keys
+                try:
+                    if len(group) == 1:
+                        await self._store_alone(group[0])
+                    else:
+                        await self._store_group(group)
+                finally:
+                    self._in_flight -= keys
         finally:
             # Counted down before this task ends, so a call that arrives next starts a new one.
             self._storing -= 1
@@ -107,22 +115,20 @@ class EvidenceIntake:
 
     def _next_group(self) -> list[_Call]:
         """Up to the limit of the waiting calls, oldest first. A call whose client has gone is dropped.
-        A second call for a record or a request_id already in the group waits for the next group, where
-        it finds the first one's record (unchanged, or ALREADY_EXISTS for other content) or answer."""
+        A second call for a record or a request_id already in this group, or in a group being stored
+        (PostgreSQL stores several at once), waits until that group is stored: then it finds the first
+        one's record (unchanged, or ALREADY_EXISTS for other content) or answer."""
         group: list[_Call] = []
-        taken: set[tuple[str, str, str]] = set()
+        taken = set(self._in_flight)
         later: list[_Call] = []
         for call in self._waiting:
             if call.answer.done():
                 continue
-            record = ("record", call.record.kind.value, call.record.record_id)
-            request = None if call.key is None else ("request", call.key.method, call.key.request_id)
-            if len(group) >= self._group_limit or record in taken or request in taken:
+            keys = _keys_of(call)
+            if len(group) >= self._group_limit or not taken.isdisjoint(keys):
                 later.append(call)
                 continue
-            taken.add(record)
-            if request is not None:
-                taken.add(request)
+            taken.update(keys)
             group.append(call)
         self._waiting = later
         return group
@@ -157,6 +163,14 @@ class EvidenceIntake:
     def _count(self, call: _Call) -> None:
         if self._counted is not None and call.stored is not None:
             self._counted(call.record.kind, call.stored.created)
+
+
+def _keys_of(call: _Call) -> tuple[tuple[str, str, str], ...]:
+    """The record a call stores and, when it has one, its request_id: no two calls in flight share one."""
+    record = ("record", call.record.kind.value, call.record.record_id)
+    if call.key is None:
+        return (record,)
+    return record, ("request", call.key.method, call.key.request_id)
 
 
 def _store_together(session: Session, group: Sequence[_Call]) -> list[Message | Exception]:

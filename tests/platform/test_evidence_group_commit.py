@@ -5,6 +5,7 @@ its own error, its own request_id answer), with the summaries and metrics counte
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
@@ -97,6 +98,29 @@ def test_concurrent_calls_share_a_transaction_and_each_gets_its_own_created_flag
         (EvidenceKind.RETRY_EXECUTION, False): 6,
     }
     assert stored_executions(database) == (45, 45)
+
+
+def test_a_repeat_waits_for_the_group_still_storing_its_record(database: Database) -> None:
+    """PostgreSQL stores groups side by side: a second call for a record whose group is still being
+    stored waits for that group instead of racing it to the insert (and taking its `created`)."""
+    intake = Intake(database)
+    first = f"'{execution(0).execution_id}'"
+    slowed: list[str] = []
+
+    def slow_down_the_group(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if not slowed and RetryExecutionRecord.__tablename__ in statement and first in repr(parameters):
+            slowed.append(statement)
+            time.sleep(0.5)
+
+    event.listen(database.engine, "before_cursor_execute", slow_down_the_group)
+    try:
+        calls = [*(execution(i) for i in range(10)), execution(7)]
+        answers = asyncio.run(intake.record_all([(record, None) for record in calls]))
+    finally:
+        event.remove(database.engine, "before_cursor_execute", slow_down_the_group)
+    assert slowed, "the group's insert was not seen"
+    assert [a.created for a in answers] == [True] * 10 + [False]
+    assert stored_executions(database) == (10, 10)
 
 
 def test_a_call_that_fails_fails_alone_and_the_rest_of_its_group_is_kept(database: Database) -> None:
