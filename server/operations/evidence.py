@@ -65,7 +65,7 @@ class EvidenceIntake:
         self._concurrent_groups = CONCURRENT_GROUPS.get(database.engine.dialect.name, 1)
         self._waiting: list[_Call] = []
         self._storing = 0
-        # The records and request_ids of the groups being stored.
+        # The records and request_ids of the groups being stored (marked by `_next_group`).
         self._in_flight: set[tuple[str, str, str]] = set()
         # The running group tasks (the loop keeps only weak references to tasks).
         self._tasks: set[asyncio.Task[None]] = set()
@@ -95,16 +95,14 @@ class EvidenceIntake:
         group: list[_Call] = []
         try:
             while group := self._next_group():
-                # A call held back for one of these keys is taken by this task's next turn.
-                keys = {key for call in group for key in _keys_of(call)}
-                self._in_flight |= keys
                 try:
                     if len(group) == 1:
                         await self._store_alone(group[0])
                     else:
                         await self._store_group(group)
                 finally:
-                    self._in_flight -= keys
+                    # A call held back for one of these keys is taken by this task's next turn.
+                    self._in_flight.difference_update(key for call in group for key in _keys_of(call))
         finally:
             # Counted down before this task ends, so a call that arrives next starts a new one.
             self._storing -= 1
@@ -119,16 +117,15 @@ class EvidenceIntake:
         (PostgreSQL stores several at once), waits until that group is stored: then it finds the first
         one's record (unchanged, or ALREADY_EXISTS for other content) or answer."""
         group: list[_Call] = []
-        taken = set(self._in_flight)
         later: list[_Call] = []
         for call in self._waiting:
             if call.answer.done():
                 continue
             keys = _keys_of(call)
-            if len(group) >= self._group_limit or not taken.isdisjoint(keys):
+            if len(group) >= self._group_limit or not self._in_flight.isdisjoint(keys):
                 later.append(call)
                 continue
-            taken.update(keys)
+            self._in_flight.update(keys)
             group.append(call)
         self._waiting = later
         return group

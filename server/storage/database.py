@@ -131,12 +131,16 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 # SQLite opens a file it may not write read-only, silently, and the connection stays read-only once
 # the file is writable again; a connection that met an I/O error is not trusted either. Both count as
 # lost connections, so the pool replaces them (and the connections opened before them).
-_SQLITE_SPOILED_CONNECTION = ("readonly database", "disk i/o error")
+_SQLITE_SPOILING_CAUSES = frozenset({"read-only database", "disk I/O error"})
+
+
+def _sqlite_cause(message: str) -> str | None:
+    lowered = message.lower()
+    return next((cause for words, cause in _SQLITE_CAUSES.items() if words in lowered), None)
 
 
 def _replace_spoiled_sqlite_connections(context: ExceptionContext) -> None:
-    message = str(context.original_exception).lower()
-    if any(words in message for words in _SQLITE_SPOILED_CONNECTION):
+    if _sqlite_cause(str(context.original_exception)) in _SQLITE_SPOILING_CAUSES:
         context.is_disconnect = True
 
 
@@ -145,7 +149,7 @@ def _refused_by_a_replaced_read_only_connection(error: BaseException) -> bool:
     return (
         isinstance(error, sa_exc.DBAPIError)
         and error.connection_invalidated
-        and "readonly database" in str(error.orig).lower()
+        and _sqlite_cause(str(error.orig)) == "read-only database"
     )
 
 
@@ -166,9 +170,12 @@ def unavailable_cause(error: BaseException) -> str | None:
         if state.startswith("08"):
             return "connection failure"
         return _UNAVAILABLE_SQLSTATES.get(state)
-    text_of_error = str(getattr(error, "orig", error)).lower()
-    for words, cause in (*_SQLITE_CAUSES.items(), *_CONNECTION_WORDS.items()):
-        if words in text_of_error:
+    text_of_error = str(getattr(error, "orig", error))
+    if (sqlite_cause := _sqlite_cause(text_of_error)) is not None:
+        return sqlite_cause
+    lowered = text_of_error.lower()
+    for words, cause in _CONNECTION_WORDS.items():
+        if words in lowered:
             return cause
     if error.connection_invalidated:
         return "connection lost"

@@ -3,9 +3,9 @@
 Every function takes the caller's session (one transaction per RPC) and never commits. Rows go in
 through `storage.bulk.insert_new`, which inserts only ids not stored yet and says which it inserted; an
 id not inserted (stored before, or a moment ago by a concurrent call) is re-read and its content digest
-compared: equal is "unchanged", different
-is ALREADY_EXISTS, and a conflict anywhere rolls the whole batch back. Inserted records reach the
-summaries (`summaries.maintain`) and the ledger in the same transaction, once per call.
+compared: equal is "unchanged", different is ALREADY_EXISTS, and a conflict anywhere rolls the whole
+batch back. Inserted records reach the summaries (`summaries.maintain`) and the ledger in the same
+transaction, once per call.
 """
 
 from __future__ import annotations
